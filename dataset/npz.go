@@ -1,0 +1,436 @@
+package dataset
+
+import (
+	"archive/zip"
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
+)
+
+// bufSize is the size of the scratch buffers that encode and decode values.
+const bufSize = 64 << 10
+
+// maxDeflateRatio bounds the size of a deflated entry's content relative to
+// the archive's size (deflate cannot compress by more than about 1032:1), so
+// that a header cannot make ReadNPZ allocate more than the file can hold.
+const maxDeflateRatio = 1032
+
+// zipEpoch is the modification time of every entry the writers store: the
+// earliest time a zip archive can hold, so that equal data give equal files.
+var zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// array names one array of a Set as it is stored in a .npz archive.
+type array string
+
+// arraysOf returns the arrays of a Set with the optional arrays with, in
+// archive order.
+func arraysOf(with Arrays) []array {
+	a := []array{"x", "y", "dydx"}
+	if with&WithGamma != 0 {
+		a = append(a, "gamma")
+	}
+	if with&WithHessian != 0 {
+		a = append(a, "hessian")
+	}
+	return a
+}
+
+// shape returns the array's shape for rows rows of n inputs.
+func (a array) shape(rows, n int) []int {
+	switch a {
+	case "y", "gamma":
+		return []int{rows}
+	case "x", "dydx":
+		return []int{rows, n}
+	}
+	return []int{rows, n, n}
+}
+
+// data returns the array's slice of s.
+func (a array) data(s *Set) []float64 {
+	switch a {
+	case "x":
+		return s.X
+	case "y":
+		return s.Y
+	case "dydx":
+		return s.DYDX
+	case "gamma":
+		return s.Gamma
+	}
+	return s.Hessian
+}
+
+// ReadNPZ reads a Set from the .npz archive at path. The archive must hold the
+// arrays x (N, n), y (N,) and dydx (N, n), and may hold gamma (N,) and hessian
+// (N, n, n); y and gamma may also have shape (N, 1), and other arrays are
+// ignored. Every array must be '<f8' in C order, and every value finite.
+func ReadNPZ(path string) (*Set, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, zipOpenError(path, err)
+	}
+	defer zr.Close()
+	limit := uint64(info.Size())
+	entries := map[string]*zip.File{}
+	var names []string
+	for _, f := range zr.File {
+		if name, ok := strings.CutSuffix(f.Name, ".npy"); ok {
+			entries[name] = f
+			names = append(names, strconv.Quote(name))
+		}
+	}
+	for _, name := range []string{"x", "y", "dydx"} {
+		if entries[name] == nil {
+			found := "no .npy arrays"
+			if len(names) > 0 {
+				found = strings.Join(names, ", ")
+			}
+			return nil, fmt.Errorf("dataset: %s: missing array %q (the archive has %s)", path, name, found)
+		}
+	}
+
+	// Read every header and check the shapes before allocating anything.
+	type opened struct {
+		array
+		rc    io.ReadCloser
+		shape []int
+	}
+	var arrs []opened
+	defer func() {
+		for _, a := range arrs {
+			a.rc.Close()
+		}
+	}()
+	for _, name := range arraysOf(WithGamma | WithHessian) {
+		f := entries[string(name)]
+		if f == nil {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("dataset: %s: array %q: %w", path, name, err)
+		}
+		arrs = append(arrs, opened{array: name, rc: rc})
+		a := &arrs[len(arrs)-1]
+		h, err := readNPYHeader(rc, f.UncompressedSize64)
+		if err != nil {
+			return nil, fmt.Errorf("dataset: %s: array %q: %w", path, name, err)
+		}
+		a.shape = h.shape
+		avail := f.UncompressedSize64 - uint64(h.size)
+		bound := limit
+		if f.Method != zip.Store {
+			bound *= maxDeflateRatio
+		}
+		need, ok := byteSize(h.shape)
+		if !ok || need > avail || need > bound {
+			return nil, fmt.Errorf("dataset: %s: array %q: %s float64 needs %s bytes, %d left: %w",
+				path, name, dimsString(h.shape), needString(need, ok), min(avail, bound), io.ErrUnexpectedEOF)
+		}
+		if need < avail {
+			return nil, fmt.Errorf("dataset: %s: array %q: %s float64 needs %d bytes, but the entry holds %d after its header",
+				path, name, dimsString(h.shape), need, avail)
+		}
+	}
+	x := arrs[0].shape
+	if len(x) != 2 || x[1] < 1 {
+		return nil, fmt.Errorf("dataset: %s: array %q has shape %s, want (N, n) with n ≥ 1: one row of n inputs per sample",
+			path, "x", shapeString(x))
+	}
+	rows, n := x[0], x[1]
+	var with Arrays
+	for i := range arrs {
+		a := &arrs[i]
+		switch a.array {
+		case "gamma":
+			with |= WithGamma
+		case "hessian":
+			with |= WithHessian
+		}
+		got, want := a.shape, a.array.shape(rows, n)
+		if len(want) == 1 && len(got) == 2 && got[1] == 1 {
+			got = got[:1] // (N, 1) reads as (N,)
+		}
+		if !equalShape(got, want) {
+			return nil, fmt.Errorf("dataset: %s: array %q has shape %s, want %s to match %q",
+				path, a.array, shapeString(a.shape), shapeString(want), "x")
+		}
+	}
+
+	s := New(rows, n, with)
+	buf := make([]byte, bufSize)
+	for _, a := range arrs {
+		if err := decodeFloats(a.data(s), a.rc, buf); err != nil {
+			return nil, fmt.Errorf("dataset: %s: array %q: %s float64 data: %w", path, a.array, dimsString(a.shape), err)
+		}
+		// Reading to the end makes the zip reader verify the entry's checksum.
+		if _, err := a.rc.Read(buf[:1]); err != io.EOF {
+			if err == nil {
+				err = errors.New("entry holds more data than its header declares")
+			}
+			return nil, fmt.Errorf("dataset: %s: array %q: %w", path, a.array, err)
+		}
+	}
+	if err := s.finiteError(0); err != nil {
+		return nil, fmt.Errorf("dataset: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// zipOpenError explains why zip.OpenReader failed on path.
+func zipOpenError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	f, ferr := os.Open(path)
+	if ferr != nil {
+		return fmt.Errorf("dataset: %w", ferr)
+	}
+	defer f.Close()
+	var magic [4]byte
+	k, _ := io.ReadFull(f, magic[:])
+	switch {
+	case k == 0:
+		return fmt.Errorf("dataset: %s: file is empty, want a .npz archive (a zip of .npy arrays)", path)
+	case string(magic[:k]) == "PK\x03\x04":
+		return fmt.Errorf("dataset: %s: truncated or damaged zip archive (it starts like one but its central directory is missing; %v): %w",
+			path, err, io.ErrUnexpectedEOF)
+	}
+	return fmt.Errorf("dataset: %s: not a zip archive (starts with %q; a .npz file is a zip of .npy arrays): %w", path, magic[:k], err)
+}
+
+// byteSize returns 8 times the product of shape, and false on overflow.
+func byteSize(shape []int) (uint64, bool) {
+	const maxBytes = 1 << 62
+	p := uint64(8)
+	for _, d := range shape {
+		if d != 0 && p > maxBytes/uint64(d) {
+			return 0, false
+		}
+		p *= uint64(d)
+	}
+	return p, true
+}
+
+func needString(need uint64, ok bool) string {
+	if !ok {
+		return "more than 2⁶²"
+	}
+	return strconv.FormatUint(need, 10)
+}
+
+// dimsString formats a shape as 8192×7.
+func dimsString(shape []int) string {
+	if len(shape) == 0 {
+		return "scalar"
+	}
+	s := make([]string, len(shape))
+	for i, d := range shape {
+		s[i] = strconv.Itoa(d)
+	}
+	return strings.Join(s, "×")
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// WriteNPZ writes s to path as a .npz archive (see the package documentation),
+// atomically. It returns an error, and leaves no file, if s is not valid.
+func WriteNPZ(path string, s *Set) error {
+	if err := s.check(0); err != nil {
+		return fmt.Errorf("dataset: %s: %w", path, err)
+	}
+	buf := make([]byte, bufSize)
+	err := atomicfile.Write(path, func(out io.Writer) error {
+		zw := zip.NewWriter(out)
+		for _, a := range arraysOf(s.Arrays()) {
+			w, err := createEntry(zw, a, s.N(), s.dims)
+			if err != nil {
+				return err
+			}
+			if err := encodeFloats(w, a.data(s), buf); err != nil {
+				return err
+			}
+		}
+		return zw.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	return nil
+}
+
+// createEntry starts the entry of array a in zw and writes its NPY header.
+func createEntry(zw *zip.Writer, a array, rows, n int) (io.Writer, error) {
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: string(a) + ".npy", Method: zip.Store, Modified: zipEpoch})
+	if err != nil {
+		return nil, err
+	}
+	_, err = w.Write(npyHeader(a.shape(rows, n)...))
+	return w, err
+}
+
+// A Writer writes a .npz archive block by block, for sets too large to hold
+// in memory. Each array goes to its own temporary file in the destination's
+// directory as the blocks arrive; Close then copies them, one after the other,
+// into the archive, which it writes atomically. A Writer thus holds no more
+// than one block and a few buffers in memory, and needs about twice the
+// archive's size on disk until Close returns.
+//
+// The idiom is
+//
+//	w, err := dataset.CreateNPZ(path, n, with)
+//	if err != nil { … }
+//	defer w.Abort()
+//	for … { if err := w.Write(block); err != nil { return err } }
+//	return w.Close()
+type Writer struct {
+	path   string
+	dims   int
+	arrays Arrays
+	rows   int
+	parts  []part
+	buf    []byte
+	done   bool
+}
+
+// part is the temporary file of one array.
+type part struct {
+	array
+	f *os.File
+	w *bufio.Writer
+}
+
+// CreateNPZ returns a Writer that writes a .npz archive of rows with dims
+// inputs and the optional arrays with to path. It creates the temporary
+// files at once, so an unwritable directory is reported here.
+// CreateNPZ panics if dims < 1 or with has unknown bits.
+func CreateNPZ(path string, dims int, with Arrays) (*Writer, error) {
+	if dims < 1 {
+		panic(panicDims)
+	}
+	if with&^allArrays != 0 {
+		panic(panicArrays)
+	}
+	w := &Writer{path: path, dims: dims, arrays: with, buf: make([]byte, bufSize)}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	for _, a := range arraysOf(with) {
+		f, err := os.CreateTemp(dir, "."+base+"."+string(a)+"-*.tmp")
+		if err != nil {
+			w.Abort()
+			return nil, fmt.Errorf("dataset: cannot write %s: %w", path, err)
+		}
+		w.parts = append(w.parts, part{array: a, f: f, w: bufio.NewWriterSize(f, bufSize)})
+	}
+	return w, nil
+}
+
+// Rows returns the number of rows written so far.
+func (w *Writer) Rows() int { return w.rows }
+
+// Write appends the rows of s. s must have the Writer's number of inputs and
+// optional arrays, and finite values; otherwise Write returns an error that
+// names the row of the archive, and the archive can only be aborted.
+func (w *Writer) Write(s *Set) error {
+	if w.done {
+		return fmt.Errorf("dataset: %s: write after Close or Abort", w.path)
+	}
+	if s.dims != w.dims || s.Arrays() != w.arrays {
+		return fmt.Errorf("dataset: %s: block has %d inputs and arrays %s, want %d inputs and arrays %s",
+			w.path, s.dims, arrayNames(s.Arrays()), w.dims, arrayNames(w.arrays))
+	}
+	if err := s.check(w.rows); err != nil {
+		return fmt.Errorf("dataset: %s: %w", w.path, err)
+	}
+	for _, p := range w.parts {
+		if err := encodeFloats(p.w, p.data(s), w.buf); err != nil {
+			return fmt.Errorf("dataset: cannot write %s: %w", w.path, err)
+		}
+	}
+	w.rows += s.N()
+	return nil
+}
+
+// arrayNames lists the arrays of a Set with the optional arrays a.
+func arrayNames(a Arrays) string {
+	var names []string
+	for _, arr := range arraysOf(a) {
+		names = append(names, string(arr))
+	}
+	return strings.Join(names, ", ")
+}
+
+// Close writes the archive of all rows written and renames it into place.
+// Whether or not it succeeds, the temporary files are removed; on failure the
+// destination is left as it was.
+func (w *Writer) Close() error {
+	if w.done {
+		return fmt.Errorf("dataset: %s: Close after Close or Abort", w.path)
+	}
+	defer w.Abort()
+	for _, p := range w.parts {
+		if err := p.w.Flush(); err != nil {
+			return fmt.Errorf("dataset: cannot write %s: %w", w.path, err)
+		}
+	}
+	err := atomicfile.Write(w.path, func(out io.Writer) error {
+		zw := zip.NewWriter(out)
+		for _, p := range w.parts {
+			if _, err := p.f.Seek(0, io.SeekStart); err != nil {
+				return err
+			}
+			e, err := createEntry(zw, p.array, w.rows, w.dims)
+			if err != nil {
+				return err
+			}
+			if _, err := io.CopyBuffer(e, struct{ io.Reader }{p.f}, w.buf); err != nil {
+				return err
+			}
+		}
+		return zw.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	return nil
+}
+
+// Abort removes the temporary files and leaves the destination as it was.
+// After Close it does nothing, so "defer w.Abort()" is safe.
+func (w *Writer) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	for _, p := range w.parts {
+		p.f.Close()
+		os.Remove(p.f.Name())
+	}
+}

@@ -1,0 +1,187 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+const (
+	panicDims   = "dataset: dims < 1"
+	panicRows   = "dataset: rows < 0"
+	panicSlice  = "dataset: slice bounds out of range"
+	panicArrays = "dataset: unknown Arrays bits"
+)
+
+// Arrays is a set of optional arrays of a Set, as bits.
+type Arrays uint8
+
+const (
+	// WithGamma marks the Gamma array (N values of 1ᵀH1).
+	WithGamma Arrays = 1 << iota
+	// WithHessian marks the Hessian array (N×n×n values).
+	WithHessian
+
+	allArrays = WithGamma | WithHessian
+)
+
+// Set is a data set of N rows with n inputs each; see the package
+// documentation for the layout of its arrays. Gamma and Hessian are nil when
+// the set does not have them.
+//
+// A Set is plain data: its arrays may be read and written directly, and
+// Validate checks that their lengths agree with N and n. The zero Set has no
+// inputs per row and is not valid; make Sets with New.
+type Set struct {
+	X, Y, DYDX     []float64
+	Gamma, Hessian []float64
+
+	dims int
+}
+
+// New returns a Set of rows rows and dims inputs per row with zeroed arrays.
+// Gamma is allocated if with has WithGamma, Hessian if it has WithHessian.
+// New panics if rows < 0, dims < 1 or with has other bits.
+func New(rows, dims int, with Arrays) *Set {
+	if rows < 0 {
+		panic(panicRows)
+	}
+	if dims < 1 {
+		panic(panicDims)
+	}
+	if with&^allArrays != 0 {
+		panic(panicArrays)
+	}
+	s := &Set{
+		X:    make([]float64, rows*dims),
+		Y:    make([]float64, rows),
+		DYDX: make([]float64, rows*dims),
+		dims: dims,
+	}
+	if with&WithGamma != 0 {
+		s.Gamma = make([]float64, rows)
+	}
+	if with&WithHessian != 0 {
+		s.Hessian = make([]float64, rows*dims*dims)
+	}
+	return s
+}
+
+// N returns the number of rows, len(s.Y).
+func (s *Set) N() int { return len(s.Y) }
+
+// Dims returns the number of inputs per row, n.
+func (s *Set) Dims() int { return s.dims }
+
+// Arrays returns which optional arrays s has (a non-nil Gamma or Hessian).
+func (s *Set) Arrays() Arrays {
+	var a Arrays
+	if s.Gamma != nil {
+		a |= WithGamma
+	}
+	if s.Hessian != nil {
+		a |= WithHessian
+	}
+	return a
+}
+
+// Slice returns the rows i ≤ r < j of s as a Set that shares s's memory.
+// Slice panics unless 0 ≤ i ≤ j ≤ s.N() and s has valid lengths.
+func (s *Set) Slice(i, j int) *Set {
+	if i < 0 || j < i || j > s.N() || s.shapeError() != nil {
+		panic(panicSlice)
+	}
+	n := s.dims
+	t := &Set{
+		X:    s.X[i*n : j*n : j*n],
+		Y:    s.Y[i:j:j],
+		DYDX: s.DYDX[i*n : j*n : j*n],
+		dims: n,
+	}
+	if s.Gamma != nil {
+		t.Gamma = s.Gamma[i:j:j]
+	}
+	if s.Hessian != nil {
+		t.Hessian = s.Hessian[i*n*n : j*n*n : j*n*n]
+	}
+	return t
+}
+
+// Validate returns an error if the lengths of s's arrays do not agree with
+// N = len(s.Y) and n = s.Dims(), or if a value is NaN or infinite; the error
+// names the array and the first bad row (0-based) and column.
+func (s *Set) Validate() error {
+	if err := s.check(0); err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	return nil
+}
+
+// check is Validate without the package prefix; row indices in its errors are
+// offset by first.
+func (s *Set) check(first int) error {
+	if err := s.shapeError(); err != nil {
+		return err
+	}
+	return s.finiteError(first)
+}
+
+func (s *Set) shapeError() error {
+	if s.dims < 1 {
+		return errors.New("set has no inputs per row (make Sets with dataset.New)")
+	}
+	n, rows := s.dims, s.N()
+	for _, a := range []struct {
+		name string
+		data []float64
+		per  int
+		opt  bool
+	}{
+		{"x", s.X, n, false},
+		{"dydx", s.DYDX, n, false},
+		{"gamma", s.Gamma, 1, true},
+		{"hessian", s.Hessian, n * n, true},
+	} {
+		if a.opt && a.data == nil {
+			continue
+		}
+		if len(a.data) != rows*a.per {
+			return fmt.Errorf("array %q has %d values, want %d (%d rows of %d to match %q)",
+				a.name, len(a.data), rows*a.per, rows, a.per, "y")
+		}
+	}
+	return nil
+}
+
+// finiteError reports the first value of s that is NaN or ±Inf. Arrays are
+// scanned in the order x, y, dydx, gamma, hessian.
+func (s *Set) finiteError(first int) error {
+	n := s.dims
+	if i := firstNonFinite(s.X); i >= 0 {
+		return fmt.Errorf("array %q has %v at row %d, column %d (want finite values)", "x", s.X[i], first+i/n, i%n)
+	}
+	if i := firstNonFinite(s.Y); i >= 0 {
+		return fmt.Errorf("array %q has %v at row %d (want finite values)", "y", s.Y[i], first+i)
+	}
+	if i := firstNonFinite(s.DYDX); i >= 0 {
+		return fmt.Errorf("array %q has %v at row %d, column %d (want finite values)", "dydx", s.DYDX[i], first+i/n, i%n)
+	}
+	if i := firstNonFinite(s.Gamma); i >= 0 {
+		return fmt.Errorf("array %q has %v at row %d (want finite values)", "gamma", s.Gamma[i], first+i)
+	}
+	if i := firstNonFinite(s.Hessian); i >= 0 {
+		r := i % (n * n)
+		return fmt.Errorf("array %q has %v at row %d, entry (%d, %d) (want finite values)", "hessian", s.Hessian[i], first+i/(n*n), r/n, r%n)
+	}
+	return nil
+}
+
+// firstNonFinite returns the index of the first NaN or ±Inf in x, or -1.
+func firstNonFinite(x []float64) int {
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return i
+		}
+	}
+	return -1
+}

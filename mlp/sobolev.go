@@ -1,0 +1,357 @@
+package mlp
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// Batch is one mini-batch in normalised units (see Normalization): B samples
+// of a network with n inputs and K Hessian-vector directions per sample. All
+// slices are row-major and only read.
+type Batch struct {
+	// X holds the inputs x_n, shape (B, n). B = len(X)/n.
+	X []float64
+	// Y holds the value labels y_n, shape (B), or is nil if the loss has no
+	// value term.
+	Y []float64
+	// DYDX holds the gradient labels ∂y_n/∂x_n, shape (B, n), or is nil if
+	// the loss has no gradient term.
+	DYDX []float64
+	// Dirs holds the directions v, shape (B, K, n), and HV the labels of the
+	// Hessian-vector products H_n·v, shape (B, K, n); both are nil if the
+	// loss has no second-order term. K = len(Dirs)/(B·n).
+	Dirs, HV []float64
+}
+
+// LossWeights are the weights of the Sobolev loss (method.md §4); see
+// SobolevLoss for the formula.
+type LossWeights struct {
+	// Value is α, the weight of the value term.
+	Value float64
+	// Grad is β, the weight of the gradient term; 0 gives plain MSE.
+	Grad float64
+	// HVP is γ, the weight of the second-order term on Hessian-vector products.
+	HVP float64
+	// Lambda holds λ_j, the per-input weights of the gradient term. In
+	// SobolevLoss nil means λ_j = 1; in Train nil means λ_j = 1/mean(dydx_j²)
+	// over the normalised training labels (Huge & Savine).
+	Lambda []float64
+	// Mu holds μ_k, the per-direction weights of the second-order term; nil
+	// means μ_k = 1.
+	Mu []float64
+}
+
+// SobolevWeights returns the weights of Huge & Savine for n inputs,
+// α = 1/(1+n), β = n/(1+n), no second-order term, and Lambda nil.
+func SobolevWeights(n int) LossWeights {
+	return LossWeights{Value: 1 / float64(1+n), Grad: float64(n) / float64(1+n)}
+}
+
+// Loss holds the parts of the Sobolev loss of one batch, in normalised units
+// and unweighted by α, β, γ:
+//
+//	Value = mean_b (ŷ_b − y_b)²
+//	Grad  = mean_b mean_j λ_j (∂ŷ_b/∂x_j − dydx_bj)²
+//	HVP   = mean_b mean_k mean_j μ_k ((H_b v_bk)_j − hv_bkj)²
+//	Total = α·Value + β·Grad + γ·HVP
+//
+// A part whose labels the batch does not have is 0.
+type Loss struct {
+	Value, Grad, HVP, Total float64
+}
+
+// SobolevLoss returns the Sobolev loss of the batch bt for the network net in
+// normalised units (method.md §4),
+//
+//	α·mean_b (ŷ_b − y_b)² + β·mean_b mean_j λ_j (∂ŷ_b/∂x_j − dydx_bj)²
+//	  + γ·mean_b mean_k mean_j μ_k ((H_b v_bk)_j − hv_bkj)²,
+//
+// where H_b is the Hessian of ŷ at x_b, and, if grad is not nil, adds its exact
+// gradient with respect to every parameter into grad, laid out like
+// net.Params.Flat. A part whose labels bt has is evaluated even if its weight
+// is 0 (so Loss reports it), at the cost of the passes it needs.
+//
+// The parameter gradient differentiates the reverse pass and, with directions,
+// the forward-over-reverse pass (see the package documentation for the
+// recursions); it brings in σ″ and σ‴. SobolevLoss allocates nothing.
+//
+// SobolevLoss panics if ws was made for another shape or too small a batch or
+// too few directions, if bt is empty or a slice of bt, w.Lambda, w.Mu or a
+// non-nil grad has the wrong length, if exactly one of bt.Dirs and bt.HV is
+// nil, or if a non-zero weight has no labels.
+func (net *Network) SobolevLoss(grad []float64, ws *Workspace, bt Batch, w LossWeights) Loss {
+	n := net.Sizes[0]
+	b := len(bt.X) / n
+	if b == 0 || len(bt.X) != b*n {
+		panic(badLen)
+	}
+	k := 0
+	if (bt.Dirs == nil) != (bt.HV == nil) {
+		panic(badLabels)
+	}
+	if bt.Dirs != nil {
+		k = len(bt.Dirs) / (b * n)
+		if k == 0 || len(bt.Dirs) != b*k*n || len(bt.HV) != b*k*n {
+			panic(badLen)
+		}
+	}
+	if (bt.Y != nil && len(bt.Y) != b) || (bt.DYDX != nil && len(bt.DYDX) != b*n) ||
+		(w.Lambda != nil && len(w.Lambda) != n) || (w.Mu != nil && len(w.Mu) != k) {
+		panic(badLen)
+	}
+	if (w.Value != 0 && bt.Y == nil) || (w.Grad != 0 && bt.DYDX == nil) || (w.HVP != 0 && k == 0) {
+		panic(badWeights)
+	}
+	if grad != nil && len(grad) != len(net.Params.Flat) {
+		panic(badGradLen)
+	}
+	ws.check(net, b, k)
+
+	ws.forward(net, bt.X, bt.Dirs, b, k)
+	full := bt.DYDX != nil || k > 0
+	if full {
+		ws.backward(net, b, k)
+	}
+
+	var loss Loss
+	r := b * (1 + k)
+	ybar := ws.ybar[:b]
+	clear(ybar)
+	if bt.Y != nil {
+		c := 2 * w.Value / float64(b)
+		for s, y := range ws.y[:b] {
+			e := y - bt.Y[s]
+			loss.Value += e * e
+			ybar[s] = c * e
+		}
+		loss.Value /= float64(b)
+	}
+	if full {
+		g0 := ws.g[0][:b*n]
+		gbar := ws.q[0][r*n : (r+b)*n]
+		clear(gbar)
+		if bt.DYDX != nil {
+			c := 2 * w.Grad / float64(b*n)
+			for s := range b {
+				for j := range n {
+					lam := 1.0
+					if w.Lambda != nil {
+						lam = w.Lambda[j]
+					}
+					i := s*n + j
+					e := g0[i] - bt.DYDX[i]
+					loss.Grad += lam * e * e
+					gbar[i] = c * lam * e
+				}
+			}
+			loss.Grad /= float64(b * n)
+		}
+		if k > 0 {
+			hv := ws.g[0][b*n : r*n]
+			hbar := ws.q[0][(r+b)*n : 2*r*n]
+			c := 2 * w.HVP / float64(b*k*n)
+			for s := range b {
+				for d := range k {
+					mu := 1.0
+					if w.Mu != nil {
+						mu = w.Mu[d]
+					}
+					for j := range n {
+						i := (s*k+d)*n + j
+						e := hv[i] - bt.HV[i]
+						loss.HVP += mu * e * e
+						hbar[i] = c * mu * e
+					}
+				}
+			}
+			loss.HVP /= float64(b * k * n)
+		}
+	}
+	loss.Total = w.Value*loss.Value + w.Grad*loss.Grad + w.HVP*loss.HVP
+	if grad != nil {
+		ws.paramGrad(grad, net, b, k, full)
+	}
+	return loss
+}
+
+// paramGrad adds into grad the parameter gradient of a loss whose adjoints
+// are seeded as ȳ in ws.ybar and, when full, ḡ_0 and ġ̄_0 in the upper half of
+// ws.q[0]. It needs the forward (and, when full, backward) pass of the same
+// batch.
+func (ws *Workspace) paramGrad(grad []float64, net *Network, b, k int, full bool) {
+	nl := len(ws.sizes) - 1
+	nL := ws.sizes[nl-1]
+	r := b * (1 + k)
+	// Output layer, y = W_out a_L + b_out: W̄_out += Σ_b ȳ_b a_L,b, b̄_out += Σ_b ȳ_b.
+	gw := grad[ws.wOff[nl-1] : ws.wOff[nl-1]+nL]
+	blas64.Implementation().Dgemv(blas.Trans, b, nL, 1, ws.q[nl-1][:b*nL], nL, ws.ybar[:b], 1, 1, gw, 1)
+	sum := 0.0
+	for _, v := range ws.ybar[:b] {
+		sum += v
+	}
+	grad[ws.bOff[nl-1]] += sum
+	if full {
+		ws.upward(net, b, k)
+		// g_L = W_outᵀ: W̄_out += Σ_b ḡ_L,b.
+		gL := ws.q[nl-1][r*nL : (r+b)*nL]
+		for s := range b {
+			for i, v := range gL[s*nL : (s+1)*nL] {
+				gw[i] += v
+			}
+		}
+	}
+	ws.downward(grad, net, b, k, full)
+}
+
+// upward is the adjoint of backward, run from the input layer up. From the
+// adjoints ḡ_{l−1}, ġ̄_{l−1} in the upper half of ws.q[l−1] it forms
+//
+//	δ̄_l = W_l ḡ_{l−1},  δ̇̄_l = W_l ġ̄_{l−1}
+//	z̄_l  = σ″ ⊙ g_l ⊙ δ̄_l + Σ_k (σ‴ ⊙ ż_l ⊙ g_l + σ″ ⊙ ġ_l) ⊙ δ̇̄_l
+//	ż̄_l  = σ″ ⊙ g_l ⊙ δ̇̄_l
+//	ḡ_l  = σ′ ⊙ δ̄_l + Σ_k σ″ ⊙ ż_l ⊙ δ̇̄_l,  ġ̄_l = σ′ ⊙ δ̇̄_l
+//
+// leaving z̄_l, ż̄_l (partial sums, completed by downward) in the upper half of
+// ws.p[l] and ḡ_l, ġ̄_l in the upper half of ws.q[l]. At l = L, g_L = W_outᵀ
+// and ġ_L = 0, and ġ̄_L is not formed.
+func (ws *Workspace) upward(net *Network, b, k int) {
+	impl := blas64.Implementation()
+	nl := len(ws.sizes) - 1
+	r := b * (1 + k)
+	wout := net.Params.W[nl-1]
+	for l := 1; l < nl; l++ {
+		in, out := ws.sizes[l-1], ws.sizes[l]
+		t := ws.t[:r*out]
+		impl.Dgemm(blas.NoTrans, blas.Trans, r, out, in,
+			1, ws.q[l-1][r*in:2*r*in], in, net.Params.W[l-1], in, 0, t, out)
+		last := l == nl-1
+		p, q, z := ws.p[l], ws.q[l], ws.z[l]
+		for s := range b {
+			lo, hi := s*out, (s+1)*out
+			d1 := ws.d1[l][lo:hi]
+			d2 := ws.d2[l][lo:hi:hi]
+			d3 := ws.d3[l][lo:hi:hi]
+			g := wout
+			if !last {
+				g = ws.g[l][lo:hi]
+			}
+			g = g[:len(d1)]
+			d2, d3 = d2[:len(d1)], d3[:len(d1)]
+			dbar := t[lo : lo+len(d1)]
+			zbar := p[lo : lo+len(d1)]
+			gbar := q[(r+s)*out : (r+s)*out+len(d1)]
+			for i, d := range d1 {
+				zbar[i] = d2[i] * g[i] * dbar[i]
+				gbar[i] = d * dbar[i]
+			}
+			for j := range k {
+				o := (b + s*k + j) * out
+				ddbar := t[o : o+len(d1)]
+				zd := z[o : o+len(d1)]
+				zdbar := p[o : o+len(d1)]
+				if last {
+					for i := range d1 {
+						e := ddbar[i]
+						zbar[i] += d3[i] * zd[i] * g[i] * e
+						zdbar[i] = d2[i] * g[i] * e
+						gbar[i] += d2[i] * zd[i] * e
+					}
+					continue
+				}
+				gd := ws.g[l][o : o+len(d1)]
+				gdbar := q[r*out+o : r*out+o+len(d1)]
+				for i, d := range d1 {
+					e := ddbar[i]
+					zbar[i] += (d3[i]*zd[i]*g[i] + d2[i]*gd[i]) * e
+					zdbar[i] = d2[i] * g[i] * e
+					gbar[i] += d2[i] * zd[i] * e
+					gdbar[i] = d * e
+				}
+			}
+		}
+	}
+}
+
+// downward is the adjoint of forward, run from the output layer down:
+//
+//	ā_L = W_outᵀ ȳ,  ǡ_L = 0;  ā_{l−1} = W_lᵀ z̄_l,  ǡ_{l−1} = W_lᵀ ż̄_l
+//	z̄_l += σ′ ⊙ ā_l + Σ_k σ″ ⊙ ż_l ⊙ ǡ_l,  ż̄_l += σ′ ⊙ ǡ_l
+//	b̄_l += Σ_b z̄_l,  W̄_l += [z̄_l; ż̄_l; δ_l; δ̇_l]ᵀ [a_{l−1}; ȧ_{l−1}; ḡ_{l−1}; ġ̄_{l−1}]
+//
+// When full is false (value term only) z̄_l is set rather than added to, and
+// W̄_l += z̄_lᵀ a_{l−1}.
+func (ws *Workspace) downward(grad []float64, net *Network, b, k int, full bool) {
+	impl := blas64.Implementation()
+	nl := len(ws.sizes) - 1
+	r := b * (1 + k)
+	rows := b
+	if full {
+		rows = r
+	}
+	wout := net.Params.W[nl-1]
+	for l := nl - 1; l >= 1; l-- {
+		in, out := ws.sizes[l-1], ws.sizes[l]
+		p, z := ws.p[l], ws.z[l]
+		last := l == nl-1
+		var abar []float64
+		if !last {
+			next := ws.sizes[l+1]
+			abar = ws.t[:rows*out]
+			impl.Dgemm(blas.NoTrans, blas.NoTrans, rows, out, next,
+				1, ws.p[l+1][:rows*next], next, net.Params.W[l], out, 0, abar, out)
+		}
+		for s := range b {
+			lo, hi := s*out, (s+1)*out
+			d1 := ws.d1[l][lo:hi]
+			zbar := p[lo:hi:hi]
+			zbar = zbar[:len(d1)]
+			var ab []float64
+			if last {
+				ab = ws.t[:len(d1)]
+				yb := ws.ybar[s]
+				for i := range ab {
+					ab[i] = yb * wout[i]
+				}
+			} else {
+				ab = abar[lo : lo+len(d1)]
+			}
+			if !full {
+				for i, d := range d1 {
+					zbar[i] = d * ab[i]
+				}
+				continue
+			}
+			for i, d := range d1 {
+				zbar[i] += d * ab[i]
+			}
+			if last {
+				continue // ǡ_L = 0
+			}
+			d2 := ws.d2[l][lo:hi]
+			d2 = d2[:len(d1)]
+			for j := range k {
+				o := (b + s*k + j) * out
+				ad := abar[o : o+len(d1)]
+				zd := z[o : o+len(d1)]
+				zdbar := p[o : o+len(d1)]
+				for i, d := range d1 {
+					zbar[i] += d2[i] * zd[i] * ad[i]
+					zdbar[i] += d * ad[i]
+				}
+			}
+		}
+		gb := grad[ws.bOff[l-1] : ws.bOff[l-1]+out]
+		for s := range b {
+			for i, v := range p[s*out : (s+1)*out] {
+				gb[i] += v
+			}
+		}
+		pr := b
+		if full {
+			pr = 2 * r
+		}
+		gw := grad[ws.wOff[l-1] : ws.wOff[l-1]+out*in]
+		impl.Dgemm(blas.Trans, blas.NoTrans, out, in, pr,
+			1, p[:pr*out], out, ws.q[l-1][:pr*in], in, 1, gw, in)
+	}
+}

@@ -1,0 +1,231 @@
+package mlp
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// Panic messages of the package's kernels; each is a caller bug.
+const (
+	badActivation = "mlp: unknown activation"
+	badWorkspace  = "mlp: workspace was made for another network shape"
+	badBatch      = "mlp: batch larger than the workspace"
+	badDirs       = "mlp: more directions than the workspace holds"
+	badLen        = "mlp: slice length does not match the network"
+	badGradLen    = "mlp: len(grad) != NumParams()"
+	badLabels     = "mlp: HVP directions without HVP labels, or the reverse"
+	badWeights    = "mlp: loss weight needs labels the batch does not have"
+	badDims       = "mlp: Hessian dst has the wrong size"
+)
+
+// Workspace is the scratch memory of the batched kernels (SobolevLoss and the
+// point evaluations built on them) for one network shape, up to a maximum
+// batch size and number of Hessian-vector directions per sample. Allocate it
+// once with NewWorkspace and reuse it for every batch; the kernels then
+// allocate nothing. A Workspace is not safe for concurrent use; the Network it
+// serves is only read.
+//
+// Layout (method.md §3 names; B samples, K directions, R = B·(1+K) rows, every
+// block row-major with one row per sample or per (sample, direction) pair,
+// sample-major, so tangent row B + b·K + k belongs to sample b, direction k):
+//
+//	q[l]  (2R, n_l)  [a_l; ȧ_l; ḡ_l; ġ̄_l]   activations, tangents and their adjoints, l = 0..L
+//	p[l]  (2R, n_l)  [z̄_l; ż̄_l; δ_l; δ̇_l]   l = 1..L
+//	z[l]  (R, n_l)   [z_l; ż_l]
+//	g[l]  (R, n_l)   [g_l; ġ_l]              l = 0..L−1 (g_L = W_outᵀ, ġ_L = 0)
+//	d1[l], d2[l], d3[l]  (B, n_l)  σ′, σ″, σ‴ at z_l
+//
+// The stacking lets one GEMM serve a value and its tangents together, and one
+// GEMM accumulate every contribution to a weight gradient:
+//
+//	W̄_l += [z̄_l; ż̄_l; δ_l; δ̇_l]ᵀ · [a_{l−1}; ȧ_{l−1}; ḡ_{l−1}; ġ̄_{l−1}]
+type Workspace struct {
+	sizes       []int
+	batch, dirs int // capacities
+
+	q, p, z, g [][]float64
+	d1, d2, d3 [][]float64
+	t          []float64 // (R, max n_l) GEMM result before an elementwise pass
+	y, ybar    []float64 // (B) network output y_n and its adjoint
+	wOff, bOff []int     // offsets of W[l], B[l] in Params.Flat
+}
+
+// NewWorkspace returns a Workspace for networks shaped like net, batches of
+// at most batch samples and at most dirs Hessian-vector directions per sample
+// (0 if the loss has no second-order term). It panics if batch < 1 or
+// dirs < 0.
+func NewWorkspace(net *Network, batch, dirs int) *Workspace {
+	if batch < 1 || dirs < 0 {
+		panic("mlp: NewWorkspace needs batch ≥ 1 and dirs ≥ 0")
+	}
+	sizes := append([]int(nil), net.Sizes...)
+	nl := len(sizes) - 1 // index of the output layer; hidden layers are 1..nl−1
+	ws := &Workspace{sizes: sizes, batch: batch, dirs: dirs}
+	r := batch * (1 + dirs)
+	ws.q = make([][]float64, nl)
+	ws.p = make([][]float64, nl)
+	ws.z = make([][]float64, nl)
+	ws.g = make([][]float64, nl)
+	ws.d1 = make([][]float64, nl)
+	ws.d2 = make([][]float64, nl)
+	ws.d3 = make([][]float64, nl)
+	widest := 0
+	for l := range nl {
+		w := sizes[l]
+		widest = max(widest, w)
+		ws.q[l] = make([]float64, 2*r*w)
+		if l > 0 {
+			ws.p[l] = make([]float64, 2*r*w)
+			ws.z[l] = make([]float64, r*w)
+			ws.d1[l] = make([]float64, batch*w)
+			ws.d2[l] = make([]float64, batch*w)
+			ws.d3[l] = make([]float64, batch*w)
+		}
+		if l < max(nl-1, 1) {
+			ws.g[l] = make([]float64, r*w)
+		}
+	}
+	ws.t = make([]float64, r*widest)
+	ws.y = make([]float64, batch)
+	ws.ybar = make([]float64, batch)
+	ws.wOff = make([]int, nl)
+	ws.bOff = make([]int, nl)
+	off := 0
+	for l := range nl {
+		ws.wOff[l] = off
+		off += sizes[l+1] * sizes[l]
+		ws.bOff[l] = off
+		off += sizes[l+1]
+	}
+	return ws
+}
+
+// check panics unless ws was made for net's shape and holds b samples with k
+// directions each.
+func (ws *Workspace) check(net *Network, b, k int) {
+	if len(net.Sizes) != len(ws.sizes) {
+		panic(badWorkspace)
+	}
+	for i, s := range net.Sizes {
+		if s != ws.sizes[i] {
+			panic(badWorkspace)
+		}
+	}
+	if b > ws.batch {
+		panic(badBatch)
+	}
+	if k > ws.dirs {
+		panic(badDirs)
+	}
+}
+
+// forward evaluates the network on b samples x (b, n_0), normalised units, and,
+// when k > 0, the tangents along the directions dirs (b, k, n_0):
+//
+//	z_l = W_l a_{l−1} + b_l,  a_l = σ(z_l),  y = W_out a_L + b_out
+//	ż_l = W_l ȧ_{l−1},  ȧ_l = σ′(z_l) ⊙ ż_l,  ȧ_0 = v
+//
+// It leaves y in ws.y and σ′, σ″, σ‴ at z_l in ws.d1, ws.d2, ws.d3.
+func (ws *Workspace) forward(net *Network, x, dirs []float64, b, k int) {
+	impl := blas64.Implementation()
+	nl := len(ws.sizes) - 1
+	r := b * (1 + k)
+	copy(ws.q[0], x[:b*ws.sizes[0]])
+	copy(ws.q[0][b*ws.sizes[0]:], dirs[:b*k*ws.sizes[0]])
+	for l := 1; l < nl; l++ {
+		in, out := ws.sizes[l-1], ws.sizes[l]
+		z := ws.z[l][:r*out]
+		impl.Dgemm(blas.NoTrans, blas.Trans, r, out, in,
+			1, ws.q[l-1][:r*in], in, net.Params.W[l-1], in, 0, z, out)
+		bias := net.Params.B[l-1]
+		zv := z[:b*out]
+		for s := range b {
+			row := zv[s*out : (s+1)*out]
+			for i := range row {
+				row[i] += bias[i]
+			}
+		}
+		activate(net.Act, ws.q[l][:b*out], ws.d1[l][:b*out], ws.d2[l][:b*out], ws.d3[l][:b*out], zv)
+		if k == 0 || l == nl-1 {
+			continue // ȧ_L is not needed: ġ_L = 0.
+		}
+		for s := range b {
+			d1 := ws.d1[l][s*out : (s+1)*out]
+			for j := range k {
+				o := (b + s*k + j) * out
+				zd := z[o : o+out]
+				ad := ws.q[l][o : o+out]
+				for i, d := range d1 {
+					ad[i] = d * zd[i]
+				}
+			}
+		}
+	}
+	in := ws.sizes[nl-1]
+	y := ws.y[:b]
+	impl.Dgemv(blas.NoTrans, b, in, 1, ws.q[nl-1][:b*in], in, net.Params.W[nl-1], 1, 0, y, 1)
+	bout := net.Params.B[nl-1][0]
+	for s := range y {
+		y[s] += bout
+	}
+}
+
+// backward runs the reverse pass for the input gradient and, when k > 0, its
+// forward-over-reverse tangent for the Hessian-vector products (method.md §3):
+//
+//	g_L = W_outᵀ,  δ_l = σ′(z_l) ⊙ g_l,  g_{l−1} = W_lᵀ δ_l
+//	ġ_L = 0,  δ̇_l = σ″(z_l) ⊙ ż_l ⊙ g_l + σ′(z_l) ⊙ ġ_l,  ġ_{l−1} = W_lᵀ δ̇_l
+//
+// It leaves [∇y; H v] = [g_0; ġ_0] in ws.g[0][:r·n_0] and [δ_l; δ̇_l] in the
+// lower half of ws.p[l]. It needs a preceding forward with the same b and k.
+func (ws *Workspace) backward(net *Network, b, k int) {
+	impl := blas64.Implementation()
+	nl := len(ws.sizes) - 1
+	r := b * (1 + k)
+	wout := net.Params.W[nl-1]
+	if nl == 1 { // no hidden layer: ∇y = W_outᵀ, H = 0
+		g := ws.g[0][:r*len(wout)]
+		for s := range b {
+			copy(g[s*len(wout):], wout)
+		}
+		clear(g[b*len(wout):])
+		return
+	}
+	for l := nl - 1; l >= 1; l-- {
+		in, out := ws.sizes[l-1], ws.sizes[l]
+		p := ws.p[l][r*out : 2*r*out]
+		z := ws.z[l]
+		for s := range b {
+			d1 := ws.d1[l][s*out : (s+1)*out]
+			d2 := ws.d2[l][s*out : (s+1)*out]
+			g := wout
+			if l < nl-1 {
+				g = ws.g[l][s*out : (s+1)*out]
+			}
+			g = g[:len(d1)]
+			d2 = d2[:len(d1)]
+			del := p[s*out : (s+1)*out]
+			del = del[:len(d1)]
+			for i, d := range d1 {
+				del[i] = d * g[i]
+			}
+			for j := range k {
+				o := (b + s*k + j) * out
+				zd := z[o : o+len(d1)]
+				dd := p[o : o+len(d1)]
+				if l == nl-1 {
+					for i, d := range d2 {
+						dd[i] = d * zd[i] * g[i]
+					}
+					continue
+				}
+				gd := ws.g[l][o : o+len(d1)]
+				for i, d := range d2 {
+					dd[i] = d*zd[i]*g[i] + d1[i]*gd[i]
+				}
+			}
+		}
+		impl.Dgemm(blas.NoTrans, blas.NoTrans, r, in, out,
+			1, p, out, net.Params.W[l-1], in, 0, ws.g[l-1][:r*in], in)
+	}
+}

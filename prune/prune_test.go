@@ -32,33 +32,6 @@ func randomNet(inputs int, hidden []int, act mlp.Activation, seed uint64) *mlp.N
 	return n
 }
 
-// silu is the reference activation of these tests.
-func silu(z float64) float64 { return z / (1 + math.Exp(-z)) }
-
-// value evaluates a SiLU net at raw x, written straight from method.md §3.
-func value(n *mlp.Network, x []float64) float64 {
-	a := make([]float64, len(x))
-	for j := range x {
-		a[j] = (x[j] - n.Norm.XMean[j]) / n.Norm.XScale[j]
-	}
-	for l := range n.Params.W {
-		rows, cols := n.Sizes[l+1], n.Sizes[l]
-		z := make([]float64, rows)
-		for r := range rows {
-			s := n.Params.B[l][r]
-			for c := range cols {
-				s += n.Params.W[l][r*cols+c] * a[c]
-			}
-			z[r] = s
-			if l+1 < len(n.Params.W) {
-				z[r] = silu(s)
-			}
-		}
-		a = z
-	}
-	return n.Norm.YMean + n.Norm.YScale*a[0]
-}
-
 func TestSelectPerLayer(t *testing.T) {
 	scores := [][]float64{{0.5, 3, 1, 3}, {2, 1}, {-1, -2, -0.5}}
 	got, err := Select(scores, Quota{PerLayer: []int{2, 1, 3}})
@@ -235,7 +208,7 @@ func TestApplyMeanFoldOfConstantNodes(t *testing.T) {
 			for j := range cols {
 				net.Params.W[l][i*cols+j] = 0
 			}
-			fill[l][i] = silu(net.Params.B[l][i])
+			fill[l][i], _, _, _ = mlp.SiLU.Eval(net.Params.B[l][i])
 		}
 	}
 	keep := [][]int{{1, 2, 4, 5}, {0, 1, 3, 4}}
@@ -254,9 +227,9 @@ func TestApplyMeanFoldOfConstantNodes(t *testing.T) {
 		for j := range x {
 			x[j] = 3 * rng.NormFloat64()
 		}
-		y := value(net, x)
-		maxDiff = math.Max(maxDiff, math.Abs(value(folded, x)-y))
-		minDrop = math.Min(minDrop, math.Abs(value(dropped, x)-y))
+		y := net.Value(x)
+		maxDiff = math.Max(maxDiff, math.Abs(folded.Value(x)-y))
+		minDrop = math.Min(minDrop, math.Abs(dropped.Value(x)-y))
 	}
 	if maxDiff > 1e-14 {
 		t.Errorf("folded net differs from the original by up to %g, want ≤ 1e-14", maxDiff)

@@ -1,0 +1,375 @@
+package mlp
+
+import (
+	"runtime"
+	"sync"
+)
+
+// lanes is the number of samples one group kernel evaluates together: the width
+// of a float64 AVX-512 register, and the structure-of-arrays stride of the
+// Evaluator's scratch (node j of lane k at index j·lanes + k).
+const lanes = 8
+
+// Panic messages of the Evaluator.
+const (
+	errEvalX     = "mlp: len(x) is not a multiple of the number of inputs"
+	errEvalValue = "mlp: len(value) != rows of x"
+	errEvalGrad  = "mlp: len(grad) != len(x)"
+	errEvalGamma = "mlp: len(gamma) != rows of x"
+	errEvalHV    = "mlp: len(hv) != len(x)"
+	errEvalV     = "mlp: len(v) != number of inputs"
+	errEvalPoint = "mlp: len(x) or len(grad) != number of inputs"
+	errEvalNet   = "mlp: NewEvaluator of an invalid network"
+	errEvalAct   = "mlp: NewEvaluator of an unknown activation"
+)
+
+// evalMode says how much of the derivative recursions a kernel runs.
+type evalMode int
+
+const (
+	modeValue evalMode = iota // forward pass only
+	modeGrad                  // forward and reverse pass: value and g_0
+	modeHVP                   // also the tangent passes: ġ_0 = H_n·ȧ_0
+)
+
+// Evaluator evaluates a Network's value, input gradient and Hessian-vector
+// products in raw units (method.md §3) on batches of inputs, without allocating.
+//
+// NewEvaluator copies and repacks the weights, so an Evaluator is a snapshot:
+// later changes to the Network do not reach it. An Evaluator holds scratch
+// space, so it must not be used by several goroutines at once; create one per
+// goroutine (they are cheap) or use EvalParallel.
+//
+// On amd64 builds with GOEXPERIMENT=simd and a CPU with AVX-512, the kernels
+// evaluate 8 samples at once in the vector lanes; otherwise they are plain Go
+// (see EvalKernel). Either way, each row's result depends only on that row and
+// the Network, bit for bit: not on the batch size, the row's position in the
+// batch, the chunking of EvalParallel or the number of workers. Point returns
+// the same bits as Eval on a one-row batch. The two kernels agree with each
+// other to about 1e-13 relative, not bit for bit.
+//
+// Rows holding NaN or ±Inf give unspecified (usually NaN) results; other rows
+// are unaffected.
+type Evaluator struct {
+	act    Activation
+	n      int       // inputs
+	layers []layer   // hidden layers 1..L
+	wOut   []float64 // W_out, zero padded to a multiple of lanes
+	bOut   float64
+	last   int // width of the layer feeding the output, Sizes[L]
+
+	xMean, xScale []float64
+	yMean, yScale float64
+	gScale        []float64 // YScale / XScale[j]: normalised to raw gradient
+	zd1Ones       []float64 // ż_1 = W_1·u, u_j = 1/XScale[j]: the tangent of the all-ones raw direction
+	zd1           []float64 // ż_1 of EvalHessVec's direction (scratch)
+
+	simd bool // run the AVX-512 kernels (false on other builds and CPUs)
+
+	// Scratch: the kernels' inputs and outputs, nodes × lanes each.
+	x0     []float64 // normalised inputs a_0
+	y      []float64 // normalised outputs
+	g0, h0 []float64 // g_0 = ∇y_n and ġ_0 = H_n·ȧ_0
+}
+
+// layer is one hidden layer z = W·a + b, a' = σ(z), repacked for the kernels,
+// with the scratch that holds its nodes' state for one group of lanes.
+type layer struct {
+	in, out       int
+	inPad, outPad int       // in and out rounded up to a multiple of lanes
+	w             []float64 // W, out × inPad row-major, zero padded: w[i·inPad + j] = W_ij
+	wt            []float64 // Wᵀ, in × outPad row-major, zero padded: wt[j·outPad + i] = W_ij
+	b             []float64 // b, zero padded to outPad
+
+	// Per node i and lane k at index i·lanes + k (contiguous for Point):
+	a, ad []float64 // forward: a = σ(z), ȧ = σ′(z)·ż
+	d1, t []float64 // σ′(z) and σ″(z)·ż; the reverse pass overwrites them with δ and δ̇
+}
+
+// NewEvaluator returns an Evaluator for net. It panics if net is not well formed
+// (see Network.Validate) or its activation is not one of the declared ones.
+func NewEvaluator(net *Network) *Evaluator {
+	if err := net.Validate(); err != nil {
+		panic(errEvalNet)
+	}
+	switch net.Act {
+	case SiLU, Softplus, Tanh, ReLU:
+	default:
+		panic(errEvalAct)
+	}
+	n := net.Inputs()
+	L := net.Layers()
+	e := &Evaluator{
+		act:     net.Act,
+		n:       n,
+		layers:  make([]layer, L),
+		bOut:    net.Params.B[L][0],
+		last:    net.Sizes[L],
+		xMean:   append([]float64(nil), net.Norm.XMean...),
+		xScale:  append([]float64(nil), net.Norm.XScale...),
+		yMean:   net.Norm.YMean,
+		yScale:  net.Norm.YScale,
+		gScale:  make([]float64, n),
+		simd:    useSIMD(),
+		x0:      make([]float64, n*lanes),
+		y:       make([]float64, lanes),
+		g0:      make([]float64, n*lanes),
+		h0:      make([]float64, n*lanes),
+		wOut:    make([]float64, padLanes(net.Sizes[L])),
+		zd1Ones: make([]float64, padLanes(net.Sizes[1])),
+		zd1:     make([]float64, padLanes(net.Sizes[1])),
+	}
+	copy(e.wOut, net.Params.W[L])
+	for l := range e.layers {
+		in, out := net.Sizes[l], net.Sizes[l+1]
+		ly := layer{
+			in: in, out: out, inPad: padLanes(in), outPad: padLanes(out),
+			a: make([]float64, out*lanes), ad: make([]float64, out*lanes),
+			d1: make([]float64, out*lanes), t: make([]float64, out*lanes),
+		}
+		ly.w = make([]float64, out*ly.inPad)
+		ly.wt = make([]float64, in*ly.outPad)
+		ly.b = make([]float64, ly.outPad)
+		copy(ly.b, net.Params.B[l])
+		w := net.Params.W[l]
+		for i := range out {
+			for j := range in {
+				ly.w[i*ly.inPad+j] = w[i*in+j]
+				ly.wt[j*ly.outPad+i] = w[i*in+j]
+			}
+		}
+		e.layers[l] = ly
+	}
+	for j := range n {
+		e.gScale[j] = e.yScale / e.xScale[j]
+	}
+	ones := make([]float64, n)
+	for j := range ones {
+		ones[j] = 1
+	}
+	e.tangent1(e.zd1Ones, ones)
+	return e
+}
+
+// padLanes returns n rounded up to a multiple of lanes.
+func padLanes(n int) int { return (n + lanes - 1) / lanes * lanes }
+
+// tangent1 sets dst to ż_1 = W_1·ȧ_0 for the raw direction v, ȧ_0,j = v_j/XScale[j].
+// Without hidden layers, ż_1 is the output tangent, which no kernel needs.
+func (e *Evaluator) tangent1(dst, v []float64) {
+	if len(e.layers) == 0 {
+		return
+	}
+	ly := &e.layers[0]
+	for i := range ly.out {
+		s := 0.0
+		for j, w := range ly.w[i*ly.inPad : i*ly.inPad+ly.in] {
+			s += w * (v[j] / e.xScale[j])
+		}
+		dst[i] = s
+	}
+}
+
+// Inputs returns the number of inputs n of the evaluated network.
+func (e *Evaluator) Inputs() int { return e.n }
+
+// Eval evaluates the network on the rows of x, an N × n row-major matrix of raw
+// inputs, and sets, for each row r,
+//
+//	value[r]         = y(x_r)
+//	grad[r·n + j]    = ∂y/∂x_j (x_r)
+//	gamma[r]         = 1ᵀ·H(x_r)·1 = Σ_ij ∂²y/∂x_i∂x_j (x_r)
+//
+// all in raw units; gamma takes one Hessian-vector product along the all-ones
+// vector (method.md §2, §3). Each of value, grad and gamma may be nil to skip it:
+// value alone runs only the forward pass, grad the reverse pass too, and gamma
+// the tangent passes as well (about twice the work of grad).
+//
+// Eval does not allocate. It panics if len(x) is not a multiple of n, or if a
+// non-nil value or gamma has length other than N, or a non-nil grad other than N·n.
+func (e *Evaluator) Eval(value, grad, gamma, x []float64) {
+	rows := e.rows(x)
+	e.checkEval(rows, value, grad, gamma, x)
+	mode := modeValue
+	switch {
+	case gamma != nil:
+		mode = modeHVP
+	case grad != nil:
+		mode = modeGrad
+	case value == nil:
+		return
+	}
+	n := e.n
+	for r0 := 0; r0 < rows; r0 += lanes {
+		m := min(lanes, rows-r0)
+		e.loadGroup(x[r0*n:(r0+m)*n], m)
+		e.group(m, e.zd1Ones, mode)
+		for k := range m {
+			r := r0 + k
+			if value != nil {
+				value[r] = e.yMean + e.yScale*e.y[k]
+			}
+			if grad != nil {
+				for j, s := range e.gScale {
+					grad[r*n+j] = s * e.g0[j*lanes+k]
+				}
+			}
+			if gamma != nil {
+				gamma[r] = e.sumHV(e.h0[k:], lanes)
+			}
+		}
+	}
+}
+
+// EvalHessVec evaluates the network on the rows of x, an N × n row-major matrix
+// of raw inputs, and sets, for each row r,
+//
+//	value[r]      = y(x_r)
+//	grad[r·n + j] = ∂y/∂x_j (x_r)
+//	hv[r·n + i]   = Σ_j ∂²y/∂x_i∂x_j (x_r) · v_j
+//
+// all in raw units: hv holds the Hessian-vector products H(x_r)·v along one raw
+// direction v of length n (method.md §3, forward-over-reverse). value and grad
+// may be nil to skip them; hv must not be nil. With v the all-ones vector,
+// Σ_i hv[r·n + i] equals Eval's gamma[r] bit for bit.
+//
+// EvalHessVec does not allocate. It panics if len(x) is not a multiple of n,
+// len(v) != n, len(hv) != len(x), or a non-nil value or grad has the wrong length.
+func (e *Evaluator) EvalHessVec(value, grad, hv, x, v []float64) {
+	rows := e.rows(x)
+	if len(v) != e.n {
+		panic(errEvalV)
+	}
+	if len(hv) != len(x) {
+		panic(errEvalHV)
+	}
+	if value != nil && len(value) != rows {
+		panic(errEvalValue)
+	}
+	if grad != nil && len(grad) != len(x) {
+		panic(errEvalGrad)
+	}
+	e.tangent1(e.zd1, v)
+	n := e.n
+	for r0 := 0; r0 < rows; r0 += lanes {
+		m := min(lanes, rows-r0)
+		e.loadGroup(x[r0*n:(r0+m)*n], m)
+		e.group(m, e.zd1, modeHVP)
+		for k := range m {
+			r := r0 + k
+			if value != nil {
+				value[r] = e.yMean + e.yScale*e.y[k]
+			}
+			for j, s := range e.gScale {
+				if grad != nil {
+					grad[r*n+j] = s * e.g0[j*lanes+k]
+				}
+				hv[r*n+j] = s * e.h0[j*lanes+k]
+			}
+		}
+	}
+}
+
+// Point evaluates the network at one raw input x of length n and returns the
+// value y(x) and gamma 1ᵀ·H(x)·1, and sets grad[j] = ∂y/∂x_j (x) if grad is not
+// nil, all in raw units; the results equal those of Eval on the one-row batch x,
+// bit for bit. Point does not allocate. It panics if len(x) != n or a non-nil
+// grad has len(grad) != n.
+func (e *Evaluator) Point(grad, x []float64) (value, gamma float64) {
+	n := e.n
+	if len(x) != n || (grad != nil && len(grad) != n) {
+		panic(errEvalPoint)
+	}
+	for j, xj := range x {
+		e.x0[j] = (xj - e.xMean[j]) / e.xScale[j]
+	}
+	e.point(e.zd1Ones)
+	if grad != nil {
+		for j, s := range e.gScale {
+			grad[j] = s * e.g0[j]
+		}
+	}
+	return e.yMean + e.yScale*e.y[0], e.sumHV(e.h0, 1)
+}
+
+// sumHV returns Σ_j gScale[j]·h[j·stride], the all-ones Hessian-vector product
+// summed in raw units: gamma = YScale · uᵀ·H_n·u with u_j = 1/XScale[j].
+func (e *Evaluator) sumHV(h []float64, stride int) float64 {
+	s := 0.0
+	for j, g := range e.gScale {
+		s += g * h[j*stride]
+	}
+	return s
+}
+
+// rows returns the number of rows of the N × n matrix x, panicking if len(x) is
+// not a multiple of n.
+func (e *Evaluator) rows(x []float64) int {
+	if len(x)%e.n != 0 {
+		panic(errEvalX)
+	}
+	return len(x) / e.n
+}
+
+// checkEval panics unless the non-nil outputs of Eval fit rows rows of x.
+func (e *Evaluator) checkEval(rows int, value, grad, gamma, x []float64) {
+	if value != nil && len(value) != rows {
+		panic(errEvalValue)
+	}
+	if grad != nil && len(grad) != len(x) {
+		panic(errEvalGrad)
+	}
+	if gamma != nil && len(gamma) != rows {
+		panic(errEvalGamma)
+	}
+}
+
+// loadGroup normalises the m ≤ lanes rows of x (m × n, row-major) into the
+// lanes of x0 and fills the unused lanes with zeros, which are evaluated and
+// discarded.
+func (e *Evaluator) loadGroup(x []float64, m int) {
+	n := e.n
+	for j := range n {
+		mu, sc := e.xMean[j], e.xScale[j]
+		col := e.x0[j*lanes : (j+1)*lanes]
+		for k := range m {
+			col[k] = (x[k*n+j] - mu) / sc
+		}
+		clear(col[m:])
+	}
+}
+
+// EvalParallel evaluates net on the rows of x like Evaluator.Eval, splitting the
+// rows into contiguous chunks evaluated by up to workers goroutines, each with
+// its own Evaluator; workers ≤ 0 means runtime.GOMAXPROCS(0). The results are
+// the same bits for every number of workers. EvalParallel allocates one
+// Evaluator per worker. It panics like NewEvaluator and Evaluator.Eval.
+func EvalParallel(net *Network, value, grad, gamma, x []float64, workers int) {
+	e := NewEvaluator(net)
+	rows := e.rows(x)
+	e.checkEval(rows, value, grad, gamma, x)
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// Chunks of whole groups, at least minChunk rows each so that starting a
+	// goroutine and an Evaluator is paid for.
+	const minChunk = 256
+	chunk := max(minChunk, padLanes((rows+workers-1)/workers))
+	n := e.n
+	part := func(s []float64, lo, hi, width int) []float64 {
+		if s == nil {
+			return nil
+		}
+		return s[lo*width : hi*width]
+	}
+	var wg sync.WaitGroup
+	for lo := chunk; lo < rows; lo += chunk {
+		hi := min(rows, lo+chunk)
+		wg.Go(func() {
+			NewEvaluator(net).Eval(part(value, lo, hi, 1), part(grad, lo, hi, n), part(gamma, lo, hi, 1), x[lo*n:hi*n])
+		})
+	}
+	hi := min(rows, chunk)
+	e.Eval(part(value, 0, hi, 1), part(grad, 0, hi, n), part(gamma, 0, hi, 1), x[:hi*n])
+	wg.Wait()
+}

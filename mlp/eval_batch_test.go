@@ -1,0 +1,543 @@
+package mlp
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// evalNet returns a random network with non-trivial normalisation: weights
+// N(0, 1/fan-in)·gain, biases N(0, 0.5²), input means in [−2, 2] and scales in
+// [0.3, 3], output mean 1.7 and scale 0.4.
+func evalNet(seed uint64, inputs int, hidden []int, act Activation) *Network {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	net := New(inputs, hidden, act)
+	for l, w := range net.Params.W {
+		sd := 1.5 / math.Sqrt(float64(net.Sizes[l]))
+		for i := range w {
+			w[i] = sd * rng.NormFloat64()
+		}
+		for i := range net.Params.B[l] {
+			net.Params.B[l][i] = 0.5 * rng.NormFloat64()
+		}
+	}
+	for j := range inputs {
+		net.Norm.XMean[j] = 4*rng.Float64() - 2
+		net.Norm.XScale[j] = 0.3 + 2.7*rng.Float64()
+	}
+	net.Norm.YMean, net.Norm.YScale = 1.7, 0.4
+	return net
+}
+
+// evalInputs returns rows raw inputs for net, XMean + XScale·N(0, 1).
+func evalInputs(seed uint64, net *Network, rows int) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	n := net.Inputs()
+	x := make([]float64, rows*n)
+	for i := range x {
+		j := i % n
+		x[i] = net.Norm.XMean[j] + net.Norm.XScale[j]*rng.NormFloat64()
+	}
+	return x
+}
+
+// refValue is a plain reference forward pass in raw units, written from
+// method.md §3 independently of the kernels.
+func refValue(net *Network, x []float64) float64 {
+	a := make([]float64, len(x))
+	for j := range x {
+		a[j] = (x[j] - net.Norm.XMean[j]) / net.Norm.XScale[j]
+	}
+	L := net.Layers()
+	for l := 0; l <= L; l++ {
+		in, out := net.Sizes[l], net.Sizes[l+1]
+		z := make([]float64, out)
+		for i := range z {
+			z[i] = net.Params.B[l][i]
+			for j := range in {
+				z[i] += net.Params.W[l][i*in+j] * a[j]
+			}
+			if l == L {
+				continue
+			}
+			switch net.Act {
+			case SiLU:
+				z[i] /= 1 + math.Exp(-z[i])
+			case Softplus:
+				z[i] = max(z[i], 0) + math.Log1p(math.Exp(-math.Abs(z[i])))
+			case Tanh:
+				z[i] = math.Tanh(z[i])
+			case ReLU:
+				z[i] = max(z[i], 0)
+			}
+		}
+		a = z
+	}
+	return net.Norm.YMean + net.Norm.YScale*a[0]
+}
+
+// evalShapes are the (inputs, hidden widths) the tests run: one input, widths
+// 1 to 128, shallow and deep, and no hidden layer at all.
+var evalShapes = []struct {
+	inputs int
+	hidden []int
+}{
+	{1, []int{8}},
+	{7, []int{8, 8, 8, 8, 8, 8}},
+	{7, []int{1}},
+	{3, []int{33, 5}},
+	{7, []int{128, 128}},
+	{9, []int{17, 1, 12, 8, 30, 3, 16, 9}},
+	{4, nil},
+}
+
+var evalActs = []Activation{SiLU, Softplus, Tanh, ReLU}
+
+// kernelNames lists the kernels this build and CPU can run: false is plain Go,
+// true AVX-512.
+func evalKernels() []bool {
+	if useSIMD() {
+		return []bool{false, true}
+	}
+	return []bool{false}
+}
+
+func kernelName(simd bool) string {
+	if simd {
+		return "avx512"
+	}
+	return "go"
+}
+
+// newEvalKernel returns an Evaluator for net that runs the given kernel.
+func newEvalKernel(net *Network, simd bool) *Evaluator {
+	e := NewEvaluator(net)
+	e.simd = simd
+	return e
+}
+
+// maxAbs returns max |s[i]|.
+func maxAbs(s []float64) float64 {
+	m := 0.0
+	for _, v := range s {
+		m = max(m, math.Abs(v))
+	}
+	return m
+}
+
+// TestEvalFiniteDifferences checks, for every shape, activation and kernel, the
+// value against refValue, the gradient against central differences of refValue,
+// and gamma and the Hessian-vector products along a random direction against
+// central differences of the kernel's own (thereby checked) gradient. Errors are
+// relative to the largest magnitude of that quantity over the batch, so that
+// a point where it nearly vanishes does not fail on cancellation.
+func TestEvalFiniteDifferences(t *testing.T) {
+	const rows = 21 // two groups and a tail
+	for si, sh := range evalShapes {
+		for _, act := range evalActs {
+			net := evalNet(uint64(100+si), sh.inputs, sh.hidden, act)
+			x := evalInputs(uint64(200+si), net, rows)
+			n := sh.inputs
+			rng := rand.New(rand.NewPCG(uint64(300+si), 3))
+			v := make([]float64, n)
+			for j := range v {
+				v[j] = rng.NormFloat64()
+			}
+			for _, simd := range evalKernels() {
+				name := fmt.Sprintf("%d-%v-%v/%s", n, sh.hidden, act, kernelName(simd))
+				e := newEvalKernel(net, simd)
+				value, grad, gamma := make([]float64, rows), make([]float64, rows*n), make([]float64, rows)
+				e.Eval(value, grad, gamma, x)
+				hv := make([]float64, rows*n)
+				e.EvalHessVec(nil, nil, hv, x, v)
+
+				wantV, wantG := make([]float64, rows), make([]float64, rows*n)
+				wantGamma, wantHV := make([]float64, rows), make([]float64, rows*n)
+				xp := make([]float64, n)
+				gp, gm := make([]float64, n), make([]float64, n)
+				for r := range rows {
+					xr := x[r*n : (r+1)*n]
+					wantV[r] = refValue(net, xr)
+					for j := range n {
+						h := 1e-5 * net.Norm.XScale[j]
+						copy(xp, xr)
+						xp[j] = xr[j] + h
+						fp := refValue(net, xp)
+						xp[j] = xr[j] - h
+						fm := refValue(net, xp)
+						wantG[r*n+j] = (fp - fm) / (2 * h)
+					}
+					// Along a raw direction d: H·d ≈ (∇y(x + h·d) − ∇y(x − h·d)) / 2h.
+					dir := func(dst, d []float64) {
+						h := 1e-5
+						for j := range xp {
+							xp[j] = xr[j] + h*d[j]
+						}
+						e.Point(gp, xp)
+						for j := range xp {
+							xp[j] = xr[j] - h*d[j]
+						}
+						e.Point(gm, xp)
+						for j := range dst {
+							dst[j] = (gp[j] - gm[j]) / (2 * h)
+						}
+					}
+					dir(wantHV[r*n:(r+1)*n], v)
+					ones := make([]float64, n)
+					for j := range ones {
+						ones[j] = 1
+					}
+					h1 := make([]float64, n)
+					dir(h1, ones)
+					for _, hj := range h1 {
+						wantGamma[r] += hj
+					}
+				}
+				check := func(what string, got, want []float64, tol, floor float64) {
+					t.Helper()
+					scale := max(maxAbs(want), floor)
+					for i := range got {
+						if d := math.Abs(got[i] - want[i]); !(d <= tol*scale) {
+							t.Errorf("%s: %s[%d] = %.15g, want %.15g (error %.2g of scale %.3g, tol %g)",
+								name, what, i, got[i], want[i], d/scale, scale, tol)
+							return
+						}
+					}
+				}
+				check("value", value, wantV, 1e-13, 0)
+				check("grad", grad, wantG, 1e-6, 0)
+				// ReLU nets have zero curvature: compare with the gradient's scale.
+				check("gamma", gamma, wantGamma, 1e-6, 1e-6*maxAbs(grad))
+				check("hv", hv, wantHV, 1e-6, 1e-6*maxAbs(grad))
+			}
+		}
+	}
+}
+
+// TestEvalKernelsAgree checks that the AVX-512 kernel agrees with the plain-Go
+// one to 1e-13 relative to each quantity's largest magnitude over the batch.
+// The kernels differ in fused multiply-adds and in the exponential, so they do
+// not agree bit for bit.
+func TestEvalKernelsAgree(t *testing.T) {
+	if !useSIMD() {
+		t.Skip("only the plain-Go kernel runs in this build or on this CPU")
+	}
+	const rows = 45
+	for si, sh := range evalShapes {
+		for _, act := range evalActs {
+			net := evalNet(uint64(400+si), sh.inputs, sh.hidden, act)
+			x := evalInputs(uint64(500+si), net, rows)
+			n := sh.inputs
+			var out [2][3][]float64
+			var pv, pg [2][]float64
+			for k, simd := range []bool{false, true} {
+				e := newEvalKernel(net, simd)
+				out[k] = [3][]float64{make([]float64, rows), make([]float64, rows*n), make([]float64, rows)}
+				e.Eval(out[k][0], out[k][1], out[k][2], x)
+				pg[k] = make([]float64, n)
+				v, g := e.Point(pg[k], x[:n])
+				pv[k] = []float64{v, g}
+			}
+			for q, what := range []string{"value", "grad", "gamma"} {
+				got, want := out[1][q], out[0][q]
+				scale := maxAbs(want)
+				if what == "gamma" {
+					scale = max(scale, maxAbs(out[0][1])) // ReLU: gamma = 0
+				}
+				for i := range got {
+					if d := math.Abs(got[i] - want[i]); !(d <= 1e-13*scale) {
+						t.Errorf("%d-%v-%v: %s[%d]: avx512 %.17g, go %.17g (relative %.2g)",
+							n, sh.hidden, act, what, i, got[i], want[i], d/scale)
+						break
+					}
+				}
+			}
+			for k := range 2 {
+				if pv[k][0] != out[k][0][0] || pv[k][1] != out[k][2][0] {
+					t.Errorf("%d-%v-%v/%s: Point = %v, Eval row 0 = %v, %v", n, sh.hidden, act,
+						kernelName(k == 1), pv[k], out[k][0][0], out[k][2][0])
+				}
+			}
+		}
+	}
+}
+
+// sameBits reports whether a and b hold the same float64 bit patterns.
+func sameBits(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestEvalReproducible checks that each row's results are the same bits
+// whatever the batch size, chunking, row position, outputs requested, Point
+// versus Eval, and EvalParallel's number of workers.
+func TestEvalReproducible(t *testing.T) {
+	const rows = 1203 // not a multiple of 8, and enough rows for EvalParallel to split
+	for _, act := range evalActs {
+		for _, simd := range evalKernels() {
+			net := evalNet(7, 7, []int{8, 33, 8}, act)
+			x := evalInputs(8, net, rows)
+			n := net.Inputs()
+			e := newEvalKernel(net, simd)
+			value, grad, gamma := make([]float64, rows), make([]float64, rows*n), make([]float64, rows)
+			e.Eval(value, grad, gamma, x)
+			name := fmt.Sprintf("%v/%s", act, kernelName(simd))
+
+			for _, chunk := range []int{1, 3, 8, 13, 64} {
+				v, g, gm := make([]float64, rows), make([]float64, rows*n), make([]float64, rows)
+				for lo := 0; lo < rows; lo += chunk {
+					hi := min(rows, lo+chunk)
+					e.Eval(v[lo:hi], g[lo*n:hi*n], gm[lo:hi], x[lo*n:hi*n])
+				}
+				if !sameBits(v, value) || !sameBits(g, grad) || !sameBits(gm, gamma) {
+					t.Errorf("%s: chunks of %d rows differ from one batch", name, chunk)
+				}
+			}
+			// Shifted by 5 rows, so every row lands in another lane.
+			v := make([]float64, rows-5)
+			e.Eval(v, nil, nil, x[5*n:])
+			if !sameBits(v, value[5:]) {
+				t.Errorf("%s: value alone, shifted by 5 rows, differs", name)
+			}
+			g := make([]float64, rows*n)
+			e.Eval(nil, g, nil, x)
+			if !sameBits(g, grad) {
+				t.Errorf("%s: grad alone differs from grad with gamma", name)
+			}
+			gm := make([]float64, rows)
+			e.Eval(nil, nil, gm, x)
+			if !sameBits(gm, gamma) {
+				t.Errorf("%s: gamma alone differs", name)
+			}
+			ones := make([]float64, n)
+			for j := range ones {
+				ones[j] = 1
+			}
+			hv := make([]float64, rows*n)
+			e.EvalHessVec(v[:0:0], nil, hv[:0], x[:0], ones) // empty batch
+			e.EvalHessVec(nil, g, hv, x, ones)
+			for r := range rows {
+				s := 0.0
+				for _, h := range hv[r*n : (r+1)*n] {
+					s += h
+				}
+				if math.Float64bits(s) != math.Float64bits(gamma[r]) {
+					t.Errorf("%s: row %d: Σ EvalHessVec(1) = %v, gamma = %v", name, r, s, gamma[r])
+					break
+				}
+			}
+			if !sameBits(g, grad) {
+				t.Errorf("%s: EvalHessVec's grad differs from Eval's", name)
+			}
+			pg := make([]float64, n)
+			for _, r := range []int{0, 7, 8, 1202} {
+				pv, pgm := e.Point(pg, x[r*n:(r+1)*n])
+				if !sameBits([]float64{pv, pgm}, []float64{value[r], gamma[r]}) || !sameBits(pg, grad[r*n:(r+1)*n]) {
+					t.Errorf("%s: Point(row %d) differs from Eval", name, r)
+				}
+			}
+			if simd != useSIMD() {
+				continue // EvalParallel runs the default kernel
+			}
+			for _, workers := range []int{0, 1, 2, 3, 7} {
+				v, g, gm := make([]float64, rows), make([]float64, rows*n), make([]float64, rows)
+				EvalParallel(net, v, g, gm, x, workers)
+				if !sameBits(v, value) || !sameBits(g, grad) || !sameBits(gm, gamma) {
+					t.Errorf("%s: EvalParallel with %d workers differs from Eval", name, workers)
+				}
+			}
+		}
+	}
+}
+
+// TestEvalNoHiddenLayer checks the affine network y_n = w·x_n + b exactly:
+// ∂y/∂x_j = YScale·w_j/XScale_j and gamma = 0.
+func TestEvalNoHiddenLayer(t *testing.T) {
+	net := New(2, nil, SiLU)
+	copy(net.Params.Flat, []float64{3, -4, 0.5}) // w, b
+	net.Norm = Normalization{XMean: []float64{1, 2}, XScale: []float64{2, 0.5}, YMean: 10, YScale: 4}
+	x := []float64{3, 2.5, -1, 0}
+	for _, simd := range evalKernels() {
+		e := newEvalKernel(net, simd)
+		v, g, gm := make([]float64, 2), make([]float64, 4), make([]float64, 2)
+		e.Eval(v, g, gm, x)
+		// x_n = (1, 1) and (−1, −4): y_n = 0.5 + 3 − 4 = −0.5 and 0.5 − 3 + 16 = 13.5.
+		want := [][]float64{{8, 64}, {6, -32, 6, -32}, {0, 0}}
+		for q, got := range [][]float64{v, g, gm} {
+			for i := range got {
+				if got[i] != want[q][i] {
+					t.Errorf("%s: output %d = %v, want %v", kernelName(simd), q, got, want[q])
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestEvalZeroAllocs checks that Eval, EvalHessVec and Point do not allocate.
+func TestEvalZeroAllocs(t *testing.T) {
+	net := evalNet(1, 7, []int{8, 8, 8}, SiLU)
+	const rows = 19
+	x := evalInputs(2, net, rows)
+	v, g, gm, hv := make([]float64, rows), make([]float64, rows*7), make([]float64, rows), make([]float64, rows*7)
+	for _, simd := range evalKernels() {
+		e := newEvalKernel(net, simd)
+		for name, f := range map[string]func(){
+			"Eval":        func() { e.Eval(v, g, gm, x) },
+			"Eval value":  func() { e.Eval(v, nil, nil, x) },
+			"EvalHessVec": func() { e.EvalHessVec(v, g, hv, x, x[:7]) },
+			"Point":       func() { e.Point(g[:7], x[:7]) },
+		} {
+			if a := testing.AllocsPerRun(20, f); a != 0 {
+				t.Errorf("%s/%s: %v allocations per call, want 0", name, kernelName(simd), a)
+			}
+		}
+	}
+}
+
+// TestEvalPanics checks the documented panics and their messages.
+func TestEvalPanics(t *testing.T) {
+	net := evalNet(1, 3, []int{4}, SiLU)
+	e := NewEvaluator(net)
+	x := make([]float64, 6) // two rows
+	bad := New(3, []int{4}, Activation(9))
+	for _, tc := range []struct {
+		name, want string
+		f          func()
+	}{
+		{"x", errEvalX, func() { e.Eval(make([]float64, 2), nil, nil, x[:5]) }},
+		{"value", errEvalValue, func() { e.Eval(make([]float64, 3), nil, nil, x) }},
+		{"grad", errEvalGrad, func() { e.Eval(nil, make([]float64, 5), nil, x) }},
+		{"gamma", errEvalGamma, func() { e.Eval(nil, nil, make([]float64, 1), x) }},
+		{"hv", errEvalHV, func() { e.EvalHessVec(nil, nil, nil, x, x[:3]) }},
+		{"v", errEvalV, func() { e.EvalHessVec(nil, nil, make([]float64, 6), x, x[:2]) }},
+		{"hv value", errEvalValue, func() { e.EvalHessVec(x, nil, make([]float64, 6), x, x[:3]) }},
+		{"point x", errEvalPoint, func() { e.Point(nil, x) }},
+		{"point grad", errEvalPoint, func() { e.Point(x, x[:3]) }},
+		{"parallel", errEvalGamma, func() { EvalParallel(net, nil, nil, x, x, 2) }},
+		{"net", errEvalNet, func() { NewEvaluator(&Network{Sizes: []int{3, 1}}) }},
+		{"act", errEvalAct, func() { NewEvaluator(bad) }},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != tc.want {
+					t.Errorf("%s: panic %v, want %q", tc.name, r, tc.want)
+				}
+			}()
+			tc.f()
+		}()
+	}
+}
+
+// ExampleEvaluator_Eval evaluates y = SiLU(x₁ + x₂), whose deltas are both
+// SiLU′(x₁ + x₂) and whose gamma 1ᵀH1 is 4·SiLU″(x₁ + x₂).
+func ExampleEvaluator_Eval() {
+	net := New(2, []int{1}, SiLU)
+	copy(net.Params.Flat, []float64{1, 1, 0, 1, 0}) // W_1, b_1, W_out, b_out
+	e := NewEvaluator(net)
+	x := []float64{
+		0, 0,
+		0.25, 0.75,
+	}
+	value, grad, gamma := make([]float64, 2), make([]float64, 4), make([]float64, 2)
+	e.Eval(value, grad, gamma, x)
+	for r := range value {
+		fmt.Printf("y = %.6f  deltas = [%.6f %.6f]  gamma = %.6f\n", value[r], grad[2*r], grad[2*r+1], gamma[r])
+	}
+	// Output:
+	// y = 0.000000  deltas = [0.500000 0.500000]  gamma = 2.000000
+	// y = 0.731059  deltas = [0.927671 0.927671]  gamma = 1.209464
+}
+
+// ExampleEvaluator_Point evaluates one point of y = SiLU(x₁ + x₂).
+func ExampleEvaluator_Point() {
+	net := New(2, []int{1}, SiLU)
+	copy(net.Params.Flat, []float64{1, 1, 0, 1, 0})
+	e := NewEvaluator(net)
+	grad := make([]float64, 2)
+	value, gamma := e.Point(grad, []float64{0.25, 0.75})
+	fmt.Printf("y = %.6f  deltas = [%.6f %.6f]  gamma = %.6f\n", value, grad[0], grad[1], gamma)
+	// Output:
+	// y = 0.731059  deltas = [0.927671 0.927671]  gamma = 1.209464
+}
+
+// Benchmark sinks, so that the compiler cannot drop the work.
+var sinkValue, sinkGamma float64
+
+// benchEval times Eval on batches of 4096 points and reports points/s.
+func benchEval(b *testing.B, hidden []int, withGrad, withGamma bool, workers int) {
+	const rows = 4096
+	net := evalNet(1, 7, hidden, SiLU)
+	x := evalInputs(2, net, rows)
+	value := make([]float64, rows)
+	var grad, gamma []float64
+	if withGrad {
+		grad = make([]float64, rows*7)
+	}
+	if withGamma {
+		gamma = make([]float64, rows)
+	}
+	e := NewEvaluator(net)
+	b.ResetTimer()
+	for b.Loop() {
+		if workers == 1 {
+			e.Eval(value, grad, gamma, x)
+		} else {
+			EvalParallel(net, value, grad, gamma, x, workers)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "points/s")
+	sinkValue = value[0]
+}
+
+// BenchmarkEvalGreeks6x8 times value, all 7 deltas and gamma of the pruned
+// 7 → 6×8 → 1 SiLU net.
+func BenchmarkEvalGreeks6x8(b *testing.B) {
+	benchEval(b, []int{8, 8, 8, 8, 8, 8}, true, true, 1)
+}
+
+// BenchmarkEvalParallelGreeks6x8 is BenchmarkEvalGreeks6x8 on all cores.
+func BenchmarkEvalParallelGreeks6x8(b *testing.B) {
+	benchEval(b, []int{8, 8, 8, 8, 8, 8}, true, true, 0)
+}
+
+// BenchmarkEvalValueGrad6x8 times value and deltas (what PyTorch's 4.4 M/s
+// measures).
+func BenchmarkEvalValueGrad6x8(b *testing.B) {
+	benchEval(b, []int{8, 8, 8, 8, 8, 8}, true, false, 1)
+}
+
+// BenchmarkEvalValue6x8 times the value alone.
+func BenchmarkEvalValue6x8(b *testing.B) {
+	benchEval(b, []int{8, 8, 8, 8, 8, 8}, false, false, 1)
+}
+
+// BenchmarkEvalGreeks6x128 times value, deltas and gamma of the large
+// 7 → 6×128 → 1 SiLU net.
+func BenchmarkEvalGreeks6x128(b *testing.B) {
+	benchEval(b, []int{128, 128, 128, 128, 128, 128}, true, true, 1)
+}
+
+// BenchmarkPointGreeks6x8 times Point (value, deltas, gamma) on the 6×8 net;
+// ns/op is the time per point.
+func BenchmarkPointGreeks6x8(b *testing.B) {
+	net := evalNet(1, 7, []int{8, 8, 8, 8, 8, 8}, SiLU)
+	x := evalInputs(2, net, 64)
+	grad := make([]float64, 7)
+	e := NewEvaluator(net)
+	i := 0
+	for b.Loop() {
+		v, g := e.Point(grad, x[i*7:i*7+7])
+		sinkValue += v
+		sinkGamma += g
+		i = (i + 1) % 64
+	}
+}

@@ -16,6 +16,7 @@ with interval adjoint significance analysis (IASA) and fine-tunes the pruned net
 		SilenceErrors: true,
 	}
 	root.AddCommand(newRunCmd())
+	root.AddCommand(newDataCmd())
 	return root
 }
 

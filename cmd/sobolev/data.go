@@ -215,6 +215,9 @@ func writeSet(ctx context.Context, path string, s *bachelier.Sampler, n, rows in
 	if err != nil {
 		return err
 	}
+	if p.printed {
+		fmt.Fprintf(p.w, "sobolev data: %s: all samples drawn, writing the archive\n", p.name)
+	}
 	return w.Close()
 }
 
@@ -225,11 +228,13 @@ type progress struct {
 	total int
 	every time.Duration
 	last  time.Time
+	// printed is set once a line has been printed.
+	printed bool
 }
 
 func (p *progress) update(done int) {
 	if now := time.Now(); now.Sub(p.last) >= p.every {
-		p.last = now
+		p.last, p.printed = now, true
 		fmt.Fprintf(p.w, "sobolev data: %s: %d of %d samples (%.0f%%)\n", p.name, done, p.total, 100*float64(done)/float64(p.total))
 	}
 }

@@ -249,7 +249,9 @@ func TestDataBachelierProgress(t *testing.T) {
 	// Blocks of 4 MiB / (6·8 bytes) = 87381 rows: two progress lines for train.npz.
 	want := "sobolev data: train.npz: 87381 of 100000 samples (87%)\n" +
 		"sobolev data: train.npz: 100000 of 100000 samples (100%)\n" +
-		"sobolev data: test.npz: 10 of 10 samples (100%)\n"
+		"sobolev data: train.npz: all samples drawn, writing the archive\n" +
+		"sobolev data: test.npz: 10 of 10 samples (100%)\n" +
+		"sobolev data: test.npz: all samples drawn, writing the archive\n"
 	if stderr.String() != want {
 		t.Errorf("progress lines\n%s\nwant\n%s", stderr.String(), want)
 	}

@@ -60,7 +60,7 @@ func Load(path string) (*mlp.Network, error) {
 	return net, nil
 }
 
-// Read reads an ONNX model from r, as Load does from a file.
+// Read reads an ONNX model from r, to EOF, as Load does from a file.
 func Read(r io.Reader) (*mlp.Network, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {

@@ -491,8 +491,13 @@ func TestWriteErrors(t *testing.T) {
 	if err := Write(failWriter{errDisk}, net); !errors.Is(err, errDisk) {
 		t.Errorf("Write to a failing writer returned %v, want its error", err)
 	}
-	net.Norm.XScale[1] = 0
+	net.Act = mlp.Activation(-1)
 	var buf bytes.Buffer
+	if err := Write(&buf, net); err == nil || !strings.Contains(err.Error(), "network has activation Activation(-1), want silu") || buf.Len() != 0 {
+		t.Errorf("Write with an unknown activation: error %v and %d bytes written, want an error and none", err, buf.Len())
+	}
+	net.Act = mlp.Tanh
+	net.Norm.XScale[1] = 0
 	if err := Write(&buf, net); err == nil || !strings.Contains(err.Error(), "mlp: input 1 normalisation") || buf.Len() != 0 {
 		t.Errorf("Write of an invalid network: error %v and %d bytes written, want a Validate error and none", err, buf.Len())
 	}

@@ -35,7 +35,8 @@ const (
 // over path. On any error the temporary file is removed and a file already at
 // path is left as it was.
 //
-// Save returns an error, and writes nothing, if net.Validate fails.
+// Save returns an error, and writes nothing, if net.Validate fails or net.Act
+// is not one of the Activation constants.
 func Save(path string, net *mlp.Network) error {
 	data, err := marshal(net)
 	if err != nil {
@@ -52,7 +53,8 @@ func Save(path string, net *mlp.Network) error {
 }
 
 // Write writes net to w as an ONNX model, the bytes Save puts in a file.
-// Write returns an error, and writes nothing, if net.Validate fails.
+// Write returns an error, and writes nothing, if net.Validate fails or net.Act
+// is not one of the Activation constants.
 func Write(w io.Writer, net *mlp.Network) error {
 	data, err := marshal(net)
 	if err != nil {
@@ -69,6 +71,11 @@ func Write(w io.Writer, net *mlp.Network) error {
 func marshal(net *mlp.Network) ([]byte, error) {
 	if err := net.Validate(); err != nil {
 		return nil, err
+	}
+	switch net.Act { // Validate does not check Act
+	case mlp.SiLU, mlp.Softplus, mlp.Tanh, mlp.ReLU:
+	default:
+		return nil, fmt.Errorf("network has activation %v, want silu, softplus, tanh or relu", net.Act)
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(model(net))
 }

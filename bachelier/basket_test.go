@@ -148,7 +148,7 @@ func within4SE(x []float64, want float64) (ok bool, mean, se float64) {
 
 // TestBasketMonteCarlo checks the closed form against Monte Carlo runs of
 // 200,000 paths: one drawing the basket at T2 from its exact conditional
-// normal distribution, one simulating all spots S2 = S1 + √τ·L·z with the
+// normal distribution (in antithetic pairs), one simulating all spots S2 = S1 + √τ·L·z with the
 // model's Cholesky factor (which also checks that L gives the basket
 // volatility). Deltas are checked by the pathwise estimator 1{B > K}·w and,
 // for the full simulation, by the likelihood-ratio estimator
@@ -169,6 +169,10 @@ func TestBasketMonteCarlo(t *testing.T) {
 			l.SetTri(i, j, m.Chol[i][j])
 		}
 	}
+	var linvT mat.Dense // L⁻ᵀ
+	if err := linvT.Inverse(l.T()); err != nil {
+		t.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(2024, 7))
 	for _, level := range []float64{0.8, 1.0, 1.1, 1.35} {
 		spots := make([]float64, n)
@@ -179,13 +183,15 @@ func TestBasketMonteCarlo(t *testing.T) {
 		b0 := floats.Dot(m.Weights, spots)
 		name := fmt.Sprintf("basket %.3f", b0)
 
-		// Exact conditional distribution: B(T2) ~ N(B, s²).
+		// Exact conditional distribution: B(T2) ~ N(B, s²), antithetic pairs.
 		pay, itm := make([]float64, paths), make([]float64, paths)
 		for k := range paths {
-			bt := b0 + s*rng.NormFloat64()
-			pay[k] = math.Max(bt-m.Strike, 0)
-			if bt > m.Strike {
-				itm[k] = 1
+			dz := s * rng.NormFloat64()
+			for _, bt := range [2]float64{b0 + dz, b0 - dz} {
+				pay[k] += 0.5 * math.Max(bt-m.Strike, 0)
+				if bt > m.Strike {
+					itm[k] += 0.5
+				}
 			}
 		}
 		if ok, mean, se := within4SE(pay, price); !ok {
@@ -195,35 +201,30 @@ func TestBasketMonteCarlo(t *testing.T) {
 			t.Errorf("%s, exact B(T2): MC Φ(d) %.6f ± %.6f, closed form %.6f", name, mean, se, delta[0]/m.Weights[0])
 		}
 
-		// Full simulation of the spots with L.
+		// Full simulation of the spots with L; a = L⁻ᵀz gives the likelihood ratio.
 		pw := make([][]float64, n)
 		lr := make([][]float64, n)
 		for i := range n {
 			pw[i] = make([]float64, paths)
 			lr[i] = make([]float64, paths)
 		}
-		z := mat.NewVecDense(n, nil)
-		var lz, a mat.VecDense
+		z := make([]float64, n)
 		for k := range paths {
 			for i := range n {
-				z.SetVec(i, rng.NormFloat64())
+				z[i] = rng.NormFloat64()
 			}
-			lz.MulVec(l, z)
-			var bt float64
-			for i := range n {
-				bt += m.Weights[i] * (spots[i] + sqrtTau*lz.AtVec(i))
+			bt := b0
+			for i := range n { // w·(S1 + √τ·L·z)
+				bt += m.Weights[i] * sqrtTau * floats.Dot(m.Chol[i][:i+1], z[:i+1])
 			}
 			pay[k] = math.Max(bt-m.Strike, 0)
-			if err := a.SolveVec(l.T(), z); err != nil { // a = L⁻ᵀz
-				t.Fatal(err)
-			}
 			for i := range n {
 				if bt > m.Strike {
 					pw[i][k] = m.Weights[i]
 				} else {
 					pw[i][k] = 0
 				}
-				lr[i][k] = pay[k] * a.AtVec(i) / sqrtTau
+				lr[i][k] = pay[k] * floats.Dot(linvT.RawRowView(i), z) / sqrtTau
 			}
 		}
 		if ok, mean, se := within4SE(pay, price); !ok {

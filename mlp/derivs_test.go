@@ -3,6 +3,7 @@ package mlp
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/diff/fd"
@@ -195,31 +196,33 @@ func TestSobolevLossMatchesReference(t *testing.T) {
 					if b.DYDX == nil {
 						ww.Grad = 0
 					}
-					// A workspace larger than the batch, used before for a
-					// larger batch, must not leak state into this one.
-					ws := NewWorkspace(net, 8, 3)
-					big := batchFor(net, 8, 3, 99)
-					net.SobolevLoss(make([]float64, net.NumParams()), ws, big, LossWeights{Value: 1, Grad: 1, HVP: 1})
-					grad := make([]float64, net.NumParams())
-					got := net.SobolevLoss(grad, ws, b, ww)
-					want, wantGrad := refLoss(net, b, ww)
-					name := fmt.Sprintf("%v %v K=%d %s", sizes, act, k, mode)
-					for _, p := range [][2]float64{{got.Value, want.Value}, {got.Grad, want.Grad}, {got.HVP, want.HVP}, {got.Total, want.Total}} {
-						if math.Abs(p[0]-p[1]) > 1e-13*math.Abs(p[1]) {
-							t.Errorf("%s: loss %+v, reference %+v", name, got, want)
-							break
+					for _, threads := range []int{1, 3} {
+						// A workspace larger than the batch, used before for a
+						// larger batch, must not leak state into this one.
+						ws := NewWorkspace(net, 8, 3, threads)
+						big := batchFor(net, 8, 3, 99)
+						net.SobolevLoss(make([]float64, net.NumParams()), ws, big, LossWeights{Value: 1, Grad: 1, HVP: 1})
+						grad := make([]float64, net.NumParams())
+						got := net.SobolevLoss(grad, ws, b, ww)
+						want, wantGrad := refLoss(net, b, ww)
+						name := fmt.Sprintf("%v %v K=%d %s threads=%d", sizes, act, k, mode, threads)
+						for _, p := range [][2]float64{{got.Value, want.Value}, {got.Grad, want.Grad}, {got.HVP, want.HVP}, {got.Total, want.Total}} {
+							if math.Abs(p[0]-p[1]) > 1e-13*math.Abs(p[1]) {
+								t.Errorf("%s: loss %+v, reference %+v", name, got, want)
+								break
+							}
 						}
-					}
-					if e := relErr(grad, wantGrad); e > 1e-12 {
-						t.Errorf("%s: parameter gradient differs from the reference by %.3g (relative)", name, e)
-					}
-					// The gradient is added, not stored.
-					net.SobolevLoss(grad, ws, b, ww)
-					for i := range wantGrad {
-						wantGrad[i] *= 2
-					}
-					if e := relErr(grad, wantGrad); e > 1e-12 {
-						t.Errorf("%s: second call did not add the gradient (error %.3g)", name, e)
+						if e := relErr(grad, wantGrad); e > 1e-12 {
+							t.Errorf("%s: parameter gradient differs from the reference by %.3g (relative)", name, e)
+						}
+						// The gradient is added, not stored.
+						net.SobolevLoss(grad, ws, b, ww)
+						for i := range wantGrad {
+							wantGrad[i] *= 2
+						}
+						if e := relErr(grad, wantGrad); e > 1e-12 {
+							t.Errorf("%s: second call did not add the gradient (error %.3g)", name, e)
+						}
 					}
 				}
 			}
@@ -246,7 +249,7 @@ func TestSobolevLossGradientFD(t *testing.T) {
 			if act == ReLU && tc.w.HVP != 0 {
 				continue // σ″ = 0: Hessian-vector products vanish
 			}
-			ws := NewWorkspace(net, 4, 2)
+			ws := NewWorkspace(net, 4, 2, 1)
 			grad := make([]float64, net.NumParams())
 			net.SobolevLoss(grad, ws, bt, tc.w)
 			c := net.Clone()
@@ -418,17 +421,43 @@ func TestSobolevLossAllocs(t *testing.T) {
 	// starts goroutines, which allocate (see the package documentation).
 	net := testNet([]int{7, 16, 16, 1}, SiLU, 1)
 	bt := testBatch(7, 32, 2, 1)
-	ws := NewWorkspace(net, 32, 2)
 	grad := make([]float64, net.NumParams())
 	w := LossWeights{Value: 1, Grad: 1, HVP: 1}
-	if a := testing.AllocsPerRun(10, func() { net.SobolevLoss(grad, ws, bt, w) }); a != 0 {
-		t.Errorf("SobolevLoss allocates %v times per call, want 0", a)
+	for _, threads := range []int{1, 2} {
+		ws := NewWorkspace(net, 32, 2, threads)
+		if a := testing.AllocsPerRun(10, func() { net.SobolevLoss(grad, ws, bt, w) }); a != 0 {
+			t.Errorf("threads = %d: SobolevLoss allocates %v times per call, want 0", threads, a)
+		}
+	}
+}
+
+// TestSobolevLossThreads checks that a batch split over threads gives the
+// single-thread loss and gradient up to rounding, and the same bits on every
+// call with the same thread count.
+func TestSobolevLossThreads(t *testing.T) {
+	net := testNet([]int{7, 16, 16, 1}, SiLU, 2)
+	bt := testBatch(7, 37, 2, 2)
+	w := LossWeights{Value: 1, Grad: 1, HVP: 1}
+	run := func(threads int) (Loss, []float64) {
+		grad := make([]float64, net.NumParams())
+		return net.SobolevLoss(grad, NewWorkspace(net, 40, 2, threads), bt, w), grad
+	}
+	l1, g1 := run(1)
+	for _, threads := range []int{2, 3, 64} {
+		l, g := run(threads)
+		if math.Abs(l.Total-l1.Total) > 1e-14*l1.Total || relErr(g, g1) > 1e-13 {
+			t.Errorf("threads = %d: loss %v, gradient error %.3g against one thread's %v", threads, l.Total, relErr(g, g1), l1.Total)
+		}
+		l2, g2 := run(threads)
+		if l2 != l || !slices.Equal(g2, g) {
+			t.Errorf("threads = %d: two runs differ", threads)
+		}
 	}
 }
 
 func TestSobolevLossPanics(t *testing.T) {
 	net := testNet([]int{3, 4, 1}, SiLU, 1)
-	ws := NewWorkspace(net, 4, 1)
+	ws := NewWorkspace(net, 4, 1, 1)
 	bt := testBatch(3, 4, 1, 1)
 	other := testNet([]int{3, 5, 1}, SiLU, 1)
 	for _, tc := range []struct {
@@ -443,8 +472,8 @@ func TestSobolevLossPanics(t *testing.T) {
 		{"weight without labels", func() { net.SobolevLoss(nil, ws, Batch{X: bt.X, Y: bt.Y}, LossWeights{Grad: 1}) }, badWeights},
 		{"lambda length", func() { net.SobolevLoss(nil, ws, bt, LossWeights{Lambda: []float64{1}}) }, badLen},
 		{"grad length", func() { net.SobolevLoss(make([]float64, 3), ws, bt, LossWeights{}) }, badGradLen},
-		{"batch too large", func() { net.SobolevLoss(nil, NewWorkspace(net, 2, 1), bt, LossWeights{}) }, badBatch},
-		{"too many dirs", func() { net.SobolevLoss(nil, NewWorkspace(net, 4, 0), bt, LossWeights{}) }, badDirs},
+		{"batch too large", func() { net.SobolevLoss(nil, NewWorkspace(net, 2, 1, 1), bt, LossWeights{}) }, badBatch},
+		{"too many dirs", func() { net.SobolevLoss(nil, NewWorkspace(net, 4, 0, 1), bt, LossWeights{}) }, badDirs},
 		{"other shape", func() { other.SobolevLoss(nil, ws, bt, LossWeights{}) }, badWorkspace},
 		{"InputGradient dst", func() { net.InputGradient(make([]float64, 2), []float64{1, 2, 3}) }, badLen},
 		{"HessVec v", func() { net.HessVec(nil, []float64{1, 2, 3}, []float64{1}) }, badLen},

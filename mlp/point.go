@@ -3,18 +3,18 @@ package mlp
 import "gonum.org/v1/gonum/mat"
 
 // The point evaluations below take and return raw units. They run the batched
-// kernels on a batch of one and allocate a small Workspace per call; use
-// SobolevLoss or a batched evaluator in loops.
+// kernels on a batch of one and allocate their scratch memory per call; use
+// SobolevLoss or an Evaluator in loops.
 
 // evalPoint normalises x, runs forward (and backward if back) on it with the
-// k raw directions in dirs (k, n), and returns the workspace holding the
+// k raw directions in dirs (k, n), and returns the scratch holding the
 // results.
-func (net *Network) evalPoint(x, dirs []float64, k int, back bool) *Workspace {
+func (net *Network) evalPoint(x, dirs []float64, k int, back bool) *part {
 	n := net.Inputs()
 	if len(x) != n || len(dirs) != k*n {
 		panic(badLen)
 	}
-	ws := NewWorkspace(net, 1, k)
+	ws := newPart(net.Sizes, 1, k)
 	xn := make([]float64, n*(1+k))
 	vn := xn[n:]
 	for j, v := range x {

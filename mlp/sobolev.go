@@ -107,6 +107,58 @@ func (net *Network) SobolevLoss(grad []float64, ws *Workspace, bt Batch, w LossW
 	}
 	ws.check(net, b, k)
 
+	// Part i takes samples [i·b/P, (i+1)·b/P).
+	P := min(len(ws.parts), b)
+	for i := 1; i < P; i++ {
+		var g []float64
+		if grad != nil {
+			g = ws.grads[i]
+		}
+		ws.jobs[i] <- job{net: net, bt: bt.slice(i*b/P, (i+1)*b/P, n, k), w: w, grad: g, total: b}
+	}
+	loss := ws.parts[0].loss(grad, net, bt.slice(0, b/P, n, k), w, b)
+	for i := 1; i < P; i++ {
+		l := <-ws.done[i]
+		loss.Value += l.Value
+		loss.Grad += l.Grad
+		loss.HVP += l.HVP
+		if grad != nil {
+			for j, v := range ws.grads[i] {
+				grad[j] += v
+			}
+		}
+	}
+	loss.Total = w.Value*loss.Value + w.Grad*loss.Grad + w.HVP*loss.HVP
+	return loss
+}
+
+// slice returns the samples [lo, hi) of bt, which has n inputs and k
+// directions per sample.
+func (bt Batch) slice(lo, hi, n, k int) Batch {
+	s := Batch{X: bt.X[lo*n : hi*n]}
+	if bt.Y != nil {
+		s.Y = bt.Y[lo:hi]
+	}
+	if bt.DYDX != nil {
+		s.DYDX = bt.DYDX[lo*n : hi*n]
+	}
+	if bt.Dirs != nil {
+		s.Dirs, s.HV = bt.Dirs[lo*k*n:hi*k*n], bt.HV[lo*k*n:hi*k*n]
+	}
+	return s
+}
+
+// loss runs the passes for the checked batch part bt of a batch of total
+// samples, adds the parameter gradient of the whole batch's loss restricted
+// to bt into grad if grad is not nil, and returns bt's share of the loss
+// parts (its sums divided by the whole batch's counts); Total is left 0.
+func (ws *part) loss(grad []float64, net *Network, bt Batch, w LossWeights, total int) Loss {
+	n := ws.sizes[0]
+	b := len(bt.X) / n
+	k := 0
+	if bt.Dirs != nil {
+		k = len(bt.Dirs) / (b * n)
+	}
 	ws.forward(net, bt.X, bt.Dirs, b, k)
 	full := bt.DYDX != nil || k > 0
 	if full {
@@ -118,20 +170,20 @@ func (net *Network) SobolevLoss(grad []float64, ws *Workspace, bt Batch, w LossW
 	ybar := ws.ybar[:b]
 	clear(ybar)
 	if bt.Y != nil {
-		c := 2 * w.Value / float64(b)
+		c := 2 * w.Value / float64(total)
 		for s, y := range ws.y[:b] {
 			e := y - bt.Y[s]
 			loss.Value += e * e
 			ybar[s] = c * e
 		}
-		loss.Value /= float64(b)
+		loss.Value /= float64(total)
 	}
 	if full {
 		g0 := ws.g[0][:b*n]
 		gbar := ws.q[0][r*n : (r+b)*n]
 		clear(gbar)
 		if bt.DYDX != nil {
-			c := 2 * w.Grad / float64(b*n)
+			c := 2 * w.Grad / float64(total*n)
 			for s := range b {
 				for j := range n {
 					lam := 1.0
@@ -144,12 +196,12 @@ func (net *Network) SobolevLoss(grad []float64, ws *Workspace, bt Batch, w LossW
 					gbar[i] = c * lam * e
 				}
 			}
-			loss.Grad /= float64(b * n)
+			loss.Grad /= float64(total * n)
 		}
 		if k > 0 {
 			hv := ws.g[0][b*n : r*n]
 			hbar := ws.q[0][(r+b)*n : 2*r*n]
-			c := 2 * w.HVP / float64(b*k*n)
+			c := 2 * w.HVP / float64(total*k*n)
 			for s := range b {
 				for d := range k {
 					mu := 1.0
@@ -164,10 +216,9 @@ func (net *Network) SobolevLoss(grad []float64, ws *Workspace, bt Batch, w LossW
 					}
 				}
 			}
-			loss.HVP /= float64(b * k * n)
+			loss.HVP /= float64(total * k * n)
 		}
 	}
-	loss.Total = w.Value*loss.Value + w.Grad*loss.Grad + w.HVP*loss.HVP
 	if grad != nil {
 		ws.paramGrad(grad, net, b, k, full)
 	}
@@ -178,7 +229,7 @@ func (net *Network) SobolevLoss(grad []float64, ws *Workspace, bt Batch, w LossW
 // are seeded as ȳ in ws.ybar and, when full, ḡ_0 and ġ̄_0 in the upper half of
 // ws.q[0]. It needs the forward (and, when full, backward) pass of the same
 // batch.
-func (ws *Workspace) paramGrad(grad []float64, net *Network, b, k int, full bool) {
+func (ws *part) paramGrad(grad []float64, net *Network, b, k int, full bool) {
 	nl := len(ws.sizes) - 1
 	nL := ws.sizes[nl-1]
 	r := b * (1 + k)
@@ -214,7 +265,7 @@ func (ws *Workspace) paramGrad(grad []float64, net *Network, b, k int, full bool
 // leaving z̄_l, ż̄_l (partial sums, completed by downward) in the upper half of
 // ws.p[l] and ḡ_l, ġ̄_l in the upper half of ws.q[l]. At l = L, g_L = W_outᵀ
 // and ġ_L = 0, and ġ̄_L is not formed.
-func (ws *Workspace) upward(net *Network, b, k int) {
+func (ws *part) upward(net *Network, b, k int) {
 	impl := blas64.Implementation()
 	nl := len(ws.sizes) - 1
 	r := b * (1 + k)
@@ -280,7 +331,7 @@ func (ws *Workspace) upward(net *Network, b, k int) {
 //
 // When full is false (value term only) z̄_l is set rather than added to, and
 // W̄_l += z̄_lᵀ a_{l−1}.
-func (ws *Workspace) downward(grad []float64, net *Network, b, k int, full bool) {
+func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
 	impl := blas64.Implementation()
 	nl := len(ws.sizes) - 1
 	r := b * (1 + k)

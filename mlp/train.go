@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"time"
 )
 
@@ -56,6 +57,11 @@ type TrainConfig struct {
 	// Patience, if > 0, stops training after Patience epochs without a new
 	// lowest validation loss. It needs validation data.
 	Patience int
+	// Threads is the number of goroutines each batch is split over (see
+	// Workspace); 0 means runtime.GOMAXPROCS(0). Results are bit-for-bit
+	// reproducible for a given Threads, so set it to reproduce a run on a
+	// machine with another core count.
+	Threads int
 }
 
 // EpochStats are the losses of one epoch (see Loss for the parts).
@@ -87,6 +93,8 @@ type History struct {
 	EarlyStopped bool
 	// Weights are the loss weights used, with Lambda filled in from the data.
 	Weights LossWeights
+	// Threads is the number of goroutines each batch was split over.
+	Threads int
 }
 
 // Progress is passed to Train's progress function after each epoch.
@@ -142,6 +150,12 @@ func Train(ctx context.Context, net *Network, data TrainData, cfg TrainConfig, p
 		return hist, errors.New("mlp: both a validation set and a validation fraction given")
 	case cfg.Patience < 0:
 		return hist, fmt.Errorf("mlp: patience %d, want ≥ 0", cfg.Patience)
+	case cfg.Threads < 0:
+		return hist, fmt.Errorf("mlp: %d threads, want ≥ 0", cfg.Threads)
+	}
+	threads := cfg.Threads
+	if threads == 0 {
+		threads = runtime.GOMAXPROCS(0)
 	}
 	if err := cfg.LR.Validate(); err != nil {
 		return hist, err
@@ -183,11 +197,11 @@ func Train(ctx context.Context, net *Network, data TrainData, cfg TrainConfig, p
 	if hasVal && ((w.Grad != 0 && val.d == nil) || (w.HVP != 0 && val.hv == nil)) {
 		return hist, errors.New("mlp: validation data lack the labels of a loss term with non-zero weight")
 	}
-	hist.Weights = w
+	hist.Weights, hist.Threads = w, threads
 
 	bs := min(cfg.BatchSize, len(trainIdx))
 	k := max(all.k, val.k)
-	ws := NewWorkspace(net, bs, k)
+	ws := NewWorkspace(net, bs, k, threads)
 	buf := newBatchBuf(bs, all.n, k)
 	grad := make([]float64, net.NumParams())
 	params := net.Params.Flat

@@ -108,7 +108,7 @@ func TestTrainDeterministic(t *testing.T) {
 	run := func(seed uint64) ([]float64, History) {
 		net := newSmoothNet(t, d, []int{8, 8}, 7)
 		cfg := TrainConfig{Epochs: 5, BatchSize: 16, LR: Schedule{Kind: OneCycle, Max: 1e-2, Min: 1e-4},
-			Seed: seed, ValFraction: 0.2}
+			Seed: seed, ValFraction: 0.2, Threads: 2}
 		h, err := Train(context.Background(), net, d, cfg, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -222,7 +222,7 @@ func TestTrainRestoreBestAndPatience(t *testing.T) {
 	net := newSmoothNet(t, d, []int{8}, 1)
 	// A constant large rate makes the validation loss bounce, so the best
 	// epoch is not the last.
-	cfg := TrainConfig{Epochs: 40, BatchSize: 8, LR: Schedule{Max: 0.2}, Val: &val, RestoreBest: true, Patience: 3}
+	cfg := TrainConfig{Epochs: 40, BatchSize: 8, LR: Schedule{Max: 0.2}, Val: &val, RestoreBest: true, Patience: 3, Threads: 2}
 	h, err := Train(context.Background(), net, d, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -244,7 +244,7 @@ func TestTrainRestoreBestAndPatience(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws := NewWorkspace(net, 8, 0)
+	ws := NewWorkspace(net, 8, 0, 2)
 	got := evalLoss(net, ws, newBatchBuf(8, 3, 0), set, seq(set.size), 8, h.Weights)
 	if got != h.Epochs[h.Best].Val {
 		t.Errorf("restored net's validation loss %+v, best epoch's %+v", got, h.Epochs[h.Best].Val)

@@ -1,6 +1,8 @@
 package mlp
 
 import (
+	"runtime"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -18,16 +20,42 @@ const (
 	badDims       = "mlp: Hessian dst has the wrong size"
 )
 
-// Workspace is the scratch memory of the batched kernels (SobolevLoss and the
-// point evaluations built on them) for one network shape, up to a maximum
-// batch size and number of Hessian-vector directions per sample. Allocate it
-// once with NewWorkspace and reuse it for every batch; the kernels then
-// allocate nothing. A Workspace is not safe for concurrent use; the Network it
-// serves is only read.
+// Workspace is the scratch memory of SobolevLoss for one network shape, up to
+// a maximum batch size and number of Hessian-vector directions per sample,
+// split over a fixed number of threads. Allocate it once with NewWorkspace and
+// reuse it for every batch; SobolevLoss then allocates nothing. A Workspace is
+// not safe for concurrent use; the Network it serves is only read.
 //
-// Layout (method.md §3 names; B samples, K directions, R = B·(1+K) rows, every
-// block row-major with one row per sample or per (sample, direction) pair,
-// sample-major, so tangent row B + b·K + k belongs to sample b, direction k):
+// With threads > 1 the batch is cut into that many contiguous parts of
+// (nearly) equal size, each run by its own goroutine with its own scratch;
+// their losses and parameter gradients are summed in part order. Results are
+// bit-for-bit reproducible for a given thread count (and build); different
+// thread counts round differently, by a few ulp of the gradient.
+type Workspace struct {
+	sizes       []int
+	batch, dirs int
+
+	parts []*part
+	grads [][]float64 // grads[p] receives part p's gradient, p ≥ 1
+	jobs  []chan job  // jobs[p] feeds the goroutine of part p ≥ 1
+	done  []chan Loss // done[p] returns its loss
+}
+
+// job is one part's share of a SobolevLoss call.
+type job struct {
+	net   *Network
+	bt    Batch
+	w     LossWeights
+	grad  []float64
+	total int // samples in the whole batch
+}
+
+// part is the scratch memory of the batched kernels for one thread: the
+// passes of method.md §3 over up to batch samples with up to dirs directions.
+//
+// Layout (B samples, K directions, R = B·(1+K) rows, every block row-major
+// with one row per sample or per (sample, direction) pair, sample-major, so
+// tangent row B + b·K + k belongs to sample b, direction k):
 //
 //	q[l]  (2R, n_l)  [a_l; ȧ_l; ḡ_l; ġ̄_l]   activations, tangents and their adjoints, l = 0..L
 //	p[l]  (2R, n_l)  [z̄_l; ż̄_l; δ_l; δ̇_l]   l = 1..L
@@ -39,7 +67,7 @@ const (
 // GEMM accumulate every contribution to a weight gradient:
 //
 //	W̄_l += [z̄_l; ż̄_l; δ_l; δ̇_l]ᵀ · [a_{l−1}; ȧ_{l−1}; ḡ_{l−1}; ġ̄_{l−1}]
-type Workspace struct {
+type part struct {
 	sizes       []int
 	batch, dirs int // capacities
 
@@ -52,15 +80,54 @@ type Workspace struct {
 
 // NewWorkspace returns a Workspace for networks shaped like net, batches of
 // at most batch samples and at most dirs Hessian-vector directions per sample
-// (0 if the loss has no second-order term). It panics if batch < 1 or
-// dirs < 0.
-func NewWorkspace(net *Network, batch, dirs int) *Workspace {
-	if batch < 1 || dirs < 0 {
-		panic("mlp: NewWorkspace needs batch ≥ 1 and dirs ≥ 0")
+// (0 if the loss has no second-order term), run on threads goroutines (at
+// most batch are used). The goroutines of parts after the first live as long
+// as the Workspace is reachable. NewWorkspace panics if batch < 1, dirs < 0 or
+// threads < 1.
+func NewWorkspace(net *Network, batch, dirs, threads int) *Workspace {
+	if batch < 1 || dirs < 0 || threads < 1 {
+		panic("mlp: NewWorkspace needs batch ≥ 1, dirs ≥ 0 and threads ≥ 1")
 	}
-	sizes := append([]int(nil), net.Sizes...)
+	threads = min(threads, batch)
+	ws := &Workspace{sizes: append([]int(nil), net.Sizes...), batch: batch, dirs: dirs}
+	per := (batch + threads - 1) / threads
+	ws.parts = make([]*part, threads)
+	ws.grads = make([][]float64, threads)
+	ws.jobs = make([]chan job, threads)
+	ws.done = make([]chan Loss, threads)
+	for i := range threads {
+		ws.parts[i] = newPart(net.Sizes, per, dirs)
+		if i == 0 {
+			continue
+		}
+		ws.grads[i] = make([]float64, len(net.Params.Flat))
+		ws.jobs[i] = make(chan job)
+		ws.done[i] = make(chan Loss)
+		go ws.parts[i].serve(ws.jobs[i], ws.done[i])
+	}
+	// The goroutines hold their parts and channels, not ws: once ws is
+	// unreachable, closing the job channels ends them.
+	runtime.AddCleanup(ws, func(jobs []chan job) {
+		for _, c := range jobs[1:] {
+			close(c)
+		}
+	}, ws.jobs)
+	return ws
+}
+
+// serve runs the jobs sent to this part until jobs is closed.
+func (pt *part) serve(jobs <-chan job, done chan<- Loss) {
+	for j := range jobs {
+		clear(j.grad)
+		done <- pt.loss(j.grad, j.net, j.bt, j.w, j.total)
+	}
+}
+
+// newPart returns the scratch memory of one thread; see part.
+func newPart(sizes []int, batch, dirs int) *part {
+	sizes = append([]int(nil), sizes...)
 	nl := len(sizes) - 1 // index of the output layer; hidden layers are 1..nl−1
-	ws := &Workspace{sizes: sizes, batch: batch, dirs: dirs}
+	ws := &part{sizes: sizes, batch: batch, dirs: dirs}
 	r := batch * (1 + dirs)
 	ws.q = make([][]float64, nl)
 	ws.p = make([][]float64, nl)
@@ -126,7 +193,7 @@ func (ws *Workspace) check(net *Network, b, k int) {
 //	ż_l = W_l ȧ_{l−1},  ȧ_l = σ′(z_l) ⊙ ż_l,  ȧ_0 = v
 //
 // It leaves y in ws.y and σ′, σ″, σ‴ at z_l in ws.d1, ws.d2, ws.d3.
-func (ws *Workspace) forward(net *Network, x, dirs []float64, b, k int) {
+func (ws *part) forward(net *Network, x, dirs []float64, b, k int) {
 	impl := blas64.Implementation()
 	nl := len(ws.sizes) - 1
 	r := b * (1 + k)
@@ -178,7 +245,7 @@ func (ws *Workspace) forward(net *Network, x, dirs []float64, b, k int) {
 //
 // It leaves [∇y; H v] = [g_0; ġ_0] in ws.g[0][:r·n_0] and [δ_l; δ̇_l] in the
 // lower half of ws.p[l]. It needs a preceding forward with the same b and k.
-func (ws *Workspace) backward(net *Network, b, k int) {
+func (ws *part) backward(net *Network, b, k int) {
 	impl := blas64.Implementation()
 	nl := len(ws.sizes) - 1
 	r := b * (1 + k)

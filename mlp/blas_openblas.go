@@ -1,0 +1,23 @@
+//go:build openblas
+
+package mlp
+
+// The openblas build routes gonum's BLAS (and so every GEMM of the batched
+// kernels, and of any other gonum user in the process) to the system OpenBLAS
+// through cgo. It needs a C compiler and libopenblas (Debian:
+// libopenblas-dev).
+
+// #cgo LDFLAGS: -lopenblas
+import "C"
+
+import (
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/netlib/blas/netlib"
+)
+
+func init() { blas64.Use(netlib.Implementation{}) }
+
+// BLASBackend returns the name of the BLAS implementation the batched kernels
+// run on: "gonum (pure Go)" in the default build, "OpenBLAS" in builds with
+// the openblas tag.
+func BLASBackend() string { return "OpenBLAS" }

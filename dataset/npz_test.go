@@ -438,3 +438,31 @@ func TestWriterStreams(t *testing.T) {
 		t.Errorf("read back %d rows with wrong values", s.N())
 	}
 }
+
+// TestReadNPZDeflated reads an archive as numpy.savez_compressed writes it:
+// deflated entries, whose sizes are checked against the uncompressed size.
+func TestReadNPZDeflated(t *testing.T) {
+	want := filled(300, 4, WithHessian)
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, a := range arraysOf(want.Arrays()) {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: string(a) + ".npy", Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(npyHeader(a.shape(300, 4)...))
+		w.Write(le(a.data(want)...))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "compressed.npz")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSet(t, got, want)
+}

@@ -8,6 +8,7 @@ package mlp
 // libopenblas-dev).
 
 // #cgo LDFLAGS: -lopenblas
+// void openblas_set_num_threads(int num_threads);
 import "C"
 
 import (
@@ -15,7 +16,14 @@ import (
 	"gonum.org/v1/netlib/blas/netlib"
 )
 
-func init() { blas64.Use(netlib.Implementation{}) }
+// init routes gonum's BLAS to OpenBLAS and switches OpenBLAS's own threading
+// off: a Workspace's parts are the only parallelism, so results depend on its
+// thread count alone, and concurrent parts do not compete for OpenBLAS's
+// thread pool.
+func init() {
+	C.openblas_set_num_threads(1)
+	blas64.Use(netlib.Implementation{})
+}
 
 // BLASBackend returns the name of the BLAS implementation the batched kernels
 // run on: "gonum (pure Go)" in the default build, "OpenBLAS" in builds with

@@ -66,24 +66,36 @@ type Evaluator struct {
 
 	simd bool // run the AVX-512 kernels (false on other builds and CPUs)
 
-	// Scratch: the kernels' inputs and outputs, nodes × lanes each.
-	x0     []float64 // normalised inputs a_0
-	y      []float64 // normalised outputs
-	g0, h0 []float64 // g_0 = ∇y_n and ġ_0 = H_n·ȧ_0
+	// Scratch, one [lanes]float64 per node holding its value in each lane.
+	// The kernels read raw inputs from x0 and leave raw outputs in y, g0, h0
+	// and gam.
+	x0     [][lanes]float64 // inputs x, normalised in place to a_0 (n)
+	y      [lanes]float64   // y_n, then y
+	g0, h0 [][lanes]float64 // g_0 = ∇y_n and ġ_0 = H_n·ȧ_0, then ∇y and H·v (n rounded up to a multiple of lanes)
+	gam    [lanes]float64   // Σ_j (H·v)_j
+	gs, hs [][lanes]float64 // g_l and ġ_l of a hidden layer during the reverse pass
 }
 
 // layer is one hidden layer z = W·a + b, a' = σ(z), repacked for the kernels,
-// with the scratch that holds its nodes' state for one group of lanes.
+// with the scratch that holds its nodes' state.
 type layer struct {
-	in, out       int
-	inPad, outPad int       // in and out rounded up to a multiple of lanes
-	w             []float64 // W, out × inPad row-major, zero padded: w[i·inPad + j] = W_ij
-	wt            []float64 // Wᵀ, in × outPad row-major, zero padded: wt[j·outPad + i] = W_ij
-	b             []float64 // b, zero padded to outPad
+	in, out         int
+	inPad, outPad   int       // in and out rounded up to a multiple of lanes
+	inPad4, outPad4 int       // in and out rounded up to a multiple of 4
+	w               []float64 // W, out × in row-major: w[i·in + j] = W_ij
+	b               []float64 // b, zero padded to outPad
 
-	// Per node i and lane k at index i·lanes + k (contiguous for Point):
-	a, ad []float64 // forward: a = σ(z), ȧ = σ′(z)·ż
-	d1, t []float64 // σ′(z) and σ″(z)·ż; the reverse pass overwrites them with δ and δ̇
+	// W in tiles of nodes, zero padded, for the AVX-512 kernels: tiles of lanes
+	// nodes for Point and of 4 nodes for Eval,
+	//	wt8[p·in + j][k] = W_{8p+k, j},   w8[q·out + i][k] = W_{i, 8q+k}
+	//	wt4[p·in + j][k] = W_{4p+k, j},   w4[q·out + i][k] = W_{i, 4q+k}
+	wt8, w8 [][lanes]float64
+	wt4, w4 [][4]float64
+
+	// Node state, outPad entries each. The group kernels keep node i of lane
+	// k at [i][k]; the AVX-512 Point kernel keeps node i at [i/lanes][i%lanes].
+	a, ad [][lanes]float64 // forward: a = σ(z), ȧ = σ′(z)·ż
+	d1, t [][lanes]float64 // σ′(z) and σ″(z)·ż; the reverse pass overwrites them with δ and δ̇
 }
 
 // NewEvaluator returns an Evaluator for net. It panics if net is not well formed
@@ -99,6 +111,10 @@ func NewEvaluator(net *Network) *Evaluator {
 	}
 	n := net.Inputs()
 	L := net.Layers()
+	widest := 0
+	for _, w := range net.Hidden() {
+		widest = max(widest, padLanes(w))
+	}
 	e := &Evaluator{
 		act:     net.Act,
 		n:       n,
@@ -111,10 +127,11 @@ func NewEvaluator(net *Network) *Evaluator {
 		yScale:  net.Norm.YScale,
 		gScale:  make([]float64, n),
 		simd:    useSIMD(),
-		x0:      make([]float64, n*lanes),
-		y:       make([]float64, lanes),
-		g0:      make([]float64, n*lanes),
-		h0:      make([]float64, n*lanes),
+		x0:      make([][lanes]float64, n),
+		g0:      make([][lanes]float64, padLanes(n)),
+		h0:      make([][lanes]float64, padLanes(n)),
+		gs:      make([][lanes]float64, widest),
+		hs:      make([][lanes]float64, widest),
 		wOut:    make([]float64, padLanes(net.Sizes[L])),
 		zd1Ones: make([]float64, padLanes(net.Sizes[1])),
 		zd1:     make([]float64, padLanes(net.Sizes[1])),
@@ -124,19 +141,26 @@ func NewEvaluator(net *Network) *Evaluator {
 		in, out := net.Sizes[l], net.Sizes[l+1]
 		ly := layer{
 			in: in, out: out, inPad: padLanes(in), outPad: padLanes(out),
-			a: make([]float64, out*lanes), ad: make([]float64, out*lanes),
-			d1: make([]float64, out*lanes), t: make([]float64, out*lanes),
+			inPad4: (in + 3) / 4 * 4, outPad4: (out + 3) / 4 * 4,
+			w: append([]float64(nil), net.Params.W[l]...),
 		}
-		ly.w = make([]float64, out*ly.inPad)
-		ly.wt = make([]float64, in*ly.outPad)
 		ly.b = make([]float64, ly.outPad)
 		copy(ly.b, net.Params.B[l])
-		w := net.Params.W[l]
+		ly.wt8 = make([][lanes]float64, ly.outPad/lanes*in)
+		ly.w8 = make([][lanes]float64, ly.inPad/lanes*out)
+		ly.wt4 = make([][4]float64, ly.outPad4/4*in)
+		ly.w4 = make([][4]float64, ly.inPad4/4*out)
 		for i := range out {
 			for j := range in {
-				ly.w[i*ly.inPad+j] = w[i*in+j]
-				ly.wt[j*ly.outPad+i] = w[i*in+j]
+				wij := ly.w[i*in+j]
+				ly.wt8[i/lanes*in+j][i%lanes] = wij
+				ly.w8[j/lanes*out+i][j%lanes] = wij
+				ly.wt4[i/4*in+j][i%4] = wij
+				ly.w4[j/4*out+i][j%4] = wij
 			}
+		}
+		for _, s := range []*[][lanes]float64{&ly.a, &ly.ad, &ly.d1, &ly.t} {
+			*s = make([][lanes]float64, ly.outPad)
 		}
 		e.layers[l] = ly
 	}
@@ -163,7 +187,7 @@ func (e *Evaluator) tangent1(dst, v []float64) {
 	ly := &e.layers[0]
 	for i := range ly.out {
 		s := 0.0
-		for j, w := range ly.w[i*ly.inPad : i*ly.inPad+ly.in] {
+		for j, w := range ly.w[i*ly.in : (i+1)*ly.in] {
 			s += w * (v[j] / e.xScale[j])
 		}
 		dst[i] = s
@@ -207,15 +231,15 @@ func (e *Evaluator) Eval(value, grad, gamma, x []float64) {
 		for k := range m {
 			r := r0 + k
 			if value != nil {
-				value[r] = e.yMean + e.yScale*e.y[k]
+				value[r] = e.y[k]
 			}
 			if grad != nil {
-				for j, s := range e.gScale {
-					grad[r*n+j] = s * e.g0[j*lanes+k]
+				for j := range n {
+					grad[r*n+j] = e.g0[j][k]
 				}
 			}
 			if gamma != nil {
-				gamma[r] = e.sumHV(e.h0[k:], lanes)
+				gamma[r] = e.gam[k]
 			}
 		}
 	}
@@ -258,13 +282,13 @@ func (e *Evaluator) EvalHessVec(value, grad, hv, x, v []float64) {
 		for k := range m {
 			r := r0 + k
 			if value != nil {
-				value[r] = e.yMean + e.yScale*e.y[k]
+				value[r] = e.y[k]
 			}
-			for j, s := range e.gScale {
+			for j := range n {
 				if grad != nil {
-					grad[r*n+j] = s * e.g0[j*lanes+k]
+					grad[r*n+j] = e.g0[j][k]
 				}
-				hv[r*n+j] = s * e.h0[j*lanes+k]
+				hv[r*n+j] = e.h0[j][k]
 			}
 		}
 	}
@@ -281,25 +305,15 @@ func (e *Evaluator) Point(grad, x []float64) (value, gamma float64) {
 		panic(errEvalPoint)
 	}
 	for j, xj := range x {
-		e.x0[j] = (xj - e.xMean[j]) / e.xScale[j]
+		e.x0[j][0] = xj
 	}
 	e.point(e.zd1Ones)
 	if grad != nil {
-		for j, s := range e.gScale {
-			grad[j] = s * e.g0[j]
+		for j := range grad {
+			grad[j] = e.g0[j][0]
 		}
 	}
-	return e.yMean + e.yScale*e.y[0], e.sumHV(e.h0, 1)
-}
-
-// sumHV returns Σ_j gScale[j]·h[j·stride], the all-ones Hessian-vector product
-// summed in raw units: gamma = YScale · uᵀ·H_n·u with u_j = 1/XScale[j].
-func (e *Evaluator) sumHV(h []float64, stride int) float64 {
-	s := 0.0
-	for j, g := range e.gScale {
-		s += g * h[j*stride]
-	}
-	return s
+	return e.y[0], e.gam[0]
 }
 
 // rows returns the number of rows of the N × n matrix x, panicking if len(x) is
@@ -324,16 +338,15 @@ func (e *Evaluator) checkEval(rows int, value, grad, gamma, x []float64) {
 	}
 }
 
-// loadGroup normalises the m ≤ lanes rows of x (m × n, row-major) into the
-// lanes of x0 and fills the unused lanes with zeros, which are evaluated and
-// discarded.
+// loadGroup copies the m ≤ lanes rows of x (m × n, row-major) into the lanes
+// of x0 and fills the unused lanes with zeros, which are evaluated and
+// discarded. The kernels normalise x0 in place.
 func (e *Evaluator) loadGroup(x []float64, m int) {
 	n := e.n
-	for j := range n {
-		mu, sc := e.xMean[j], e.xScale[j]
-		col := e.x0[j*lanes : (j+1)*lanes]
+	for j := range e.x0 {
+		col := &e.x0[j]
 		for k := range m {
-			col[k] = (x[k*n+j] - mu) / sc
+			col[k] = x[k*n+j]
 		}
 		clear(col[m:])
 	}

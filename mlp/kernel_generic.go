@@ -1,12 +1,34 @@
 package mlp
 
-// groupGo is the plain-Go kernel of the Evaluator, and the reference for the
-// AVX-512 one: it evaluates m ≤ lanes samples stored lane by lane, node j of
-// lane k at index j·stride + k of x0, the layers' scratch, g0 and h0. Eval
-// calls it with stride = lanes, Point with m = stride = 1; each lane's
-// arithmetic is the same either way, so both give the same bits.
+// rawGo converts the results of lanes 0…m−1 to raw units (method.md §3):
 //
-// From the normalised inputs a_0 in x0 it sets y to y_n and, depending on mode,
+//	y = YMean + YScale·y_n,   ∇y_j = gScale_j·g_0,j,   (H·v)_j = gScale_j·ġ_0,j,   gam = Σ_j (H·v)_j
+//
+// with gScale_j = YScale/XScale_j, since H = YScale·D·H_n·D with D = diag(1/XScale)
+// and ȧ_0 = D·v; for v = 1, gam is gamma = 1ᵀ·H·1.
+func (e *Evaluator) rawGo(m int, mode evalMode) {
+	for k := range m {
+		e.y[k] = e.yMean + e.yScale*e.y[k]
+		if mode == modeValue {
+			continue
+		}
+		s := 0.0
+		for j, c := range e.gScale {
+			e.g0[j][k] *= c
+			e.h0[j][k] *= c
+			s += e.h0[j][k]
+		}
+		e.gam[k] = s
+	}
+}
+
+// groupGo is the plain-Go kernel of the Evaluator, and the reference for the
+// AVX-512 ones: it evaluates the samples in lanes 0…m−1 of the scratch (Eval
+// passes m ≤ lanes rows, Point m = 1; each lane's arithmetic is the same either
+// way, so both give the same bits).
+//
+// It normalises the raw inputs in x0 in place, a_0 = (x − XMean)/XScale, and
+// sets y to y_n and, depending on mode,
 // g0 to g_0 = ∇y_n and h0 to ġ_0 = H_n·ȧ_0, where the direction ȧ_0 enters
 // through zd1 = ż_1 = W_1·ȧ_0 (method.md §3):
 //
@@ -14,20 +36,26 @@ package mlp
 //	reverse   g_L = W_outᵀ, ġ_L = 0,  δ_l = σ′(z_l)⊙g_l,  δ̇_l = σ″(z_l)⊙ż_l⊙g_l + σ′(z_l)⊙ġ_l,
 //	          g_{l−1} = W_lᵀ·δ_l,  ġ_{l−1} = W_lᵀ·δ̇_l
 //
-// Every sum runs in index order from zero (from b_l in the forward pass), as
-// the AVX-512 kernels' sums do.
-func (e *Evaluator) groupGo(m, stride int, zd1 []float64, mode evalMode) {
+// Every sum runs in index order, starting from b_l in the forward pass and from
+// zero in the reverse pass, as the AVX-512 kernels' sums do.
+func (e *Evaluator) groupGo(m int, zd1 []float64, mode evalMode) {
+	for j := range e.x0 {
+		mu, sc := e.xMean[j], e.xScale[j]
+		for k, v := range e.x0[j][:m] {
+			e.x0[j][k] = (v - mu) / sc
+		}
+	}
 	var z, zd [lanes]float64
-	prev, prevDot := e.x0, []float64(nil)
+	prev, prevDot := e.x0, [][lanes]float64(nil)
 	for l := range e.layers {
 		ly := &e.layers[l]
 		for i := range ly.out {
-			w := ly.w[i*ly.inPad : i*ly.inPad+ly.in]
+			w := ly.w[i*ly.in : (i+1)*ly.in]
 			for k := range m {
 				z[k], zd[k] = ly.b[i], 0
 			}
 			for j, wj := range w {
-				for k, v := range prev[j*stride : j*stride+m] {
+				for k, v := range prev[j][:m] {
 					z[k] += wj * v
 				}
 			}
@@ -38,23 +66,22 @@ func (e *Evaluator) groupGo(m, stride int, zd1 []float64, mode evalMode) {
 					}
 				} else {
 					for j, wj := range w {
-						for k, v := range prevDot[j*stride : j*stride+m] {
+						for k, v := range prevDot[j][:m] {
 							zd[k] += wj * v
 						}
 					}
 				}
 			}
-			o := i * stride
 			for k := range m {
 				a, d1, d2, _ := e.act.Eval(z[k])
-				ly.a[o+k] = a
+				ly.a[i][k] = a
 				if mode == modeValue {
 					continue
 				}
-				ly.d1[o+k] = d1
+				ly.d1[i][k] = d1
 				if mode == modeHVP {
-					ly.ad[o+k] = d1 * zd[k]
-					ly.t[o+k] = d2 * zd[k]
+					ly.ad[i][k] = d1 * zd[k]
+					ly.t[i][k] = d2 * zd[k]
 				}
 			}
 		}
@@ -65,7 +92,7 @@ func (e *Evaluator) groupGo(m, stride int, zd1 []float64, mode evalMode) {
 		z[k] = e.bOut
 	}
 	for j, wj := range e.wOut[:e.last] {
-		for k, v := range prev[j*stride : j*stride+m] {
+		for k, v := range prev[j][:m] {
 			z[k] += wj * v
 		}
 	}
@@ -78,47 +105,45 @@ func (e *Evaluator) groupGo(m, stride int, zd1 []float64, mode evalMode) {
 	if L == 0 {
 		for j, wj := range e.wOut[:e.n] {
 			for k := range m {
-				e.g0[j*stride+k], e.h0[j*stride+k] = wj, 0
+				e.g0[j][k], e.h0[j][k] = wj, 0
 			}
 		}
 		return
 	}
 	top := &e.layers[L-1]
 	for i, wo := range e.wOut[:top.out] {
-		o := i * stride
 		for k := range m {
-			top.d1[o+k] *= wo
-			top.t[o+k] *= wo
+			top.d1[i][k] *= wo
+			top.t[i][k] *= wo
 		}
 	}
 	for l := L - 1; l >= 0; l-- {
 		ly := &e.layers[l]
 		for j := range ly.in {
 			var g, h [lanes]float64
-			wt := ly.wt[j*ly.outPad : j*ly.outPad+ly.out]
-			for i, w := range wt {
-				for k, v := range ly.d1[i*stride : i*stride+m] {
+			for i := range ly.out {
+				w := ly.w[i*ly.in+j]
+				for k, v := range ly.d1[i][:m] {
 					g[k] += w * v
 				}
 			}
 			if mode == modeHVP {
-				for i, w := range wt {
-					for k, v := range ly.t[i*stride : i*stride+m] {
+				for i := range ly.out {
+					w := ly.w[i*ly.in+j]
+					for k, v := range ly.t[i][:m] {
 						h[k] += w * v
 					}
 				}
 			}
-			o := j * stride
 			if l == 0 {
-				copy(e.g0[o:o+m], g[:m])
-				copy(e.h0[o:o+m], h[:m])
+				e.g0[j], e.h0[j] = g, h
 				continue
 			}
 			pl := &e.layers[l-1]
 			for k := range m {
-				d1 := pl.d1[o+k]
-				pl.t[o+k] = pl.t[o+k]*g[k] + d1*h[k]
-				pl.d1[o+k] = d1 * g[k]
+				d1 := pl.d1[j][k]
+				pl.t[j][k] = pl.t[j][k]*g[k] + d1*h[k]
+				pl.d1[j][k] = d1 * g[k]
 			}
 		}
 	}

@@ -10,10 +10,16 @@ func useSIMD() bool { return false }
 // AVX-512.
 func EvalKernel() string { return "go" }
 
-// group evaluates the m ≤ lanes samples in the lanes of x0; see groupGo.
+// group evaluates the m ≤ lanes samples in the lanes of the scratch; see
+// groupGo and rawGo.
 func (e *Evaluator) group(m int, zd1 []float64, mode evalMode) {
-	e.groupGo(m, lanes, zd1, mode)
+	e.groupGo(m, zd1, mode)
+	e.rawGo(m, mode)
 }
 
-// point evaluates the one sample in x0[:n] in modeHVP; see groupGo.
-func (e *Evaluator) point(zd1 []float64) { e.groupGo(1, 1, zd1, modeHVP) }
+// point evaluates the one sample in lane 0 of the scratch in modeHVP; see
+// groupGo and rawGo.
+func (e *Evaluator) point(zd1 []float64) {
+	e.groupGo(1, zd1, modeHVP)
+	e.rawGo(1, modeHVP)
+}

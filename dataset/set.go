@@ -25,6 +25,19 @@ const (
 	allArrays = WithGamma | WithHessian
 )
 
+// Names returns the names of the arrays a set with a has, as in a .npz
+// archive: x, y, dydx, then gamma and hessian if present.
+func (a Arrays) Names() []string {
+	names := []string{"x", "y", "dydx"}
+	if a&WithGamma != 0 {
+		names = append(names, "gamma")
+	}
+	if a&WithHessian != 0 {
+		names = append(names, "hessian")
+	}
+	return names
+}
+
 // Set is a data set of N rows with n inputs each; see the package
 // documentation for the layout of its arrays. Gamma and Hessian are nil when
 // the set does not have them.

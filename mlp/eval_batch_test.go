@@ -42,41 +42,6 @@ func evalInputs(seed uint64, net *Network, rows int) []float64 {
 	return x
 }
 
-// refValue is a plain reference forward pass in raw units, written from
-// method.md §3 independently of the kernels.
-func refValue(net *Network, x []float64) float64 {
-	a := make([]float64, len(x))
-	for j := range x {
-		a[j] = (x[j] - net.Norm.XMean[j]) / net.Norm.XScale[j]
-	}
-	L := net.Layers()
-	for l := 0; l <= L; l++ {
-		in, out := net.Sizes[l], net.Sizes[l+1]
-		z := make([]float64, out)
-		for i := range z {
-			z[i] = net.Params.B[l][i]
-			for j := range in {
-				z[i] += net.Params.W[l][i*in+j] * a[j]
-			}
-			if l == L {
-				continue
-			}
-			switch net.Act {
-			case SiLU:
-				z[i] /= 1 + math.Exp(-z[i])
-			case Softplus:
-				z[i] = max(z[i], 0) + math.Log1p(math.Exp(-math.Abs(z[i])))
-			case Tanh:
-				z[i] = math.Tanh(z[i])
-			case ReLU:
-				z[i] = max(z[i], 0)
-			}
-		}
-		a = z
-	}
-	return net.Norm.YMean + net.Norm.YScale*a[0]
-}
-
 // evalShapes are the (inputs, hidden widths) the tests run: one input, widths
 // 1 to 128, shallow and deep, and no hidden layer at all.
 var evalShapes = []struct {
@@ -127,11 +92,12 @@ func maxAbs(s []float64) float64 {
 }
 
 // TestEvalFiniteDifferences checks, for every shape, activation and kernel, the
-// value against refValue, the gradient against central differences of refValue,
-// and gamma and the Hessian-vector products along a random direction against
-// central differences of the kernel's own (thereby checked) gradient. Errors are
-// relative to the largest magnitude of that quantity over the batch, so that
-// a point where it nearly vanishes does not fail on cancellation.
+// value against Network.Value, the gradient against central differences of
+// Network.Value, and gamma and the Hessian-vector products along a random
+// direction against central differences of the kernel's own (thereby checked)
+// gradient. Errors are relative to the largest magnitude of that quantity over
+// the batch, so that a point where it nearly vanishes does not fail on
+// cancellation.
 func TestEvalFiniteDifferences(t *testing.T) {
 	const rows = 21 // two groups and a tail
 	for si, sh := range evalShapes {
@@ -158,14 +124,14 @@ func TestEvalFiniteDifferences(t *testing.T) {
 				gp, gm := make([]float64, n), make([]float64, n)
 				for r := range rows {
 					xr := x[r*n : (r+1)*n]
-					wantV[r] = refValue(net, xr)
+					wantV[r] = net.Value(xr)
 					for j := range n {
 						h := 1e-5 * net.Norm.XScale[j]
 						copy(xp, xr)
 						xp[j] = xr[j] + h
-						fp := refValue(net, xp)
+						fp := net.Value(xp)
 						xp[j] = xr[j] - h
-						fm := refValue(net, xp)
+						fm := net.Value(xp)
 						wantG[r*n+j] = (fp - fm) / (2 * h)
 					}
 					// Along a raw direction d: H·d ≈ (∇y(x + h·d) − ∇y(x − h·d)) / 2h.
@@ -257,6 +223,46 @@ func TestEvalKernelsAgree(t *testing.T) {
 				if pv[k][0] != out[k][0][0] || pv[k][1] != out[k][2][0] {
 					t.Errorf("%d-%v-%v/%s: Point = %v, Eval row 0 = %v, %v", n, sh.hidden, act,
 						kernelName(k == 1), pv[k], out[k][0][0], out[k][2][0])
+				}
+			}
+		}
+	}
+}
+
+// TestEvalMatchesNetwork checks Eval and EvalHessVec against the Network's own
+// point derivatives (Value, InputGradient, Gamma, HessVec), which run other
+// kernels with sums in another order: to 1e-13 relative to each quantity's
+// largest magnitude over the batch.
+func TestEvalMatchesNetwork(t *testing.T) {
+	const rows = 11
+	for si, sh := range evalShapes {
+		for _, act := range evalActs {
+			net := evalNet(uint64(600+si), sh.inputs, sh.hidden, act)
+			x := evalInputs(uint64(700+si), net, rows)
+			n := sh.inputs
+			v := x[:n] // any direction
+			want := [4][]float64{make([]float64, rows), make([]float64, rows*n), make([]float64, rows), make([]float64, rows*n)}
+			for r := range rows {
+				xr := x[r*n : (r+1)*n]
+				want[0][r] = net.Value(xr)
+				net.InputGradient(want[1][r*n:(r+1)*n], xr)
+				want[2][r] = net.Gamma(xr)
+				net.HessVec(want[3][r*n:(r+1)*n], xr, v)
+			}
+			for _, simd := range evalKernels() {
+				e := newEvalKernel(net, simd)
+				got := [4][]float64{make([]float64, rows), make([]float64, rows*n), make([]float64, rows), make([]float64, rows*n)}
+				e.Eval(got[0], got[1], got[2], x)
+				e.EvalHessVec(nil, nil, got[3], x, v)
+				for q, what := range []string{"value", "grad", "gamma", "hv"} {
+					scale := max(maxAbs(want[q]), 1e-3*maxAbs(want[1])) // ReLU: no curvature
+					for i := range got[q] {
+						if d := math.Abs(got[q][i] - want[q][i]); !(d <= 1e-13*scale) {
+							t.Errorf("%d-%v-%v/%s: %s[%d] = %.17g, Network says %.17g (relative %.2g)",
+								n, sh.hidden, act, kernelName(simd), what, i, got[q][i], want[q][i], d/scale)
+							break
+						}
+					}
 				}
 			}
 		}

@@ -199,9 +199,10 @@ func TestSobolevLossMatchesReference(t *testing.T) {
 					for _, threads := range []int{1, 3} {
 						// A workspace larger than the batch, used before for a
 						// larger batch, must not leak state into this one.
-						ws := NewWorkspace(net, 8, 3, threads)
-						big := batchFor(net, 8, 3, 99)
-						net.SobolevLoss(make([]float64, net.NumParams()), ws, big, LossWeights{Value: 1, Grad: 1, HVP: 1})
+						dirs := min(k, 1) * 3 // no σ‴ scratch without directions
+						ws := NewWorkspace(net, 8, dirs, threads)
+						big := batchFor(net, 8, dirs, 99)
+						net.SobolevLoss(make([]float64, net.NumParams()), ws, big, LossWeights{Value: 1, Grad: 1, HVP: float64(min(k, 1))})
 						grad := make([]float64, net.NumParams())
 						got := net.SobolevLoss(grad, ws, b, ww)
 						want, wantGrad := refLoss(net, b, ww)

@@ -24,7 +24,7 @@ func (net *Network) evalPoint(x, dirs []float64, k int, back bool) *part {
 	for i, v := range dirs {
 		vn[i] = v / net.Norm.XScale[i%n]
 	}
-	ws.forward(net, xn[:n], vn, 1, k)
+	ws.forward(net, xn[:n], vn, 1, k, false)
 	if back {
 		ws.backward(net, 1, k)
 	}

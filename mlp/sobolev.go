@@ -159,7 +159,7 @@ func (ws *part) loss(grad []float64, net *Network, bt Batch, w LossWeights, tota
 	if bt.Dirs != nil {
 		k = len(bt.Dirs) / (b * n)
 	}
-	ws.forward(net, bt.X, bt.Dirs, b, k)
+	ws.forward(net, bt.X, bt.Dirs, b, k, k > 0 && grad != nil)
 	full := bt.DYDX != nil || k > 0
 	if full {
 		ws.backward(net, b, k)
@@ -281,13 +281,17 @@ func (ws *part) upward(net *Network, b, k int) {
 			lo, hi := s*out, (s+1)*out
 			d1 := ws.d1[l][lo:hi]
 			d2 := ws.d2[l][lo:hi:hi]
-			d3 := ws.d3[l][lo:hi:hi]
+			d2 = d2[:len(d1)]
+			var d3 []float64 // σ‴ is only computed (and needed) with directions
+			if k > 0 {
+				d3 = ws.d3[l][lo:hi:hi]
+				d3 = d3[:len(d1)]
+			}
 			g := wout
 			if !last {
 				g = ws.g[l][lo:hi]
 			}
 			g = g[:len(d1)]
-			d2, d3 = d2[:len(d1)], d3[:len(d1)]
 			dbar := t[lo : lo+len(d1)]
 			zbar := p[lo : lo+len(d1)]
 			gbar := q[(r+s)*out : (r+s)*out+len(d1)]

@@ -146,7 +146,9 @@ func newPart(sizes []int, batch, dirs int) *part {
 			ws.z[l] = make([]float64, r*w)
 			ws.d1[l] = make([]float64, batch*w)
 			ws.d2[l] = make([]float64, batch*w)
-			ws.d3[l] = make([]float64, batch*w)
+			if dirs > 0 {
+				ws.d3[l] = make([]float64, batch*w)
+			}
 		}
 		if l < max(nl-1, 1) {
 			ws.g[l] = make([]float64, r*w)
@@ -192,8 +194,9 @@ func (ws *Workspace) check(net *Network, b, k int) {
 //	z_l = W_l a_{l−1} + b_l,  a_l = σ(z_l),  y = W_out a_L + b_out
 //	ż_l = W_l ȧ_{l−1},  ȧ_l = σ′(z_l) ⊙ ż_l,  ȧ_0 = v
 //
-// It leaves y in ws.y and σ′, σ″, σ‴ at z_l in ws.d1, ws.d2, ws.d3.
-func (ws *part) forward(net *Network, x, dirs []float64, b, k int) {
+// It leaves y in ws.y and σ′, σ″ and, if third, σ‴ at z_l in ws.d1, ws.d2,
+// ws.d3.
+func (ws *part) forward(net *Network, x, dirs []float64, b, k int, third bool) {
 	impl := blas64.Implementation()
 	nl := len(ws.sizes) - 1
 	r := b * (1 + k)
@@ -205,14 +208,18 @@ func (ws *part) forward(net *Network, x, dirs []float64, b, k int) {
 		impl.Dgemm(blas.NoTrans, blas.Trans, r, out, in,
 			1, ws.q[l-1][:r*in], in, net.Params.W[l-1], in, 0, z, out)
 		bias := net.Params.B[l-1]
-		zv := z[:b*out]
+		var d3 []float64
 		for s := range b {
-			row := zv[s*out : (s+1)*out]
+			lo, hi := s*out, (s+1)*out
+			row := z[lo:hi]
 			for i := range row {
 				row[i] += bias[i]
 			}
+			if third {
+				d3 = ws.d3[l][lo:hi]
+			}
+			net.Act.eval(ws.q[l][lo:hi], ws.d1[l][lo:hi], ws.d2[l][lo:hi], d3, row)
 		}
-		activate(net.Act, ws.q[l][:b*out], ws.d1[l][:b*out], ws.d2[l][:b*out], ws.d3[l][:b*out], zv)
 		if k == 0 || l == nl-1 {
 			continue // ȧ_L is not needed: ġ_L = 0.
 		}

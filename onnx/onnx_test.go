@@ -204,17 +204,17 @@ func TestReadRejects(t *testing.T) {
 			b := findInit(t, m.Graph, "b1")
 			b.Dims, b.RawData = []int64{5}, append(b.RawData, make([]byte, 8)...)
 		}, []string{`bias "b1" has shape [5], want [4]`}},
-		{"Gemm bias rank", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
-			findInit(t, m.Graph, "b1").Dims = []int64{1, 4}
-		}, []string{`bias "b1" has shape [1 4], want [4]`}},
+		{"Gemm bias as a column", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
+			findInit(t, m.Graph, "b1").Dims = []int64{4, 1}
+		}, []string{`bias "b1" has shape [4 1], want [4], [1 4] or one value`}},
 		{"Gemm transB 0", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			findNode(t, m.Graph, "dense1").Attribute[0].I = proto.Int64(0)
-		}, []string{`"dense1"`, "transB = 0; want 1, 1, 0, 1"}},
-		{"Gemm alpha", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
-			nd := findNode(t, m.Graph, "dense_out")
+		}, []string{`node 2 "dense1" (Gemm): weight "W1" has shape [4 3], want [3 out] (in × out`}},
+		{"Gemm transA 1", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
+			nd := findNode(t, m.Graph, "dense1")
 			nd.Attribute = append(nd.Attribute, &onnxpb.AttributeProto{
-				Name: proto.String("alpha"), Type: onnxpb.AttributeProto_FLOAT.Enum(), F: proto.Float32(2)})
-		}, []string{`"dense_out"`, "alpha = 2"}},
+				Name: proto.String("transA"), Type: onnxpb.AttributeProto_INT.Enum(), I: proto.Int64(1)})
+		}, []string{`node 2 "dense1" (Gemm) multiplies the data "x_n" as A' of shape [3 batch], want [batch 3]`}},
 		{"Gemm attribute type", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			findNode(t, m.Graph, "dense1").Attribute[0].Type = onnxpb.AttributeProto_FLOAT.Enum()
 		}, []string{"attribute transB of type FLOAT, want INT"}},
@@ -225,18 +225,32 @@ func TestReadRejects(t *testing.T) {
 		{"Gemm input as B", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			nd := findNode(t, m.Graph, "dense1")
 			nd.Input[0], nd.Input[1] = nd.Input[1], nd.Input[0]
-		}, []string{`"dense1"`, `reads "x_n" as B or C`}},
+		}, []string{`node 2 "dense1" (Gemm): bias "b1" has shape [4], want [4 1] or one value`}},
+		{"Gemm input as C", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
+			nd := findNode(t, m.Graph, "dense1")
+			nd.Input[0], nd.Input[2] = nd.Input[2], nd.Input[0]
+		}, []string{`node 2 "dense1" (Gemm) reads the data "x_n" as C, want it as A or B`}},
 		{"float initializer", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			w := findInit(t, m.Graph, "W1")
 			w.DataType, w.RawData, w.FloatData = proto.Int32(int32(onnxpb.TensorProto_FLOAT)), nil, make([]float32, 12)
-		}, []string{`initializer "W1" has data type FLOAT, want DOUBLE`}},
+		}, []string{`node 2 "dense1" (Gemm) reads "W1" of data type FLOAT, want DOUBLE`}},
 		{"float input", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			m.Graph.Input[0].Type.GetTensorType().ElemType = proto.Int32(int32(onnxpb.TensorProto_FLOAT))
-		}, []string{`graph input "x" has element type FLOAT, want DOUBLE`}},
+		}, []string{`node 0 "normalize_sub" (Sub) reads "x_mean" of data type DOUBLE, want FLOAT`}},
+		{"integer input", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
+			m.Graph.Input[0].Type.GetTensorType().ElemType = proto.Int32(int32(onnxpb.TensorProto_INT64))
+		}, []string{`graph input "x" has element type INT64, want FLOAT or DOUBLE`}},
+		{"output type", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
+			m.Graph.Output[0].Type.GetTensorType().ElemType = proto.Int32(int32(onnxpb.TensorProto_FLOAT))
+		}, []string{`graph output "y" is declared FLOAT, but the graph computes DOUBLE`}},
+		{"integer initializer", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
+			w := findInit(t, m.Graph, "W1")
+			w.DataType, w.RawData, w.Int32Data = proto.Int32(int32(onnxpb.TensorProto_INT32)), nil, make([]int32, 12)
+		}, []string{`node 2 "dense1" (Gemm) reads "W1", which is not a constant this package reads: initializer "W1" has data type INT32, want FLOAT, DOUBLE or INT64`}},
 		{"missing initializer", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			b1 := findInit(t, m.Graph, "b1")
 			m.Graph.Initializer = slices.DeleteFunc(m.Graph.Initializer, func(x *onnxpb.TensorProto) bool { return x == b1 })
-		}, []string{`"dense1"`, `reads "b1", which is not an initializer`}},
+		}, []string{`node 2 "dense1" (Gemm) reads "b1", which is neither an initializer nor written by a node`}},
 		{"short raw_data", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			w := findInit(t, m.Graph, "W1")
 			w.RawData = w.RawData[:len(w.RawData)-1]
@@ -286,26 +300,23 @@ func TestReadRejects(t *testing.T) {
 		}, []string{`node 3 "tanh1" (Tanh) has attribute "alpha", want only []`}},
 		{"constant operand shape", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			c := findInit(t, m.Graph, "x_mean")
-			c.Dims, c.RawData = []int64{1}, c.RawData[:8]
-		}, []string{`node 0 "normalize_sub" (Sub): operand "x_mean" has shape [1], want [3]`}},
+			c.Dims, c.RawData = []int64{2}, c.RawData[:16]
+		}, []string{`node 0 "normalize_sub" (Sub): operand "x_mean" has shape [2], want [3], [1 3] or one value`}},
 		{"constant operand first", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			nd := findNode(t, m.Graph, "normalize_div")
 			nd.Input[0], nd.Input[1] = nd.Input[1], nd.Input[0]
 		}, []string{`node 1 "normalize_div" (Div) reads "x_centered" as its second operand`}},
-		{"Sub without Div", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
-			removeNode(t, m.Graph, "normalize_div")
-		}, []string{`node 0 "normalize_sub" (Sub) (x − x_mean) is followed by node 1 "dense1" (Gemm), want Div`}},
-		{"Mul without Add", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
-			removeNode(t, m.Graph, "denormalize_add")
-			m.Graph.Output[0].Name = proto.String("y_scaled")
-		}, []string{`(y_n·y_scale) is followed by the graph output, want Add`}},
+		{"Div before Sub", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
+			sub, div := findNode(t, m.Graph, "normalize_sub"), findNode(t, m.Graph, "normalize_div")
+			sub.OpType, sub.Input[1], div.OpType, div.Input[1] = proto.String("Div"), "x_scale", proto.String("Sub"), "x_mean"
+		}, []string{`node 1 "normalize_div" (Sub) found where a dense layer (Gemm or MatMul) is expected`}},
 		{"activation after the output layer", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			findNode(t, m.Graph, "denormalize_add").OpType = proto.String("Tanh")
 			findNode(t, m.Graph, "denormalize_add").Input = []string{"y_scaled"}
-		}, []string{`node 7 "denormalize_mul" (Mul) (y_n·y_scale) is followed by node 8 "denormalize_add" (Tanh)`}},
+		}, []string{`node 8 "denormalize_add" (Tanh) found after the output layer, want the graph output`}},
 		{"two activations in a row", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			removeNode(t, m.Graph, "dense2")
-		}, []string{`node 4 "tanh2" (Tanh) found where a dense layer (Gemm) is expected`}},
+		}, []string{`node 4 "tanh2" (Tanh) found where a dense layer (Gemm or MatMul) is expected`}},
 		{"activation after the output", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			m.Graph.Node = append(m.Graph.Node, &onnxpb.NodeProto{Name: proto.String("post"), OpType: proto.String("Relu"),
 				Input: []string{"y"}, Output: []string{"y2"}})
@@ -313,7 +324,7 @@ func TestReadRejects(t *testing.T) {
 		}, []string{`node 9 "post" (Relu) found after the output layer, want the graph output`}},
 		{"Sigmoid without Mul", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
 			findNode(t, m.Graph, "silu1_mul").OpType = proto.String("Add")
-		}, []string{`node 3 "silu1_sigmoid" (Sigmoid): node 4 "silu1_mul" (Add) reads "z1", want its output "sigmoid1" and "z1" read only by one Mul("z1", "sigmoid1") (SiLU)`}},
+		}, []string{`node 3 "silu1_sigmoid" (Sigmoid): node 4 "silu1_mul" (Add) reads "z1", want "z1" and "sigmoid1", its sigmoid, read only by one Mul of the two (SiLU)`}},
 		{"SiLU Mul with two outputs", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
 			nd := findNode(t, m.Graph, "silu1_mul")
 			nd.Output = append(nd.Output, "extra")
@@ -324,7 +335,7 @@ func TestReadRejects(t *testing.T) {
 		{"lone Sigmoid", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
 			removeNode(t, m.Graph, "silu1_mul")
 			findNode(t, m.Graph, "dense2").Input[0] = "sigmoid1"
-		}, []string{`node 3 "silu1_sigmoid" (Sigmoid): "z1" has 1 readers, want its output "sigmoid1" and "z1" read only by one Mul`}},
+		}, []string{`node 3 "silu1_sigmoid" (Sigmoid): "z1" has 1 readers, want "z1" and "sigmoid1", its sigmoid, read only by one Mul`}},
 		{"output width", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			m.Graph.Output[0].Type.GetTensorType().Shape.Dim[1].Value = &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: 2}
 		}, []string{`graph output "y" has width 2, want 1`}},
@@ -441,6 +452,29 @@ func TestReadAccepts(t *testing.T) {
 		}},
 		{"foreign producer without metadata", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto, _ *mlp.Network) {
 			m.ProducerName, m.MetadataProps = proto.String("pytorch"), nil
+		}},
+		{"Sub without Div", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto, want *mlp.Network) {
+			removeNode(t, m.Graph, "normalize_div")
+			want.Norm.XScale = mlp.New(want.Inputs(), nil, want.Act).Norm.XScale
+		}},
+		{"Div without Sub", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto, want *mlp.Network) {
+			removeNode(t, m.Graph, "normalize_sub")
+			want.Norm.XMean = mlp.New(want.Inputs(), nil, want.Act).Norm.XMean
+		}},
+		{"Mul without Add", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto, want *mlp.Network) {
+			removeNode(t, m.Graph, "denormalize_add")
+			m.Graph.Output[0].Name = proto.String("y_scaled")
+			want.Norm.YMean = 0
+		}},
+		{"Gemm alpha and beta, powers of two", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto, want *mlp.Network) {
+			nd := findNode(t, m.Graph, "dense_out")
+			nd.Attribute = append(nd.Attribute,
+				&onnxpb.AttributeProto{Name: proto.String("alpha"), Type: onnxpb.AttributeProto_FLOAT.Enum(), F: proto.Float32(2)},
+				&onnxpb.AttributeProto{Name: proto.String("beta"), Type: onnxpb.AttributeProto_FLOAT.Enum(), F: proto.Float32(0.5)})
+			for i := range want.Params.W[2] {
+				want.Params.W[2][i] *= 2
+			}
+			want.Params.B[2][0] *= 0.5
 		}},
 	} {
 		want, m := testModel(t, tc.act)

@@ -95,19 +95,7 @@ func (e *Evaluator) groupSIMD(zd1 []float64, mode evalMode) {
 				splat(zd1[i]).Store(&ly.ad[i])
 			}
 		}
-		for i := range ly.out {
-			f, d1, d2 := activate8(e.act, ld(&ly.a[i]))
-			f.Store(&ly.a[i])
-			if mode == modeValue {
-				continue
-			}
-			d1.Store(&ly.d1[i])
-			if mode == modeHVP {
-				zd := ld(&ly.ad[i])
-				d1.Mul(zd).Store(&ly.ad[i])
-				d2.Mul(zd).Store(&ly.t[i])
-			}
-		}
+		activateLayer(e.act, mode, ly.a[:ly.out], ly.ad, ly.d1, ly.t)
 		prev, prevDot = ly.a, ly.ad
 	}
 
@@ -296,12 +284,10 @@ func (e *Evaluator) pointSIMD(zd1 []float64) {
 					zd = w.MulAdd(splat(pl.ad[j/lanes][j%lanes]), zd)
 				}
 			}
-			f, d1, d2 := activate8(e.act, z)
-			f.Store(&ly.a[p])
-			d1.Store(&ly.d1[p])
-			d1.Mul(zd).Store(&ly.ad[p])
-			d2.Mul(zd).Store(&ly.t[p])
+			z.Store(&ly.a[p])
+			zd.Store(&ly.ad[p])
 		}
+		activateLayer(e.act, modeHVP, ly.a[:ly.outPad/lanes], ly.ad, ly.d1, ly.t)
 	}
 
 	L := len(e.layers)
@@ -352,19 +338,51 @@ func (e *Evaluator) pointSIMD(zd1 []float64) {
 	}
 }
 
-// activate8 returns σ(z), σ′(z) and σ″(z) in each lane for the activation act,
-// with the formulas of Activation.Eval. The results for z = ±Inf are
-// unspecified.
-func activate8(act Activation, z vec) (f, d1, d2 vec) {
+// activateLayer applies the activation act to the nodes a[i], each a vector
+// of pre-activations z on entry, with ż in ad[i] in modeHVP, and sets
+//
+//	a[i] = σ(z),  d1[i] = σ′(z),  ad[i] = σ′(z)·ż,  t[i] = σ″(z)·ż
+//
+// as far as mode needs them (modeValue: a only; modeGrad: a and d1). The loop
+// per activation lets the compiler inline the activation into it.
+func activateLayer(act Activation, mode evalMode, a, ad, d1, t [][lanes]float64) {
+	ad, d1, t = ad[:len(a)], d1[:len(a)], t[:len(a)]
 	switch act {
+	case SiLU:
+		for i := range a {
+			f, g1, g2 := silu8(ld(&a[i]))
+			putAct(mode, &a[i], &ad[i], &d1[i], &t[i], f, g1, g2)
+		}
 	case Softplus:
-		return softplus8(z)
+		for i := range a {
+			f, g1, g2 := softplus8(ld(&a[i]))
+			putAct(mode, &a[i], &ad[i], &d1[i], &t[i], f, g1, g2)
+		}
 	case Tanh:
-		return tanh8(z)
+		for i := range a {
+			f, g1, g2 := tanh8(ld(&a[i]))
+			putAct(mode, &a[i], &ad[i], &d1[i], &t[i], f, g1, g2)
+		}
 	case ReLU:
-		return relu8(z)
+		for i := range a {
+			f, g1, g2 := relu8(ld(&a[i]))
+			putAct(mode, &a[i], &ad[i], &d1[i], &t[i], f, g1, g2)
+		}
 	}
-	return silu8(z)
+}
+
+// putAct stores σ = f, σ′ = g1 and σ″ = g2 of one node for activateLayer.
+func putAct(mode evalMode, a, ad, d1, t *[lanes]float64, f, g1, g2 vec) {
+	f.Store(a)
+	if mode == modeValue {
+		return
+	}
+	g1.Store(d1)
+	if mode == modeHVP {
+		zd := ld(ad)
+		g1.Mul(zd).Store(ad)
+		g2.Mul(zd).Store(t)
+	}
 }
 
 // silu8 returns σ = z·s, σ′ = s(1 + z(1−s)) and σ″ = s(1−s)(2 + z(1−2s)),

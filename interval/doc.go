@@ -1,0 +1,2 @@
+// Package interval implements sound interval arithmetic on float64.
+package interval

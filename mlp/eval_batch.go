@@ -82,7 +82,7 @@ type layer struct {
 	in, out         int
 	inPad, outPad   int       // in and out rounded up to a multiple of lanes
 	inPad4, outPad4 int       // in and out rounded up to a multiple of 4
-	w               []float64 // W, out × in row-major: w[i·in + j] = W_ij
+	w, wt           []float64 // W (out × in) and Wᵀ (in × out), row-major: w[i·in + j] = wt[j·out + i] = W_ij
 	b               []float64 // b, zero padded to outPad
 
 	// W in tiles of nodes, zero padded, for the AVX-512 kernels: tiles of lanes
@@ -144,6 +144,7 @@ func NewEvaluator(net *Network) *Evaluator {
 			inPad4: (in + 3) / 4 * 4, outPad4: (out + 3) / 4 * 4,
 			w: append([]float64(nil), net.Params.W[l]...),
 		}
+		ly.wt = make([]float64, in*out)
 		ly.b = make([]float64, ly.outPad)
 		copy(ly.b, net.Params.B[l])
 		ly.wt8 = make([][lanes]float64, ly.outPad/lanes*in)
@@ -153,6 +154,7 @@ func NewEvaluator(net *Network) *Evaluator {
 		for i := range out {
 			for j := range in {
 				wij := ly.w[i*in+j]
+				ly.wt[j*out+i] = wij
 				ly.wt8[i/lanes*in+j][i%lanes] = wij
 				ly.w8[j/lanes*out+i][j%lanes] = wij
 				ly.wt4[i/4*in+j][i%4] = wij

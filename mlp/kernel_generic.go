@@ -45,58 +45,35 @@ func (e *Evaluator) groupGo(m int, zd1 []float64, mode evalMode) {
 			e.x0[j][k] = (v - mu) / sc
 		}
 	}
-	var z, zd [lanes]float64
+	var z, zd, d2 [lanes]float64
 	prev, prevDot := e.x0, [][lanes]float64(nil)
 	for l := range e.layers {
 		ly := &e.layers[l]
 		for i := range ly.out {
 			w := ly.w[i*ly.in : (i+1)*ly.in]
-			for k := range m {
-				z[k], zd[k] = ly.b[i], 0
-			}
-			for j, wj := range w {
-				for k, v := range prev[j][:m] {
-					z[k] += wj * v
-				}
-			}
+			dots(&z, m, ly.b[i], w, prev)
 			if mode == modeHVP {
 				if l == 0 {
+					zd = [lanes]float64{}
 					for k := range m {
 						zd[k] = zd1[i]
 					}
 				} else {
-					for j, wj := range w {
-						for k, v := range prevDot[j][:m] {
-							zd[k] += wj * v
-						}
-					}
+					dots(&zd, m, 0, w, prevDot)
 				}
 			}
-			for k := range m {
-				a, d1, d2, _ := e.act.Eval(z[k])
-				ly.a[i][k] = a
-				if mode == modeValue {
-					continue
-				}
-				ly.d1[i][k] = d1
-				if mode == modeHVP {
-					ly.ad[i][k] = d1 * zd[k]
-					ly.t[i][k] = d2 * zd[k]
+			e.act.eval(ly.a[i][:m], ly.d1[i][:m], d2[:m], nil, z[:m])
+			if mode == modeHVP {
+				for k := range m {
+					ly.ad[i][k] = ly.d1[i][k] * zd[k]
+					ly.t[i][k] = d2[k] * zd[k]
 				}
 			}
 		}
 		prev, prevDot = ly.a, ly.ad
 	}
 
-	for k := range m {
-		z[k] = e.bOut
-	}
-	for j, wj := range e.wOut[:e.last] {
-		for k, v := range prev[j][:m] {
-			z[k] += wj * v
-		}
-	}
-	copy(e.y[:m], z[:m])
+	dots(&e.y, m, e.bOut, e.wOut[:e.last], prev)
 	if mode == modeValue {
 		return
 	}
@@ -120,20 +97,11 @@ func (e *Evaluator) groupGo(m int, zd1 []float64, mode evalMode) {
 	for l := L - 1; l >= 0; l-- {
 		ly := &e.layers[l]
 		for j := range ly.in {
+			wt := ly.wt[j*ly.out : (j+1)*ly.out]
 			var g, h [lanes]float64
-			for i := range ly.out {
-				w := ly.w[i*ly.in+j]
-				for k, v := range ly.d1[i][:m] {
-					g[k] += w * v
-				}
-			}
+			dots(&g, m, 0, wt, ly.d1)
 			if mode == modeHVP {
-				for i := range ly.out {
-					w := ly.w[i*ly.in+j]
-					for k, v := range ly.t[i][:m] {
-						h[k] += w * v
-					}
-				}
+				dots(&h, m, 0, wt, ly.t)
 			}
 			if l == 0 {
 				e.g0[j], e.h0[j] = g, h
@@ -147,4 +115,32 @@ func (e *Evaluator) groupGo(m int, zd1 []float64, mode evalMode) {
 			}
 		}
 	}
+}
+
+// dots sets dst[k] = b + Σ_j w[j]·a[j][k] for the lanes k < m, summing in
+// order of j. For m > 1 it sums all lanes, in registers, and the lanes from m
+// on hold garbage.
+func dots(dst *[lanes]float64, m int, b float64, w []float64, a [][lanes]float64) {
+	a = a[:len(w)]
+	if m == 1 {
+		s := b
+		for j, wj := range w {
+			s += wj * a[j][0]
+		}
+		dst[0] = s
+		return
+	}
+	s0, s1, s2, s3, s4, s5, s6, s7 := b, b, b, b, b, b, b, b
+	for j, wj := range w {
+		x := &a[j]
+		s0 += wj * x[0]
+		s1 += wj * x[1]
+		s2 += wj * x[2]
+		s3 += wj * x[3]
+		s4 += wj * x[4]
+		s5 += wj * x[5]
+		s6 += wj * x[6]
+		s7 += wj * x[7]
+	}
+	*dst = [lanes]float64{s0, s1, s2, s3, s4, s5, s6, s7}
 }

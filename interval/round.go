@@ -24,11 +24,12 @@ func isFinite(x float64) bool { return x-x == 0 }
 
 // addDown returns a+b rounded toward −∞.
 //
-// The error of s = fl(a+b) is computed exactly by Knuth's TwoSum (six
-// additions, valid in round-to-nearest for all finite a, b whose rounded sum
-// does not overflow; Boldo, Graillat and Muller, ACM TOMS 44(1), 2017, show
-// that the intermediate steps cannot overflow then). A finite sum that rounds
-// to ±Inf has |a+b| > MaxFloat64, so its downward rounding is MaxFloat64 or −Inf.
+// The error of s = fl(a+b) is computed exactly by Dekker's Fast2Sum on the
+// operands ordered by magnitude: with |a| ≥ |b|, z = s − a and b − z are
+// exact in round-to-nearest, and |z| ≤ |b| + ulp(s)/2 cannot overflow while s
+// is finite. (Knuth's branch-free TwoSum is not used: its step s − b
+// overflows for some finite sums near MaxFloat64.) A finite sum that rounds to
+// ±Inf has |a+b| > MaxFloat64, so its downward rounding is MaxFloat64 or −Inf.
 func addDown(a, b float64) float64 {
 	s := a + b
 	if !isFinite(s) {
@@ -37,8 +38,10 @@ func addDown(a, b float64) float64 {
 		}
 		return s
 	}
-	bb := s - a
-	if e := (a - (s - bb)) + (b - bb); e < 0 {
+	if math.Abs(a) < math.Abs(b) {
+		a, b = b, a
+	}
+	if b-(s-a) < 0 {
 		return nextDown(s)
 	}
 	return s

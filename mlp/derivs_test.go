@@ -3,8 +3,10 @@ package mlp
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/mat"
@@ -488,5 +490,26 @@ func TestSobolevLossPanics(t *testing.T) {
 			}()
 			tc.f()
 		}()
+	}
+}
+
+// TestWorkspaceGoroutinesEnd checks that the goroutines of a multi-threaded
+// Workspace end once it is unreachable.
+func TestWorkspaceGoroutinesEnd(t *testing.T) {
+	before := runtime.NumGoroutine()
+	net := testNet([]int{3, 4, 1}, SiLU, 1)
+	bt := testBatch(3, 8, 0, 1)
+	for range 3 {
+		net.SobolevLoss(nil, NewWorkspace(net, 8, 0, 4), bt, LossWeights{Value: 1})
+	}
+	if runtime.NumGoroutine() < before+9 {
+		t.Fatalf("%d goroutines, want %d + 9 workers", runtime.NumGoroutine(), before)
+	}
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > before && time.Now().Before(deadline); {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left after the workspaces became unreachable, want %d", n, before)
 	}
 }

@@ -355,49 +355,48 @@ func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
 			impl.Dgemm(blas.NoTrans, blas.NoTrans, rows, out, next,
 				1, ws.p[l+1][:rows*next], next, net.Params.W[l], out, 0, abar, out)
 		}
+		gb := grad[ws.bOff[l-1] : ws.bOff[l-1]+out]
 		for s := range b {
 			lo, hi := s*out, (s+1)*out
 			d1 := ws.d1[l][lo:hi]
 			zbar := p[lo:hi:hi]
 			zbar = zbar[:len(d1)]
-			var ab []float64
-			if last {
-				ab = ws.t[:len(d1)]
-				yb := ws.ybar[s]
-				for i := range ab {
-					ab[i] = yb * wout[i]
+			switch {
+			case last: // ā_L = W_outᵀ ȳ, ǡ_L = 0
+				yb, w := ws.ybar[s], wout[:len(d1)]
+				if full {
+					for i, d := range d1 {
+						zbar[i] += d * yb * w[i]
+					}
+				} else {
+					for i, d := range d1 {
+						zbar[i] = d * yb * w[i]
+					}
 				}
-			} else {
-				ab = abar[lo : lo+len(d1)]
-			}
-			if !full {
+			case !full:
+				ab := abar[lo : lo+len(d1)]
 				for i, d := range d1 {
 					zbar[i] = d * ab[i]
 				}
-				continue
-			}
-			for i, d := range d1 {
-				zbar[i] += d * ab[i]
-			}
-			if last {
-				continue // ǡ_L = 0
-			}
-			d2 := ws.d2[l][lo:hi]
-			d2 = d2[:len(d1)]
-			for j := range k {
-				o := (b + s*k + j) * out
-				ad := abar[o : o+len(d1)]
-				zd := z[o : o+len(d1)]
-				zdbar := p[o : o+len(d1)]
+			default:
+				ab := abar[lo : lo+len(d1)]
 				for i, d := range d1 {
-					zbar[i] += d2[i] * zd[i] * ad[i]
-					zdbar[i] += d * ad[i]
+					zbar[i] += d * ab[i]
+				}
+				d2 := ws.d2[l][lo:hi]
+				d2 = d2[:len(d1)]
+				for j := range k {
+					o := (b + s*k + j) * out
+					ad := abar[o : o+len(d1)]
+					zd := z[o : o+len(d1)]
+					zdbar := p[o : o+len(d1)]
+					for i, d := range d1 {
+						zbar[i] += d2[i] * zd[i] * ad[i]
+						zdbar[i] += d * ad[i]
+					}
 				}
 			}
-		}
-		gb := grad[ws.bOff[l-1] : ws.bOff[l-1]+out]
-		for s := range b {
-			for i, v := range p[s*out : (s+1)*out] {
+			for i, v := range zbar {
 				gb[i] += v
 			}
 		}

@@ -23,14 +23,16 @@ const (
 // Workspace is the scratch memory of SobolevLoss for one network shape, up to
 // a maximum batch size and number of Hessian-vector directions per sample,
 // split over a fixed number of threads. Allocate it once with NewWorkspace and
-// reuse it for every batch; SobolevLoss then allocates nothing. A Workspace is
-// not safe for concurrent use; the Network it serves is only read.
+// reuse it for every batch; SobolevLoss then allocates nothing itself. A
+// Workspace is not safe for concurrent use; the Network it serves is only
+// read.
 //
 // With threads > 1 the batch is cut into that many contiguous parts of
 // (nearly) equal size, each run by its own goroutine with its own scratch;
 // their losses and parameter gradients are summed in part order. Results are
 // bit-for-bit reproducible for a given thread count (and build); different
-// thread counts round differently, by a few ulp of the gradient.
+// thread counts round differently (the gradient's sums are split
+// differently), agreeing to about 1e-13 relative.
 type Workspace struct {
 	sizes       []int
 	batch, dirs int

@@ -343,24 +343,36 @@ func (e *Evaluator) pointSIMD(zd1 []float64) {
 //
 //	a[i] = σ(z),  d1[i] = σ′(z),  ad[i] = σ′(z)·ż,  t[i] = σ″(z)·ż
 //
-// as far as mode needs them (modeValue: a only; modeGrad: a and d1). The loop
-// per activation lets the compiler inline the activation into it.
+// as far as mode needs them (modeValue: a only; modeGrad: a and d1). The
+// exponentials come first, in a loop of their own that keeps them in t: the
+// call to exp8 then has no vectors live across it, and the formulas of the
+// second loop are inlined.
 func activateLayer(act Activation, mode evalMode, a, ad, d1, t [][lanes]float64) {
 	ad, d1, t = ad[:len(a)], d1[:len(a)], t[:len(a)]
 	switch act {
+	case SiLU, Softplus:
+		for i := range a {
+			exp8(negAbs(ld(&a[i]))).Store(&t[i])
+		}
+	case Tanh:
+		for i := range a {
+			exp8(negAbs(ld(&a[i])).Mul(splat(2))).Store(&t[i])
+		}
+	}
+	switch act {
 	case SiLU:
 		for i := range a {
-			f, g1, g2 := silu8(ld(&a[i]))
+			f, g1, g2 := silu8(ld(&a[i]), ld(&t[i]))
 			putAct(mode, &a[i], &ad[i], &d1[i], &t[i], f, g1, g2)
 		}
 	case Softplus:
 		for i := range a {
-			f, g1, g2 := softplus8(ld(&a[i]))
+			f, g1, g2 := softplus8(ld(&a[i]), ld(&t[i]))
 			putAct(mode, &a[i], &ad[i], &d1[i], &t[i], f, g1, g2)
 		}
 	case Tanh:
 		for i := range a {
-			f, g1, g2 := tanh8(ld(&a[i]))
+			f, g1, g2 := tanh8(ld(&a[i]), ld(&t[i]))
 			putAct(mode, &a[i], &ad[i], &d1[i], &t[i], f, g1, g2)
 		}
 	case ReLU:
@@ -370,6 +382,9 @@ func activateLayer(act Activation, mode evalMode, a, ad, d1, t [][lanes]float64)
 		}
 	}
 }
+
+// negAbs returns −|z| in each lane.
+func negAbs(z vec) vec { return z.Min(vec{}.Sub(z)) }
 
 // putAct stores σ = f, σ′ = g1 and σ″ = g2 of one node for activateLayer.
 func putAct(mode evalMode, a, ad, d1, t *[lanes]float64, f, g1, g2 vec) {
@@ -386,9 +401,9 @@ func putAct(mode evalMode, a, ad, d1, t *[lanes]float64, f, g1, g2 vec) {
 }
 
 // silu8 returns σ = z·s, σ′ = s(1 + z(1−s)) and σ″ = s(1−s)(2 + z(1−2s)),
-// s = 1/(1 + e⁻ᶻ).
-func silu8(z vec) (f, d1, d2 vec) {
-	s, c, _ := sigmoid8(z)
+// s = 1/(1 + e⁻ᶻ), given e = e^−|z|.
+func silu8(z, e vec) (f, d1, d2 vec) {
+	s, c := sigmoid8(z, e)
 	p := s.Mul(c)
 	f = z.Mul(s)
 	d1 = z.MulAdd(p, s)
@@ -397,9 +412,9 @@ func silu8(z vec) (f, d1, d2 vec) {
 }
 
 // softplus8 returns σ = log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|), σ′ = s and
-// σ″ = s(1−s), s = 1/(1 + e⁻ᶻ).
-func softplus8(z vec) (f, d1, d2 vec) {
-	s, c, e := sigmoid8(z)
+// σ″ = s(1−s), s = 1/(1 + e⁻ᶻ), given e = e^−|z|.
+func softplus8(z, e vec) (f, d1, d2 vec) {
+	s, c := sigmoid8(z, e)
 	return z.Max(vec{}).Add(log1p8(e)), s, s.Mul(c)
 }
 
@@ -414,15 +429,13 @@ const (
 	tanhQ2 = 4.84406305325125486048e3
 )
 
-// tanh8 returns σ = tanh z, σ′ = 1 − tanh²z and σ″ = −2σ·σ′. For |z| ≥ 0.625,
-// σ = ±(1 − e)/(1 + e) and σ′ = 4e/(1 + e)² with e = e^−2|z|, so σ′ keeps its
-// relative accuracy where σ rounds to ±1; below, σ is the rational
-// approximation of math.Tanh, accurate to about 1 ulp.
-func tanh8(z vec) (f, d1, d2 vec) {
+// tanh8 returns σ = tanh z, σ′ = 1 − tanh²z and σ″ = −2σ·σ′, given
+// e = e^−2|z|. For |z| ≥ 0.625, σ = ±(1 − e)/(1 + e) and σ′ = 4e/(1 + e)², so
+// σ′ keeps its relative accuracy where σ rounds to ±1; below, σ is the
+// rational approximation of math.Tanh, accurate to about 1 ulp.
+func tanh8(z, e vec) (f, d1, d2 vec) {
 	one := splat(1)
-	neg := vec{}.Sub(z)
-	az := z.Max(neg)
-	e := exp8(az.Mul(splat(-2)))
+	az := z.Max(vec{}.Sub(z))
 	r := one.Div(one.Add(e))
 	tb := one.Sub(e).Mul(r)
 	tb = vec{}.Sub(tb).Merge(tb, z.Less(vec{}))
@@ -445,18 +458,17 @@ func relu8(z vec) (f, d1, d2 vec) {
 	return z.Max(vec{}), splat(1).Masked(z.Greater(vec{})), vec{}
 }
 
-// sigmoid8 returns s = 1/(1 + e⁻ᶻ), c = 1 − s and e = e^−|z| in each lane.
-// s and c are computed as 1/(1 + e) and e/(1 + e), never by a cancelling
-// subtraction, so both keep their relative accuracy (a few ulp) for all z;
-// neither overflows.
-func sigmoid8(z vec) (s, c, e vec) {
+// sigmoid8 returns s = 1/(1 + e⁻ᶻ) and c = 1 − s in each lane, given
+// e = e^−|z|. s and c are computed as 1/(1 + e) and e/(1 + e), never by a
+// cancelling subtraction, so both keep their relative accuracy (a few ulp) for
+// all z; neither overflows.
+func sigmoid8(z, e vec) (s, c vec) {
 	one := splat(1)
-	e = exp8(z.Min(vec{}.Sub(z)))
 	r := one.Div(one.Add(e))
 	// Select the factors, not the products, so that the compiler cannot turn
 	// the selection into a second, masked division.
 	neg := z.Less(vec{})
-	return r.Mul(e.Merge(one, neg)), r.Mul(one.Merge(e, neg)), e
+	return r.Mul(e.Merge(one, neg)), r.Mul(one.Merge(e, neg))
 }
 
 // Constants of exp8.

@@ -135,8 +135,8 @@ func TestSigmoid8(t *testing.T) {
 	for range 20000 {
 		zs = append(zs, 60*rng.NormFloat64(), 3*rng.NormFloat64())
 	}
-	s8 := apply8(func(z vec) vec { s, _, _ := sigmoid8(z); return s }, zs)
-	c8 := apply8(func(z vec) vec { _, c, _ := sigmoid8(z); return c }, zs)
+	s8 := apply8(func(z vec) vec { s, _ := sigmoid8(z, exp8(negAbs(z))); return s }, zs)
+	c8 := apply8(func(z vec) vec { _, c := sigmoid8(z, exp8(negAbs(z))); return c }, zs)
 	for i, z := range zs {
 		e := math.Exp(-math.Abs(z))
 		s, c := 1/(1+e), e/(1+e)
@@ -149,7 +149,7 @@ func TestSigmoid8(t *testing.T) {
 		}
 	}
 	for _, z := range []float64{math.Inf(1), 800} {
-		if r := apply8(func(z vec) vec { s, _, _ := sigmoid8(z); return s }, []float64{z, -z}); r[0] != 1 || r[1] != 0 {
+		if r := apply8(func(z vec) vec { s, _ := sigmoid8(z, exp8(negAbs(z))); return s }, []float64{z, -z}); r[0] != 1 || r[1] != 0 {
 			t.Errorf("sigmoid8(±%v) = %v, want [1 0]", z, r[:2])
 		}
 	}

@@ -6,8 +6,8 @@ import (
 )
 
 // lanes is the number of samples one group kernel evaluates together: the width
-// of a float64 AVX-512 register, and the structure-of-arrays stride of the
-// Evaluator's scratch (node j of lane k at index j·lanes + k).
+// of a float64 AVX-512 register. The Evaluator's scratch is a structure of
+// arrays, one [lanes]float64 per node holding that node in each sample.
 const lanes = 8
 
 // Panic messages of the Evaluator.
@@ -85,8 +85,8 @@ type layer struct {
 	w, wt           []float64 // W (out × in) and Wᵀ (in × out), row-major: w[i·in + j] = wt[j·out + i] = W_ij
 	b               []float64 // b, zero padded to outPad
 
-	// W in tiles of nodes, zero padded, for the AVX-512 kernels: tiles of lanes
-	// nodes for Point and of 4 nodes for Eval,
+	// W in tiles of nodes, zero padded, for the AVX-512 kernels (nil unless
+	// they run): tiles of lanes nodes for Point and of 4 nodes for Eval,
 	//	wt8[p·in + j][k] = W_{8p+k, j},   w8[q·out + i][k] = W_{i, 8q+k}
 	//	wt4[p·in + j][k] = W_{4p+k, j},   w4[q·out + i][k] = W_{i, 4q+k}
 	wt8, w8 [][lanes]float64
@@ -147,18 +147,24 @@ func NewEvaluator(net *Network) *Evaluator {
 		ly.wt = make([]float64, in*out)
 		ly.b = make([]float64, ly.outPad)
 		copy(ly.b, net.Params.B[l])
-		ly.wt8 = make([][lanes]float64, ly.outPad/lanes*in)
-		ly.w8 = make([][lanes]float64, ly.inPad/lanes*out)
-		ly.wt4 = make([][4]float64, ly.outPad4/4*in)
-		ly.w4 = make([][4]float64, ly.inPad4/4*out)
 		for i := range out {
 			for j := range in {
-				wij := ly.w[i*in+j]
-				ly.wt[j*out+i] = wij
-				ly.wt8[i/lanes*in+j][i%lanes] = wij
-				ly.w8[j/lanes*out+i][j%lanes] = wij
-				ly.wt4[i/4*in+j][i%4] = wij
-				ly.w4[j/4*out+i][j%4] = wij
+				ly.wt[j*out+i] = ly.w[i*in+j]
+			}
+		}
+		if e.simd {
+			ly.wt8 = make([][lanes]float64, ly.outPad/lanes*in)
+			ly.w8 = make([][lanes]float64, ly.inPad/lanes*out)
+			ly.wt4 = make([][4]float64, ly.outPad4/4*in)
+			ly.w4 = make([][4]float64, ly.inPad4/4*out)
+			for i := range out {
+				for j := range in {
+					wij := ly.w[i*in+j]
+					ly.wt8[i/lanes*in+j][i%lanes] = wij
+					ly.w8[j/lanes*out+i][j%lanes] = wij
+					ly.wt4[i/4*in+j][i%4] = wij
+					ly.w4[j/4*out+i][j%4] = wij
+				}
 			}
 		}
 		for _, s := range []*[][lanes]float64{&ly.a, &ly.ad, &ly.d1, &ly.t} {

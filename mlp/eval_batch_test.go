@@ -284,7 +284,8 @@ func sameBits(a, b []float64) bool {
 
 // TestEvalReproducible checks that each row's results are the same bits
 // whatever the batch size, chunking, row position, outputs requested, Point
-// versus Eval, and EvalParallel's number of workers.
+// versus Eval, EvalParallel's number of workers, and the other rows of the
+// batch (even a row of NaN).
 func TestEvalReproducible(t *testing.T) {
 	const rows = 1203 // not a multiple of 8, and enough rows for EvalParallel to split
 	for _, act := range evalActs {
@@ -342,6 +343,16 @@ func TestEvalReproducible(t *testing.T) {
 			}
 			if !sameBits(g, grad) {
 				t.Errorf("%s: EvalHessVec's grad differs from Eval's", name)
+			}
+			// A row of NaN leaves the other rows alone.
+			xn := append([]float64(nil), x[:16*n]...)
+			for j := range n {
+				xn[3*n+j] = math.NaN()
+			}
+			vn := make([]float64, 16)
+			e.Eval(vn, nil, nil, xn)
+			if !math.IsNaN(vn[3]) || !sameBits(vn[:3], value[:3]) || !sameBits(vn[4:], value[4:16]) {
+				t.Errorf("%s: a NaN row changed other rows or gave %v", name, vn[3])
 			}
 			pg := make([]float64, n)
 			for _, r := range []int{0, 7, 8, 1202} {

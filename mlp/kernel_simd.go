@@ -453,9 +453,10 @@ func tanh8(z, e vec) (f, d1, d2 vec) {
 	return f, d1, f.Mul(d1).Mul(splat(-2))
 }
 
-// relu8 returns σ = max(z, 0), σ′ = 1 if z > 0 else 0, and σ″ = 0.
+// relu8 returns σ = max(z, 0), σ′ = 1 if z > 0 else 0, and σ″ = 0, with
+// σ(NaN) = NaN and σ′(NaN) = 0 as in Activation.Eval.
 func relu8(z vec) (f, d1, d2 vec) {
-	return z.Max(vec{}), splat(1).Masked(z.Greater(vec{})), vec{}
+	return vec{}.Merge(z, z.LessEqual(vec{})), splat(1).Masked(z.Greater(vec{})), vec{}
 }
 
 // sigmoid8 returns s = 1/(1 + e⁻ᶻ) and c = 1 − s in each lane, given

@@ -186,7 +186,7 @@ func TestLog1p8(t *testing.T) {
 // loses relative accuracy for small |z|).
 func TestActivateLayer(t *testing.T) {
 	skipNoAVX512(t)
-	zs := []float64{0, 1e-300, -1e-12, 1e-8, 0.3, -0.624, 0.625, -0.626, 1, -1.2784645428, 2.3993572805,
+	zs := []float64{0, math.Copysign(0, -1), 1e-300, -1e-12, 1e-8, 0.3, -0.624, 0.625, -0.626, 1, -1.2784645428, 2.3993572805,
 		-2.3993572805, 10, -10, 19, -19, 40, -40, 300, -300, 800, -800}
 	rng := rand.New(rand.NewPCG(4, 4))
 	for range 5000 {
@@ -203,11 +203,19 @@ func TestActivateLayer(t *testing.T) {
 				return ld(&[3][][lanes]float64{a, d1, d2}[q][0])
 			}, zs)
 		}
+		if r := apply8(func(z vec) vec {
+			a, ad, d1, t := make([][lanes]float64, 1), make([][lanes]float64, 1), make([][lanes]float64, 1), make([][lanes]float64, 1)
+			z.Store(&a[0])
+			activateLayer(act, modeValue, a, ad, d1, t)
+			return ld(&a[0])
+		}, []float64{math.NaN()}); !math.IsNaN(r[0]) {
+			t.Errorf("%v(NaN) = %v, want NaN", act, r[0])
+		}
 		for i, z := range zs {
 			f, d1, d2, _ := act.Eval(z)
 			for q, want := range []float64{f, d1, d2} {
 				got := out[q][i]
-				if d := math.Abs(got - want); !(d <= 8*0x1p-53*max(math.Abs(want), 1)) && !(got == want) {
+				if d := math.Abs(got - want); !(d <= 8*0x1p-53*max(math.Abs(want), 1)) {
 					t.Errorf("%v: derivative %d at z = %v: activateLayer %v, Eval %v", act, q, z, got, want)
 				}
 			}

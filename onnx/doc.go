@@ -30,12 +30,48 @@
 //
 // Load and Read rebuild the network from the graph alone: they walk it from
 // the input along the data flow, node by node, checking every operand's shape
-// on the way, and accept exactly the form above, with these freedoms: node,
-// value and initializer names are free; the Sub/Div and the Mul/Add pairs may
-// both be absent (identity normalisation); an initializer may hold its data
-// in double_data; initializers may also be listed as graph inputs (IR version
-// 3); the default-domain opset may be 7 to 23. The result passes
-// mlp.Network.Validate.
+// on the way, and accept the form above and the ways PyTorch
+// (torch.onnx.export of an nn.Sequential of Linear and SiLU, Softplus, Tanh
+// or ReLU) and JAX (jax2tf, then tf2onnx) write the same network:
+//
+//	[Sub(mean)] [Div(scale) | Mul(1/scale)]       input normalisation
+//	dense (σ dense)*                               one σ for all hidden layers
+//	[Mul(y_scale) [Add(y_mean)]]                   output scaling
+//
+// where
+//
+//   - a dense layer is Gemm (transA, transB, alpha and beta are folded into
+//     the weights and bias; C may be left out), or MatMul, with the weights
+//     on either side of the data; Adds straight after it go into its bias
+//     (so an output Add without a Mul before it leaves YMean = 0);
+//   - σ is Sigmoid and Mul, in either operand order, for SiLU, or SiLU
+//     written out as Neg, Exp, Add(1), Reciprocal (or Div(1, ·)) and Mul; or
+//     Softplus, Tanh, Relu, or Max(·, 0) for ReLU;
+//   - the constants of Sub, Div, Mul and Add hold one value per column or
+//     one value for all; Add and Mul take them on either side;
+//   - Identity, a Cast to the data's own type or from FLOAT to DOUBLE, a
+//     Reshape to the data's own shape and Transpose may stand anywhere on the
+//     data; a Transpose must be undone, or the weights taken on the other
+//     side, before the output;
+//   - constants are initializers (raw_data or the typed field, also listed as
+//     graph inputs as before IR version 4), Constant nodes with a value
+//     tensor, or these through Identity, Cast, Transpose and Reshape.
+//
+// Names are free, and the default-domain opset may be 7 to 23. The graph
+// has one input, a FLOAT or DOUBLE tensor [batch, n] with n fixed, and one
+// output [batch, 1]; every node must lie on the path from one to the other.
+// Whatever is not of this form is refused, with an error naming the first
+// node, in data-flow order, that does not fit, and its op type: a Reshape
+// that moves data, a network with two activations, Conv, LayerNormalization,
+// a Cast that rounds the data to float32.
+//
+// A FLOAT (float32) model is read into float64: its weights and constants
+// are converted exactly, and the network is then evaluated in float64, so
+// its outputs differ from a float32 runtime's by float32 rounding. A scale
+// written as its inverse, Mul(1/scale), is read as XScale = 1/(1/scale),
+// which may differ from the scale in the last bit; alpha and beta other than
+// powers of two round likewise. Otherwise a network is read bit for bit.
+// Scales must be positive: the result passes mlp.Network.Validate.
 //
 // A network without hidden layers has no activation node. Its Act is taken
 // from the metadata of a file whose producer_name is "sobolev", and is SiLU

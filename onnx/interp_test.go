@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -15,9 +16,12 @@ import (
 )
 
 // This file holds a small ONNX interpreter, independent of the package's
-// reader, for the operators Save emits, following their definitions in the
-// ONNX operator documentation (opset 17). TestGraphSemantics runs the files
-// Save writes through it and compares with a direct evaluation of the network.
+// reader, for the operators Save emits and those of the foreign graphs in
+// foreign_test.go, following their definitions in the ONNX operator
+// documentation (opset 17), for tensors of rank 2 or less where it matters.
+// It computes in float64 whatever the element type, except that Cast to
+// FLOAT rounds. TestGraphSemantics runs the files Save writes through it and
+// compares with a direct evaluation of the network.
 
 // tensor is a float64 tensor, row-major.
 type tensor struct {
@@ -40,13 +44,16 @@ func interpret(m *onnxpb.ModelProto, feeds map[string]tensor) (map[string]tensor
 		env[name] = v
 	}
 	for _, nd := range g.GetNode() {
-		in := make([]tensor, len(nd.GetInput()))
-		for k, name := range nd.GetInput() {
+		var in []tensor
+		for _, name := range nd.GetInput() {
+			if name == "" { // an optional input left out
+				continue
+			}
 			v, ok := env[name]
 			if !ok {
 				return nil, fmt.Errorf("node %q reads %q before it is defined", nd.GetName(), name)
 			}
-			in[k] = v
+			in = append(in, v)
 		}
 		var out tensor
 		var err error
@@ -69,6 +76,30 @@ func interpret(m *onnxpb.ModelProto, feeds map[string]tensor) (map[string]tensor
 			out, err = elementwise(in, func(z float64) float64 { return max(z, 0) })
 		case "Gemm":
 			out, err = gemm(in, nd.GetAttribute())
+		case "MatMul":
+			out, err = matmul(in)
+		case "Max":
+			out, err = broadcast(in, math.Max)
+		case "Neg":
+			out, err = elementwise(in, func(z float64) float64 { return -z })
+		case "Exp":
+			out, err = elementwise(in, math.Exp)
+		case "Reciprocal":
+			out, err = elementwise(in, func(z float64) float64 { return 1 / z })
+		case "Identity":
+			out, err = elementwise(in, func(z float64) float64 { return z })
+		case "Cast":
+			out, err = cast(in, nd.GetAttribute())
+		case "Reshape":
+			out, err = reshape(in, nd.GetAttribute())
+		case "Transpose":
+			out, err = transpose(in, nd.GetAttribute())
+		case "Constant":
+			if len(in) != 0 || len(nd.GetAttribute()) != 1 || nd.GetAttribute()[0].GetName() != "value" {
+				err = fmt.Errorf("Constant with inputs %v and attributes %v, want none and value", in, nd.GetAttribute())
+				break
+			}
+			out, err = initializerValue(nd.GetAttribute()[0].GetT())
 		default:
 			err = fmt.Errorf("op type %s not implemented", nd.GetOpType())
 		}
@@ -94,24 +125,49 @@ func interpret(m *onnxpb.ModelProto, feeds map[string]tensor) (map[string]tensor
 	return outs, nil
 }
 
-// initializerValue decodes a DOUBLE initializer from raw_data or double_data.
+// initializerValue decodes a DOUBLE, FLOAT or INT64 initializer from raw_data
+// or the field of its type, as float64.
 func initializerValue(t *onnxpb.TensorProto) (tensor, error) {
-	if t.GetDataType() != int32(onnxpb.TensorProto_DOUBLE) {
-		return tensor{}, fmt.Errorf("initializer %q: data type %d", t.GetName(), t.GetDataType())
-	}
 	v := tensor{shape: make([]int, len(t.GetDims()))}
 	size := 1
 	for i, d := range t.GetDims() {
 		v.shape[i] = int(d)
 		size *= int(d)
 	}
-	if raw := t.GetRawData(); len(raw) > 0 {
-		v.data = make([]float64, len(raw)/8)
-		if err := binary.Read(bytes.NewReader(raw), binary.LittleEndian, v.data); err != nil {
-			return tensor{}, err
-		}
-	} else {
+	raw := t.GetRawData()
+	switch onnxpb.TensorProto_DataType(t.GetDataType()) {
+	case onnxpb.TensorProto_DOUBLE:
 		v.data = t.GetDoubleData()
+		if len(raw) > 0 {
+			v.data = make([]float64, len(raw)/8)
+			if err := binary.Read(bytes.NewReader(raw), binary.LittleEndian, v.data); err != nil {
+				return tensor{}, err
+			}
+		}
+	case onnxpb.TensorProto_FLOAT:
+		f := t.GetFloatData()
+		if len(raw) > 0 {
+			f = make([]float32, len(raw)/4)
+			if err := binary.Read(bytes.NewReader(raw), binary.LittleEndian, f); err != nil {
+				return tensor{}, err
+			}
+		}
+		for _, x := range f {
+			v.data = append(v.data, float64(x))
+		}
+	case onnxpb.TensorProto_INT64:
+		n := t.GetInt64Data()
+		if len(raw) > 0 {
+			n = make([]int64, len(raw)/8)
+			if err := binary.Read(bytes.NewReader(raw), binary.LittleEndian, n); err != nil {
+				return tensor{}, err
+			}
+		}
+		for _, x := range n {
+			v.data = append(v.data, float64(x))
+		}
+	default:
+		return tensor{}, fmt.Errorf("initializer %q: data type %d", t.GetName(), t.GetDataType())
 	}
 	if len(v.data) != size {
 		return tensor{}, fmt.Errorf("initializer %q: %d values for shape %v", t.GetName(), len(v.data), v.shape)
@@ -177,10 +233,13 @@ func broadcast(in []tensor, f func(a, b float64) float64) (tensor, error) {
 }
 
 // gemm computes Y = alpha·A'·B' + beta·C, A' = transpose(A) if transA, B' likewise,
-// with C broadcast to the shape of Y.
+// with C broadcast to the shape of Y; C is optional.
 func gemm(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
+	if len(in) == 2 {
+		in = append(in, tensor{shape: []int{}, data: []float64{0}})
+	}
 	if len(in) != 3 {
-		return tensor{}, fmt.Errorf("%d inputs, want 3", len(in))
+		return tensor{}, fmt.Errorf("%d inputs, want 2 or 3", len(in))
 	}
 	alpha, beta, transA, transB := 1.0, 1.0, false, false
 	for _, at := range attrs {
@@ -242,6 +301,86 @@ func gemm(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
 		return tensor{}, fmt.Errorf("C of shape %v does not broadcast to [%d %d]", in[2].shape, M, N)
 	}
 	return y, nil
+}
+
+// matmul computes the matrix product A·B of two matrices.
+func matmul(in []tensor) (tensor, error) {
+	if len(in) != 2 {
+		return tensor{}, fmt.Errorf("%d inputs, want 2", len(in))
+	}
+	return gemm(in, nil)
+}
+
+// intAttr returns the INT attribute name, or def if absent.
+func intAttr(attrs []*onnxpb.AttributeProto, name string, def int64) int64 {
+	for _, a := range attrs {
+		if a.GetName() == name {
+			return a.GetI()
+		}
+	}
+	return def
+}
+
+// cast converts to the type of the attribute "to": FLOAT rounds to float32,
+// DOUBLE and INT64 keep the values (the tests cast only integers to INT64).
+func cast(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
+	switch onnxpb.TensorProto_DataType(intAttr(attrs, "to", 0)) {
+	case onnxpb.TensorProto_FLOAT:
+		return elementwise(in, func(z float64) float64 { return float64(float32(z)) })
+	case onnxpb.TensorProto_DOUBLE, onnxpb.TensorProto_INT64:
+		return elementwise(in, func(z float64) float64 { return z })
+	}
+	return tensor{}, fmt.Errorf("cast to type %d", intAttr(attrs, "to", 0))
+}
+
+// reshape gives in[0] the shape in[1]: 0 copies a dimension (allowzero = 0),
+// −1 is inferred.
+func reshape(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
+	if len(in) != 2 || intAttr(attrs, "allowzero", 0) != 0 {
+		return tensor{}, fmt.Errorf("%d inputs, attributes %v: want 2 and allowzero = 0", len(in), attrs)
+	}
+	shape := make([]int, len(in[1].data))
+	known, infer := 1, -1
+	for i, v := range in[1].data {
+		switch {
+		case v == -1:
+			infer = i
+			continue
+		case v == 0:
+			shape[i] = in[0].shape[i]
+		default:
+			shape[i] = int(v)
+		}
+		known *= shape[i]
+	}
+	if infer >= 0 {
+		shape[infer] = len(in[0].data) / known
+		known *= shape[infer]
+	}
+	if known != len(in[0].data) {
+		return tensor{}, fmt.Errorf("cannot reshape %v to %v", in[0].shape, in[1].data)
+	}
+	return tensor{shape: shape, data: in[0].data}, nil
+}
+
+// transpose swaps the axes of a matrix (perm absent or [1 0]).
+func transpose(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
+	if len(in) != 1 || len(in[0].shape) != 2 {
+		return tensor{}, fmt.Errorf("%d inputs, want one matrix", len(in))
+	}
+	for _, a := range attrs {
+		if a.GetName() != "perm" || !slices.Equal(a.GetInts(), []int64{1, 0}) {
+			return tensor{}, fmt.Errorf("attribute %v, want perm [1 0]", a)
+		}
+	}
+	r, c := in[0].shape[0], in[0].shape[1]
+	out := tensor{shape: []int{c, r}, data: make([]float64, r*c)}
+	for i := range r {
+		for j := range c {
+			out.data[j*r+i] = in[0].data[i*c+j]
+		}
+	}
+	return out, nil
 }
 
 // forward evaluates net at the raw input x directly from method.md §3,

@@ -44,10 +44,10 @@ func (e *formatError) Error() string {
 func (e *formatError) Unwrap() []error { return []error{ErrFormat, e.err} }
 
 // Load reads the ONNX model in the file at path and returns the network it
-// computes. The graph must have the form Save writes (see the package
-// documentation); the network is read from the graph, not from the metadata,
-// and it passes Validate. Errors name the file; those about its content match
-// ErrFormat.
+// computes. The graph must have the form Save writes or one of the forms of
+// other exporters listed in the package documentation; the network is read
+// from the graph, not from the metadata, and it passes Validate. Errors name
+// the file; those about its content match ErrFormat.
 func Load(path string) (*mlp.Network, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -10,8 +10,11 @@ import (
 // vec is 8 float64 lanes of an AVX-512 register.
 type vec = archsimd.Float64x8
 
-func splat(x float64) vec  { return archsimd.BroadcastFloat64x8(x) }
-func load(s []float64) vec { return archsimd.LoadFloat64x8Slice(s) }
+// splat returns x in every lane.
+func splat(x float64) vec { return archsimd.BroadcastFloat64x8(x) }
+
+// ld returns the lanes *p.
+func ld(p *[lanes]float64) vec { return archsimd.LoadFloat64x8(p) }
 
 // useSIMD reports whether the CPU runs the AVX-512 kernels.
 func useSIMD() bool { return archsimd.X86.AVX512() }
@@ -65,8 +68,6 @@ func (e *Evaluator) rawSIMD(mode evalMode) {
 	}
 	s.Store(&e.gam)
 }
-
-func ld(p *[lanes]float64) vec { return archsimd.LoadFloat64x8(p) }
 
 // groupSIMD is groupGo for m = lanes, one sample per vector lane, with fused
 // multiply-adds. All lanes are evaluated; unused ones hold zeros. The matrix

@@ -70,9 +70,7 @@ type job struct {
 //
 //	W̄_l += [z̄_l; ż̄_l; δ_l; δ̇_l]ᵀ · [a_{l−1}; ȧ_{l−1}; ḡ_{l−1}; ġ̄_{l−1}]
 type part struct {
-	sizes       []int
-	batch, dirs int // capacities
-
+	sizes      []int
 	q, p, z, g [][]float64
 	d1, d2, d3 [][]float64
 	t          []float64 // (R, max n_l) GEMM result before an elementwise pass
@@ -129,7 +127,7 @@ func (pt *part) serve(jobs <-chan job, done chan<- Loss) {
 func newPart(sizes []int, batch, dirs int) *part {
 	sizes = append([]int(nil), sizes...)
 	nl := len(sizes) - 1 // index of the output layer; hidden layers are 1..nl−1
-	ws := &part{sizes: sizes, batch: batch, dirs: dirs}
+	ws := &part{sizes: sizes}
 	r := batch * (1 + dirs)
 	ws.q = make([][]float64, nl)
 	ws.p = make([][]float64, nl)

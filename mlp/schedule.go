@@ -55,8 +55,9 @@ type Schedule struct {
 	Warmup float64
 }
 
-// DefaultWarmup is the rising fraction of a OneCycle schedule whose Warmup is 0.
-const DefaultWarmup = 0.3
+// defaultWarmup is the rising fraction of a OneCycle schedule whose Warmup is
+// 0, as PyTorch's OneCycleLR.
+const defaultWarmup = 0.3
 
 // Validate returns an error unless 0 ≤ Min ≤ Max, Max > 0, both finite, Min > 0
 // for Exponential, 0 ≤ Warmup < 1, and Kind is declared.
@@ -101,7 +102,7 @@ func (s Schedule) Rate(step, steps int) float64 {
 	case OneCycle:
 		w := s.Warmup
 		if w == 0 {
-			w = DefaultWarmup
+			w = defaultWarmup
 		}
 		if f < w {
 			return s.Min + (s.Max-s.Min)*(1-c(f/w))

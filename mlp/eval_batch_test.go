@@ -59,7 +59,7 @@ var evalShapes = []struct {
 
 var evalActs = []Activation{SiLU, Softplus, Tanh, ReLU}
 
-// kernelNames lists the kernels this build and CPU can run: false is plain Go,
+// evalKernels lists the kernels this build and CPU can run: false is plain Go,
 // true AVX-512.
 func evalKernels() []bool {
 	if useSIMD() {
@@ -503,7 +503,6 @@ func benchEval(b *testing.B, hidden []int, withGrad, withGamma bool, workers int
 		gamma = make([]float64, rows)
 	}
 	e := NewEvaluator(net)
-	b.ResetTimer()
 	for b.Loop() {
 		if workers == 1 {
 			e.Eval(value, grad, gamma, x)
@@ -524,6 +523,23 @@ func BenchmarkEvalGreeks6x8(b *testing.B) {
 // BenchmarkEvalParallelGreeks6x8 is BenchmarkEvalGreeks6x8 on all cores.
 func BenchmarkEvalParallelGreeks6x8(b *testing.B) {
 	benchEval(b, []int{8, 8, 8, 8, 8, 8}, true, true, 0)
+}
+
+// BenchmarkEvalGreeks6x8Cores is BenchmarkEvalGreeks6x8 in GOMAXPROCS
+// goroutines at once, each with its own Evaluator and batch of 4096 points:
+// the throughput of the machine without EvalParallel's set-up per call.
+func BenchmarkEvalGreeks6x8Cores(b *testing.B) {
+	const rows = 4096
+	net := evalNet(1, 7, []int{8, 8, 8, 8, 8, 8}, SiLU)
+	x := evalInputs(2, net, rows)
+	b.RunParallel(func(pb *testing.PB) {
+		e := NewEvaluator(net)
+		value, grad, gamma := make([]float64, rows), make([]float64, rows*7), make([]float64, rows)
+		for pb.Next() {
+			e.Eval(value, grad, gamma, x)
+		}
+	})
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "points/s")
 }
 
 // BenchmarkEvalValueGrad6x8 times value and deltas (what PyTorch's 4.4 M/s

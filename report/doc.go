@@ -1,0 +1,49 @@
+// Package report writes the results of a "sobolev run" as a web page.
+//
+// # Input
+//
+// Write reads the output directory OUT of a run (see package pipeline):
+//
+//	OUT/results.json     stages, test scores, training curves, IASA record (pipeline.Results)
+//	OUT/models/*.onnx    one model per stage, the path named by its results entry
+//	OUT/data/test.npz    the analytic test set: spots, exact price, deltas and gamma (1ᵀH1)
+//	OUT/data/spec.json   the Bachelier model (bachelier.Model as JSON; only the
+//	                     basket weights are required)
+//
+// A missing or inconsistent piece is an error that names the file; a run
+// without pruning (Results.IASA nil) or without training curves simply has no
+// section for them.
+//
+// # Output
+//
+// Write creates OUT/report holding index.html and the PNG plots it shows. The
+// page is self-contained: its style sheet is inline, it has no scripts and
+// loads no fonts, and its only links are relative ones to the PNG files beside
+// it and anchors within the page, so it opens from the file system in any
+// browser. It shows
+//
+//   - the configuration of the run, the test model and the kernels that ran;
+//   - the results table: for every stage its hidden widths, hidden nodes,
+//     parameters, R² of value, deltas and gamma, their RMSEs and its wall time;
+//     the best R² of each column is highlighted;
+//   - for every stage, the exact and predicted price, delta₁ and gamma (1ᵀH1)
+//     against the basket B = w·S of the test points;
+//   - the training curves (loss per epoch, log scale, with the validation loss
+//     where it was measured);
+//   - the IASA record: significance of every node per layer with the kept
+//     nodes marked, kept nodes per layer, and the over-estimation of the
+//     tight and the naive interval enclosures per layer.
+//
+// Plots against the basket use at most MaxPoints test points, evenly spaced
+// rows ⌊k·N/m⌋, k = 0…m−1, of the test set, so the same run always gives the
+// same plots. In the Bachelier model the exact price, deltas and gamma depend
+// on the spots only through B, so the exact labels are drawn as a curve and
+// the predictions as dots around it.
+//
+// # Atomicity
+//
+// The report is built in a temporary directory inside OUT and renamed to
+// OUT/report only when complete, replacing an earlier report; each file in it
+// is itself written atomically. A failure or a cancelled context leaves OUT as
+// it was, without a partial report or temporary files.
+package report

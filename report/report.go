@@ -1,0 +1,215 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/sobolev-pruning/sobolev/bachelier"
+	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
+	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/onnx"
+	"github.com/sobolev-pruning/sobolev/pipeline"
+)
+
+// MaxPoints is the largest number of test points drawn in a plot against the
+// basket.
+const MaxPoints = 2000
+
+// Names of the report's directory and page inside the output directory.
+const (
+	dirName   = "report"
+	indexName = "index.html"
+)
+
+// IndexPath returns the path of the page Write writes for the output
+// directory out: out/report/index.html.
+func IndexPath(out string) string { return filepath.Join(out, dirName, indexName) }
+
+// Write reads the output directory out of a "sobolev run" and writes the
+// report out/report/index.html with its plots (see the package
+// documentation), replacing an earlier report. Its errors name the file that
+// is missing or wrong. If ctx is cancelled, Write stops, removes what it has
+// written and returns ctx.Err(); out is then as it was.
+func Write(ctx context.Context, out string) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r, err := load(out)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(out, ".report-tmp-*")
+	if err != nil {
+		return fmt.Errorf("report: cannot write into %s: %w", out, err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it private
+		return fmt.Errorf("report: %w", err)
+	}
+	pg, err := render(ctx, tmp, r)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err = atomicfile.Write(filepath.Join(tmp, indexName), func(w io.Writer) error {
+		return pageTemplate.Execute(w, pg)
+	})
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return replaceDir(filepath.Join(out, dirName), tmp)
+}
+
+// replaceDir renames the directory tmp to dst. An existing dst is first moved
+// aside and removed once tmp is in place; if that rename fails it is moved
+// back.
+func replaceDir(dst, tmp string) error {
+	old := ""
+	if _, err := os.Stat(dst); err == nil {
+		aside, err := os.MkdirTemp(filepath.Dir(dst), ".report-old-*")
+		if err != nil {
+			return fmt.Errorf("report: cannot replace %s: %w", dst, err)
+		}
+		old = filepath.Join(aside, dirName)
+		if err := os.Rename(dst, old); err != nil {
+			os.Remove(aside)
+			return fmt.Errorf("report: cannot replace %s: %w", dst, err)
+		}
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		if old != "" {
+			os.Rename(old, dst)
+			os.Remove(filepath.Dir(old))
+		}
+		return fmt.Errorf("report: %w", err)
+	}
+	if old != "" {
+		os.RemoveAll(filepath.Dir(old))
+	}
+	return nil
+}
+
+// run is what a report shows, read from an output directory.
+type run struct {
+	out     string
+	results *pipeline.Results
+	model   *bachelier.Model
+	// test holds the plotted test points, testRows the size of the whole set.
+	test     *dataset.Set
+	testRows int
+	// nets holds the model of each stage, in the order of results.Stages.
+	nets []*mlp.Network
+}
+
+// load reads the output directory out.
+func load(out string) (*run, error) {
+	if fi, err := os.Stat(out); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("report: %s is not a directory; want the output directory of \"sobolev run\"", out)
+	}
+	resPath := filepath.Join(out, "results.json")
+	if _, err := os.Stat(resPath); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("report: %s is missing; is %s the output directory of \"sobolev run\"?", resPath, out)
+	}
+	res, err := pipeline.ReadResults(resPath)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+
+	testPath := filepath.Join(out, "data", "test.npz")
+	if _, err := os.Stat(testPath); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("report: %s is missing; the plots need the run's test set", testPath)
+	}
+	test, err := dataset.Load(testPath)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if test.N() == 0 {
+		return nil, fmt.Errorf("report: %s holds no test points", testPath)
+	}
+
+	specPath := filepath.Join(out, "data", "spec.json")
+	model, err := readSpec(specPath, test.Dims())
+	if err != nil {
+		return nil, err
+	}
+
+	r := &run{out: out, results: res, model: model, test: subsample(test, MaxPoints), testRows: test.N()}
+	for i, st := range res.Stages {
+		if st.Model == "" {
+			return nil, fmt.Errorf("report: %s: stage %d (%q) names no model file", resPath, i+1, st.Stage)
+		}
+		path := st.Model
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(out, path)
+		}
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("report: model file %s of stage %q is missing (named in %s)", path, st.Stage, resPath)
+		}
+		net, err := onnx.Load(path)
+		if err != nil {
+			return nil, fmt.Errorf("report: stage %q: %w", st.Stage, err)
+		}
+		if net.Inputs() != test.Dims() {
+			return nil, fmt.Errorf("report: %s has %d inputs, want %d to match the spots of %s", path, net.Inputs(), test.Dims(), testPath)
+		}
+		r.nets = append(r.nets, net)
+	}
+	return r, nil
+}
+
+// readSpec reads the model of spec.json at path; it must have dims weights.
+func readSpec(path string, dims int) (*bachelier.Model, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("report: %s is missing; the plots need the basket weights of the run's model", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var m bachelier.Model
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("report: %s: %v", path, err)
+	}
+	if len(m.Weights) != dims {
+		return nil, fmt.Errorf("report: %s: %d basket weights, want %d to match the spots of the test set", path, len(m.Weights), dims)
+	}
+	return &m, nil
+}
+
+// subsample returns the rows ⌊k·N/m⌋, k = 0…m−1, of s, m = min(N, max); it
+// returns s itself if N ≤ max.
+func subsample(s *dataset.Set, max int) *dataset.Set {
+	rows, n := s.N(), s.Dims()
+	if rows <= max {
+		return s
+	}
+	sub := dataset.New(max, n, s.Arrays()&dataset.WithGamma)
+	for k := range max {
+		i := k * rows / max
+		copy(sub.X[k*n:(k+1)*n], s.X[i*n:(i+1)*n])
+		sub.Y[k] = s.Y[i]
+		copy(sub.DYDX[k*n:(k+1)*n], s.DYDX[i*n:(i+1)*n])
+		if sub.Gamma != nil {
+			sub.Gamma[k] = s.Gamma[i]
+		}
+	}
+	return sub
+}

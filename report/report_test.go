@@ -1,0 +1,743 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"image/png"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sobolev-pruning/sobolev/bachelier"
+	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/onnx"
+	"github.com/sobolev-pruning/sobolev/pipeline"
+)
+
+// fixture describes a fake output directory of "sobolev run".
+type fixture struct {
+	testRows int  // rows of data/test.npz
+	stages   int  // the first stages of fixtureStages; 0 means all
+	iasa     bool // write an IASA record
+	history  bool // give the trained stages training curves
+}
+
+// fixtureStage is a stage of a fixture.
+type fixtureStage struct {
+	name   string
+	hidden []int
+}
+
+// fixtureStages returns the stages of a fixture.
+func fixtureStages() []fixtureStage {
+	return []fixtureStage{
+		{"large-sobolev", []int{12, 12, 12}},
+		{"pruned", []int{4, 3, 3}},
+		{"pruned-sobolev-ft", []int{4, 3, 3}},
+		{"diverged", []int{2, 2}}, // its outputs are scaled by 1e6
+	}
+}
+
+// writeRun writes a fake output directory of "sobolev run" with a Bachelier
+// model of 3 assets, random nets saved as ONNX and their true test scores,
+// and returns the results it wrote to out/results.json.
+func writeRun(t *testing.T, out string, f fixture) *pipeline.Results {
+	t.Helper()
+	const n = 3
+	for _, d := range []string{"data", "models"} {
+		if err := os.MkdirAll(filepath.Join(out, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	model, err := bachelier.New(n, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test := model.TestSet(f.testRows, false)
+	if err := dataset.WriteNPZ(filepath.Join(out, "data", "test.npz"), test); err != nil {
+		t.Fatal(err)
+	}
+	if err := dataset.WriteNPZ(filepath.Join(out, "data", "train.npz"), model.TrainingSet(64, bachelier.TrainOptions{})); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := json.MarshalIndent(model, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "data", "spec.json"), spec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	norm, err := mlp.FitNormalization(test.X, test.Y, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := pipeline.Quick()
+	cfg.Dims = n
+	res := &pipeline.Results{Config: cfg, Backend: pipeline.Backend{BLAS: "gonum (pure Go)", Eval: "go"}, Seconds: 12.5}
+	stages := fixtureStages()
+	if f.stages > 0 {
+		stages = stages[:f.stages]
+	}
+	for i, fs := range stages {
+		net := mlp.New(n, fs.hidden, mlp.SiLU)
+		net.Init(mlp.XavierUniform, uint64(i+1))
+		net.Norm = norm
+		if fs.name == "diverged" {
+			net.Norm.YScale = 1e6
+		}
+		file := filepath.Join("models", fs.name+".onnx")
+		if err := onnx.Save(filepath.Join(out, file), net); err != nil {
+			t.Fatal(err)
+		}
+		st := pipeline.Stage{
+			Stage: fs.name, HiddenNodes: net.HiddenNodes(), Parameters: net.NumParams(), Hidden: fs.hidden,
+			Scores: pipeline.Evaluate(net, test), Seconds: float64(i) + 0.25, Model: file,
+		}
+		if f.history && fs.name != "pruned" {
+			for e := 1; e <= 20; e++ {
+				ep := pipeline.Epoch{Epoch: e, LR: 1e-3, Loss: math.Exp(-float64(e+i) / 5)}
+				if i == 0 {
+					ep.Validation = 1.2 * ep.Loss
+				}
+				st.History = append(st.History, ep)
+			}
+		}
+		res.Stages = append(res.Stages, st)
+	}
+	if f.iasa {
+		rng := rand.New(rand.NewPCG(7, 7))
+		keep := []int{4, 3, 3}
+		res.IASA = &pipeline.PruneReport{Method: "affine", Boxes: 16, Fold: "mean", Seconds: 0.5}
+		for l, w := range fixtureStages()[0].hidden {
+			lp := pipeline.LayerPrune{Layer: l + 1, Width: w, Significance: make([]float64, w),
+				OverValue: 1.7 + 0.1*float64(l), OverAdjoint: 2.2, NaiveOverValue: math.Pow(5, float64(l+1))}
+			for j := range lp.Significance {
+				lp.Significance[j] = math.Exp(3 * rng.NormFloat64())
+			}
+			lp.Significance[w-1] = 0 // a dead node
+			order := make([]int, w)
+			for j := range order {
+				order[j] = j
+			}
+			slices.SortFunc(order, func(a, b int) int { return -compareFloat(lp.Significance[a], lp.Significance[b]) })
+			lp.Kept = slices.Sorted(slices.Values(order[:keep[l]]))
+			res.IASA.Layers = append(res.IASA.Layers, lp)
+		}
+	}
+	if err := res.WriteJSON(filepath.Join(out, "results.json")); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func compareFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// node is an element of a parsed page.
+type node struct {
+	name     string
+	attr     map[string]string
+	children []*node
+	text     string // character data directly inside the element
+}
+
+// parsePage parses the polyglot page at path with a strict XML decoder, so
+// that unclosed or misnested elements are errors.
+func parsePage(t *testing.T, path string) *node {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := xml.NewDecoder(f)
+	root := &node{name: "#document"}
+	stack := []*node{root}
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s is not well-formed: %v", path, err)
+		}
+		top := stack[len(stack)-1]
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			n := &node{name: tok.Name.Local, attr: map[string]string{}}
+			for _, a := range tok.Attr {
+				n.attr[a.Name.Local] = a.Value
+			}
+			top.children = append(top.children, n)
+			stack = append(stack, n)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			top.text += string(tok)
+		}
+	}
+	if len(root.children) != 1 || root.children[0].name != "html" {
+		t.Fatalf("%s: want one <html> root element", path)
+	}
+	return root.children[0]
+}
+
+// walk calls f on n and its descendants, depth first.
+func (n *node) walk(f func(*node)) {
+	f(n)
+	for _, c := range n.children {
+		c.walk(f)
+	}
+}
+
+// all returns the descendants of n (n included) named name.
+func (n *node) all(name string) []*node {
+	var found []*node
+	n.walk(func(m *node) {
+		if m.name == name {
+			found = append(found, m)
+		}
+	})
+	return found
+}
+
+// byID returns the descendant of n with the given id, or nil.
+func (n *node) byID(id string) *node {
+	var found *node
+	n.walk(func(m *node) {
+		if m.attr["id"] == id {
+			found = m
+		}
+	})
+	return found
+}
+
+// allText returns the character data of n and its descendants.
+func (n *node) allText() string {
+	var b strings.Builder
+	n.walk(func(m *node) { b.WriteString(m.text) })
+	return b.String()
+}
+
+// checkPage checks the report of out: it is a well-formed page whose only
+// references are in-page anchors and PNG files in out/report, each a valid
+// image at twice its displayed width; out/report holds nothing else and out no
+// temporary directories. It returns the parsed page.
+func checkPage(t *testing.T, out string) *node {
+	t.Helper()
+	dir := filepath.Join(out, "report")
+	page := parsePage(t, IndexPath(out))
+	if page.byID("results") == nil {
+		t.Error("the page has no results section")
+	}
+	for _, style := range page.all("style") {
+		if strings.Contains(style.text, "url(") || strings.Contains(style.text, "@import") {
+			t.Error("the style sheet loads an external resource")
+		}
+	}
+	files := map[string]bool{indexName: true}
+	page.walk(func(n *node) {
+		switch n.name {
+		case "script", "link", "iframe", "object", "embed":
+			t.Errorf("the page has a <%s> element; want a self-contained page", n.name)
+		}
+		for _, key := range []string{"src", "href"} {
+			ref, ok := n.attr[key]
+			if !ok {
+				continue
+			}
+			if id, ok := strings.CutPrefix(ref, "#"); ok {
+				if page.byID(id) == nil {
+					t.Errorf("link %q points to no element of the page", ref)
+				}
+				continue
+			}
+			if n.name != "img" || strings.Contains(ref, ":") || strings.Contains(ref, "/") || strings.Contains(ref, `\`) {
+				t.Errorf("<%s %s=%q>: want only anchors and images beside index.html", n.name, key, ref)
+				continue
+			}
+			files[ref] = true
+			f, err := os.Open(filepath.Join(dir, ref))
+			if err != nil {
+				t.Errorf("<img src=%q>: %v", ref, err)
+				continue
+			}
+			img, err := png.Decode(f)
+			f.Close()
+			if err != nil {
+				t.Errorf("%s is not a valid PNG: %v", ref, err)
+				continue
+			}
+			width, err := strconv.Atoi(n.attr["width"])
+			if got := img.Bounds().Dx(); err != nil || math.Abs(float64(got-2*width)) > 1 {
+				t.Errorf("%s is %d pixels wide, shown at width %q; want twice the displayed width", ref, got, n.attr["width"])
+			}
+			if n.attr["alt"] == "" {
+				t.Errorf("<img src=%q> has no alt text", ref)
+			}
+		}
+	})
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !files[e.Name()] {
+			t.Errorf("report directory holds %s, which the page does not show", e.Name())
+		}
+	}
+	checkNoTemp(t, out)
+	return page
+}
+
+// checkNoTemp checks that out holds no temporary directory of Write.
+func checkNoTemp(t *testing.T, out string) {
+	t.Helper()
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".report") {
+			t.Errorf("%s left behind in the output directory", e.Name())
+		}
+	}
+}
+
+// resultsRows returns the rows of the results table, each a list of cells.
+func resultsRows(t *testing.T, page *node) [][]*node {
+	t.Helper()
+	sec := page.byID("results")
+	if sec == nil || len(sec.all("tbody")) != 1 {
+		t.Fatal("no results table")
+	}
+	var rows [][]*node
+	for _, tr := range sec.all("tbody")[0].all("tr") {
+		rows = append(rows, tr.all("td"))
+	}
+	return rows
+}
+
+func TestWrite(t *testing.T) {
+	out := t.TempDir()
+	res := writeRun(t, out, fixture{testRows: MaxPoints + 500, iasa: true, history: true})
+	if err := Write(context.Background(), out); err != nil {
+		t.Fatal(err)
+	}
+	page := checkPage(t, out)
+
+	rows := resultsRows(t, page)
+	if len(rows) != len(res.Stages) {
+		t.Fatalf("results table has %d rows, want one per stage (%d)", len(rows), len(res.Stages))
+	}
+	const first = 4 // column of R² value; R² delta and gamma follow
+	for i, st := range res.Stages {
+		row := rows[i]
+		if len(row) != 11 {
+			t.Fatalf("row %d has %d cells, want 11", i, len(row))
+		}
+		if row[0].text != st.Stage {
+			t.Errorf("row %d is stage %q, want %q", i, row[0].text, st.Stage)
+		}
+		if got := strings.ReplaceAll(row[3].text, ",", ""); got != strconv.Itoa(st.Parameters) {
+			t.Errorf("stage %q: parameters %q, want %d", st.Stage, row[3].text, st.Parameters)
+		}
+		if got := strings.ReplaceAll(row[2].text, ",", ""); got != strconv.Itoa(st.HiddenNodes) {
+			t.Errorf("stage %q: hidden nodes %q, want %d", st.Stage, row[2].text, st.HiddenNodes)
+		}
+		for j, want := range []pipeline.Metric{st.R2Value, st.R2Delta, st.R2Gamma} {
+			c := row[first+j]
+			full, err1 := strconv.ParseFloat(c.attr["title"], 64)
+			shown, err2 := strconv.ParseFloat(c.text, 64)
+			if err1 != nil || err2 != nil || full != float64(want) {
+				t.Errorf("stage %q: R² cell %q (title %q), want %v", st.Stage, c.text, c.attr["title"], want)
+				continue
+			}
+			_, decimals, _ := strings.Cut(c.text, ".")
+			if math.Abs(full) < 10 && (math.Abs(shown-full) > 5e-7 || len(decimals) != 6) {
+				t.Errorf("stage %q: R² %v shown as %q, want six decimals", st.Stage, full, c.text)
+			}
+		}
+	}
+	for j := range 3 {
+		best := math.Inf(-1)
+		for _, row := range rows {
+			v, _ := strconv.ParseFloat(row[first+j].attr["title"], 64)
+			best = max(best, v)
+		}
+		for i, row := range rows {
+			v, _ := strconv.ParseFloat(row[first+j].attr["title"], 64)
+			if marked := strings.Contains(row[first+j].attr["class"], "best"); marked != (v == best) {
+				t.Errorf("stage %q, R² column %d: %v highlighted %v; the best is %v", res.Stages[i].Stage, j, v, marked, best)
+			}
+		}
+	}
+
+	for i, st := range res.Stages {
+		h := page.byID(fmt.Sprintf("stage%d", i+1))
+		if h == nil || h.text != st.Stage {
+			t.Errorf("no heading for stage %q", st.Stage)
+		}
+	}
+	srcs := map[string]string{} // image file → caption
+	for _, fig := range page.all("figure") {
+		imgs, caps := fig.all("img"), fig.all("figcaption")
+		if len(imgs) != 1 || len(caps) != 1 {
+			t.Fatalf("a figure has %d images and %d captions, want one of each", len(imgs), len(caps))
+		}
+		srcs[imgs[0].attr["src"]] = caps[0].allText()
+	}
+	for i := range res.Stages {
+		for _, kind := range []string{"value", "delta", "gamma"} {
+			if _, ok := srcs[fmt.Sprintf("stage%d-%s.png", i+1, kind)]; !ok {
+				t.Errorf("stage %d has no %s plot", i+1, kind)
+			}
+		}
+	}
+	for _, f := range []string{"loss.png", "significance.png", "kept.png", "overestimation.png"} {
+		if _, ok := srcs[f]; !ok {
+			t.Errorf("the page does not show %s", f)
+		}
+	}
+	if c := srcs["stage4-value.png"]; !strings.Contains(c, "predictions are not shown") {
+		t.Errorf("caption of the diverged stage's price: %q; want a note on the predictions left out", c)
+	}
+	if c := srcs["stage1-value.png"]; strings.Contains(c, "not shown") {
+		t.Errorf("caption of a sane stage's price: %q; want no note", c)
+	}
+	if c := srcs["significance.png"]; !strings.Contains(c, "3 nodes of zero") {
+		t.Errorf("caption of the significance plot: %q; want a note on the 3 dead nodes", c)
+	}
+	iasa := page.byID("iasa")
+	if iasa == nil {
+		t.Fatal("no IASA section")
+	}
+	layers := iasa.all("tbody")[0].all("tr")
+	if len(layers) != len(res.IASA.Layers) {
+		t.Errorf("IASA table has %d rows, want %d", len(layers), len(res.IASA.Layers))
+	}
+	for i, tr := range layers {
+		tds := tr.all("td")
+		lp := res.IASA.Layers[i]
+		if tds[0].text != strconv.Itoa(lp.Layer) || tds[1].text != strconv.Itoa(lp.Width) || tds[2].text != strconv.Itoa(len(lp.Kept)) {
+			t.Errorf("IASA row %d: %q %q %q, want layer %d, width %d, kept %d", i, tds[0].text, tds[1].text, tds[2].text, lp.Layer, lp.Width, len(lp.Kept))
+		}
+	}
+	if text := page.allText(); !strings.Contains(text, "gonum (pure Go)") || !strings.Contains(text, "basket weights") {
+		t.Error("the page does not name the backend or the basket weights")
+	}
+}
+
+func TestWriteWithoutIASAOrCurves(t *testing.T) {
+	out := t.TempDir()
+	writeRun(t, out, fixture{testRows: 100})
+	if err := Write(context.Background(), out); err != nil {
+		t.Fatal(err)
+	}
+	page := checkPage(t, out)
+	for _, id := range []string{"iasa", "training"} {
+		if page.byID(id) != nil {
+			t.Errorf("the page has a %s section; the run has none", id)
+		}
+	}
+	if n := len(page.all("img")); n != 3*len(fixtureStages()) {
+		t.Errorf("the page shows %d images, want 3 per stage (%d)", n, 3*len(fixtureStages()))
+	}
+}
+
+func TestWriteReplacesReport(t *testing.T) {
+	out := t.TempDir()
+	res := writeRun(t, out, fixture{testRows: 100, stages: 2, iasa: true, history: true})
+	if err := Write(context.Background(), out); err != nil {
+		t.Fatal(err)
+	}
+	res.IASA = nil
+	res.Stages[0].Stage = "renamed-stage"
+	if err := res.WriteJSON(filepath.Join(out, "results.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(context.Background(), out); err != nil {
+		t.Fatal(err)
+	}
+	page := checkPage(t, out) // also: no stale plots of the first report
+	if rows := resultsRows(t, page); rows[0][0].text != "renamed-stage" {
+		t.Errorf("first stage is %q after rewriting, want renamed-stage", rows[0][0].text)
+	}
+	if page.byID("iasa") != nil {
+		t.Error("the rewritten report kept the IASA section of the first")
+	}
+}
+
+func TestWriteErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		break_ func(t *testing.T, out string)
+		want   []string // substrings of the error
+	}{
+		{"no results", func(t *testing.T, out string) { remove(t, out, "results.json") },
+			[]string{"results.json is missing"}},
+		{"empty results", func(t *testing.T, out string) { write(t, out, "results.json", "{}") },
+			[]string{"results.json", "no stages"}},
+		{"no model", func(t *testing.T, out string) { remove(t, out, "models/pruned.onnx") },
+			[]string{filepath.Join("models", "pruned.onnx"), `"pruned"`, "missing"}},
+		{"bad model", func(t *testing.T, out string) { write(t, out, "models/pruned.onnx", "not onnx") },
+			[]string{filepath.Join("models", "pruned.onnx"), `"pruned"`}},
+		{"model inputs", func(t *testing.T, out string) {
+			net := mlp.New(2, []int{3}, mlp.SiLU)
+			if err := onnx.Save(filepath.Join(out, "models", "pruned.onnx"), net); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{filepath.Join("models", "pruned.onnx"), "2 inputs, want 3"}},
+		{"no test set", func(t *testing.T, out string) { remove(t, out, "data/test.npz") },
+			[]string{"test.npz is missing"}},
+		{"no spec", func(t *testing.T, out string) { remove(t, out, "data/spec.json") },
+			[]string{"spec.json is missing"}},
+		{"spec weights", func(t *testing.T, out string) {
+			write(t, out, "data/spec.json", `{"weights": [0.5, 0.5]}`)
+		}, []string{"spec.json", "2 basket weights, want 3"}},
+		{"bad spec", func(t *testing.T, out string) { write(t, out, "data/spec.json", `{"weights": `) },
+			[]string{"spec.json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			writeRun(t, out, fixture{testRows: 50})
+			tc.break_(t, out)
+			err := Write(context.Background(), out)
+			if err == nil {
+				t.Fatal("Write succeeded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(out, "report")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a failed Write left a report directory (stat: %v)", err)
+			}
+			checkNoTemp(t, out)
+		})
+	}
+	if err := Write(context.Background(), filepath.Join(t.TempDir(), "absent")); err == nil || !strings.Contains(err.Error(), "absent") {
+		t.Errorf("Write on a missing directory: %v, want an error naming it", err)
+	}
+}
+
+func remove(t *testing.T, out, name string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(out, name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func write(t *testing.T, out, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(out, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countdown is a context that reports itself cancelled from the (left+1)-th
+// call of Err on; calls counts the calls.
+type countdown struct {
+	context.Context
+	left, calls int
+}
+
+func (c *countdown) Err() error {
+	c.calls++
+	if c.calls > c.left {
+		return context.Canceled
+	}
+	return nil
+}
+
+// tree returns every path under dir with its content ("" for directories).
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		content := ""
+		if !d.IsDir() {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			content = string(b)
+		}
+		files[path] = content
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestWriteCancelled cancels Write at each point where it looks at its
+// context, without and then with an earlier report in place, and checks that
+// the output directory is left exactly as it was.
+func TestWriteCancelled(t *testing.T) {
+	out := t.TempDir()
+	writeRun(t, out, fixture{testRows: 40, stages: 1, iasa: true, history: true})
+	probe := &countdown{Context: context.Background(), left: math.MaxInt}
+	if err := Write(probe, out); err != nil {
+		t.Fatal(err)
+	}
+	if probe.calls < 5 {
+		t.Fatalf("Write looked at its context %d times, want at least once per stage and section", probe.calls)
+	}
+	for _, earlier := range []bool{false, true} {
+		if !earlier {
+			if err := os.RemoveAll(filepath.Join(out, "report")); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := Write(context.Background(), out); err != nil {
+			t.Fatal(err)
+		}
+		before := tree(t, out)
+		for k := range probe.calls {
+			err := Write(&countdown{Context: context.Background(), left: k}, out)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("earlier report %v, cancelled at check %d: got %v, want context.Canceled", earlier, k+1, err)
+			}
+			if after := tree(t, out); !reflect.DeepEqual(after, before) {
+				t.Fatalf("earlier report %v, cancelled at check %d: the output directory changed", earlier, k+1)
+			}
+		}
+	}
+}
+
+func TestSubsample(t *testing.T) {
+	s := dataset.New(10, 2, dataset.WithGamma)
+	for i := range 10 {
+		s.X[2*i], s.X[2*i+1], s.Y[i], s.DYDX[2*i], s.DYDX[2*i+1], s.Gamma[i] = float64(i), -float64(i), 10*float64(i), 1, 2, 0.5*float64(i)
+	}
+	sub := subsample(s, 4)
+	rows := []float64{0, 2, 5, 7} // ⌊k·10/4⌋
+	if sub.N() != 4 || sub.Dims() != 2 {
+		t.Fatalf("subsample has %d×%d, want 4×2", sub.N(), sub.Dims())
+	}
+	for k, i := range rows {
+		if sub.X[2*k] != i || sub.X[2*k+1] != -i || sub.Y[k] != 10*i || sub.DYDX[2*k+1] != 2 || sub.Gamma[k] != 0.5*i {
+			t.Errorf("subsample row %d is not row %v of the set", k, i)
+		}
+	}
+	if subsample(s, 10) != s {
+		t.Error("subsample copied a set that is small enough")
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{fmtR2(0.99954512), "0.999545"},
+		{fmtR2(-3.2e7), "-3.2e+07"},
+		{fmtR2(-16.31), "-16.31"},
+		{fmtR2(math.NaN()), "–"},
+		{fmtInt(83713), "83,713"},
+		{fmtInt(1234567), "1,234,567"},
+		{fmtInt(999), "999"},
+		{fmtInt(-1000), "-1,000"},
+		{fmtWidths([]int{128, 128, 128, 128, 128, 128}), "6 × 128"},
+		{fmtWidths([]int{8, 4}), "8, 4"},
+		{fmtWidths([]int{48}), "48"},
+		{fmtSeconds(3.14159), "3.14"},
+		{fmtSeconds(125.44), "125.4"},
+		{fmtSeconds(7325), "7325 (2h 02m)"},
+		{logLabel(1, -5), "1e-5"},
+		{logLabel(2, -3), "0.002"},
+		{logLabel(5, 4), "50000"},
+		{logLabel(1, 5), "1e5"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestLogTicks(t *testing.T) {
+	labels := func(lo, hi float64) []string {
+		var l []string
+		for _, tk := range logTicks(lo, hi) {
+			if tk.Value < lo || tk.Value > hi {
+				t.Errorf("logTicks(%v, %v): tick %v outside the range", lo, hi, tk.Value)
+			}
+			if tk.Label != "" {
+				l = append(l, tk.Label)
+			}
+		}
+		return l
+	}
+	for _, tc := range []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{1e-5, 3, []string{"1e-5", "1e-4", "0.001", "0.01", "0.1", "1"}}, // many decades: powers only
+		{0.2, 8, []string{"0.2", "0.5", "1", "2", "5"}},                  // few: 2 and 5 too
+		{1.7, 625, []string{"2", "5", "10", "20", "50", "100", "200", "500"}},
+	} {
+		if got := labels(tc.lo, tc.hi); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("logTicks(%v, %v) labels %q, want %q", tc.lo, tc.hi, got, tc.want)
+		}
+	}
+	if got := labels(2.1, 4.3); len(got) < 2 { // within one decade: linear ticks
+		t.Errorf("logTicks(2.1, 4.3) labels %q, want at least two", got)
+	}
+}
+
+func TestConfigGroups(t *testing.T) {
+	c := pipeline.Config{Dims: 7, Train: 8192, Seed: 3, Scratch: []int{8, 4}}
+	c.Large.Hidden = []int{128, 128}
+	c.Large.Activation = "silu"
+	c.Large.LRMax = 0.001
+	groups, err := configGroups(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(group, key string) string {
+		for _, g := range groups {
+			for _, kv := range g.Rows {
+				if g.Name == group && kv.Key == key {
+					return kv.Value
+				}
+			}
+		}
+		return "(missing)"
+	}
+	if groups[0].Name != "run" || groups[0].Rows[0] != (keyValue{"dims", "7"}) {
+		t.Errorf("first group %q starts with %v, want run and dims 7", groups[0].Name, groups[0].Rows[0])
+	}
+	for _, tc := range []struct{ group, key, want string }{
+		{"run", "train", "8192"},
+		{"run", "seed", "3"},
+		{"run", "scratch_hidden", "8, 4"},
+		{"large", "hidden", "2 × 128"},
+		{"large", "activation", "silu"},
+		{"large", "lr_max", "0.001"},
+	} {
+		if got := get(tc.group, tc.key); got != tc.want {
+			t.Errorf("%s.%s = %q, want %q", tc.group, tc.key, got, tc.want)
+		}
+	}
+}

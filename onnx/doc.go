@@ -18,13 +18,24 @@
 //	y_scaled   = Mul(y_n, y_scale)          y_scale: [1]
 //	y          = Add(y_scaled, y_mean)      y_mean:  [1]
 //
-// where σ is Sigmoid followed by Mul(z, Sigmoid(z)) for SiLU, or one Softplus,
-// Tanh or Relu node. The weights W[l] keep their (out, in) row-major layout,
-// which Gemm with transB = 1 reads as stored. All constants are DOUBLE
-// initializers with little-endian raw_data, the weights first in the order of
-// Params.Flat; none is listed as a graph input. metadata_props record the
+// where σ is one Tanh or Relu node, or, written out in elementary operators,
+//
+//	SiLU:      Div(z, Add(Exp(Neg(z)), one))                         z/(1 + e⁻ᶻ)
+//	Softplus:  Add(Relu(z), Log(Add(Exp(Neg(Abs(z))), one)))         max(z, 0) + log(1 + e⁻|ᶻ|)
+//
+// with one = 1 of shape [], an initializer only SiLU and Softplus networks
+// with hidden layers have. Neither form overflows: e⁻ᶻ = +Inf gives z/Inf = −0.
+// The operators Sigmoid·Mul and Softplus are not used because onnxruntime
+// (1.30, CPU) cannot run them in float64: it has no float64 Softplus kernel,
+// and it fuses Mul(z, Sigmoid(z)) into a QuickGelu that has none either.
+// The weights W[l] keep their (out, in) row-major layout, which Gemm with
+// transB = 1 reads as stored. All constants are DOUBLE initializers with
+// little-endian raw_data, the weights first in the order of Params.Flat, then
+// x_mean, x_scale, y_scale, y_mean and one; none is listed as a graph input. metadata_props record the
 // activation ("activation"), the number of inputs ("inputs") and the hidden
-// widths ("hidden_widths", e.g. "8,8,8"); producer_name is "sobolev".
+// widths ("hidden_widths", e.g. "8,8,8"); producer_name is "sobolev". The CI
+// script (.ci/run) runs such files in onnxruntime and checks that every output
+// equals mlp.Network.Value to 1e-9 relative.
 //
 // # Reading
 //
@@ -44,9 +55,9 @@
 //     the weights and bias; C may be left out), or MatMul, with the weights
 //     on either side of the data; Adds straight after it go into its bias
 //     (so an output Add without a Mul before it leaves YMean = 0);
-//   - σ is Sigmoid and Mul, in either operand order, for SiLU, or SiLU
-//     written out as Neg, Exp, Add(1), Reciprocal (or Div(1, ·)) and Mul; or
-//     Softplus, Tanh, Relu, or Max(·, 0) for ReLU;
+//   - σ is SiLU as Save writes it, or as Sigmoid and Mul (operands in either
+//     order), or as Neg, Exp, Add(1), Reciprocal (or Div(1, ·)) and Mul;
+//     Softplus as Save writes it or as Softplus; Tanh; Relu or Max(·, 0);
 //   - the constants of Sub, Div, Mul and Add hold one value per column or
 //     one value for all; Add and Mul take them on either side;
 //   - Identity, a Cast to the data's own type or from FLOAT to DOUBLE, a

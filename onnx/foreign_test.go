@@ -702,6 +702,21 @@ func TestReadForeignRejects(t *testing.T) {
 			return []string{fmt.Sprintf(`%s reads %q, which is not a constant: node %d "a" (Identity) reads "loop", which is not a constant: node %d "b" (Identity) reads %q, which depends on itself`,
 				d, w, n, n+1, w)}
 		}},
+		{"Sigmoid read by an Add", torch, mlp.SiLU, func(t *testing.T, g *onnxpb.GraphProto) []string {
+			_, sig := nodeOf(t, g, "Sigmoid", 0)
+			i, _ := nodeOf(t, g, "Mul", 0)
+			g.Node[i].OpType = proto.String("Add")
+			z, s := g.Node[i].Input[0], g.Node[i].Input[1]
+			return []string{fmt.Sprintf(`%s: %s reads %q, want %q and %q, its sigmoid, read only by one Mul of the two (SiLU)`, sig, describe(i, g.Node[i]), z, z, s)}
+		}},
+		{"lone Sigmoid", torch, mlp.SiLU, func(t *testing.T, g *onnxpb.GraphProto) []string {
+			_, sig := nodeOf(t, g, "Sigmoid", 0)
+			i, _ := nodeOf(t, g, "Mul", 0)
+			z, s := g.Node[i].Input[0], g.Node[i].Input[1]
+			removeNode(t, g, g.Node[i].GetName())
+			g.Node[i].Input[0] = s // the next Gemm
+			return []string{fmt.Sprintf(`%s: %q has 1 readers, want %q and %q, its sigmoid, read only by one Mul`, sig, z, z, s)}
+		}},
 		{"SiLU adding 2", jax, mlp.SiLU, func(t *testing.T, g *onnxpb.GraphProto) []string {
 			i, _ := nodeOf(t, g, "Exp", 0)
 			add := g.Node[i+1]
@@ -713,13 +728,13 @@ func TestReadForeignRejects(t *testing.T) {
 			i, _ := nodeOf(t, g, "Exp", 0)
 			e := g.Node[i].Output[0]
 			g.Node = append(g.Node, &onnxpb.NodeProto{Name: proto.String("spy"), OpType: proto.String("Identity"), Input: []string{e}, Output: []string{"spy"}})
-			return []string{neg + `: "` + e + `" has 2 readers, want Neg → Exp → Add(·, 1) → Reciprocal`}
+			return []string{neg + `: "` + e + `" has 2 readers, want Neg → Exp → Add(·, 1), then Div of z by it or Reciprocal and Mul`}
 		}},
 		{"SiLU with Div(d, 1)", jax, mlp.SiLU, func(t *testing.T, g *onnxpb.GraphProto) []string {
 			doubleInit(g, "one_for_div", 1)
 			i, _ := nodeOf(t, g, "Reciprocal", 0)
 			g.Node[i].OpType, g.Node[i].Input = proto.String("Div"), []string{g.Node[i].Input[0], "one_for_div"}
-			return []string{describe(i, g.Node[i]) + ` divides by "one_for_div", want 1 divided by`}
+			return []string{describe(i, g.Node[i]) + ` divides by "one_for_div", want by "` + g.Node[i].Input[0] + `", 1 + exp(−z) of SiLU`}
 		}},
 		{"Max(z, 1)", jax, mlp.ReLU, func(t *testing.T, g *onnxpb.GraphProto) []string {
 			i, d := nodeOf(t, g, "Max", 0)

@@ -84,6 +84,10 @@ func interpret(m *onnxpb.ModelProto, feeds map[string]tensor) (map[string]tensor
 			out, err = elementwise(in, func(z float64) float64 { return -z })
 		case "Exp":
 			out, err = elementwise(in, math.Exp)
+		case "Log":
+			out, err = elementwise(in, math.Log)
+		case "Abs":
+			out, err = elementwise(in, math.Abs)
 		case "Reciprocal":
 			out, err = elementwise(in, func(z float64) float64 { return 1 / z })
 		case "Identity":
@@ -561,14 +565,46 @@ func TestGraphSemantics(t *testing.T) {
 				}
 				for r := range batch {
 					want := forward(net, x.data[r*sh.inputs:(r+1)*sh.inputs])
-					// Sigmoid·Mul and log(exp(z)+1) round differently from
-					// forward's z/(1+e⁻ᶻ) and stable softplus: a few ulp
-					// per node. The largest difference seen is 3e-16.
+					// The graph's log(1 + e⁻|ᶻ|) rounds differently from
+					// forward's log1p, and sums may round differently: a
+					// few ulp per node. The largest difference seen is 3e-16.
 					if d := math.Abs(y.data[r] - want); d > 1e-14*(1+math.Abs(want)) {
 						t.Errorf("%s: row %d: graph gives %v, network %v (difference %.3g)", name, r, y.data[r], want, d)
 					}
 				}
 			}
+		}
+	}
+}
+
+func TestGraphExtremes(t *testing.T) {
+	// One hidden unit z = x: the written-out SiLU and Softplus must give
+	// their limits where e^{±z} overflows, not NaN.
+	for _, tc := range []struct {
+		act     mlp.Activation
+		x, want float64 // want = σ(x)
+		tol     float64 // absolute
+	}{
+		{mlp.SiLU, -1000, 0, 0}, // −1000/(1 + e¹⁰⁰⁰) = −1000/Inf = −0
+		{mlp.SiLU, 1000, 1000, 0},
+		{mlp.SiLU, -30, -30 / (1 + math.Exp(30)), 1e-25},
+		{mlp.Softplus, -1000, 0, 0},
+		{mlp.Softplus, 1000, 1000, 0},
+		{mlp.Softplus, 30, 30 + math.Log1p(math.Exp(-30)), 4e-15},
+		{mlp.Softplus, -30, math.Log1p(math.Exp(-30)), 2e-16}, // log(1 + e⁻³⁰) is off by up to half an ulp of 1
+	} {
+		net := mlp.New(1, []int{1}, tc.act)
+		copy(net.Params.Flat, []float64{1, 0, 1, 0})
+		var m onnxpb.ModelProto
+		if err := proto.Unmarshal(mustMarshal(t, net), &m); err != nil {
+			t.Fatal(err)
+		}
+		outs, err := interpret(&m, map[string]tensor{"x": {shape: []int{1, 1}, data: []float64{tc.x}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := outs["y"].data[0]; !(math.Abs(got-tc.want) <= tc.tol) {
+			t.Errorf("%v(%v): graph gives %v, want %v", tc.act, tc.x, got, tc.want)
 		}
 	}
 }

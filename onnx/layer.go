@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx/internal/onnxpb"
@@ -141,18 +142,71 @@ func (w *walker) dense(i int, a, b, c string, transA, transB bool, alpha, beta f
 	return nil
 }
 
-// silu reads SiLU, z·sigmoid(z), written as s = Sigmoid(z) or as
-// s = Reciprocal(Add(Exp(Neg(z)), 1)), then Mul(z, s) or Mul(s, z); node
-// si is the Sigmoid or the Neg, and cons are the nodes reading z = cur.
+// silu reads SiLU, z·sigmoid(z), that starts at node si, a Sigmoid or a Neg
+// reading z = cur; cons are the nodes reading z. It is written
+//
+//	Mul(z, Sigmoid(z))                        or Mul(Sigmoid(z), z)
+//	Mul(z, Reciprocal(Add(Exp(Neg(z)), 1)))   Reciprocal or Div(1, ·), operands in either order
+//	Div(z, Add(Exp(Neg(z)), 1))               as Save writes it
 func (w *walker) silu(si int, cons []int) error {
-	desc := describe(si, w.nodes[si])
-	s, chain, err := w.sigmoid(si)
-	if err != nil {
+	head := describe(si, w.nodes[si])
+	if err := w.plain(si, 1); err != nil {
 		return err
+	}
+	s := w.nodes[si].GetOutput()[0] // the sigmoid of z, or its inverse 1 + e⁻ᶻ
+	chain := []int{si}
+	div := -1 // the node Div(z, 1 + e⁻ᶻ), if the pattern ends so
+	if w.nodes[si].GetOpType() == "Neg" {
+		const want = "want Neg → Exp → Add(·, 1), then Div of z by it or Reciprocal and Mul by z: SiLU = z/(1 + exp(−z))"
+		ei, err := w.reader(s, head, want, "Exp")
+		if err != nil {
+			return err
+		}
+		if err := w.plain(ei, 1); err != nil {
+			return err
+		}
+		e := w.nodes[ei].GetOutput()[0]
+		ai, err := w.reader(e, head, want, "Add")
+		if err != nil {
+			return err
+		}
+		if err := w.addOne(ai, e); err != nil {
+			return err
+		}
+		d := w.nodes[ai].GetOutput()[0]
+		ri, err := w.reader(d, head, want, "Reciprocal", "Div")
+		if err != nil {
+			return err
+		}
+		chain = append(chain, ei, ai, ri)
+		s = w.nodes[ri].GetOutput()[0]
+		if w.nodes[ri].GetOpType() == "Reciprocal" {
+			err = w.plain(ri, 1)
+		} else if err = w.plain(ri, 2); err == nil {
+			switch in := w.nodes[ri].GetInput(); {
+			case in[1] != d:
+				err = fmt.Errorf("%s divides by %q, want by %q, 1 + exp(−z) of SiLU", describe(ri, w.nodes[ri]), in[1], d)
+			case in[0] == w.cur:
+				div = ri
+			default:
+				err = w.ones(ri, in[0])
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if div >= 0 {
+		if len(cons) != 2 { // cons holds si and div
+			return fmt.Errorf("%s: %q has %d readers, want 2, the Neg and the Div of SiLU", head, w.cur, len(cons))
+		}
+		w.stages = append(w.stages, stage{kind: stageAct, desc: head + " … " + describe(div, w.nodes[div]), act: mlp.SiLU})
+		w.advance(s, w.width, chain...)
+		return nil
 	}
 	want := fmt.Sprintf("want %q and %q, its sigmoid, read only by one Mul of the two (SiLU)", w.cur, s)
 	if len(cons) != 2 {
-		return fmt.Errorf("%s: %q has %d readers, %s", desc, w.cur, len(cons), want)
+		return fmt.Errorf("%s: %q has %d readers, %s", head, w.cur, len(cons), want)
 	}
 	mi := cons[0]
 	if mi == si {
@@ -162,86 +216,104 @@ func (w *walker) silu(si int, cons []int) error {
 	in := mul.GetInput()
 	if sc := w.consumers[s]; len(sc) != 1 || sc[0] != mi || mul.GetOpType() != "Mul" || len(in) != 2 ||
 		!(in[0] == w.cur && in[1] == s || in[0] == s && in[1] == w.cur) {
-		return fmt.Errorf("%s: %s reads %q, %s", desc, describe(mi, mul), w.cur, want)
+		return fmt.Errorf("%s: %s reads %q, %s", head, describe(mi, mul), w.cur, want)
 	}
 	if _, err := attributes(describe(mi, mul), mul); err != nil {
 		return err
 	}
-	w.stages = append(w.stages, stage{kind: stageAct, desc: desc + " … " + describe(mi, mul), act: mlp.SiLU})
+	w.stages = append(w.stages, stage{kind: stageAct, desc: head + " … " + describe(mi, mul), act: mlp.SiLU})
 	w.advance(mul.GetOutput()[0], w.width, append(chain, mi)...)
 	return nil
 }
 
-// sigmoid reads the sigmoid of cur that starts at node si: Sigmoid, or
-// Neg → Exp → Add(·, 1) → Reciprocal (or Div(1, ·)), 1/(1 + e⁻ᶻ) written
-// out. It returns the value holding the sigmoid and the nodes read.
-func (w *walker) sigmoid(si int) (string, []int, error) {
-	nd := w.nodes[si]
-	if err := w.plain(si, 1); err != nil {
-		return "", nil, err
+// softplus reads Softplus, log(1 + eᶻ), written out as Save writes it,
+//
+//	Add(Relu(z), Log(Add(Exp(Neg(Abs(z))), 1)))   Adds with operands in either order
+//
+// which onnxruntime runs in float64 (it has no float64 Softplus). Node ai is
+// the Abs reading z = cur, and cons are the nodes reading z.
+func (w *walker) softplus(ai int, cons []int) error {
+	head := describe(ai, w.nodes[ai])
+	const want = "want Add(Relu(z), Log(Add(Exp(Neg(Abs(z))), 1))), Softplus written out"
+	if err := w.plain(ai, 1); err != nil {
+		return err
 	}
-	if nd.GetOpType() == "Sigmoid" {
-		return nd.GetOutput()[0], []int{si}, nil
+	if len(cons) != 2 {
+		return fmt.Errorf("%s: %q has %d readers, %s", head, w.cur, len(cons), want)
 	}
-	const want = "want Neg → Exp → Add(·, 1) → Reciprocal, the sigmoid 1/(1 + exp(−z)) of SiLU"
-	chain := []int{si}
-	v := nd.GetOutput()[0]
-	next := func(ops ...string) (int, error) { // the one reader of v, of one of the given op types
-		cons := w.consumers[v]
-		if len(cons) != 1 {
-			return 0, fmt.Errorf("%s: %q has %d readers, %s", describe(si, nd), v, len(cons), want)
-		}
-		i := cons[0]
-		if err := w.checkNode(i); err != nil {
-			return 0, err
-		}
-		for _, op := range ops {
-			if w.nodes[i].GetOpType() == op {
-				chain = append(chain, i)
-				v = w.nodes[i].GetOutput()[0]
-				return i, nil
-			}
-		}
-		return 0, fmt.Errorf("%s: %s reads %q, %s", describe(si, nd), describe(i, w.nodes[i]), v, want)
+	ri := cons[0]
+	if ri == ai {
+		ri = cons[1]
 	}
-	ei, err := next("Exp")
+	if w.nodes[ri].GetOpType() != "Relu" {
+		return fmt.Errorf("%s: %s reads %q, %s", head, describe(ri, w.nodes[ri]), w.cur, want)
+	}
+	if err := w.plain(ri, 1); err != nil {
+		return err
+	}
+	chain := []int{ai, ri}
+	v := w.nodes[ai].GetOutput()[0]
+	for _, op := range []string{"Neg", "Exp", "Add", "Log"} {
+		i, err := w.reader(v, head, want, op)
+		if err != nil {
+			return err
+		}
+		if op == "Add" {
+			err = w.addOne(i, v)
+		} else {
+			err = w.plain(i, 1)
+		}
+		if err != nil {
+			return err
+		}
+		chain = append(chain, i)
+		v = w.nodes[i].GetOutput()[0]
+	}
+	r := w.nodes[ri].GetOutput()[0]
+	si, err := w.reader(v, head, want, "Add")
 	if err != nil {
-		return "", nil, err
+		return err
 	}
-	if err := w.plain(ei, 1); err != nil {
-		return "", nil, err
+	if err := w.plain(si, 2); err != nil {
+		return err
 	}
-	e := v
-	ai, err := next("Add")
-	if err != nil {
-		return "", nil, err
+	if in := w.nodes[si].GetInput(); !(in[0] == r && in[1] == v || in[0] == v && in[1] == r) || len(w.consumers[r]) != 1 {
+		return fmt.Errorf("%s: %s adds %q, want the sum of %q and %q, each read by it alone (%s)", head, describe(si, w.nodes[si]), in, r, v, want)
 	}
-	if err := w.plain(ai, 2); err != nil {
-		return "", nil, err
+	w.stages = append(w.stages, stage{kind: stageAct, desc: head + " … " + describe(si, w.nodes[si]), act: mlp.Softplus})
+	w.advance(w.nodes[si].GetOutput()[0], w.width, append(chain, si)...)
+	return nil
+}
+
+// reader returns the one node reading value v, which must have one of the
+// given op types. head (the pattern's first node) and want (the pattern)
+// are for error messages.
+func (w *walker) reader(v, head, want string, ops ...string) (int, error) {
+	cons := w.consumers[v]
+	if len(cons) != 1 {
+		return 0, fmt.Errorf("%s: %q has %d readers, %s", head, v, len(cons), want)
 	}
-	in := w.nodes[ai].GetInput()
+	i := cons[0]
+	if err := w.checkNode(i); err != nil {
+		return 0, err
+	}
+	if !slices.Contains(ops, w.nodes[i].GetOpType()) {
+		return 0, fmt.Errorf("%s: %s reads %q, %s", head, describe(i, w.nodes[i]), v, want)
+	}
+	return i, nil
+}
+
+// addOne checks that node i is Add(v, 1) or Add(1, v).
+func (w *walker) addOne(i int, v string) error {
+	if err := w.plain(i, 2); err != nil {
+		return err
+	}
+	in := w.nodes[i].GetInput()
 	one := in[1]
-	if one == e {
+	if one == v {
 		one = in[0]
 	}
-	if err := w.ones(ai, one); err != nil {
-		return "", nil, err
-	}
-	d := v
-	ri, err := next("Reciprocal", "Div")
-	if err != nil {
-		return "", nil, err
-	}
-	if w.nodes[ri].GetOpType() == "Reciprocal" {
-		return v, chain, w.plain(ri, 1)
-	}
-	if err := w.plain(ri, 2); err != nil {
-		return "", nil, err
-	}
-	if in := w.nodes[ri].GetInput(); in[1] != d {
-		return "", nil, fmt.Errorf("%s divides by %q, want 1 divided by %q (the sigmoid of SiLU)", describe(ri, w.nodes[ri]), in[1], d)
-	}
-	return v, chain, w.ones(ri, w.nodes[ri].GetInput()[0])
+	return w.ones(i, one)
 }
 
 // ones checks that name, an operand of node i, is a constant of ones that

@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -322,20 +323,40 @@ func TestReadRejects(t *testing.T) {
 				Input: []string{"y"}, Output: []string{"y2"}})
 			m.Graph.Output[0].Name = proto.String("y2")
 		}, []string{`node 9 "post" (Relu) found after the output layer, want the graph output`}},
-		{"Sigmoid without Mul", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
-			findNode(t, m.Graph, "silu1_mul").OpType = proto.String("Add")
-		}, []string{`node 3 "silu1_sigmoid" (Sigmoid): node 4 "silu1_mul" (Add) reads "z1", want "z1" and "sigmoid1", its sigmoid, read only by one Mul of the two (SiLU)`}},
-		{"SiLU Mul with two outputs", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
-			nd := findNode(t, m.Graph, "silu1_mul")
+		{"SiLU Div replaced by Add", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
+			findNode(t, m.Graph, "silu1_div").OpType = proto.String("Add")
+		}, []string{`node 3 "silu1_neg" (Neg): node 6 "silu1_div" (Add) reads "silu_den1", want Neg → Exp → Add(·, 1), then Div of z by it`}},
+		{"SiLU Div with two outputs", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
+			nd := findNode(t, m.Graph, "silu1_div")
 			nd.Output = append(nd.Output, "extra")
-		}, []string{`node 4 "silu1_mul" (Mul) has outputs ["a1" "extra"], want one`}},
-		{"SiLU Mul without outputs", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
-			findNode(t, m.Graph, "silu1_mul").Output = nil
-		}, []string{`node 4 "silu1_mul" (Mul) has outputs [], want one`}},
-		{"lone Sigmoid", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
-			removeNode(t, m.Graph, "silu1_mul")
-			findNode(t, m.Graph, "dense2").Input[0] = "sigmoid1"
-		}, []string{`node 3 "silu1_sigmoid" (Sigmoid): "z1" has 1 readers, want "z1" and "sigmoid1", its sigmoid, read only by one Mul`}},
+		}, []string{`node 6 "silu1_div" (Div) has outputs ["a1" "extra"], want one`}},
+		{"SiLU Div without outputs", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
+			findNode(t, m.Graph, "silu1_div").Output = nil
+		}, []string{`node 6 "silu1_div" (Div) has outputs [], want one`}},
+		{"SiLU Div read twice", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
+			findNode(t, m.Graph, "silu1_div").Input[1] = "z1"
+		}, []string{`node 3 "silu1_neg" (Neg): "silu_den1" has 0 readers`}},
+		{"SiLU Add of 2", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
+			copy(findInit(t, m.Graph, "one").RawData, binary.LittleEndian.AppendUint64(nil, math.Float64bits(2)))
+		}, []string{`node 5 "silu1_add" (Add): operand "one" of shape [] is not one`}},
+		{"SiLU dividing something else", mlp.SiLU, func(t *testing.T, m *onnxpb.ModelProto) {
+			findNode(t, m.Graph, "silu1_div").Input[0] = "one"
+		}, []string{`node 3 "silu1_neg" (Neg): "z1" has 1 readers, want "z1" and "a1", its sigmoid, read only by one Mul of the two (SiLU)`}},
+		{"Softplus without Log", mlp.Softplus, func(t *testing.T, m *onnxpb.ModelProto) {
+			findNode(t, m.Graph, "softplus1_log").OpType = proto.String("Exp")
+		}, []string{`node 4 "softplus1_abs" (Abs): node 8 "softplus1_log" (Exp) reads "softplus_sum1", want Add(Relu(z), Log(Add(Exp(Neg(Abs(z))), 1))), Softplus written out`}},
+		{"Softplus without Relu", mlp.Softplus, func(t *testing.T, m *onnxpb.ModelProto) {
+			findNode(t, m.Graph, "softplus1_relu").OpType = proto.String("Tanh")
+		}, []string{`node 4 "softplus1_abs" (Abs): node 3 "softplus1_relu" (Tanh) reads "z1", want Add(Relu(z)`}},
+		{"Softplus Abs alone", mlp.Softplus, func(t *testing.T, m *onnxpb.ModelProto) {
+			findNode(t, m.Graph, "softplus1_relu").Input[0] = "one"
+		}, []string{`node 4 "softplus1_abs" (Abs): "z1" has 1 readers, want Add(Relu(z)`}},
+		{"Softplus sum of something else", mlp.Softplus, func(t *testing.T, m *onnxpb.ModelProto) {
+			findNode(t, m.Graph, "softplus1_out").Input[0] = "softplus_log1"
+		}, []string{`node 4 "softplus1_abs" (Abs): node 9 "softplus1_out" (Add) adds ["softplus_log1" "softplus_log1"], want the sum of "softplus_pos1" and "softplus_log1"`}},
+		{"Softplus Add of 2", mlp.Softplus, func(t *testing.T, m *onnxpb.ModelProto) {
+			copy(findInit(t, m.Graph, "one").RawData, binary.LittleEndian.AppendUint64(nil, math.Float64bits(2)))
+		}, []string{`node 7 "softplus1_add" (Add): operand "one" of shape [] is not one`}},
 		{"output width", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			m.Graph.Output[0].Type.GetTensorType().Shape.Dim[1].Value = &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: 2}
 		}, []string{`graph output "y" has width 2, want 1`}},

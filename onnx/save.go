@@ -106,6 +106,9 @@ func model(net *mlp.Network) *onnxpb.ModelProto {
 		doubles("x_scale", net.Norm.XScale, n),
 		doubles("y_scale", []float64{net.Norm.YScale}, 1),
 		doubles("y_mean", []float64{net.Norm.YMean}, 1))
+	if L > 0 && (net.Act == mlp.SiLU || net.Act == mlp.Softplus) {
+		g.Initializer = append(g.Initializer, doubles("one", []float64{1}))
+	}
 
 	add := func(name, op, doc, out string, in ...string) *onnxpb.NodeProto {
 		nd := &onnxpb.NodeProto{
@@ -128,13 +131,21 @@ func model(net *mlp.Network) *onnxpb.ModelProto {
 			z, a, fmt.Sprintf("W%d", l), fmt.Sprintf("b%d", l))
 		dense.Attribute = []*onnxpb.AttributeProto{transB()}
 		a = fmt.Sprintf("a%d", l)
+		v := func(name string) string { return fmt.Sprintf("%s%d", name, l) }
 		switch net.Act {
 		case mlp.SiLU:
-			s := fmt.Sprintf("sigmoid%d", l)
-			add(fmt.Sprintf("silu%d_sigmoid", l), "Sigmoid", "SiLU, part 1: sigmoid(z)", s, z)
-			add(fmt.Sprintf("silu%d_mul", l), "Mul", "SiLU, part 2: z·sigmoid(z)", a, z, s)
+			add(v("silu")+"_neg", "Neg", "SiLU, part 1: −z", v("silu_neg"), z)
+			add(v("silu")+"_exp", "Exp", "SiLU, part 2: exp(−z)", v("silu_exp"), v("silu_neg"))
+			add(v("silu")+"_add", "Add", "SiLU, part 3: 1 + exp(−z)", v("silu_den"), v("silu_exp"), "one")
+			add(v("silu")+"_div", "Div", "SiLU, part 4: z/(1 + exp(−z)) = z·sigmoid(z)", a, z, v("silu_den"))
 		case mlp.Softplus:
-			add(fmt.Sprintf("softplus%d", l), "Softplus", "log(1 + exp(z))", a, z)
+			add(v("softplus")+"_relu", "Relu", "Softplus, part 1: max(z, 0)", v("softplus_pos"), z)
+			add(v("softplus")+"_abs", "Abs", "Softplus, part 2: |z|", v("softplus_abs"), z)
+			add(v("softplus")+"_neg", "Neg", "Softplus, part 3: −|z|", v("softplus_neg"), v("softplus_abs"))
+			add(v("softplus")+"_exp", "Exp", "Softplus, part 4: exp(−|z|)", v("softplus_exp"), v("softplus_neg"))
+			add(v("softplus")+"_add", "Add", "Softplus, part 5: 1 + exp(−|z|)", v("softplus_sum"), v("softplus_exp"), "one")
+			add(v("softplus")+"_log", "Log", "Softplus, part 6: log(1 + exp(−|z|))", v("softplus_log"), v("softplus_sum"))
+			add(v("softplus")+"_out", "Add", "Softplus, part 7: max(z, 0) + log(1 + exp(−|z|)) = log(1 + exp(z))", a, v("softplus_pos"), v("softplus_log"))
 		case mlp.Tanh:
 			add(fmt.Sprintf("tanh%d", l), "Tanh", "tanh(z)", a, z)
 		case mlp.ReLU:

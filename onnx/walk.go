@@ -236,7 +236,7 @@ func describe(i int, nd *onnxpb.NodeProto) string {
 }
 
 // supportedOps lists the op types the walk reads on the data path, for error messages.
-const supportedOps = "Sub, Div, Mul, Add, Gemm, MatMul, Sigmoid, Neg, Softplus, Tanh, Relu, Max, Identity, Cast, Reshape or Transpose"
+const supportedOps = "Sub, Div, Mul, Add, Gemm, MatMul, Sigmoid, Neg, Abs, Softplus, Tanh, Relu, Max, Identity, Cast, Reshape or Transpose"
 
 // checkNode checks that node i is in the default domain and has one output.
 func (w *walker) checkNode(i int) error {
@@ -281,8 +281,11 @@ func (w *walker) step() error {
 		}
 	}
 	for _, i := range cons {
-		if op := w.nodes[i].GetOpType(); op == "Sigmoid" || op == "Neg" {
+		switch w.nodes[i].GetOpType() {
+		case "Sigmoid", "Neg":
 			return w.silu(i, cons)
+		case "Abs":
+			return w.softplus(i, cons)
 		}
 	}
 	if len(cons) != 1 {
@@ -332,7 +335,7 @@ func (w *walker) step() error {
 // supported reports whether the walk reads op on the data path.
 func supported(op string) bool {
 	switch op {
-	case "Sub", "Div", "Mul", "Add", "Gemm", "MatMul", "Sigmoid", "Neg", "Softplus", "Tanh", "Relu", "Max",
+	case "Sub", "Div", "Mul", "Add", "Gemm", "MatMul", "Sigmoid", "Neg", "Abs", "Softplus", "Tanh", "Relu", "Max",
 		"Identity", "Cast", "Reshape", "Transpose":
 		return true
 	}

@@ -1,0 +1,117 @@
+package onnx
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sobolev-pruning/sobolev/mlp"
+)
+
+// ortCase is the JSON file .ci/onnxruntime/check.js reads next to each model:
+// a batch of raw inputs and the outputs sobolev computes for them.
+type ortCase struct {
+	Inputs int       `json:"inputs"` // n
+	Batch  int       `json:"batch"`  // rows of x
+	X      []float64 `json:"x"`      // batch × n, row-major
+	Y      []float64 `json:"y"`      // batch: mlp.Network.Value of each row
+	// Optimization is onnxruntime's graphOptimizationLevel for the model:
+	// "" for its default, all optimisations, or "disabled".
+	Optimization string `json:"optimization,omitempty"`
+}
+
+// writeORTCase writes the model data as dir/name.onnx and, for the network
+// net it holds, a batch of inputs and net's outputs as dir/name.json: 60
+// points around the input normalisation and 4 far out, where exp(±z)
+// overflows in the hidden layers. opt is the case's Optimization.
+func writeORTCase(t *testing.T, rng *rand.Rand, dir, name string, data []byte, net *mlp.Network, opt string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name+".onnx"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const batch = 64
+	n := net.Inputs()
+	c := ortCase{Inputs: n, Batch: batch, X: make([]float64, batch*n), Y: make([]float64, batch), Optimization: opt}
+	for r := range batch {
+		x := c.X[r*n : (r+1)*n]
+		spread := 2.0
+		if r >= batch-4 {
+			spread = 1000
+		}
+		for j := range x {
+			x[j] = net.Norm.XMean[j] + spread*net.Norm.XScale[j]*rng.NormFloat64()
+		}
+		c.Y[r] = net.Value(x)
+	}
+	js, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".json"), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExportForONNXRuntime writes, into the directory named by the
+// environment variable SOBOLEV_ONNX_EXPORT_DIR, models with inputs and
+// sobolev's outputs for .ci/onnxruntime/check.js, which runs them in
+// onnxruntime (.ci/run does both). The models are the files Save writes for
+// each activation and several shapes, with random normalisations, run with
+// onnxruntime's default optimisations, as a user would; and the float64
+// graphs of foreign exporters (foreign_test.go) with the outputs of the
+// network Read makes of them, so that onnxruntime checks this package's
+// reading of those graphs too. These run without graph optimisations:
+// onnxruntime 1.30 fuses Sigmoid·Mul into a QuickGelu that has no float64
+// kernel, and a Mul by a scalar into a MatMul whose float32 alpha rounds the
+// scalar. Foreign Softplus is left out: onnxruntime has no float64 Softplus.
+func TestExportForONNXRuntime(t *testing.T) {
+	dir := os.Getenv("SOBOLEV_ONNX_EXPORT_DIR")
+	if dir == "" {
+		t.Skip("SOBOLEV_ONNX_EXPORT_DIR is not set: this test only writes the models of the onnxruntime check in .ci/run")
+	}
+	rng := rand.New(rand.NewPCG(29, 30))
+	for _, sh := range []shape{{7, []int{8, 8, 8, 8, 8, 8}}, {7, []int{128, 128, 128, 128, 128, 128}}, {1, []int{3}}, {3, nil}} {
+		for _, act := range testActs() {
+			net := randomNetwork(rng, sh.inputs, sh.hidden, act)
+			name := fmt.Sprintf("sobolev-%v-%d-%s", act, sh.inputs, widthsName(sh.hidden))
+			writeORTCase(t, rng, dir, name, mustMarshal(t, net), net, "")
+		}
+	}
+	for _, e := range exporters() {
+		if e.float32 { // onnxruntime computes these in float32
+			continue
+		}
+		for _, act := range []mlp.Activation{mlp.SiLU, mlp.Tanh, mlp.ReLU} {
+			m := e.model(foreignNetwork(rng, e, 7, []int{8, 8, 8}, act))
+			data, err := proto.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			net, err := readModel(t, m)
+			if err != nil {
+				t.Fatalf("%s: %v", e.name, err)
+			}
+			name := fmt.Sprintf("foreign-%s-%v", strings.NewReplacer(" ", "-", ",", "").Replace(e.name), act)
+			writeORTCase(t, rng, dir, name, data, net, "disabled")
+		}
+	}
+}
+
+// widthsName names hidden widths in file names: "8x6" for six layers of
+// width 8, "4-5" for widths 4 and 5, "linear" for none.
+func widthsName(hidden []int) string {
+	if len(hidden) == 0 {
+		return "linear"
+	}
+	if slices.Min(hidden) == slices.Max(hidden) {
+		return fmt.Sprintf("%dx%d", hidden[0], len(hidden))
+	}
+	return strings.Trim(strings.ReplaceAll(fmt.Sprint(hidden), " ", "-"), "[]")
+}

@@ -17,6 +17,7 @@ with interval adjoint significance analysis (IASA) and fine-tunes the pruned net
 	}
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newDataCmd())
+	root.AddCommand(newReportCmd())
 	return root
 }
 

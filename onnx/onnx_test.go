@@ -370,6 +370,9 @@ func TestReadRejects(t *testing.T) {
 		{"input without shape", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			m.Graph.Input[0].Type.GetTensorType().Shape = nil
 		}, []string{`graph input "x" has shape none`}},
+		{"input without name", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
+			m.Graph.Input[0].Name = nil
+		}, []string{"graph input has no name"}},
 		{"input not a tensor", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			m.Graph.Input[0].Type = nil
 		}, []string{`graph input "x" is not a tensor`}},

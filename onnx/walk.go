@@ -176,7 +176,7 @@ func index(g *onnxpb.GraphProto) (*graph, int, error) {
 }
 
 // batchWidth checks that vi, the graph's input or output, is a FLOAT or
-// DOUBLE tensor of shape [batch, width] with a named width, width fixed, and
+// DOUBLE tensor of shape [batch, width] with width fixed, and
 // returns width and the element type.
 func batchWidth(what string, vi *onnxpb.ValueInfoProto) (int, int32, error) {
 	if vi.GetName() == "" {

@@ -111,10 +111,6 @@ func NewEvaluator(net *Network) *Evaluator {
 	}
 	n := net.Inputs()
 	L := net.Layers()
-	widest := 0
-	for _, w := range net.Hidden() {
-		widest = max(widest, padLanes(w))
-	}
 	e := &Evaluator{
 		act:     net.Act,
 		n:       n,
@@ -127,14 +123,8 @@ func NewEvaluator(net *Network) *Evaluator {
 		yScale:  net.Norm.YScale,
 		gScale:  make([]float64, n),
 		simd:    useSIMD(),
-		x0:      make([][lanes]float64, n),
-		g0:      make([][lanes]float64, padLanes(n)),
-		h0:      make([][lanes]float64, padLanes(n)),
-		gs:      make([][lanes]float64, widest),
-		hs:      make([][lanes]float64, widest),
 		wOut:    make([]float64, padLanes(net.Sizes[L])),
 		zd1Ones: make([]float64, padLanes(net.Sizes[1])),
-		zd1:     make([]float64, padLanes(net.Sizes[1])),
 	}
 	copy(e.wOut, net.Params.W[L])
 	for l := range e.layers {
@@ -167,11 +157,9 @@ func NewEvaluator(net *Network) *Evaluator {
 				}
 			}
 		}
-		for _, s := range []*[][lanes]float64{&ly.a, &ly.ad, &ly.d1, &ly.t} {
-			*s = make([][lanes]float64, ly.outPad)
-		}
 		e.layers[l] = ly
 	}
+	e.allocScratch()
 	for j := range n {
 		e.gScale[j] = e.yScale / e.xScale[j]
 	}
@@ -181,6 +169,33 @@ func NewEvaluator(net *Network) *Evaluator {
 	}
 	e.tangent1(e.zd1Ones, ones)
 	return e
+}
+
+// allocScratch gives e scratch space of its own.
+func (e *Evaluator) allocScratch() {
+	n, widest := e.n, 0
+	for l := range e.layers {
+		ly := &e.layers[l]
+		widest = max(widest, ly.outPad)
+		for _, s := range []*[][lanes]float64{&ly.a, &ly.ad, &ly.d1, &ly.t} {
+			*s = make([][lanes]float64, ly.outPad)
+		}
+	}
+	e.x0 = make([][lanes]float64, n)
+	e.g0 = make([][lanes]float64, padLanes(n))
+	e.h0 = make([][lanes]float64, padLanes(n))
+	e.gs = make([][lanes]float64, widest)
+	e.hs = make([][lanes]float64, widest)
+	e.zd1 = make([]float64, len(e.zd1Ones))
+}
+
+// fork returns an Evaluator that shares e's weights, which no method writes,
+// and has scratch space of its own, for another goroutine.
+func (e *Evaluator) fork() *Evaluator {
+	f := *e
+	f.layers = append([]layer(nil), e.layers...)
+	f.allocScratch()
+	return &f
 }
 
 // padLanes returns n rounded up to a multiple of lanes.
@@ -362,9 +377,11 @@ func (e *Evaluator) loadGroup(x []float64, m int) {
 
 // EvalParallel evaluates net on the rows of x like Evaluator.Eval, splitting the
 // rows into contiguous chunks evaluated by up to workers goroutines, each with
-// its own Evaluator; workers ≤ 0 means runtime.GOMAXPROCS(0). The results are
-// the same bits for every number of workers. EvalParallel allocates one
-// Evaluator per worker. It panics like NewEvaluator and Evaluator.Eval.
+// its own scratch space; workers ≤ 0 means runtime.GOMAXPROCS(0). The results
+// are the same bits for every number of workers. EvalParallel allocates an
+// Evaluator and the scratch space of each further worker; hold one Evaluator
+// per goroutine instead where the allocation matters. It panics like
+// NewEvaluator and Evaluator.Eval.
 func EvalParallel(net *Network, value, grad, gamma, x []float64, workers int) {
 	e := NewEvaluator(net)
 	rows := e.rows(x)
@@ -373,7 +390,7 @@ func EvalParallel(net *Network, value, grad, gamma, x []float64, workers int) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	// Chunks of whole groups, at least minChunk rows each so that starting a
-	// goroutine and an Evaluator is paid for.
+	// goroutine and its scratch space is paid for.
 	const minChunk = 256
 	chunk := max(minChunk, padLanes((rows+workers-1)/workers))
 	n := e.n
@@ -386,8 +403,9 @@ func EvalParallel(net *Network, value, grad, gamma, x []float64, workers int) {
 	var wg sync.WaitGroup
 	for lo := chunk; lo < rows; lo += chunk {
 		hi := min(rows, lo+chunk)
+		f := e.fork()
 		wg.Go(func() {
-			NewEvaluator(net).Eval(part(value, lo, hi, 1), part(grad, lo, hi, n), part(gamma, lo, hi, 1), x[lo*n:hi*n])
+			f.Eval(part(value, lo, hi, 1), part(grad, lo, hi, n), part(gamma, lo, hi, 1), x[lo*n:hi*n])
 		})
 	}
 	hi := min(rows, chunk)

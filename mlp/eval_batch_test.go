@@ -489,9 +489,9 @@ func ExampleEvaluator_Point() {
 // Benchmark sinks, so that the compiler cannot drop the work.
 var sinkValue, sinkGamma float64
 
-// benchEval times Eval on batches of 4096 points and reports points/s.
-func benchEval(b *testing.B, hidden []int, withGrad, withGamma bool, workers int) {
-	const rows = 4096
+// benchEval times Eval (workers = 1) or EvalParallel on batches of rows
+// points and reports points/s.
+func benchEval(b *testing.B, hidden []int, withGrad, withGamma bool, rows, workers int) {
 	net := evalNet(1, 7, hidden, SiLU)
 	x := evalInputs(2, net, rows)
 	value := make([]float64, rows)
@@ -517,12 +517,13 @@ func benchEval(b *testing.B, hidden []int, withGrad, withGamma bool, workers int
 // BenchmarkEvalGreeks6x8 times value, all 7 deltas and gamma of the pruned
 // 7 → 6×8 → 1 SiLU net.
 func BenchmarkEvalGreeks6x8(b *testing.B) {
-	benchEval(b, []int{8, 8, 8, 8, 8, 8}, true, true, 1)
+	benchEval(b, []int{8, 8, 8, 8, 8, 8}, true, true, 4096, 1)
 }
 
-// BenchmarkEvalParallelGreeks6x8 is BenchmarkEvalGreeks6x8 on all cores.
+// BenchmarkEvalParallelGreeks6x8 is BenchmarkEvalGreeks6x8 by EvalParallel on
+// all cores, with batches of 65536 points.
 func BenchmarkEvalParallelGreeks6x8(b *testing.B) {
-	benchEval(b, []int{8, 8, 8, 8, 8, 8}, true, true, 0)
+	benchEval(b, []int{8, 8, 8, 8, 8, 8}, true, true, 65536, 0)
 }
 
 // BenchmarkEvalGreeks6x8Cores is BenchmarkEvalGreeks6x8 in GOMAXPROCS
@@ -545,18 +546,18 @@ func BenchmarkEvalGreeks6x8Cores(b *testing.B) {
 // BenchmarkEvalValueGrad6x8 times value and deltas (what PyTorch's 4.4 M/s
 // measures).
 func BenchmarkEvalValueGrad6x8(b *testing.B) {
-	benchEval(b, []int{8, 8, 8, 8, 8, 8}, true, false, 1)
+	benchEval(b, []int{8, 8, 8, 8, 8, 8}, true, false, 4096, 1)
 }
 
 // BenchmarkEvalValue6x8 times the value alone.
 func BenchmarkEvalValue6x8(b *testing.B) {
-	benchEval(b, []int{8, 8, 8, 8, 8, 8}, false, false, 1)
+	benchEval(b, []int{8, 8, 8, 8, 8, 8}, false, false, 4096, 1)
 }
 
 // BenchmarkEvalGreeks6x128 times value, deltas and gamma of the large
 // 7 → 6×128 → 1 SiLU net.
 func BenchmarkEvalGreeks6x128(b *testing.B) {
-	benchEval(b, []int{128, 128, 128, 128, 128, 128}, true, true, 1)
+	benchEval(b, []int{128, 128, 128, 128, 128, 128}, true, true, 4096, 1)
 }
 
 // BenchmarkPointGreeks6x8 times Point (value, deltas, gamma) on the 6×8 net;

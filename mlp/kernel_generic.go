@@ -28,9 +28,9 @@ func (e *Evaluator) rawGo(m int, mode evalMode) {
 // way, so both give the same bits).
 //
 // It normalises the raw inputs in x0 in place, a_0 = (x − XMean)/XScale, and
-// sets y to y_n and, depending on mode,
-// g0 to g_0 = ∇y_n and h0 to ġ_0 = H_n·ȧ_0, where the direction ȧ_0 enters
-// through zd1 = ż_1 = W_1·ȧ_0 (method.md §3):
+// sets y to y_n and, depending on mode, g0 to g_0 = ∇y_n and h0 to
+// ġ_0 = H_n·ȧ_0, where the direction ȧ_0 enters through zd1 = ż_1 = W_1·ȧ_0
+// (method.md §3):
 //
 //	forward   z_l = W_l·a_{l−1} + b_l,  a_l = σ(z_l),  ż_l = W_l·ȧ_{l−1},  ȧ_l = σ′(z_l)⊙ż_l
 //	reverse   g_L = W_outᵀ, ġ_L = 0,  δ_l = σ′(z_l)⊙g_l,  δ̇_l = σ″(z_l)⊙ż_l⊙g_l + σ′(z_l)⊙ġ_l,

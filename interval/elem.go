@@ -98,9 +98,9 @@ func expReduce(x float64) (k int, rLo, rHi float64) {
 	return int(kf), subDown(subDown(x, h), rest.Hi), subUp(subUp(x, h), rest.Lo)
 }
 
-// scaleDown and scaleUp return v·2ᵏ rounded down and up, for |k| ≤ 1100 and
-// v near 1. A power of two outside the normal range is applied in two steps,
-// the first of which is exact.
+// scaleDown and scaleUp return v·2ᵏ rounded down and up. When 2ᵏ is not a
+// normal float64 (|k| ≤ 2044) it is applied in two halves, and the first
+// product must be exact, as it is for the v ∈ [½, 2] of expScaledDown.
 func scaleDown(v float64, k int) float64 {
 	if k < -1022 || k > 1023 {
 		v = v * math.Ldexp(1, k/2)
@@ -117,9 +117,16 @@ func scaleUp(v float64, k int) float64 {
 	return mulUp(v, math.Ldexp(1, k))
 }
 
-// expDown returns a lower bound of eˣ, exact at x = 0 and x = ±Inf:
-// eˣ = 2ᵏ·(1 + expm1(r)) with x = k·ln 2 + r (see expReduce).
-func expDown(x float64) float64 {
+// expDown returns a lower bound of eˣ, exact at x = 0 and x = ±Inf.
+func expDown(x float64) float64 { return expScaledDown(x, 0) }
+
+// expUp returns an upper bound of eˣ, exact at x = 0 and x = ±Inf.
+func expUp(x float64) float64 { return expScaledUp(x, 0) }
+
+// expScaledDown returns a lower bound of eˣ·2ʲ for 0 ≤ j ≤ 1000, computed as
+// 2^{k+j}·(1 + expm1(r)) with x = k·ln 2 + r (see expReduce), so that a
+// large j keeps a tiny eˣ out of the subnormal range.
+func expScaledDown(x float64, j int) float64 {
 	switch {
 	case x > expOverflow:
 		if x == math.Inf(1) {
@@ -130,15 +137,15 @@ func expDown(x float64) float64 {
 		return 0
 	}
 	k, rLo, _ := expReduce(x)
-	y := scaleDown(addDown(1, expm1Down(rLo)), k)
+	y := scaleDown(addDown(1, expm1Down(rLo)), k+j)
 	if x > 0 {
-		y = math.Max(y, 1)
+		y = math.Max(y, math.Ldexp(1, j))
 	}
 	return y
 }
 
-// expUp returns an upper bound of eˣ, exact at x = 0 and x = ±Inf.
-func expUp(x float64) float64 {
+// expScaledUp returns an upper bound of eˣ·2ʲ for 0 ≤ j ≤ 1000.
+func expScaledUp(x float64, j int) float64 {
 	switch {
 	case x > expOverflow:
 		return math.Inf(1)
@@ -146,12 +153,12 @@ func expUp(x float64) float64 {
 		if x == math.Inf(-1) {
 			return 0
 		}
-		return math.SmallestNonzeroFloat64
+		return math.Ldexp(math.SmallestNonzeroFloat64, j)
 	}
 	k, _, rHi := expReduce(x)
-	y := scaleUp(addUp(1, expm1Up(rHi)), k)
+	y := scaleUp(addUp(1, expm1Up(rHi)), k+j)
 	if x < 0 {
-		y = math.Min(y, 1)
+		y = math.Min(y, math.Ldexp(1, j))
 	}
 	return y
 }

@@ -173,3 +173,97 @@ func roundUp(x *big.Float) float64 {
 	}
 	return f
 }
+
+// refSigmoid returns s(z) = 1/(1 + e^{−z}).
+func refSigmoid(z *big.Float) *big.Float {
+	e := refExp(num(z).Neg(z))
+	return e.Quo(numOf(z, 1), e.Add(e, numOf(z, 1)))
+}
+
+// refSigmoidPair returns s(z) and s(−z) = 1 − s(z), each without cancellation.
+func refSigmoidPair(z *big.Float) (s, sNeg *big.Float) {
+	return refSigmoid(z), refSigmoid(num(z).Neg(z))
+}
+
+func refSiLU(z *big.Float) *big.Float { return num(z).Mul(z, refSigmoid(z)) }
+
+// refSiLUPrime returns s(z)·(1 + z·s(−z)).
+func refSiLUPrime(z *big.Float) *big.Float {
+	s, sNeg := refSigmoidPair(z)
+	t := num(z).Mul(z, sNeg)
+	t.Add(t, numOf(z, 1))
+	return t.Mul(t, s)
+}
+
+// refSiLUPrime2 returns s(z)s(−z)·(2 + z·(s(−z) − s(z))).
+func refSiLUPrime2(z *big.Float) *big.Float {
+	s, sNeg := refSigmoidPair(z)
+	d := num(z).Sub(sNeg, s)
+	d.Mul(d, z)
+	d.Add(d, numOf(z, 2))
+	return d.Mul(d, num(z).Mul(s, sNeg))
+}
+
+// refSiLUPrime3 returns SiLU‴(z) = u·[(1−2s)(3 + z(1−2s)) − 2zu], u = s(1−s).
+func refSiLUPrime3(z *big.Float) *big.Float {
+	s, sNeg := refSigmoidPair(z)
+	u := num(z).Mul(s, sNeg)
+	d := num(z).Sub(sNeg, s)
+	a := num(z).Mul(z, d)
+	a.Add(a, numOf(z, 3))
+	a.Mul(a, d)
+	b := num(z).Mul(z, u)
+	a.Sub(a, b.Add(b, b))
+	return a.Mul(a, u)
+}
+
+// refSoftplus returns ln(1 + eᶻ) as ln(1 + eᶻ) for z ≤ 0 and
+// z + ln(1 + e^{−z}) for z > 0.
+func refSoftplus(z *big.Float) *big.Float {
+	if z.Sign() <= 0 {
+		return refLog1p(refExp(z))
+	}
+	l := refLog1p(refExp(num(z).Neg(z)))
+	return l.Add(l, z)
+}
+
+// refSoftplusPrime2 returns s(z)·s(−z).
+func refSoftplusPrime2(z *big.Float) *big.Float {
+	s, sNeg := refSigmoidPair(z)
+	return s.Mul(s, sNeg)
+}
+
+// refTanhPrime returns 1 − tanh² z = 4E/(1+E)², E = e^{−2|z|}.
+func refTanhPrime(z *big.Float) *big.Float {
+	x := num(z).Abs(z)
+	e := refExp(x.Mul(x, numOf(z, -2)))
+	d := num(z).Add(e, numOf(z, 1))
+	d.Mul(d, d)
+	e.Mul(e, numOf(z, 4))
+	return e.Quo(e, d)
+}
+
+// refTanhPrime2 returns −2·tanh z·(1 − tanh² z).
+func refTanhPrime2(z *big.Float) *big.Float {
+	t := refTanh(z)
+	t.Mul(t, refTanhPrime(z))
+	return t.Mul(t, numOf(z, -2))
+}
+
+// refSoftplusPrime3 returns the derivative of s(1−s): s(1−s)(1−2s).
+func refSoftplusPrime3(z *big.Float) *big.Float {
+	s, sNeg := refSigmoidPair(z)
+	d := num(z).Sub(sNeg, s)
+	return d.Mul(d, s.Mul(s, sNeg))
+}
+
+// refTanhPrime3 returns the derivative of −2·tanh·(1 − tanh²):
+// −2(1 − tanh²)(1 − 3 tanh²).
+func refTanhPrime3(z *big.Float) *big.Float {
+	t := refTanh(z)
+	t.Mul(t, t)
+	t.Mul(t, numOf(z, -3))
+	t.Add(t, numOf(z, 1))
+	t.Mul(t, refTanhPrime(z))
+	return t.Mul(t, numOf(z, -2))
+}

@@ -311,7 +311,7 @@ func iasaTables(p *pipeline.PruneReport) ([]keyValue, []cell, [][]cell) {
 		}
 		num := func(s string) cell { return cell{Text: s, Num: true} }
 		rows[i] = []cell{num(strconv.Itoa(l.Layer)), num(strconv.Itoa(l.Width)), num(strconv.Itoa(len(l.Kept))),
-			num(fmtG(minKept)), num(fmtG(maxRemoved)), num(fmtG(l.OverValue)), num(fmtG(l.OverAdjoint)), num(fmtG(l.NaiveOverValue))}
+			num(fmtG(minKept)), num(fmtG(maxRemoved)), num(fmtG(float64(l.OverValue))), num(fmtG(float64(l.OverAdjoint))), num(fmtG(float64(l.NaiveOverValue)))}
 	}
 	return summary, header, rows
 }

@@ -265,8 +265,8 @@ func lossPlot(stages []pipeline.Stage) (*plot.Plot, error) {
 			if finite(e.Loss) && e.Loss > 0 {
 				loss = append(loss, plotter.XY{X: float64(e.Epoch), Y: math.Log10(e.Loss)})
 			}
-			if finite(e.Validation) && e.Validation > 0 {
-				val = append(val, plotter.XY{X: float64(e.Epoch), Y: math.Log10(e.Validation)})
+			if v := float64(e.Validation); finite(v) && v > 0 {
+				val = append(val, plotter.XY{X: float64(e.Epoch), Y: math.Log10(v)})
 			}
 		}
 		if len(loss) > 0 {
@@ -430,9 +430,9 @@ func overPlot(layers []pipeline.LayerPrune, method string) (*plot.Plot, error) {
 		colour int
 		dashed bool
 	}{
-		{method + " enclosure, values", func(l pipeline.LayerPrune) float64 { return l.OverValue }, 0, false},
-		{method + " enclosure, adjoints", func(l pipeline.LayerPrune) float64 { return l.OverAdjoint }, 1, false},
-		{"naive intervals, values", func(l pipeline.LayerPrune) float64 { return l.NaiveOverValue }, 2, true},
+		{method + " enclosure, values", func(l pipeline.LayerPrune) float64 { return float64(l.OverValue) }, 0, false},
+		{method + " enclosure, adjoints", func(l pipeline.LayerPrune) float64 { return float64(l.OverAdjoint) }, 1, false},
+		{"naive intervals, values", func(l pipeline.LayerPrune) float64 { return float64(l.NaiveOverValue) }, 2, true},
 	}
 	drawn := false
 	for _, s := range series {

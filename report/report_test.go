@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -109,7 +110,7 @@ func writeRun(t *testing.T, out string, f fixture) *pipeline.Results {
 			for e := 1; e <= 20; e++ {
 				ep := pipeline.Epoch{Epoch: e, LR: 1e-3, Loss: math.Exp(-float64(e+i) / 5)}
 				if i == 0 {
-					ep.Validation = 1.2 * ep.Loss
+					setFloat(&ep.Validation, 1.2*ep.Loss)
 				}
 				st.History = append(st.History, ep)
 			}
@@ -121,8 +122,10 @@ func writeRun(t *testing.T, out string, f fixture) *pipeline.Results {
 		keep := []int{4, 3, 3}
 		res.IASA = &pipeline.PruneReport{Method: "affine", Boxes: 16, Fold: "mean", Seconds: 0.5}
 		for l, w := range fixtureStages()[0].hidden {
-			lp := pipeline.LayerPrune{Layer: l + 1, Width: w, Significance: make([]float64, w),
-				OverValue: 1.7 + 0.1*float64(l), OverAdjoint: 2.2, NaiveOverValue: math.Pow(5, float64(l+1))}
+			lp := pipeline.LayerPrune{Layer: l + 1, Width: w, Significance: make([]float64, w)}
+			setFloat(&lp.OverValue, 1.7+0.1*float64(l))
+			setFloat(&lp.OverAdjoint, 2.2)
+			setFloat(&lp.NaiveOverValue, math.Pow(5, float64(l+1)))
 			for j := range lp.Significance {
 				lp.Significance[j] = math.Exp(3 * rng.NormFloat64())
 			}
@@ -131,7 +134,7 @@ func writeRun(t *testing.T, out string, f fixture) *pipeline.Results {
 			for j := range order {
 				order[j] = j
 			}
-			slices.SortFunc(order, func(a, b int) int { return -compareFloat(lp.Significance[a], lp.Significance[b]) })
+			slices.SortFunc(order, func(a, b int) int { return cmp.Compare(lp.Significance[b], lp.Significance[a]) })
 			lp.Kept = slices.Sorted(slices.Values(order[:keep[l]]))
 			res.IASA.Layers = append(res.IASA.Layers, lp)
 		}
@@ -142,15 +145,8 @@ func writeRun(t *testing.T, out string, f fixture) *pipeline.Results {
 	return res
 }
 
-func compareFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
+// setFloat sets *dst = v for a field of type float64 or pipeline.Metric.
+func setFloat[T ~float64](dst *T, v float64) { *dst = T(v) }
 
 // node is an element of a parsed page.
 type node struct {

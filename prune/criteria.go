@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
 )
 
@@ -55,4 +56,48 @@ func Random(net *mlp.Network, seed uint64) [][]float64 {
 		}
 	}
 	return scores
+}
+
+// Taylor returns a first-order Taylor score for every hidden node over the
+// rows of x, an N × n row-major matrix of raw inputs (method.md §7): the
+// mean first-order change of the normalised output when the node's output is
+// replaced by its data mean ā (the data-mean fold of Apply),
+//
+//	score[l][i] = (1/N)·Σ_r |g_{l+1,i}(x_r)·(a_{l+1,i}(x_r) − ā_{l+1,i})|,
+//
+// with g = ∂y_n/∂a the node's adjoint (Molchanov et al., 2017, with the output
+// in place of a loss). It runs two batched passes over the data.
+//
+// Taylor returns an error if net is not well formed or len(x) is not a
+// positive multiple of net.Inputs().
+func Taylor(net *mlp.Network, x []float64) ([][]float64, error) {
+	mean, err := MeanActivations(net, x)
+	if err != nil {
+		return nil, err
+	}
+	n := net.Inputs()
+	N := len(x) / n
+	tr := iasa.NewTracer(net, min(N, meanBatch))
+	hidden := net.Hidden()
+	scores := make([][]float64, len(hidden))
+	for l, h := range hidden {
+		scores[l] = make([]float64, h)
+	}
+	for r := 0; r < N; r += meanBatch {
+		rows := min(meanBatch, N-r)
+		a, g := tr.Trace(x[r*n:(r+rows)*n], true)
+		for l, h := range hidden {
+			for k := range rows {
+				for i := range h {
+					scores[l][i] += math.Abs(g[l][k*h+i] * (a[l][k*h+i] - mean[l][i]))
+				}
+			}
+		}
+	}
+	for l := range scores {
+		for i := range scores[l] {
+			scores[l][i] /= float64(N)
+		}
+	}
+	return scores, nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/mlp"
 )
 
@@ -194,22 +195,87 @@ func TestApplyShapes(t *testing.T) {
 	}
 }
 
+// hiddenActs returns the activations of every hidden node at raw x, written
+// straight from method.md §3.
+func hiddenActs(n *mlp.Network, x []float64) [][]float64 {
+	a := make([]float64, len(x))
+	for j := range x {
+		a[j] = (x[j] - n.Norm.XMean[j]) / n.Norm.XScale[j]
+	}
+	var acts [][]float64
+	for l := range n.Layers() {
+		rows, cols := n.Sizes[l+1], n.Sizes[l]
+		z := make([]float64, rows)
+		for r := range rows {
+			s := n.Params.B[l][r]
+			for c := range cols {
+				s += n.Params.W[l][r*cols+c] * a[c]
+			}
+			z[r], _, _, _ = n.Act.Eval(s)
+		}
+		acts = append(acts, z)
+		a = z
+	}
+	return acts
+}
+
+// points returns N random raw inputs of dimension n, N × n row-major.
+func points(N, n int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	x := make([]float64, N*n)
+	for i := range x {
+		x[i] = 1 + rng.NormFloat64()
+	}
+	return x
+}
+
+func TestMeanActivations(t *testing.T) {
+	net := randomNet(3, []int{5, 4}, mlp.Tanh, 4)
+	const N = 600 // more than one batch
+	x := points(N, 3, 1)
+	got, err := MeanActivations(net, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]float64{make([]float64, 5), make([]float64, 4)}
+	for r := range N {
+		for l, a := range hiddenActs(net, x[r*3:(r+1)*3]) {
+			for i, v := range a {
+				want[l][i] += v / N
+			}
+		}
+	}
+	for l := range want {
+		for i := range want[l] {
+			if d := math.Abs(got[l][i] - want[l][i]); d > 1e-13 {
+				t.Errorf("mean of node %d of layer %d = %v, want %v", i, l+1, got[l][i], want[l][i])
+			}
+		}
+	}
+	if _, err := MeanActivations(net, x[:4]); err == nil {
+		t.Error("MeanActivations accepted a partial row")
+	}
+}
+
 // TestApplyMeanFoldOfConstantNodes builds a net in which some hidden nodes have
 // zero incoming weights, so that they output the constant σ(b) on every input.
-// Removing them with that constant folded in must leave the outputs unchanged
-// up to rounding, while dropping them (zero fill) must change the outputs.
+// Removing them with the data-mean fold must leave the outputs unchanged up to
+// rounding, while dropping them (zero fill) must change the outputs.
 func TestApplyMeanFoldOfConstantNodes(t *testing.T) {
 	net := randomNet(4, []int{6, 5}, mlp.SiLU, 5)
 	dead := [][]int{{0, 3}, {2}}
-	fill := [][]float64{make([]float64, 6), make([]float64, 5)}
 	for l, d := range dead {
 		cols := net.Sizes[l]
 		for _, i := range d {
 			for j := range cols {
 				net.Params.W[l][i*cols+j] = 0
 			}
-			fill[l][i], _, _, _ = mlp.SiLU.Eval(net.Params.B[l][i])
 		}
+	}
+	x := points(300, 4, 2)
+	fill, err := MeanActivations(net, x)
+	if err != nil {
+		t.Fatal(err)
 	}
 	keep := [][]int{{1, 2, 4, 5}, {0, 1, 3, 4}}
 	folded, err := Apply(net, keep, fill)
@@ -220,22 +286,75 @@ func TestApplyMeanFoldOfConstantNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(9, 9))
 	maxDiff, minDrop := 0.0, math.Inf(1)
-	for range 200 {
-		x := make([]float64, 4)
-		for j := range x {
-			x[j] = 3 * rng.NormFloat64()
-		}
-		y := net.Value(x)
-		maxDiff = math.Max(maxDiff, math.Abs(folded.Value(x)-y))
-		minDrop = math.Min(minDrop, math.Abs(dropped.Value(x)-y))
+	for r := range 300 {
+		p := x[r*4 : (r+1)*4]
+		y := net.Value(p)
+		maxDiff = math.Max(maxDiff, math.Abs(folded.Value(p)-y))
+		minDrop = math.Min(minDrop, math.Abs(dropped.Value(p)-y))
 	}
 	if maxDiff > 1e-14 {
 		t.Errorf("folded net differs from the original by up to %g, want ≤ 1e-14", maxDiff)
 	}
 	if minDrop < 1e-6 {
 		t.Errorf("dropping constant nodes without the fold changed an output by only %g; the test is vacuous", minDrop)
+	}
+}
+
+// TestTaylor checks the Taylor scores against a one-point-at-a-time
+// reference with adjoints from central finite differences of the output in
+// the node's activation.
+func TestTaylor(t *testing.T) {
+	net := randomNet(3, []int{4, 3}, mlp.SiLU, 6)
+	const N = 50
+	x := points(N, 3, 3)
+	got, err := Taylor(net, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean, _ := MeanActivations(net, x)
+	// y_n as a function of hidden layer l's activations, from layer l+1 on.
+	tail := func(l int, a []float64) float64 {
+		for k := l + 1; k < len(net.Params.W); k++ {
+			rows, cols := net.Sizes[k+1], net.Sizes[k]
+			z := make([]float64, rows)
+			for r := range rows {
+				s := net.Params.B[k][r]
+				for c := range cols {
+					s += net.Params.W[k][r*cols+c] * a[c]
+				}
+				z[r] = s
+				if k+1 < len(net.Params.W) {
+					z[r], _, _, _ = net.Act.Eval(s)
+				}
+			}
+			a = z
+		}
+		return a[0]
+	}
+	const h = 1e-5
+	for l, w := range net.Hidden() {
+		for i := range w {
+			var want float64
+			for r := range N {
+				a := hiddenActs(net, x[r*3:(r+1)*3])[l]
+				ap, am := append([]float64(nil), a...), append([]float64(nil), a...)
+				ap[i] += h
+				am[i] -= h
+				g := (tail(l, ap) - tail(l, am)) / (2 * h)
+				want += math.Abs(g*(a[i]-mean[l][i])) / N
+			}
+			if math.Abs(got[l][i]-want) > 1e-8*(1+want) {
+				t.Errorf("Taylor score of node %d of layer %d = %v, want %v", i, l+1, got[l][i], want)
+			}
+		}
+	}
+}
+
+func TestMidpoints(t *testing.T) {
+	got := Midpoints([][]interval.Interval{{{Lo: -1, Hi: 3}}, {{Lo: 2, Hi: 2}, {Lo: 0.5, Hi: 1}}})
+	if want := [][]float64{{1}, {2, 0.75}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Midpoints = %v, want %v", got, want)
 	}
 }
 

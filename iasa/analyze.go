@@ -1,0 +1,334 @@
+package iasa
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sobolev-pruning/sobolev/interval"
+	"github.com/sobolev-pruning/sobolev/mlp"
+)
+
+// Panic messages.
+const (
+	panicActivation = "iasa: unknown activation"
+	panicBatch      = "iasa: batch < 1"
+	panicNet        = "iasa: network is not well formed"
+	panicTraceRows  = "iasa: len(x) is not a positive multiple of n within the batch"
+)
+
+// Method selects how Analyze encloses the values and adjoints on a box.
+type Method int
+
+const (
+	// Quadratic carries every value and adjoint as a second-order form in
+	// the input symbols ε (constant, linear and quadratic monomials) plus an
+	// independent remainder per node. σ and σ′ are expanded to second order
+	// around the centre of each pre-activation (or linearly relaxed, if that
+	// is tighter, as on wide ranges), and the products σ′(z)·G keep their
+	// quadratic part, so on a box of radius δ the remainders are of third
+	// order in δ and stay small even after they compound through |W| in
+	// deep nets. Its forms have 1 + n + n(n+1)/2 columns. The default.
+	Quadratic Method = iota
+	// Affine carries first-order (affine) forms in ε: σ and σ′ are replaced
+	// by linear relaxations, the products keep their linear part, and every
+	// error collapses into its node's remainder. Cheapest of the form
+	// methods, but on trained deep nets the second-order errors compound
+	// through |W| (see the package documentation).
+	Affine
+	// Zonotope is Affine with an error symbol of its own for every error of
+	// every node (full affine arithmetic): correlations between errors are
+	// kept too. Its forms grow by one column per hidden node and layer, which
+	// makes it many times slower; it is the reference for the others.
+	Zonotope
+	// Naive is plain interval arithmetic (method.md §5 steps 1–2), which
+	// forgets at every product with W that the inputs of a layer move
+	// together and therefore over-estimates by about 5× per layer.
+	Naive
+)
+
+var methodNames = [...]string{Quadratic: "quadratic", Affine: "affine", Zonotope: "zonotope", Naive: "naive"}
+
+// String returns the method's name as written in configuration files.
+func (m Method) String() string {
+	if m >= 0 && int(m) < len(methodNames) {
+		return methodNames[m]
+	}
+	return fmt.Sprintf("Method(%d)", int(m))
+}
+
+// ParseMethod returns the Method named s ("quadratic", "affine", "zonotope",
+// "naive").
+func ParseMethod(s string) (Method, error) {
+	for m, name := range methodNames {
+		if s == name {
+			return Method(m), nil
+		}
+	}
+	return 0, fmt.Errorf("iasa: unknown method %q (want quadratic, affine, zonotope or naive)", s)
+}
+
+// DefaultSymbols is the number of error symbols per layer and box of the
+// Quadratic method when Options.Symbols is 0.
+const DefaultSymbols = 32
+
+// Combine says how Analyze merges the significances of one node over the boxes.
+type Combine int
+
+const (
+	// Max scores a node by its largest significance on any box (the default).
+	Max Combine = iota
+	// Mean scores a node by its mean significance over the boxes.
+	Mean
+)
+
+var combineNames = [...]string{Max: "max", Mean: "mean"}
+
+// String returns the combination's name as written in configuration files.
+func (c Combine) String() string {
+	if c >= 0 && int(c) < len(combineNames) {
+		return combineNames[c]
+	}
+	return fmt.Sprintf("Combine(%d)", int(c))
+}
+
+// ParseCombine returns the Combine named s ("max", "mean").
+func ParseCombine(s string) (Combine, error) {
+	for c, name := range combineNames {
+		if s == name {
+			return Combine(c), nil
+		}
+	}
+	return 0, fmt.Errorf("iasa: unknown combination %q (want max or mean)", s)
+}
+
+// Box is an axis-aligned box of raw inputs: Box[j] is the range of input j.
+type Box []interval.Interval
+
+// Enclosure holds, for every hidden node, an interval that contains all its
+// values and one that contains all its adjoints on a box: A[l][i] ∋ a_{l+1,i}(x)
+// and G[l][i] ∋ ∂y_n/∂a_{l+1,i}(x) for every x in the box, where y_n is the
+// normalised output (method.md §5).
+type Enclosure struct {
+	A, G [][]interval.Interval
+}
+
+func newEnclosure(hidden []int) Enclosure {
+	e := Enclosure{A: make([][]interval.Interval, len(hidden)), G: make([][]interval.Interval, len(hidden))}
+	for l, h := range hidden {
+		e.A[l] = make([]interval.Interval, h)
+		e.G[l] = make([]interval.Interval, h)
+	}
+	return e
+}
+
+// Options configures Analyze. The zero value runs the Quadratic method, scores
+// by the maximum over boxes and measures no over-estimation.
+type Options struct {
+	Method  Method
+	Combine Combine
+	// Symbols is the number of error symbols per hidden layer and box of
+	// the Quadratic and Affine methods: the Symbols largest errors of σ's
+	// expansion and of the adjoint products get noise symbols of their own,
+	// the rest collapse into their nodes' remainders. 0 means DefaultSymbols
+	// for Quadratic and none for Affine; negative means none.
+	Symbols int
+	// Samples, if positive, is the number of random points per box at which
+	// Analyze evaluates the net to measure the over-estimation of its
+	// enclosures (Result.Over). It costs about Samples forward and reverse
+	// passes per box.
+	Samples int
+	// Seed seeds the sampling; box b uses its own stream, so the samples do
+	// not depend on Workers.
+	Seed uint64
+	// Workers is the number of goroutines; 0 means runtime.GOMAXPROCS(0).
+	// The result does not depend on it.
+	Workers int
+}
+
+// Result is the outcome of Analyze.
+type Result struct {
+	Method  Method
+	Combine Combine
+	// Significance[l][i] is the score of node i of hidden layer l+1: the
+	// per-box significances S = width(A)·max|G| (method.md §5 step 3),
+	// combined over the boxes as Combine says.
+	Significance [][]float64
+	// Hull encloses each node's values and adjoints over all boxes together.
+	Hull Enclosure
+	// PerBox[b] holds the enclosures on box b.
+	PerBox []Enclosure
+	// Over is the measured over-estimation, nil unless Options.Samples > 0.
+	Over *Overestimation
+}
+
+// chunkColumns is about the number of columns of the form matrices that one
+// batched affine pass aims for, which sets the number of boxes per chunk.
+const chunkColumns = 1024
+
+// Analyze runs IASA on net over boxes (raw units): it encloses the value and
+// the adjoint of every hidden node on every box with the chosen method, and
+// scores every node by its significance (method.md §5). The input boxes are
+// converted to the net's normalised units in interval arithmetic, so every
+// enclosure is sound for the whole raw box (see the package documentation,
+// # Soundness). The result is the same, bit for bit, for any Workers.
+//
+// Analyze returns an error if net is not well formed, boxes is empty, a box
+// has the wrong number of inputs or a bound that is not finite or not
+// ordered, Samples is negative, the method or combination is unknown, or an
+// enclosure overflowed.
+func Analyze(net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
+	if err := net.Validate(); err != nil {
+		return nil, err
+	}
+	if net.Act < mlp.SiLU || net.Act > mlp.ReLU {
+		return nil, fmt.Errorf("iasa: unsupported activation %v", net.Act)
+	}
+	if len(boxes) == 0 {
+		return nil, errors.New("iasa: no boxes to analyse")
+	}
+	if opt.Method < 0 || int(opt.Method) >= len(methodNames) {
+		return nil, fmt.Errorf("iasa: unknown method %v", opt.Method)
+	}
+	if opt.Combine < 0 || int(opt.Combine) >= len(combineNames) {
+		return nil, fmt.Errorf("iasa: unknown combination %v", opt.Combine)
+	}
+	if opt.Samples < 0 {
+		return nil, fmt.Errorf("iasa: %d samples per box, want ≥ 0", opt.Samples)
+	}
+	n := net.Inputs()
+	xn := make([]interval.Interval, len(boxes)*n)
+	cen, rad := make([]float64, len(boxes)*n), make([]float64, len(boxes)*n)
+	for b, box := range boxes {
+		if len(box) != n {
+			return nil, fmt.Errorf("iasa: box %d has %d inputs, the net has %d", b, len(box), n)
+		}
+		for j, x := range box {
+			if !(x.Lo <= x.Hi) || math.IsInf(x.Lo, 0) || math.IsInf(x.Hi, 0) {
+				return nil, fmt.Errorf("iasa: box %d input %d is [%v, %v], want finite bounds lo ≤ hi", b, j, x.Lo, x.Hi)
+			}
+			v := interval.Div(interval.Sub(x, interval.Point(net.Norm.XMean[j])), interval.Point(net.Norm.XScale[j]))
+			xn[b*n+j] = v
+			c := v.Mid()
+			cen[b*n+j], rad[b*n+j] = c, max(above(v.Hi, -c), above(c, -v.Lo))
+		}
+	}
+
+	res := &Result{Method: opt.Method, Combine: opt.Combine, PerBox: make([]Enclosure, len(boxes))}
+	hidden := net.Hidden()
+	for b := range boxes {
+		res.PerBox[b] = newEnclosure(hidden)
+	}
+	chunk := 1
+	if opt.Method != Naive {
+		chunk = min(64, max(1, chunkColumns/(1+newFormPass(net, order(opt.Method), keep(opt), 1).madj)))
+	}
+	chunks := (len(boxes) + chunk - 1) / chunk
+	parallel(opt.Workers, chunks, func() func(int) {
+		var ap *formPass
+		var np *naivePass
+		if opt.Method == Naive {
+			np = newNaivePass(net)
+		} else {
+			ap = newFormPass(net, order(opt.Method), keep(opt), chunk)
+		}
+		return func(c int) {
+			lo, hi := c*chunk, min((c+1)*chunk, len(boxes))
+			if np != nil {
+				for b := lo; b < hi; b++ {
+					np.run(xn[b*n:(b+1)*n], &res.PerBox[b])
+				}
+				return
+			}
+			ap.run(cen[lo*n:hi*n], rad[lo*n:hi*n], hi-lo, res.PerBox[lo:hi])
+		}
+	})
+
+	res.Hull = newEnclosure(hidden)
+	res.Significance = make([][]float64, len(hidden))
+	for l, h := range hidden {
+		res.Significance[l] = make([]float64, h)
+		for i := range h {
+			hullA, hullG := res.PerBox[0].A[l][i], res.PerBox[0].G[l][i]
+			var s float64
+			for b := range res.PerBox {
+				A, G := res.PerBox[b].A[l][i], res.PerBox[b].G[l][i]
+				if !finiteInterval(A) || !finiteInterval(G) {
+					return nil, fmt.Errorf("iasa: enclosure of node %d of hidden layer %d on box %d overflowed: A = %v, G = %v",
+						i, l+1, b, A, G)
+				}
+				hullA, hullG = interval.Hull(hullA, A), interval.Hull(hullG, G)
+				si := A.Width() * G.Mag()
+				if opt.Combine == Max {
+					s = max(s, si)
+				} else {
+					s += si
+				}
+			}
+			if opt.Combine == Mean {
+				s /= float64(len(boxes))
+			}
+			res.Significance[l][i] = s
+			res.Hull.A[l][i], res.Hull.G[l][i] = hullA, hullG
+		}
+	}
+	if opt.Samples > 0 {
+		res.Over = measure(net, boxes, res.PerBox, opt)
+	}
+	return res, nil
+}
+
+// keep returns the number of error symbols per layer and box of a form-based
+// method.
+func keep(opt Options) int {
+	switch {
+	case opt.Method == Zonotope:
+		return math.MaxInt
+	case opt.Symbols < 0:
+		return 0
+	case opt.Symbols == 0 && opt.Method == Quadratic:
+		return DefaultSymbols
+	}
+	return opt.Symbols
+}
+
+// order returns the order of the forms of a form-based method.
+func order(m Method) int {
+	if m == Quadratic {
+		return 2
+	}
+	return 1
+}
+
+// parallel calls the function that newWorker returns, once per worker
+// goroutine, for every task index in [0, tasks), each index exactly once.
+func parallel(workers, tasks int, newWorker func() func(int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, tasks)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			do := newWorker()
+			for {
+				c := int(next.Add(1)) - 1
+				if c >= tasks {
+					return
+				}
+				do(c)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func finiteInterval(x interval.Interval) bool {
+	return x.Lo-x.Lo == 0 && x.Hi-x.Hi == 0
+}

@@ -1,0 +1,121 @@
+package iasa
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/sobolev-pruning/sobolev/mlp"
+)
+
+// Overestimation compares enclosures with the ranges the net actually takes:
+// for hidden node i of layer l+1 on box b, the ratio
+//
+//	width(A_b[l][i]) / (max − min of a_{l+1,i} over the sample points of box b)
+//
+// and the same for the adjoints G. Value[l] and Adjoint[l] are the medians of
+// these ratios over all nodes of layer l+1 and all boxes (pairs whose sampled
+// range is zero are left out; NaN if none is left, as for the adjoints of the
+// last hidden layer, which are constants). A ratio near 1 means the enclosure
+// is nearly exact; a finite sample under-covers the range, so even an exact
+// enclosure shows ratios somewhat above 1 (about 1.7 for 64 points in 7
+// dimensions, method.md §5).
+type Overestimation struct {
+	// Samples is the number of uniformly random points per box.
+	Samples int
+	// Value and Adjoint hold one median ratio per hidden layer.
+	Value, Adjoint []float64
+	// Significance holds, per hidden layer, the median ratio of a node's
+	// significance on a box, width(A)·max|G|, to the same product of its
+	// sampled range and sampled maximum of |g|: the over-estimation of the
+	// scores themselves. It is smaller than Value·Adjoint because max|G| is
+	// dominated by the adjoint's centre when the adjoint varies little.
+	Significance []float64
+	// Outside counts sampled values and adjoints that fell outside their
+	// enclosure. It is zero unless the enclosures are unsound.
+	Outside int
+}
+
+// measure samples opt.Samples uniform points in every box, traces them
+// through net and compares the sampled ranges with the enclosures per.
+func measure(net *mlp.Network, boxes []Box, per []Enclosure, opt Options) *Overestimation {
+	hidden := net.Hidden()
+	n := net.Inputs()
+	type boxRatios struct {
+		a, g, s [][]float64
+		outside int
+	}
+	ratios := make([]boxRatios, len(boxes))
+	parallel(opt.Workers, len(boxes), func() func(int) {
+		tr := NewTracer(net, opt.Samples)
+		x := make([]float64, opt.Samples*n)
+		return func(b int) {
+			rng := rand.New(rand.NewPCG(opt.Seed, uint64(b)))
+			for r := range opt.Samples {
+				for j, iv := range boxes[b] {
+					x[r*n+j] = min(iv.Hi, iv.Lo+(iv.Hi-iv.Lo)*rng.Float64())
+				}
+			}
+			a, g := tr.Trace(x, true)
+			br := boxRatios{a: make([][]float64, len(hidden)), g: make([][]float64, len(hidden)), s: make([][]float64, len(hidden))}
+			for l, h := range hidden {
+				for i := range h {
+					loA, hiA, outA := sampledRange(a[l], i, h, per[b].A[l][i].Lo, per[b].A[l][i].Hi)
+					loG, hiG, outG := sampledRange(g[l], i, h, per[b].G[l][i].Lo, per[b].G[l][i].Hi)
+					br.outside += outA + outG
+					if hiA > loA {
+						br.a[l] = append(br.a[l], per[b].A[l][i].Width()/(hiA-loA))
+					}
+					if hiG > loG {
+						br.g[l] = append(br.g[l], per[b].G[l][i].Width()/(hiG-loG))
+					}
+					if sig := (hiA - loA) * max(-loG, hiG); sig > 0 {
+						br.s[l] = append(br.s[l], per[b].A[l][i].Width()*per[b].G[l][i].Mag()/sig)
+					}
+				}
+			}
+			ratios[b] = br
+		}
+	})
+	L := len(hidden)
+	o := &Overestimation{Samples: opt.Samples, Value: make([]float64, L), Adjoint: make([]float64, L), Significance: make([]float64, L)}
+	for l := range hidden {
+		var a, g, s []float64
+		for _, br := range ratios {
+			a, g, s = append(a, br.a[l]...), append(g, br.g[l]...), append(s, br.s[l]...)
+		}
+		o.Value[l], o.Adjoint[l], o.Significance[l] = median(a), median(g), median(s)
+	}
+	for _, br := range ratios {
+		o.Outside += br.outside
+	}
+	return o
+}
+
+// sampledRange returns the minimum and maximum of column i of the N × h
+// matrix v, and how many of its entries lie outside [lo, hi].
+func sampledRange(v []float64, i, h int, lo, hi float64) (mn, mx float64, outside int) {
+	mn, mx = math.Inf(1), math.Inf(-1)
+	for r := i; r < len(v); r += h {
+		x := v[r]
+		mn, mx = min(mn, x), max(mx, x)
+		if !(lo <= x && x <= hi) {
+			outside++
+		}
+	}
+	return mn, mx, outside
+}
+
+// median returns the median of x (the mean of the middle two for an even
+// count), NaN for an empty x. It sorts x.
+func median(x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(x)
+	m := len(x) / 2
+	if len(x)%2 == 1 {
+		return x[m]
+	}
+	return (x[m-1] + x[m]) / 2
+}

@@ -247,6 +247,8 @@ func (v versus) plot() (*plot.Plot, string, error) {
 		p.Add(l)
 		p.Legend.Add("exact", l)
 	}
+	// Headroom above the data, where the legend goes.
+	p.Y.Max += 0.22 * (p.Y.Max - p.Y.Min)
 	note := ""
 	if out > 0 {
 		note = fmt.Sprintf("%d of %d predictions are not shown: they are not finite or lie further from the exact range than twice its width.", out, len(v.pred))
@@ -469,5 +471,8 @@ func overPlot(layers []pipeline.LayerPrune, method string) (*plot.Plot, error) {
 	p.X.Tick.Marker = ticks
 	p.X.Min, p.X.Max = p.X.Min-0.3, p.X.Max+0.3
 	logAxis(&p.Y)
+	// Headroom above the data, where the legend goes (the adjoints' figure
+	// of layer 1 is often the largest).
+	p.Y.Max += 0.25 * (p.Y.Max - p.Y.Min)
 	return p, nil
 }

@@ -69,9 +69,12 @@ type PruneConfig struct {
 	// Keep is the total number of hidden nodes kept (global ranking, at least
 	// one per layer).
 	Keep int `yaml:"keep" json:"keep"`
-	// Method is "tight" (affine forms on small boxes) or "naive" (plain
-	// intervals on the same boxes).
+	// Method is "affine" (affine forms over the input symbols, the default),
+	// "zonotope" (full affine arithmetic, slow) or "naive" (plain intervals),
+	// each on the same boxes.
 	Method string `yaml:"method" json:"method"`
+	// Combine merges a node's per-box significances: "max" or "mean".
+	Combine string `yaml:"combine" json:"combine"`
 	// Boxes is the number of small boxes around training points, BoxRadius
 	// their half-width in standard deviations of each input.
 	Boxes     int     `yaml:"boxes" json:"boxes"`
@@ -96,7 +99,7 @@ func Default() Config {
 				Epochs: 100, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: "cosine",
 			},
 		},
-		Prune: PruneConfig{Keep: 48, Method: "tight", Boxes: 256, BoxRadius: 0.05, Fold: "mean"},
+		Prune: PruneConfig{Keep: 48, Method: "affine", Combine: "max", Boxes: 256, BoxRadius: 0.05, Fold: "mean"},
 		Finetune: TrainRecipe{
 			Epochs: 200, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: "cosine",
 			Teacher: false, HVPDirections: 2, HVPWeight: 0.1,
@@ -164,8 +167,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("prune.keep = %d, want ≥ %d (one node per hidden layer)", p.Keep, len(c.Large.Hidden))
 	case p.Keep > sum(c.Large.Hidden):
 		return fmt.Errorf("prune.keep = %d, want ≤ %d (the large net's hidden nodes)", p.Keep, sum(c.Large.Hidden))
-	case p.Method != "tight" && p.Method != "naive":
-		return fmt.Errorf("prune.method = %q, want tight or naive", p.Method)
+	case p.Method != "affine" && p.Method != "zonotope" && p.Method != "naive":
+		return fmt.Errorf("prune.method = %q, want affine, zonotope or naive", p.Method)
+	case p.Combine != "max" && p.Combine != "mean":
+		return fmt.Errorf("prune.combine = %q, want max or mean", p.Combine)
 	case p.Boxes < 1:
 		return fmt.Errorf("prune.boxes = %d, want ≥ 1", p.Boxes)
 	case !(p.BoxRadius > 0):

@@ -56,7 +56,7 @@ type Epoch struct {
 	ValueLoss  float64 `json:"value_loss"`
 	GradLoss   float64 `json:"grad_loss"`
 	HVPLoss    float64 `json:"hvp_loss"`
-	Validation float64 `json:"validation_loss"`
+	Validation Metric  `json:"validation_loss"`
 }
 
 // PruneReport describes one IASA pruning: per hidden layer, the nodes kept,
@@ -79,20 +79,14 @@ type LayerPrune struct {
 	Significance []float64 `json:"significance"`
 	// OverValue and OverAdjoint are the median over the layer's nodes of
 	// enclosure width ÷ sampled range, for values and adjoints.
-	OverValue   float64 `json:"overestimation_value"`
-	OverAdjoint float64 `json:"overestimation_adjoint"`
+	OverValue   Metric `json:"overestimation_value"`
+	OverAdjoint Metric `json:"overestimation_adjoint"`
 	// NaiveOverValue is the same ratio for plain intervals, for comparison.
-	NaiveOverValue float64 `json:"naive_overestimation_value"`
+	NaiveOverValue Metric `json:"naive_overestimation_value"`
 }
 
 // WriteJSON writes r as indented JSON to path, atomically.
-func (r *Results) WriteJSON(path string) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	})
-}
+func (r *Results) WriteJSON(path string) error { return writeJSON(path, r) }
 
 // ReadResults reads a results.json written by WriteJSON.
 func ReadResults(path string) (*Results, error) {
@@ -108,4 +102,13 @@ func ReadResults(path string) (*Results, error) {
 		return nil, fmt.Errorf("results: %s holds no stages; is it a sobolev results.json?", path)
 	}
 	return &r, nil
+}
+
+// writeJSON writes v as indented JSON to path, atomically.
+func writeJSON(path string, v any) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
 }

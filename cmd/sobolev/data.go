@@ -45,19 +45,6 @@ type bachelierFlags struct {
 	hessian           bool
 }
 
-// dataSpec is the content of spec.json.
-type dataSpec struct {
-	Pricer string `json:"model"`
-	N      int    `json:"n"`
-	*bachelier.Model
-	TestBox     [2]float64 `json:"test_box"`
-	Smoothing   float64    `json:"smoothing"`
-	Train       int        `json:"train_samples"`
-	Test        int        `json:"test_points"`
-	TrainArrays []string   `json:"train_arrays"`
-	TestArrays  []string   `json:"test_arrays"`
-}
-
 // newDataBachelierCmd returns "data bachelier"; progress lines are printed at
 // most once per progressEvery.
 func newDataBachelierCmd(progressEvery time.Duration) *cobra.Command {
@@ -163,18 +150,7 @@ func runDataBachelier(ctx context.Context, f bachelierFlags, stdout, stderr io.W
 		}
 	}
 
-	lo, hi := model.TestBox()
-	spec := dataSpec{
-		Pricer:      "bachelier",
-		N:           f.dims,
-		Model:       model,
-		TestBox:     [2]float64{lo, hi},
-		Smoothing:   f.smoothing,
-		Train:       f.train,
-		Test:        f.test,
-		TrainArrays: arrayNames(train.Arrays()),
-		TestArrays:  arrayNames(test.Arrays()),
-	}
+	spec := model.Spec(f.train, f.test, opts, f.hessian)
 	js, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return err
@@ -240,13 +216,3 @@ func (p *progress) update(done int) {
 }
 
 // arrayNames lists the arrays of a set with the optional arrays a, as in the archive.
-func arrayNames(a dataset.Arrays) []string {
-	names := []string{"x", "y", "dydx"}
-	if a&dataset.WithGamma != 0 {
-		names = append(names, "gamma")
-	}
-	if a&dataset.WithHessian != 0 {
-		names = append(names, "hessian")
-	}
-	return names
-}

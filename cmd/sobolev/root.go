@@ -20,15 +20,3 @@ with interval adjoint significance analysis (IASA) and fine-tunes the pruned net
 	root.AddCommand(newReportCmd())
 	return root
 }
-
-func newRunCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "run",
-		Short: "Run the default experiment (data, large net, IASA pruning, fine-tuning, evaluation)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cmd.Println("sobolev run: the pipeline is not built yet. Available packages: mlp.")
-			return nil
-		},
-	}
-}

@@ -1,0 +1,307 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sobolev-pruning/sobolev/bachelier"
+	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/iasa"
+	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
+	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/onnx"
+	"github.com/sobolev-pruning/sobolev/prune"
+)
+
+// Stage names, in the order Run makes them.
+const (
+	StageLargeMSE        = "large-mse"
+	StageLargeSobolev    = "large-sobolev"
+	StagePruned          = "pruned"
+	StagePrunedMSE       = "pruned-mse-ft"
+	StagePrunedSobolev   = "pruned-sobolev-ft"
+	StageScratchSobolev  = "scratch-sobolev"
+	stageCount           = 6
+	seedStreamInit       = 1 // Seed offsets of the independent random streams
+	seedStreamTrain      = 2
+	seedStreamBoxes      = 3
+	seedStreamDirections = 4
+)
+
+// Hooks lets a caller watch a run. Every field may be nil.
+type Hooks struct {
+	// Log receives one line per event (stage started, finished, scores);
+	// the same lines go to OUT/run.log.
+	Log io.Writer
+	// Epoch is called after every training epoch of a stage.
+	Epoch func(stage string, p mlp.Progress)
+	// StageStart is called when a stage begins, with its number (1-based)
+	// and the number of stages.
+	StageStart func(stage string, i, total int)
+}
+
+// Run performs the experiment of cfg (method.md §1): it generates the
+// Bachelier data, trains the large net with MSE and with the Sobolev loss,
+// prunes the Sobolev net with IASA, fine-tunes the pruned net with MSE and
+// with the Sobolev loss, trains the small control net from scratch, and
+// evaluates every model on the analytic test set. It writes into out:
+//
+//	data/train.npz, data/test.npz, data/spec.json   the datasets
+//	models/<stage>.onnx                            one model per stage
+//	results.json                                   Results
+//	run.log                                        the log lines
+//
+// Every file is written atomically. If ctx is cancelled, Run stops at the next
+// training batch or stage boundary and returns ctx.Err(); files already written
+// are complete, and results.json and run.log are not written.
+func Run(ctx context.Context, cfg Config, out string, h Hooks) (*Results, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %v", err)
+	}
+	for _, dir := range []string{out, filepath.Join(out, "data"), filepath.Join(out, "models")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("cannot create output directory: %w", err)
+		}
+	}
+	start := time.Now()
+	var logBuf strings.Builder
+	logf := func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...) + "\n"
+		logBuf.WriteString(line)
+		if h.Log != nil {
+			io.WriteString(h.Log, line)
+		}
+	}
+	r := &runner{cfg: cfg, out: out, hooks: h, logf: logf}
+	res, err := r.all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(start).Seconds()
+	logf("total %.1f s", res.Seconds)
+	if err := res.WriteJSON(filepath.Join(out, "results.json")); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(filepath.Join(out, "run.log"), func(w io.Writer) error {
+		_, err := io.WriteString(w, logBuf.String())
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// runner holds the state shared by the stages of one Run.
+type runner struct {
+	cfg   Config
+	out   string
+	hooks Hooks
+	logf  func(format string, args ...any)
+
+	n           int
+	train, test *dataset.Set
+	res         Results
+	stageNo     int
+}
+
+func (r *runner) all(ctx context.Context) (*Results, error) {
+	cfg := r.cfg
+	r.res = Results{Config: cfg, Backend: Backend{BLAS: mlp.BLASBackend(), Eval: mlp.EvalKernel()}}
+	r.logf("sobolev run: Bachelier basket n = %d, %d training samples, %d test points, seed %d",
+		cfg.Dims, cfg.Train, cfg.Test, cfg.Seed)
+	r.logf("backend: BLAS %s, evaluation kernel %s", r.res.Backend.BLAS, r.res.Backend.Eval)
+	if err := r.data(); err != nil {
+		return nil, err
+	}
+
+	act, err := mlp.ParseActivation(cfg.Large.Activation)
+	if err != nil {
+		return nil, err
+	}
+	newLarge := func() *mlp.Network {
+		net := mlp.New(r.n, cfg.Large.Hidden, act)
+		net.Init(mlp.XavierUniform, cfg.Seed+seedStreamInit)
+		return net
+	}
+	if _, err := r.trainStage(ctx, StageLargeMSE, newLarge(), cfg.Large.TrainRecipe, MSE, nil); err != nil {
+		return nil, err
+	}
+	large, err := r.trainStage(ctx, StageLargeSobolev, newLarge(), cfg.Large.TrainRecipe, Sobolev, nil)
+	if err != nil {
+		return nil, err
+	}
+
+	pruned, err := r.prune(ctx, large)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.trainStage(ctx, StagePrunedMSE, pruned.Clone(), cfg.Finetune, MSE, nil); err != nil {
+		return nil, err
+	}
+	if _, err := r.trainStage(ctx, StagePrunedSobolev, pruned.Clone(), cfg.Finetune, Sobolev, large); err != nil {
+		return nil, err
+	}
+	scratch := mlp.New(r.n, cfg.Scratch, act)
+	scratch.Init(mlp.XavierUniform, cfg.Seed+seedStreamInit)
+	if _, err := r.trainStage(ctx, StageScratchSobolev, scratch, cfg.Finetune, Sobolev, large); err != nil {
+		return nil, err
+	}
+	return &r.res, nil
+}
+
+// data makes the Bachelier model, the training and the test set, and writes
+// them to OUT/data.
+func (r *runner) data() error {
+	m, err := bachelier.New(r.cfg.Dims, r.cfg.Seed)
+	if err != nil {
+		return err
+	}
+	r.n = m.Dims()
+	r.train = m.TrainingSet(r.cfg.Train, bachelier.TrainOptions{})
+	r.test = m.TestSet(r.cfg.Test, false)
+	dir := filepath.Join(r.out, "data")
+	if err := dataset.WriteNPZ(filepath.Join(dir, "train.npz"), r.train); err != nil {
+		return err
+	}
+	if err := dataset.WriteNPZ(filepath.Join(dir, "test.npz"), r.test); err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(dir, "spec.json"), m.Spec(r.cfg.Train, r.cfg.Test, bachelier.TrainOptions{}, false))
+}
+
+// trainStage trains net with recipe (see TrainModel) and records it as a stage.
+func (r *runner) trainStage(ctx context.Context, name string, net *mlp.Network, recipe TrainRecipe, loss Loss, teacher *mlp.Network) (*mlp.Network, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r.begin(name)
+	start := time.Now()
+	var progress func(mlp.Progress)
+	if r.hooks.Epoch != nil {
+		progress = func(p mlp.Progress) { r.hooks.Epoch(name, p) }
+	}
+	hist, err := TrainModel(ctx, net, r.train, TrainOptions{Recipe: recipe, Loss: loss, Teacher: teacher, Seed: r.cfg.Seed}, progress)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	st := r.finish(name, net, time.Since(start))
+	st.History = historyOf(hist)
+	return net, r.record(st, net)
+}
+
+// prune runs IASA on the large net over small boxes around training points,
+// keeps cfg.Prune.Keep hidden nodes and folds the removed nodes' constants
+// into the next biases.
+func (r *runner) prune(ctx context.Context, large *mlp.Network) (*mlp.Network, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p := r.cfg.Prune
+	r.begin(StagePruned)
+	start := time.Now()
+	method, err := iasa.ParseMethod(p.Method)
+	if err != nil {
+		return nil, err
+	}
+	combine, err := iasa.ParseCombine(p.Combine)
+	if err != nil {
+		return nil, err
+	}
+	boxes, err := iasa.AroundPoints(r.train.X, r.n, p.BoxRadius, p.Boxes, r.cfg.Seed+seedStreamBoxes)
+	if err != nil {
+		return nil, err
+	}
+	ana, err := iasa.Analyze(large, boxes, iasa.Options{Method: method, Combine: combine})
+	if err != nil {
+		return nil, err
+	}
+	keep, err := prune.Select(ana.Significance, prune.Quota{Total: p.Keep})
+	if err != nil {
+		return nil, err
+	}
+	var fill [][]float64
+	switch p.Fold {
+	case "mean":
+		if fill, err = prune.MeanActivations(large, r.train.X); err != nil {
+			return nil, err
+		}
+	case "midpoint":
+		fill = prune.Midpoints(ana.Hull.A)
+	}
+	pruned, err := prune.Apply(large, keep, fill)
+	if err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(start)
+	r.res.IASA = r.pruneReport(large, boxes, ana, keep, elapsed)
+	return pruned, r.record(r.finish(StagePruned, pruned, elapsed), pruned)
+}
+
+// pruneReport measures the over-estimation of the chosen method and of plain
+// intervals on a subset of the boxes and records the per-layer figures.
+func (r *runner) pruneReport(large *mlp.Network, boxes []iasa.Box, ana *iasa.Result, keep [][]int, elapsed time.Duration) *PruneReport {
+	p := r.cfg.Prune
+	rep := &PruneReport{Method: p.Method, Boxes: len(boxes), Fold: p.Fold, Seconds: elapsed.Seconds()}
+	sub := boxes[:min(len(boxes), 32)]
+	over := func(m iasa.Method) *iasa.Overestimation {
+		res, err := iasa.Analyze(large, sub, iasa.Options{Method: m, Samples: 64, Seed: r.cfg.Seed + seedStreamBoxes})
+		if err != nil {
+			return nil
+		}
+		return res.Over
+	}
+	chosen, naive := over(ana.Method), over(iasa.Naive)
+	nan := Metric(math.NaN())
+	for l, w := range large.Hidden() {
+		lp := LayerPrune{Layer: l + 1, Width: w, Kept: keep[l], Significance: ana.Significance[l],
+			OverValue: nan, OverAdjoint: nan, NaiveOverValue: nan}
+		if chosen != nil {
+			lp.OverValue, lp.OverAdjoint = Metric(chosen.Value[l]), Metric(chosen.Adjoint[l])
+		}
+		if naive != nil {
+			lp.NaiveOverValue = Metric(naive.Value[l])
+		}
+		r.logf("  layer %d: kept %3d of %3d, over-estimation %s value %.3g adjoint %.3g (naive value %.3g)",
+			l+1, len(keep[l]), w, p.Method, lp.OverValue, lp.OverAdjoint, lp.NaiveOverValue)
+		rep.Layers = append(rep.Layers, lp)
+	}
+	return rep
+}
+
+func (r *runner) begin(name string) {
+	r.stageNo++
+	r.logf("[%d/%d] %s", r.stageNo, stageCount, name)
+	if r.hooks.StageStart != nil {
+		r.hooks.StageStart(name, r.stageNo, stageCount)
+	}
+}
+
+// finish evaluates net on the test set and returns its stage record.
+func (r *runner) finish(name string, net *mlp.Network, elapsed time.Duration) Stage {
+	return Stage{
+		Stage:       name,
+		HiddenNodes: net.HiddenNodes(),
+		Parameters:  net.NumParams(),
+		Hidden:      append([]int(nil), net.Hidden()...),
+		Scores:      Evaluate(net, r.test),
+		Seconds:     elapsed.Seconds(),
+		Model:       filepath.Join("models", name+".onnx"),
+	}
+}
+
+// record saves the stage's model and appends the stage to the results.
+func (r *runner) record(st Stage, net *mlp.Network) error {
+	if err := onnx.Save(filepath.Join(r.out, st.Model), net); err != nil {
+		return err
+	}
+	r.logf("  %s: %d hidden nodes, %d parameters, R² value %.6f delta %.6f gamma %.6f, %.1f s",
+		st.Stage, st.HiddenNodes, st.Parameters, st.R2Value, st.R2Delta, st.R2Gamma, st.Seconds)
+	r.res.Stages = append(r.res.Stages, st)
+	return nil
+}

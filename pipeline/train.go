@@ -1,0 +1,184 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/mlp"
+)
+
+// Loss selects the training loss (method.md §4).
+type Loss int
+
+const (
+	// MSE fits the value labels only.
+	MSE Loss = iota
+	// Sobolev fits the value and gradient labels, with the Huge & Savine
+	// weights α = 1/(1+n), β = n/(1+n) and λ_j = 1/mean(dydx_n,j²).
+	Sobolev
+)
+
+// ParseLoss returns the Loss named s ("mse" or "sobolev").
+func ParseLoss(s string) (Loss, error) {
+	switch s {
+	case "mse":
+		return MSE, nil
+	case "sobolev":
+		return Sobolev, nil
+	}
+	return 0, fmt.Errorf("unknown loss %q (want mse or sobolev)", s)
+}
+
+// TrainOptions are the inputs of TrainModel besides the net and the data.
+type TrainOptions struct {
+	Recipe TrainRecipe
+	Loss   Loss
+	// Teacher, if not nil, is the large net whose derivatives serve as labels
+	// for distillation (Sobolev loss only): with Recipe.Teacher its value and
+	// gradient replace the data's labels, and with Recipe.HVPWeight > 0 its
+	// Hessian-vector products along the all-ones vector and
+	// Recipe.HVPDirections random directions become second-order labels.
+	Teacher *mlp.Network
+	// Seed drives the shuffling and the random directions.
+	Seed uint64
+}
+
+// TrainModel trains net on the training set train (raw units) as opts says.
+// If net has the identity output normalisation (a fresh net), TrainModel first
+// fits the normalisation to train; a trained or pruned net keeps its own. The
+// second-order term's weight is γ = β·HVPWeight·mean_j λ_j, so HVPWeight is
+// relative to the mean gradient weight (method.md §4).
+func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts TrainOptions, progress func(mlp.Progress)) (mlp.History, error) {
+	n := net.Inputs()
+	if train.Dims() != n {
+		return mlp.History{}, fmt.Errorf("the model has %d inputs but the data have %d columns", n, train.Dims())
+	}
+	if opts.Teacher != nil && opts.Teacher.Inputs() != n {
+		return mlp.History{}, fmt.Errorf("the teacher has %d inputs but the model has %d", opts.Teacher.Inputs(), n)
+	}
+	recipe := opts.Recipe
+	if err := recipe.validate("training"); err != nil {
+		return mlp.History{}, err
+	}
+	if net.Norm.YScale == 1 && net.Norm.YMean == 0 {
+		norm, err := mlp.FitNormalization(train.X, train.Y, n)
+		if err != nil {
+			return mlp.History{}, err
+		}
+		net.Norm = norm
+	}
+	data := mlp.TrainData{X: train.X, Y: train.Y}
+	weights := mlp.LossWeights{Value: 1}
+	if opts.Loss == Sobolev {
+		data.DYDX = train.DYDX
+		weights = mlp.SobolevWeights(n)
+		if opts.Teacher != nil && recipe.Teacher {
+			data.Y = make([]float64, train.N())
+			data.DYDX = make([]float64, len(train.X))
+			mlp.EvalParallel(opts.Teacher, data.Y, data.DYDX, nil, train.X, 0)
+		}
+		weights.Lambda = lambda(data.DYDX, net.Norm, n)
+		if opts.Teacher != nil && recipe.HVPWeight > 0 {
+			data.Dirs = directions(n, recipe.HVPDirections, opts.Seed+seedStreamDirections)
+			data.HV = teacherHVP(opts.Teacher, train.X, data.Dirs, n)
+			weights.HVP = weights.Grad * recipe.HVPWeight * mean(weights.Lambda)
+		}
+	}
+	cfg := mlp.TrainConfig{
+		Epochs:    recipe.Epochs,
+		BatchSize: recipe.BatchSize,
+		LR:        schedule(recipe),
+		Loss:      weights,
+		Seed:      opts.Seed + seedStreamTrain,
+	}
+	return mlp.Train(ctx, net, data, cfg, progress)
+}
+
+// historyOf converts a training history to the epochs of results.json.
+func historyOf(h mlp.History) []Epoch {
+	var out []Epoch
+	for _, e := range h.Epochs {
+		ep := Epoch{Epoch: e.Epoch, LR: e.LR, Loss: e.Train.Total, ValueLoss: e.Train.Value,
+			GradLoss: e.Train.Grad, HVPLoss: e.Train.HVP, Validation: Metric(math.NaN())}
+		if e.HasVal {
+			ep.Validation = Metric(e.Val.Total)
+		}
+		out = append(out, ep)
+	}
+	return out
+}
+
+func schedule(t TrainRecipe) mlp.Schedule {
+	kind, err := mlp.ParseScheduleKind(t.Schedule)
+	if err != nil {
+		panic("pipeline: schedule not validated") // Config.Validate checks the name
+	}
+	return mlp.Schedule{Kind: kind, Max: t.LRMax, Min: t.LRMin}
+}
+
+// lambda returns λ_j = 1/mean(dydx_n,j²) of gradient labels in normalised
+// units, dydx_n = dydx·XScale/YScale (method.md §4).
+func lambda(dydx []float64, norm mlp.Normalization, n int) []float64 {
+	ss := make([]float64, n)
+	for i, g := range dydx {
+		j := i % n
+		gn := g * norm.XScale[j] / norm.YScale
+		ss[j] += gn * gn
+	}
+	rows := float64(len(dydx) / n)
+	for j := range ss {
+		ss[j] = rows / ss[j]
+	}
+	return ss
+}
+
+// directions returns the raw directions of the second-order term, shape
+// (1+k, n): the all-ones vector, then k Gaussian directions scaled to the
+// same length √n.
+func directions(n, k int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	d := make([]float64, (1+k)*n)
+	for j := 0; j < n; j++ {
+		d[j] = 1
+	}
+	for i := 1; i <= k; i++ {
+		v := d[i*n : (i+1)*n]
+		var ss float64
+		for j := range v {
+			v[j] = rng.NormFloat64()
+			ss += v[j] * v[j]
+		}
+		s := math.Sqrt(float64(n) / ss)
+		for j := range v {
+			v[j] *= s
+		}
+	}
+	return d
+}
+
+// teacherHVP returns the teacher's Hessian-vector products at the rows of x
+// along the shared directions dirs (K, n), shape (N, K, n), raw units.
+func teacherHVP(teacher *mlp.Network, x, dirs []float64, n int) []float64 {
+	rows, k := len(x)/n, len(dirs)/n
+	hv := make([]float64, rows*k*n)
+	tmp := make([]float64, len(x))
+	e := mlp.NewEvaluator(teacher)
+	for d := 0; d < k; d++ {
+		e.EvalHessVec(nil, nil, tmp, x, dirs[d*n:(d+1)*n])
+		for row := 0; row < rows; row++ {
+			copy(hv[(row*k+d)*n:(row*k+d+1)*n], tmp[row*n:(row+1)*n])
+		}
+	}
+	return hv
+}
+
+func mean(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}

@@ -30,14 +30,17 @@ const (
 	// around the centre of each pre-activation (or linearly relaxed, if that
 	// is tighter, as on wide ranges), and the products σ′(z)·G keep their
 	// quadratic part, so on a box of radius δ the remainders are of third
-	// order in δ and stay small even after they compound through |W| in
-	// deep nets. Its forms have 1 + n + n(n+1)/2 columns. The default.
+	// order in δ. The Options.Symbols largest remainders per layer and box
+	// get noise symbols of their own, which keeps them from compounding
+	// through |W| in deep nets. Its forms have 1 + n + n(n+1)/2 columns plus
+	// about 2·Symbols per hidden layer. The default.
 	Quadratic Method = iota
 	// Affine carries first-order (affine) forms in ε: σ and σ′ are replaced
 	// by linear relaxations, the products keep their linear part, and every
-	// error collapses into its node's remainder. Cheapest of the form
-	// methods, but on trained deep nets the second-order errors compound
-	// through |W| (see the package documentation).
+	// error collapses into its node's remainder (unless Options.Symbols
+	// gives some of them symbols). Cheapest of the form methods, but on
+	// trained deep nets the second-order errors compound through |W| (see
+	// the package documentation).
 	Affine
 	// Zonotope is Affine with an error symbol of its own for every error of
 	// every node (full affine arithmetic): correlations between errors are

@@ -260,22 +260,35 @@ func TestTightBeatsNaive(t *testing.T) {
 		t.Fatal(err)
 	}
 	over := map[Method]*Overestimation{}
-	for _, m := range []Method{Quadratic, Naive, Zonotope} {
-		bx := boxes
+	var collapsed *Overestimation // Quadratic without error symbols
+	for _, m := range []Method{Quadratic, Naive, Zonotope, -1} {
+		bx, opt := boxes, Options{Method: m, Samples: 64, Seed: 1}
 		if m == Zonotope {
 			bx = boxes[:2]
 		}
-		res, err := Analyze(net, bx, Options{Method: m, Samples: 64, Seed: 1})
+		if m == -1 {
+			opt.Method, opt.Symbols = Quadratic, -1
+		}
+		res, err := Analyze(net, bx, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		over[m] = res.Over
-		t.Logf("%-9v value %5.3g, adjoint %5.3g, significance %5.3g", m, res.Over.Value, res.Over.Adjoint, res.Over.Significance)
+		if m == -1 {
+			collapsed = res.Over
+		} else {
+			over[m] = res.Over
+		}
+		t.Logf("%-9v symbols %3d: value %5.3g, adjoint %5.3g, significance %5.3g", opt.Method, opt.Symbols,
+			res.Over.Value, res.Over.Adjoint, res.Over.Significance)
 		if res.Over.Outside != 0 {
 			t.Errorf("%v: %d samples outside their enclosure", m, res.Over.Outside)
 		}
 	}
 	tight, naive, zono := over[Quadratic], over[Naive], over[Zonotope]
+	if !(tight.Significance[0] < collapsed.Significance[0]/2) {
+		t.Errorf("layer 1 significance over-estimation with error symbols %.3g, without %.3g: want less than half",
+			tight.Significance[0], collapsed.Significance[0])
+	}
 	for l := range 6 {
 		if v := zono.Value[l]; !(v < 2.5) {
 			t.Errorf("Zonotope value over-estimation at layer %d = %.3g, want < 2.5", l+1, v)

@@ -104,8 +104,8 @@ func sigmoidUp(z float64) float64 {
 }
 
 // Sigmoid returns an enclosure of {s(z) : z ∈ a}, s(z) = 1/(1 + e^{−z}), the
-// logistic sigmoid. s increases from 0 to 1; each bound is within 6 ulp of the
-// tightest and lies in [0, 1].
+// logistic sigmoid. s increases from 0 to 1; each bound lies in [0, 1] and
+// is at most 10 ulp outside the tightest one (see the package documentation).
 //
 // Special cases are:
 //
@@ -153,7 +153,7 @@ func siluUp(z float64) float64 {
 // SiLU returns an enclosure of {z·s(z) : z ∈ a}, the SiLU (swish) activation of
 // method.md §3, with s the logistic sigmoid. SiLU decreases on [−Inf, c] and
 // increases on [c, +Inf], c ≈ −1.2784645428, with minimum c + 1 ≈
-// −0.2784645428. Each bound is within 8 ulp of the tightest.
+// −0.2784645428. Each bound is at most 10 ulp outside the tightest one.
 //
 // Special cases are:
 //
@@ -194,8 +194,8 @@ func siluPrimeAt(z float64) Interval {
 // σ′(z) = s(z)·(1 + z·(1 − s(z))) (method.md §3). σ′ falls from 0 at −Inf to its
 // minimum ≈ −0.0998393201 at z ≈ −2.3993572805, rises to its maximum
 // ≈ 1.0998393201 at z ≈ +2.3993572805 and falls to 1 at +Inf. Each bound is
-// within 8 ulp of the tightest or 2⁻⁵⁴ (the absolute error near the zero of
-// σ′ at z ≈ −1.2784645428).
+// at most 10 ulp plus 2⁻⁵² outside the tightest one: the formula cancels near
+// the zero of σ′ at z ≈ −1.2784645428, where only the absolute error is small.
 //
 // Special cases are:
 //
@@ -224,8 +224,8 @@ func siluPrime2At(z float64) Interval {
 // σ″(z) = s(1 − s)·(2 + z·(1 − 2s)), s = s(z) (method.md §3). σ″ is even: it
 // rises from 0 at −Inf to its maximum 1/2 at 0, having dipped to its minimum
 // ≈ −0.0369143732 at z ≈ −3.4358409935, and mirrors that for z > 0. Each bound
-// is within 8 ulp of the tightest or 2⁻⁵⁴ (absolute, near the zeros of σ″ at
-// z ≈ ±2.3993572805).
+// is at most 10 ulp plus 2⁻⁵² outside the tightest one (the absolute term
+// matters near the zeros of σ″ at z ≈ ±2.3993572805).
 //
 // Special cases are:
 //
@@ -259,8 +259,8 @@ func softplusUp(z float64) float64 {
 }
 
 // Softplus returns an enclosure of {ln(1 + eᶻ) : z ∈ a}, the softplus
-// activation. It increases from 0 at −Inf to +Inf; each bound is within 8 ulp
-// of the tightest.
+// activation. It increases from 0 at −Inf to +Inf; each bound is at most
+// 10 ulp outside the tightest one.
 //
 // Special cases are:
 //
@@ -294,8 +294,8 @@ func softplusPrime2At(z float64) Interval {
 
 // SoftplusPrime2 returns an enclosure of {s(z)(1 − s(z)) : z ∈ a}, the second
 // derivative of Softplus (and the derivative of Sigmoid). It is even, with
-// maximum 1/4 at 0, and decreases in |z|; each bound is within 8 ulp of the
-// tightest.
+// maximum 1/4 at 0, and decreases in |z|; each bound is at most 10 ulp outside
+// the tightest one.
 //
 // Special cases are:
 //
@@ -321,7 +321,7 @@ func tanhPrimeAt(z float64) Interval {
 
 // TanhPrime returns an enclosure of {1 − tanh²(z) : z ∈ a}, the derivative of
 // tanh. It is even, with maximum 1 at 0, and decreases in |z|; each bound is
-// within 8 ulp of the tightest.
+// at most 10 ulp outside the tightest one.
 //
 // Special cases are:
 //
@@ -343,7 +343,7 @@ func tanhPrime2At(z float64) Interval {
 // TanhPrime2 returns an enclosure of {−2·tanh(z)·(1 − tanh²(z)) : z ∈ a}, the
 // second derivative of tanh. It is odd: 0 at ±Inf, maximum 4/(3√3) ≈
 // 0.7698003589 at z = −atanh(1/√3) ≈ −0.6584789485, minimum −4/(3√3) at
-// +atanh(1/√3). Each bound is within 8 ulp of the tightest.
+// +atanh(1/√3). Each bound is at most 10 ulp outside the tightest one.
 //
 // Special cases are:
 //

@@ -12,6 +12,8 @@ var (
 	ninf = math.Inf(-1)
 	maxf = math.MaxFloat64
 	eta  = math.SmallestNonzeroFloat64
+	// negZero is −0 (the constant -0.0 is +0 in Go).
+	negZero = math.Copysign(0, -1)
 )
 
 func TestNew(t *testing.T) {
@@ -26,7 +28,7 @@ func TestNew(t *testing.T) {
 		{inf, inf, Empty()},
 		{ninf, ninf, Empty()},
 		{ninf, inf, Entire()},
-		{-0.0, 0, Interval{0, 0}},
+		{negZero, 0, Interval{0, 0}},
 	} {
 		if got := New(tc.lo, tc.hi); got != tc.want {
 			t.Errorf("New(%v, %v) = %v, want %v", tc.lo, tc.hi, got, tc.want)
@@ -58,7 +60,7 @@ func TestSpecialCases(t *testing.T) {
 		{"Add(max, max)", Add(Interval{0, maxf}, Interval{0, maxf}), Interval{0, inf}},
 		{"Add(-max, -max)", Add(Interval{-maxf, -maxf}, Interval{-maxf, -maxf}), Interval{ninf, -maxf}},
 		{"Mul([0,0], Entire)", Mul(Interval{0, 0}, all), Interval{0, 0}},
-		{"Mul(Entire, [-0,-0])", Mul(all, Interval{-0.0, -0.0}), Interval{0, 0}},
+		{"Mul(Entire, [-0,-0])", Mul(all, Interval{negZero, negZero}), Interval{0, 0}},
 		{"Mul([0,+Inf], [0,+Inf])", Mul(Interval{0, inf}, Interval{0, inf}), Interval{0, inf}},
 		{"Mul([-Inf,0], [0,+Inf])", Mul(Interval{ninf, 0}, Interval{0, inf}), Interval{ninf, 0}},
 		{"Mul(Entire, Entire)", Mul(all, all), all},
@@ -71,7 +73,7 @@ func TestSpecialCases(t *testing.T) {
 		{"Div([0,0], Entire)", Div(Interval{0, 0}, all), Interval{0, 0}},
 		{"Div([1,2], [-1,1])", Div(Interval{1, 2}, Interval{-1, 1}), all},
 		{"Div([1,2], [0,1])", Div(Interval{1, 2}, Interval{0, 1}), Interval{1, inf}},
-		{"Div([1,2], [-0,1])", Div(Interval{1, 2}, Interval{-0.0, 1}), Interval{1, inf}},
+		{"Div([1,2], [-0,1])", Div(Interval{1, 2}, Interval{negZero, 1}), Interval{1, inf}},
 		{"Div([0,1], [0,1])", Div(Interval{0, 1}, Interval{0, 1}), Interval{0, inf}},
 		{"Div([-2,-1], [-1,0])", Div(Interval{-2, -1}, Interval{-1, 0}), Interval{1, inf}},
 		{"Div([1,+Inf], [1,+Inf])", Div(Interval{1, inf}, Interval{1, inf}), Interval{0, inf}},
@@ -80,7 +82,7 @@ func TestSpecialCases(t *testing.T) {
 		{"Div(eta, 3)", Div(Interval{eta, eta}, Interval{3, 3}), Interval{0, eta}},
 		{"Div(1, 3)", Div(Interval{1, 1}, Interval{3, 3}), Interval{0x1.5555555555555p-2, 0x1.5555555555556p-2}},
 		{"Recip([0,10])", Recip(Interval{0, 10}), Interval{0x1.9999999999999p-4, inf}},
-		{"Recip([-0,-0])", Recip(Interval{-0.0, -0.0}), e},
+		{"Recip([-0,-0])", Recip(Interval{negZero, negZero}), e},
 		{"Recip(Entire)", Recip(all), all},
 		{"Sqr(Entire)", Sqr(all), Interval{0, inf}},
 		{"Sqr([-1,2])", Sqr(Interval{-1, 2}), Interval{0, 4}},
@@ -136,7 +138,7 @@ func TestPredicatesAndNumbers(t *testing.T) {
 		{Interval{-3, -1}, false, false, 2, -2, 3, 1, []float64{-3, -1}, []float64{0}},
 		{Interval{-maxf, maxf}, false, false, inf, 0, maxf, 0, []float64{0}, []float64{inf}},
 		{Interval{maxf / 2, maxf}, false, false, 0x1.fffffffffffffp+1022, 0x1.7ffffffffffffp+1023, maxf, maxf / 2, nil, nil},
-		{Interval{0, eta}, false, false, eta, 0, eta, 0, []float64{0, -0.0, eta}, []float64{2 * eta}},
+		{Interval{0, eta}, false, false, eta, 0, eta, 0, []float64{0, negZero, eta}, []float64{2 * eta}},
 		{Interval{1, nextUp(1)}, false, false, 0x1p-52, 1, nextUp(1), 1, nil, nil},
 		{Interval{0.1, 0.3}, false, false, 0x1.9999999999999p-3, 0.2, 0.3, 0.1, nil, nil},
 	} {
@@ -172,7 +174,7 @@ func TestString(t *testing.T) {
 	}{
 		{Empty(), "[empty]"},
 		{Entire(), "[entire]"},
-		{Interval{-0.0, 1.5}, "[0, 1.5]"},
+		{Interval{negZero, 1.5}, "[0, 1.5]"},
 		{Interval{ninf, 0.1}, "[-Inf, 0.1]"},
 		{Interval{1e300, inf}, "[1e+300, +Inf]"},
 	} {

@@ -49,7 +49,7 @@ func fuzzPoint(a Interval, s float64) float64 {
 // round.go (overflow, subnormals, signed zeros, infinities, NaN).
 var seeds = [][4]float64{
 	{1, 2, 3, 4},
-	{-0.0, 3, 15, 30},
+	{negZero, 3, 15, 30},
 	{math.Inf(-1), 2, -1, 1},
 	{0, 0, math.Inf(-1), math.Inf(1)},
 	{math.MaxFloat64, math.MaxFloat64, -0x1.3b8384a6d11b8p+1019, 0},

@@ -287,12 +287,12 @@ func (p *formPass) unary(dst, src []float64, r float64, deriv bool) (float64, in
 	r2 := math.Inf(1)
 	var s0, s1, m2 float64
 	if p.order == 2 && p.kit.smooth() {
-		pc := interval.Point(c)
+		d := p.kit.point(c)
 		var f0, f1, f2, f3 interval.Interval
 		if deriv {
-			f0, f1, f2, f3 = p.kit.deriv(pc), p.kit.deriv2(pc), p.kit.deriv3(pc), p.kit.deriv4(z)
+			f0, f1, f2, f3 = d[1], d[2], d[3], p.kit.deriv4(z)
 		} else {
-			f0, f1, f2, f3 = p.kit.eval(pc), p.kit.deriv(pc), p.kit.deriv2(pc), p.kit.deriv3(z)
+			f0, f1, f2, f3 = d[0], d[1], d[2], p.kit.deriv3(z)
 		}
 		n := p.n
 		rhoLin := up(sumAbs(src[1:1+n]), n)

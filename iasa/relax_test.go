@@ -74,9 +74,10 @@ func TestRelaxSound(t *testing.T) {
 	}
 }
 
-// TestDerivativeEnclosures checks the composed enclosures of σ‴ and σ⁗:
-// at points against mlp's σ‴ and central differences of it, and on random
-// ranges against samples.
+// TestDerivativeEnclosures checks the composed enclosures of σ‴ and σ⁗ and
+// the point enclosures of σ…σ‴: at points against mlp's values and central
+// differences of σ‴ (and that point enclosures are a few ulp wide), and on
+// random ranges against samples.
 func TestDerivativeEnclosures(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, act := range []mlp.Activation{mlp.SiLU, mlp.Softplus, mlp.Tanh} {
@@ -87,6 +88,12 @@ func TestDerivativeEnclosures(t *testing.T) {
 			pz := interval.Point(z)
 			if got, want := k.deriv3(pz), d3(z); !near(got, want) {
 				t.Errorf("%v‴(%v) = %v ∉ %v", act, z, want, got)
+			}
+			f0, f1, f2, f3 := act.Eval(z)
+			for i, want := range []float64{f0, f1, f2, f3} {
+				if got := k.point(z)[i]; !near(got, want) || got.Width() > 1e-14*(1+math.Abs(want)) {
+					t.Errorf("%v derivative %d at %v = %v, point enclosure %v", act, i, z, want, got)
+				}
 			}
 			const h = 1e-5
 			fd := (d3(z+h) - d3(z-h)) / (2 * h)

@@ -65,42 +65,46 @@ func withCritical(r, a Interval, cLo, cHi, vLo, vHi float64) Interval {
 	return r
 }
 
-// sigmoidHalves returns 1/(1+E) ∈ [½, 1] and E/(1+E) ∈ [0, ½], given an
-// enclosure [e1, e2] ⊆ [0, 1] of E = e^{−|z|}: the sigmoid at |z| and at −|z|.
-// The maps decrease and increase with E, so each bound is one endpoint
-// formula, and with E ≤ 1 nothing overflows or cancels.
-func sigmoidHalves(e1, e2 float64) (upper, lower Interval) {
-	upper = Interval{divDown(1, addUp(1, e2)), divUp(1, addDown(1, e1))}
-	lower = Interval{divDown(e1, addUp(1, e1)), divUp(e2, addDown(1, e2))}
-	return upper, lower
-}
+// The sigmoid at ±|z| is 1/(1+E) ∈ [½, 1] and E/(1+E) ∈ [0, ½] with
+// E = e^{−|z|} ∈ [0, 1]: no overflow, no cancellation. The first decreases and
+// the second increases with E, so a bound of E in the right direction gives
+// each bound of the sigmoid.
+
+// invOnePlusDown and invOnePlusUp bound 1/(1+e) from an upper and a lower
+// bound e of E respectively.
+func invOnePlusDown(e float64) float64 { return divDown(1, addUp(1, e)) }
+func invOnePlusUp(e float64) float64   { return divUp(1, addDown(1, e)) }
+
+// ratioOnePlusDown and ratioOnePlusUp bound E/(1+E) from a lower and an upper
+// bound e of E respectively.
+func ratioOnePlusDown(e float64) float64 { return divDown(e, addUp(1, e)) }
+func ratioOnePlusUp(e float64) float64   { return divUp(e, addDown(1, e)) }
 
 // sigmoidPair returns enclosures of s(z) and s(−z) = 1 − s(z), z not NaN.
 func sigmoidPair(z float64) (s, sNeg Interval) {
 	x := -math.Abs(z)
-	upper, lower := sigmoidHalves(expDown(x), expUp(x))
+	e1, e2 := expDown(x), expUp(x)
+	upper := Interval{invOnePlusDown(e2), invOnePlusUp(e1)}
+	lower := Interval{ratioOnePlusDown(e1), ratioOnePlusUp(e2)}
 	if z >= 0 {
 		return upper, lower
 	}
 	return lower, upper
 }
 
-// sigmoidDown and sigmoidUp bound s(z) at a point z, using e^{−|z|} as in
-// sigmoidHalves.
+// sigmoidDown and sigmoidUp bound s(z) at a point z.
 func sigmoidDown(z float64) float64 {
 	if z >= 0 {
-		return divDown(1, addUp(1, expUp(-z)))
+		return invOnePlusDown(expUp(-z))
 	}
-	e := expDown(z)
-	return divDown(e, addUp(1, e))
+	return ratioOnePlusDown(expDown(z))
 }
 
 func sigmoidUp(z float64) float64 {
 	if z >= 0 {
-		return divUp(1, addDown(1, expDown(-z)))
+		return invOnePlusUp(expDown(-z))
 	}
-	e := expUp(z)
-	return divUp(e, addDown(1, e))
+	return ratioOnePlusUp(expUp(z))
 }
 
 // Sigmoid returns an enclosure of {s(z) : z ∈ a}, s(z) = 1/(1 + e^{−z}), the

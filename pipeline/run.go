@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,11 +11,9 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/dataset"
-	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
-	"github.com/sobolev-pruning/sobolev/prune"
 )
 
 // Stage names, in the order Run makes them.
@@ -195,83 +192,23 @@ func (r *runner) trainStage(ctx context.Context, name string, net *mlp.Network, 
 	return net, r.record(st, net)
 }
 
-// prune runs IASA on the large net over small boxes around training points,
-// keeps cfg.Prune.Keep hidden nodes and folds the removed nodes' constants
-// into the next biases.
+// prune prunes the large net with PruneModel and records the pruned stage.
 func (r *runner) prune(ctx context.Context, large *mlp.Network) (*mlp.Network, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	p := r.cfg.Prune
 	r.begin(StagePruned)
 	start := time.Now()
-	method, err := iasa.ParseMethod(p.Method)
+	pruned, rep, err := PruneModel(ctx, large, r.train.X, PruneOptions{Config: r.cfg.Prune, Seed: r.cfg.Seed})
 	if err != nil {
 		return nil, err
 	}
-	combine, err := iasa.ParseCombine(p.Combine)
-	if err != nil {
-		return nil, err
-	}
-	boxes, err := iasa.AroundPoints(r.train.X, r.n, p.BoxRadius, p.Boxes, r.cfg.Seed+seedStreamBoxes)
-	if err != nil {
-		return nil, err
-	}
-	ana, err := iasa.Analyze(large, boxes, iasa.Options{Method: method, Combine: combine})
-	if err != nil {
-		return nil, err
-	}
-	keep, err := prune.Select(ana.Significance, prune.Quota{Total: p.Keep})
-	if err != nil {
-		return nil, err
-	}
-	var fill [][]float64
-	switch p.Fold {
-	case "mean":
-		if fill, err = prune.MeanActivations(large, r.train.X); err != nil {
-			return nil, err
-		}
-	case "midpoint":
-		fill = prune.Midpoints(ana.Hull.A)
-	}
-	pruned, err := prune.Apply(large, keep, fill)
-	if err != nil {
-		return nil, err
-	}
-	elapsed := time.Since(start)
-	r.res.IASA = r.pruneReport(large, boxes, ana, keep, elapsed)
-	return pruned, r.record(r.finish(StagePruned, pruned, elapsed), pruned)
-}
-
-// pruneReport measures the over-estimation of the chosen method and of plain
-// intervals on a subset of the boxes and records the per-layer figures.
-func (r *runner) pruneReport(large *mlp.Network, boxes []iasa.Box, ana *iasa.Result, keep [][]int, elapsed time.Duration) *PruneReport {
-	p := r.cfg.Prune
-	rep := &PruneReport{Method: p.Method, Boxes: len(boxes), Fold: p.Fold, Seconds: elapsed.Seconds()}
-	sub := boxes[:min(len(boxes), 32)]
-	over := func(m iasa.Method) *iasa.Overestimation {
-		res, err := iasa.Analyze(large, sub, iasa.Options{Method: m, Samples: 64, Seed: r.cfg.Seed + seedStreamBoxes})
-		if err != nil {
-			return nil
-		}
-		return res.Over
-	}
-	chosen, naive := over(ana.Method), over(iasa.Naive)
-	nan := Metric(math.NaN())
-	for l, w := range large.Hidden() {
-		lp := LayerPrune{Layer: l + 1, Width: w, Kept: keep[l], Significance: ana.Significance[l],
-			OverValue: nan, OverAdjoint: nan, NaiveOverValue: nan}
-		if chosen != nil {
-			lp.OverValue, lp.OverAdjoint = Metric(chosen.Value[l]), Metric(chosen.Adjoint[l])
-		}
-		if naive != nil {
-			lp.NaiveOverValue = Metric(naive.Value[l])
-		}
+	for _, l := range rep.Layers {
 		r.logf("  layer %d: kept %3d of %3d, over-estimation %s value %.3g adjoint %.3g (naive value %.3g)",
-			l+1, len(keep[l]), w, p.Method, lp.OverValue, lp.OverAdjoint, lp.NaiveOverValue)
-		rep.Layers = append(rep.Layers, lp)
+			l.Layer, len(l.Kept), l.Width, rep.Method, l.OverValue, l.OverAdjoint, l.NaiveOverValue)
 	}
-	return rep
+	r.res.IASA = rep
+	return pruned, r.record(r.finish(StagePruned, pruned, time.Since(start)), pruned)
 }
 
 func (r *runner) begin(name string) {

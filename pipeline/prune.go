@@ -1,0 +1,141 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/sobolev-pruning/sobolev/iasa"
+	"github.com/sobolev-pruning/sobolev/interval"
+	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/prune"
+)
+
+// PruneOptions are the inputs of PruneModel besides the net and the data.
+type PruneOptions struct {
+	Config PruneConfig
+	// Domain, if not nil, is the input box the surrogate must serve, one
+	// interval per input (raw units); the small boxes are then centred on
+	// Config.Boxes points drawn uniformly from it instead of on data points.
+	Domain []interval.Interval
+	// Seed drives the choice of boxes and the over-estimation samples.
+	Seed uint64
+}
+
+// overSampleBoxes and overSamples set how the over-estimation is measured:
+// on the first overSampleBoxes boxes, with overSamples points each.
+const (
+	overSampleBoxes = 32
+	overSamples     = 64
+)
+
+// PruneModel prunes net with IASA (method.md §5): it covers the domain by
+// small boxes (half-width Config.BoxRadius standard deviations of each input)
+// around the rows of x (N × n, raw units) or around points of opts.Domain,
+// encloses every hidden node's value and adjoint on each box with
+// Config.Method, scores each node by its significance combined over the boxes,
+// keeps the Config.Keep most significant nodes (global ranking, at least one
+// per layer) and folds the constant of each removed node into the next
+// layer's bias. The mean fold needs x; it is the mean activation over its rows.
+//
+// The report lists, per layer, the kept nodes, the significances and the
+// over-estimation of the chosen enclosure and of plain intervals, measured on
+// a subset of the boxes. PruneModel checks ctx between its steps.
+func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (*mlp.Network, *PruneReport, error) {
+	start := time.Now()
+	p := opts.Config
+	n := net.Inputs()
+	method, err := iasa.ParseMethod(p.Method)
+	if err != nil {
+		return nil, nil, err
+	}
+	combine, err := iasa.ParseCombine(p.Combine)
+	if err != nil {
+		return nil, nil, err
+	}
+	if x != nil && len(x)%n != 0 {
+		return nil, nil, fmt.Errorf("the data have %d values, not rows of the model's %d inputs", len(x), n)
+	}
+	centres := x
+	if opts.Domain != nil {
+		if len(opts.Domain) != n {
+			return nil, nil, fmt.Errorf("the domain has %d intervals, the model has %d inputs", len(opts.Domain), n)
+		}
+		centres = uniformPoints(opts.Domain, p.Boxes, opts.Seed+seedStreamBoxes)
+	}
+	if len(centres) == 0 {
+		return nil, nil, fmt.Errorf("pruning needs data points or a domain box")
+	}
+	boxes, err := iasa.AroundPoints(centres, n, p.BoxRadius, p.Boxes, opts.Seed+seedStreamBoxes)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	ana, err := iasa.Analyze(net, boxes, iasa.Options{Method: method, Combine: combine})
+	if err != nil {
+		return nil, nil, err
+	}
+	keep, err := prune.Select(ana.Significance, prune.Quota{Total: p.Keep})
+	if err != nil {
+		return nil, nil, err
+	}
+	var fill [][]float64
+	switch p.Fold {
+	case "mean":
+		if x == nil {
+			return nil, nil, fmt.Errorf("the mean fold needs training data; use the midpoint or zero fold with a domain box alone")
+		}
+		if fill, err = prune.MeanActivations(net, x); err != nil {
+			return nil, nil, err
+		}
+	case "midpoint":
+		fill = prune.Midpoints(ana.Hull.A)
+	}
+	pruned, err := prune.Apply(net, keep, fill)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep := &PruneReport{Method: p.Method, Boxes: len(boxes), Fold: p.Fold}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	sub := boxes[:min(len(boxes), overSampleBoxes)]
+	over := func(m iasa.Method) *iasa.Overestimation {
+		res, err := iasa.Analyze(net, sub, iasa.Options{Method: m, Samples: overSamples, Seed: opts.Seed + seedStreamBoxes})
+		if err != nil {
+			return nil
+		}
+		return res.Over
+	}
+	chosen, naive := over(method), over(iasa.Naive)
+	nan := Metric(math.NaN())
+	for l, w := range net.Hidden() {
+		lp := LayerPrune{Layer: l + 1, Width: w, Kept: keep[l], Significance: ana.Significance[l],
+			OverValue: nan, OverAdjoint: nan, NaiveOverValue: nan}
+		if chosen != nil {
+			lp.OverValue, lp.OverAdjoint = Metric(chosen.Value[l]), Metric(chosen.Adjoint[l])
+		}
+		if naive != nil {
+			lp.NaiveOverValue = Metric(naive.Value[l])
+		}
+		rep.Layers = append(rep.Layers, lp)
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	return pruned, rep, nil
+}
+
+// uniformPoints returns count points drawn uniformly from the box dom,
+// row-major (count × len(dom)).
+func uniformPoints(dom []interval.Interval, count int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	pts := make([]float64, count*len(dom))
+	for i := range pts {
+		d := dom[i%len(dom)]
+		pts[i] = d.Lo + rng.Float64()*(d.Hi-d.Lo)
+	}
+	return pts
+}

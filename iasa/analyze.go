@@ -30,10 +30,10 @@ const (
 	// around the centre of each pre-activation (or linearly relaxed, if that
 	// is tighter, as on wide ranges), and the products σ′(z)·G keep their
 	// quadratic part, so on a box of radius δ the remainders are of third
-	// order in δ. The Options.Symbols largest remainders per layer and box
-	// get noise symbols of their own, which keeps them from compounding
-	// through |W| in deep nets. Its forms have 1 + n + n(n+1)/2 columns plus
-	// about 2·Symbols per hidden layer. The default.
+	// order in δ. The Options.Symbols and Options.AdjointSymbols largest
+	// remainders per layer and box get noise symbols of their own, which
+	// keeps them from compounding through |W| in deep nets. Its forms have
+	// 1 + n + n(n+1)/2 columns plus the symbols. The default.
 	Quadratic Method = iota
 	// Affine carries first-order (affine) forms in ε: σ and σ′ are replaced
 	// by linear relaxations, the products keep their linear part, and every
@@ -74,9 +74,16 @@ func ParseMethod(s string) (Method, error) {
 	return 0, fmt.Errorf("iasa: unknown method %q (want quadratic, affine, zonotope or naive)", s)
 }
 
-// DefaultSymbols is the number of error symbols per layer and box of the
-// Quadratic method when Options.Symbols is 0.
-const DefaultSymbols = 32
+// Defaults of Options.Symbols and Options.AdjointSymbols for Quadratic. On a
+// trained 7 → 6 × 128 net and boxes of ±0.05 std they bring the median
+// significance over-estimation to 1.9–2.2 in every layer, against a sampling
+// floor of about 1.7–1.9 with 64 samples per box. Adjoint symbols are worth
+// more than forward ones: the errors of the adjoint products compound
+// through the remaining backward layers.
+const (
+	DefaultSymbols        = 24
+	DefaultAdjointSymbols = 96
+)
 
 // Combine says how Analyze merges the significances of one node over the boxes.
 type Combine int
@@ -134,11 +141,15 @@ type Options struct {
 	Method  Method
 	Combine Combine
 	// Symbols is the number of error symbols per hidden layer and box of
-	// the Quadratic and Affine methods: the Symbols largest errors of σ's
-	// expansion and of the adjoint products get noise symbols of their own,
-	// the rest collapse into their nodes' remainders. 0 means DefaultSymbols
-	// for Quadratic and none for Affine; negative means none.
+	// the Quadratic and Affine methods for the errors of σ's expansion or
+	// relaxation: the Symbols largest get noise symbols of their own, the
+	// rest collapse into their nodes' remainders. 0 means DefaultSymbols for
+	// Quadratic and none for Affine; negative means none.
 	Symbols int
+	// AdjointSymbols is the same for the errors of the adjoint products
+	// σ′(z)·G; 0 means DefaultAdjointSymbols for Quadratic and none for
+	// Affine; negative means none.
+	AdjointSymbols int
 	// Samples, if positive, is the number of random points per box at which
 	// Analyze evaluates the net to measure the over-estimation of its
 	// enclosures (Result.Over). It costs about Samples forward and reverse
@@ -226,8 +237,9 @@ func Analyze(net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
 		res.PerBox[b] = newEnclosure(hidden)
 	}
 	chunk := 1
+	kf, ka := symbols(opt)
 	if opt.Method != Naive {
-		chunk = min(64, max(1, chunkColumns/(1+newFormPass(net, order(opt.Method), keep(opt), 1).madj)))
+		chunk = min(64, max(1, chunkColumns/(1+newFormPass(net, order(opt.Method), kf, ka, 1).madj)))
 	}
 	chunks := (len(boxes) + chunk - 1) / chunk
 	parallel(opt.Workers, chunks, func() func(int) {
@@ -236,7 +248,7 @@ func Analyze(net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
 		if opt.Method == Naive {
 			np = newNaivePass(net)
 		} else {
-			ap = newFormPass(net, order(opt.Method), keep(opt), chunk)
+			ap = newFormPass(net, order(opt.Method), kf, ka, chunk)
 		}
 		return func(c int) {
 			lo, hi := c*chunk, min((c+1)*chunk, len(boxes))
@@ -284,18 +296,22 @@ func Analyze(net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
 	return res, nil
 }
 
-// keep returns the number of error symbols per layer and box of a form-based
-// method.
-func keep(opt Options) int {
-	switch {
-	case opt.Method == Zonotope:
-		return math.MaxInt
-	case opt.Symbols < 0:
-		return 0
-	case opt.Symbols == 0 && opt.Method == Quadratic:
-		return DefaultSymbols
+// symbols returns the numbers of error symbols per layer and box of a
+// form-based method, for the errors of σ and of the adjoint products.
+func symbols(opt Options) (kf, ka int) {
+	if opt.Method == Zonotope {
+		return math.MaxInt, math.MaxInt
 	}
-	return opt.Symbols
+	pick := func(k, def int) int {
+		switch {
+		case k < 0:
+			return 0
+		case k == 0 && opt.Method == Quadratic:
+			return def
+		}
+		return k
+	}
+	return pick(opt.Symbols, DefaultSymbols), pick(opt.AdjointSymbols, DefaultAdjointSymbols)
 }
 
 // order returns the order of the forms of a form-based method.

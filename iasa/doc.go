@@ -38,11 +38,14 @@
 //     2ε_k² − 1 and ε_jε_k), σ and σ′ expanded to second order around each
 //     form's centre with a rigorous third-order remainder, products keeping
 //     their quadratic part, so remainders are of third order in δ; besides,
-//     the Options.Symbols largest remainders per layer and box (of σ's
-//     expansion and of the adjoint products) get noise symbols of their own,
-//     as in Zonotope. Near the sampling floor for values, a few times above
-//     it for the significances of the first layers, at a small multiple of
-//     Affine's cost.
+//     the largest remainders per layer and box (Options.Symbols of σ's
+//     expansion, Options.AdjointSymbols of the adjoint products) get noise
+//     symbols of their own, as in Zonotope. Measured on a trained 6 × 128
+//     net with boxes of ±0.05 std and 64 samples per box (floor about 1.7):
+//     median over-estimation of values 1.7–2.8, of adjoints 2.3–5.3, of
+//     significances 1.9–2.8 per layer (Zonotope: 1.7–2.3 throughout; Naive:
+//     values up to 2·10⁴, significances 10⁴–10⁵), at about a third of
+//     Zonotope's cost per box.
 //
 // All of this is about small boxes. On a box over the whole training domain
 // every method compounds (method.md §5), and the form methods' adjoint

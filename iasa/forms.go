@@ -36,7 +36,8 @@ type formPass struct {
 	net   *mlp.Network
 	kit   kit
 	order int // 1: affine forms; 2: quadratic forms in ε
-	keep  int // K: error symbols per layer, nonlinearity and box
+	keep  int // K: error symbols per layer and box for the errors of σ
+	keepA int // K_A: the same for the errors of the adjoint products
 	nb    int // boxes per chunk
 
 	sizes []int       // net.Sizes
@@ -45,9 +46,10 @@ type formPass struct {
 	pairs [][2]int    // (j, k), j < k, in the order of the cross monomials
 	// Monomial layout: nm = n (first order) or n + n + n(n−1)/2 (second
 	// order) monomials in ε, then K error symbols for the errors of σ in
-	// each hidden layer but the last, then K for the errors of the products
-	// Δ^(l), l = L−1, …, 1. sym[l] = nm + K·l is the number of monomials of
-	// z^(l), the pre-activation of hidden layer l; madj that of the adjoints.
+	// each hidden layer but the last, then K_A for the errors of the products
+	// Δ^(l), l = L−1, …, 2. sym[l] = nm + K·l is the number of monomials of
+	// z^(l), the pre-activation of hidden layer l; madj bounds that of the
+	// adjoints.
 	nm   int
 	sym  []int
 	madj int
@@ -64,14 +66,15 @@ type formPass struct {
 }
 
 // newFormPass returns a formPass of the given order for chunks of up to nb
-// boxes that gives the keep ≥ 0 largest errors per layer and box symbols of
-// their own (keep ≥ the widest layer: all of them).
-func newFormPass(net *mlp.Network, order, keep, nb int) *formPass {
+// boxes that gives the keep ≥ 0 largest errors of σ and the keepA ≥ 0
+// largest errors of the adjoint products per layer and box symbols of their
+// own (a count ≥ the widest layer: all of them).
+func newFormPass(net *mlp.Network, order, keep, keepA, nb int) *formPass {
 	L := net.Layers()
 	n := net.Inputs()
 	hmax := slices.Max(net.Hidden())
-	keep = min(keep, hmax)
-	p := &formPass{net: net, kit: kit{net.Act}, order: order, keep: keep, nb: nb, sizes: net.Sizes, n: n,
+	keep, keepA = min(keep, hmax), min(keepA, hmax)
+	p := &formPass{net: net, kit: kit{net.Act}, order: order, keep: keep, keepA: keepA, nb: nb, sizes: net.Sizes, n: n,
 		rank: make([]int, hmax)}
 	p.absW = make([][]float64, len(net.Params.W))
 	for l, w := range net.Params.W {
@@ -93,7 +96,7 @@ func newFormPass(net *mlp.Network, order, keep, nb int) *formPass {
 	for l := range L {
 		p.sym[l] = p.nm + keep*l
 	}
-	p.madj = p.sym[L-1] + keep*(L-1)
+	p.madj = p.sym[L-1] + keepA*(L-1)
 	p.zf = make([][]float64, L)
 	p.zr = make([][]float64, L)
 	maxA, maxR := n*nb*(1+p.nm), n*nb
@@ -107,7 +110,7 @@ func newFormPass(net *mlp.Network, order, keep, nb int) *formPass {
 	p.af, p.ar, p.t = make([]float64, maxA), make([]float64, maxR), make([]float64, maxR)
 	maxG := 0
 	for l := range L {
-		maxG = max(maxG, p.sizes[l+1]*nb*(1+p.madj+keep)) // Δ^(0) is sliced, not filled
+		maxG = max(maxG, p.sizes[l+1]*nb*(1+p.madj))
 	}
 	p.gf, p.df = make([]float64, maxG), make([]float64, maxG)
 	p.gr, p.dr = make([]float64, maxR), make([]float64, maxR)
@@ -126,13 +129,13 @@ func (p *formPass) symOut(l int) int {
 }
 
 // symbolize gives the K largest remainders of each box their own new error
-// symbols: for the nodes j of the rows × nb radius matrix r with the largest
+// symbols: for the K nodes j of the rows × nb radius matrix r with the largest
 // r[j·nb+b] (ties to the lower index), it moves r into column 1+first+k of
 // node j's form block of box b in f (blocks of 1+m), k = 0, 1, … in
 // increasing order of j, and sets r to 0. This is exact: e ∈ [−r, r] is
 // e = r·η for a new η ∈ [−1, 1], which no other quantity shares yet.
-func (p *formPass) symbolize(f, r []float64, rows, nb, m, first int) {
-	K := min(p.keep, rows)
+func (p *formPass) symbolize(f, r []float64, rows, nb, m, first, K int) {
+	K = min(K, rows)
 	if K == 0 {
 		return
 	}
@@ -198,7 +201,7 @@ func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
 			}
 		}
 		if mo > m {
-			p.symbolize(af, ar, h, nb, mo, m)
+			p.symbolize(af, ar, h, nb, mo, m, p.keep)
 		}
 		in, inR, rows = af, ar, h
 	}
@@ -225,7 +228,7 @@ func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
 		// Monomials of Δ^(l): K error symbols more, except for Δ^(1), whose
 		// errors pass through one product with W before the last range is
 		// taken, which bounds them as tightly as symbols would.
-		md := ma + p.keep
+		md := ma + min(p.keepA, h)
 		if l <= 1 {
 			md = ma
 		}
@@ -252,7 +255,7 @@ func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
 			break
 		}
 		if md > ma {
-			p.symbolize(df, dr, h, nb, md, ma)
+			p.symbolize(df, dr, h, nb, md, ma, p.keepA)
 		}
 		// G^(l−1) = W[l]ᵀ·Δ^(l).
 		hp := p.sizes[l]

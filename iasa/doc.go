@@ -42,9 +42,9 @@
 //     expansion, Options.AdjointSymbols of the adjoint products) get noise
 //     symbols of their own, as in Zonotope. Measured on a trained 6 × 128
 //     net with boxes of ±0.05 std and 64 samples per box (floor about 1.7):
-//     median over-estimation of values 1.7–2.8, of adjoints 2.3–5.3, of
+//     median over-estimation of values 1.7–2.8, of adjoints 2.4–5.4, of
 //     significances 1.9–2.8 per layer (Zonotope: 1.7–2.3 throughout; Naive:
-//     values up to 2·10⁴, significances 10⁴–10⁵), at about a third of
+//     values up to 2·10⁴, significances 10⁴–10⁵), at less than half of
 //     Zonotope's cost per box.
 //
 // All of this is about small boxes. On a box over the whole training domain

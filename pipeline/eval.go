@@ -17,17 +17,32 @@ import (
 //
 // over all entries together (R2Delta pools every delta of every point), not the
 // variant of the paper's code that divides a mean by a sum (method.md §6).
-// Figures whose labels the test set lacks are NaN.
+// RMSE is sqrt(mean (pred − true)²) and MaxErr is max |pred − true|, over the
+// same entries, in the units of the labels. Figures whose labels the test set
+// lacks are NaN.
 type Scores struct {
 	R2Value Metric `json:"r2_value"`
 	R2Delta Metric `json:"r2_delta"`
 	R2Gamma Metric `json:"r2_gamma"`
-	// RMSE and MaxErr of the value, in the units of the labels.
+	// RMSE and MaxErr of the value.
 	RMSEValue   Metric `json:"rmse_value"`
 	MaxErrValue Metric `json:"max_err_value"`
-	// RMSE of the deltas and of gamma (1ᵀH1).
-	RMSEDelta Metric `json:"rmse_delta"`
-	RMSEGamma Metric `json:"rmse_gamma"`
+	// RMSE and MaxErr of all deltas pooled, and of gamma (1ᵀH1).
+	RMSEDelta   Metric `json:"rmse_delta"`
+	MaxErrDelta Metric `json:"max_err_delta"`
+	RMSEGamma   Metric `json:"rmse_gamma"`
+	MaxErrGamma Metric `json:"max_err_gamma"`
+	// Deltas holds the figures of each delta ∂y/∂x_j alone, over the test
+	// points, in input order; nil if the test set has no gradient labels.
+	Deltas []Fit `json:"deltas,omitempty"`
+}
+
+// Fit is the accuracy of one quantity over the test points: R², RMSE and
+// maximum absolute error, as in Scores.
+type Fit struct {
+	R2     Metric `json:"r2"`
+	RMSE   Metric `json:"rmse"`
+	MaxErr Metric `json:"max_err"`
 }
 
 // Metric is a score that may be NaN (no labels, or a model that diverged); it
@@ -58,7 +73,8 @@ func (m *Metric) UnmarshalJSON(b []byte) error {
 }
 
 // Evaluate returns the Scores of net on test: the value against test.Y, every
-// delta against test.DYDX, and 1ᵀH1 against test.Gamma.
+// delta against test.DYDX, pooled and column by column, and 1ᵀH1 against
+// test.Gamma. It panics if test.Dims() differs from net.Inputs().
 func Evaluate(net *mlp.Network, test *dataset.Set) Scores {
 	n, rows := test.Dims(), test.N()
 	value := make([]float64, rows)
@@ -71,16 +87,26 @@ func Evaluate(net *mlp.Network, test *dataset.Set) Scores {
 	}
 	mlp.EvalParallel(net, value, grad, gamma, test.X, 0)
 	nan := Metric(math.NaN())
-	s := Scores{R2Delta: nan, R2Gamma: nan, RMSEDelta: nan, RMSEGamma: nan}
+	s := Scores{R2Delta: nan, R2Gamma: nan, RMSEDelta: nan, MaxErrDelta: nan, RMSEGamma: nan, MaxErrGamma: nan}
 	s.R2Value = Metric(stat.RSquaredFrom(value, test.Y, nil))
 	s.RMSEValue, s.MaxErrValue = errStats(value, test.Y)
 	if grad != nil {
 		s.R2Delta = Metric(stat.RSquaredFrom(grad, test.DYDX, nil))
-		s.RMSEDelta, _ = errStats(grad, test.DYDX)
+		s.RMSEDelta, s.MaxErrDelta = errStats(grad, test.DYDX)
+		s.Deltas = make([]Fit, n)
+		pred, truth := make([]float64, rows), make([]float64, rows)
+		for j := range s.Deltas {
+			for r := range rows {
+				pred[r], truth[r] = grad[r*n+j], test.DYDX[r*n+j]
+			}
+			f := Fit{R2: Metric(stat.RSquaredFrom(pred, truth, nil))}
+			f.RMSE, f.MaxErr = errStats(pred, truth)
+			s.Deltas[j] = f
+		}
 	}
 	if gamma != nil {
 		s.R2Gamma = Metric(stat.RSquaredFrom(gamma, test.Gamma, nil))
-		s.RMSEGamma, _ = errStats(gamma, test.Gamma)
+		s.RMSEGamma, s.MaxErrGamma = errStats(gamma, test.Gamma)
 	}
 	return s
 }

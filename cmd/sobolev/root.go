@@ -18,5 +18,9 @@ with interval adjoint significance analysis (IASA) and fine-tunes the pruned net
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newDataCmd())
 	root.AddCommand(newReportCmd())
+	root.AddCommand(newTrainCmd())
+	root.AddCommand(newPruneCmd())
+	root.AddCommand(newFinetuneCmd())
+	root.AddCommand(newEvalCmd())
 	return root
 }

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/pipeline"
+)
+
+// speedMinTime is how long eval keeps repeating the evaluation it times.
+const speedMinTime = 250 * time.Millisecond
+
+// evalFlags are the options of "sobolev eval".
+type evalFlags struct {
+	model, data string
+	json        bool
+}
+
+// evalReport is what "sobolev eval" prints; with --json, as one JSON object
+// with these keys.
+type evalReport struct {
+	Model       string `json:"model"`
+	Data        string `json:"data"`
+	Points      int    `json:"points"`
+	Inputs      int    `json:"inputs"`
+	Hidden      []int  `json:"hidden"`
+	HiddenNodes int    `json:"hidden_nodes"`
+	Parameters  int    `json:"parameters"`
+	Activation  string `json:"activation"`
+	pipeline.Scores
+	Speed evalSpeed `json:"speed"`
+	// hasGamma reports whether the data have gamma labels.
+	hasGamma bool
+}
+
+// evalSpeed is the measured evaluation speed of a model.
+type evalSpeed struct {
+	PointsPerSecond float64 `json:"points_per_second"`
+	// Outputs says what each point's evaluation computes.
+	Outputs string `json:"outputs"`
+	// Kernel is mlp.EvalKernel(), Workers the goroutines of mlp.EvalParallel.
+	Kernel      string  `json:"kernel"`
+	Workers     int     `json:"workers"`
+	Repetitions int     `json:"repetitions"`
+	Seconds     float64 `json:"seconds"`
+}
+
+func newEvalCmd() *cobra.Command {
+	var f evalFlags
+	cmd := &cobra.Command{
+		Use:   "eval --model MODEL.onnx --data FILE [--json]",
+		Short: "Score a model's value, deltas and gamma on a data file, and time it",
+		Long: `eval evaluates the ONNX model --model at the points of --data (a .npz or .csv
+file, typically an analytic test set as "sobolev data" writes it) and compares
+it with the labels:
+
+  value          y
+  delta j        ∂y/∂x_j, one row per input
+  deltas pooled  all deltas of all points together
+  gamma (1ᵀH1)   the sum of all second derivatives, if the data have gamma
+
+For each it prints R², the standard 1 − Σ(pred − true)² / Σ(true − mean)²
+(method.md §6), the root mean square error and the largest absolute error, in
+the units of the labels. It then times repeated evaluations of value and
+gradient at all the points (mlp.EvalParallel on all cores, for at least
+0.25 s) and prints the speed in points per second with the kernel that ran.
+
+--json prints the same as one JSON object instead of the table; figures
+without labels, and any that are not finite, are null.`,
+		Example: `  sobolev eval --model tuned.onnx --data data/test.npz
+  sobolev eval --model large.onnx --data data/test.npz --json | jq .r2_gamma`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runEval(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "ONNX model to evaluate (required)")
+	fl.StringVar(&f.data, "data", "", "data with labels, .npz or .csv (required)")
+	fl.BoolVar(&f.json, "json", false, "print one JSON object instead of a table")
+	for _, name := range []string{"model", "data"} {
+		if err := cmd.MarkFlagRequired(name); err != nil {
+			panic(err)
+		}
+	}
+	return cmd
+}
+
+func runEval(cmd *cobra.Command, f evalFlags) error {
+	net, err := loadModel("--model", f.model)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	data, err := loadData(f.data, net, f.model)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	if err := checkLabels(f.data, data, pipeline.MSE); err != nil {
+		return fmt.Errorf("eval: %v", err)
+	}
+	rep := evalReport{
+		Model: f.model, Data: f.data, Points: data.N(),
+		Inputs: net.Inputs(), Hidden: net.Hidden(), HiddenNodes: net.HiddenNodes(), Parameters: net.NumParams(),
+		Activation: net.Act.String(),
+		Scores:     pipeline.Evaluate(net, data),
+		hasGamma:   data.Gamma != nil,
+	}
+	if rep.Speed, err = measureSpeed(cmd.Context(), net, data.X, speedMinTime); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	stdout := cmd.OutOrStdout()
+	if f.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return writeEvalTable(stdout, &rep)
+}
+
+// measureSpeed times mlp.EvalParallel computing value and gradient at the
+// rows of x, repeated until minTime has passed (at least once).
+func measureSpeed(ctx context.Context, net *mlp.Network, x []float64, minTime time.Duration) (evalSpeed, error) {
+	rows := len(x) / net.Inputs()
+	value, grad := make([]float64, rows), make([]float64, len(x))
+	s := evalSpeed{Outputs: "value and gradient", Kernel: mlp.EvalKernel(), Workers: runtime.GOMAXPROCS(0)}
+	start := time.Now()
+	var elapsed time.Duration
+	for s.Repetitions == 0 || elapsed < minTime {
+		if err := ctx.Err(); err != nil {
+			return s, err
+		}
+		mlp.EvalParallel(net, value, grad, nil, x, s.Workers)
+		s.Repetitions++
+		elapsed = time.Since(start)
+	}
+	s.Seconds = elapsed.Seconds()
+	s.PointsPerSecond = float64(s.Repetitions*rows) / s.Seconds
+	return s, nil
+}
+
+// writeEvalTable prints rep as a table.
+func writeEvalTable(w io.Writer, rep *evalReport) error {
+	fmt.Fprintf(w, "model %s: %d inputs, hidden %s (%d nodes), %d parameters, %s\n",
+		rep.Model, rep.Inputs, joinInts(rep.Hidden), rep.HiddenNodes, rep.Parameters, rep.Activation)
+	fmt.Fprintf(w, "data  %s: %d points\n\n", rep.Data, rep.Points)
+	type line struct {
+		name             string
+		r2, rmse, maxErr pipeline.Metric
+	}
+	sc := rep.Scores
+	lines := []line{{"value", sc.R2Value, sc.RMSEValue, sc.MaxErrValue}}
+	for j, d := range sc.Deltas {
+		lines = append(lines, line{fmt.Sprintf("delta %d", j+1), d.R2, d.RMSE, d.MaxErr})
+	}
+	if sc.Deltas != nil {
+		lines = append(lines, line{"deltas pooled", sc.R2Delta, sc.RMSEDelta, sc.MaxErrDelta})
+	}
+	if rep.hasGamma {
+		lines = append(lines, line{"gamma (1ᵀH1)", sc.R2Gamma, sc.RMSEGamma, sc.MaxErrGamma})
+	}
+	// Names are padded to one width so that they stay left-aligned in the
+	// right-aligned table.
+	width := 0
+	for _, l := range lines {
+		width = max(width, utf8.RuneCountInString(l.name))
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%*s\tR²\tRMSE\tmax error\t\n", width, "")
+	for _, l := range lines {
+		fmt.Fprintf(tw, "%s\t%.6f\t%.3e\t%.3e\t\n", l.name+strings.Repeat(" ", width-utf8.RuneCountInString(l.name)), l.r2, l.rmse, l.maxErr)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	sp := rep.Speed
+	_, err := fmt.Fprintf(w, "\nspeed %.4g points/s (%s; %d repetitions in %.2f s, %d workers, kernel %s)\n",
+		sp.PointsPerSecond, sp.Outputs, sp.Repetitions, sp.Seconds, sp.Workers, sp.Kernel)
+	return err
+}

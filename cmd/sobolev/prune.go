@@ -1,0 +1,203 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sobolev-pruning/sobolev/iasa"
+	"github.com/sobolev-pruning/sobolev/interval"
+	"github.com/sobolev-pruning/sobolev/pipeline"
+)
+
+// pruneFlags are the options of "sobolev prune".
+type pruneFlags struct {
+	model, data, out, box string
+	cfg                   pipeline.PruneConfig
+	seed                  uint64
+}
+
+func newPruneCmd() *cobra.Command {
+	f := pruneFlags{cfg: pipeline.Default().Prune}
+	cmd := &cobra.Command{
+		Use:   "prune --model MODEL.onnx (--data FILE | --box LO:HI) --keep N --out PRUNED.onnx",
+		Short: "Prune a trained MLP with interval adjoint significance analysis (IASA)",
+		Long: `prune removes all but --keep hidden nodes of the ONNX model --model with IASA
+(method.md §5) and saves the smaller net to --out. Any ONNX MLP that "sobolev"
+reads works: its own models and PyTorch or JAX exports.
+
+The domain the surrogate must serve is covered by --boxes small boxes of
+half-width --box-radius standard deviations of each input, centred on points of
+the --data file (a .npz or .csv file; only its inputs x are used) or, with
+--box, on points drawn uniformly from that box. --box is one lo:hi range for all
+inputs or a comma-separated list with one range per input; with --box, --data
+is needed only by --fold mean.
+
+On every box --method encloses each hidden node's value and adjoint (quadratic
+and affine forms, zonotopes or plain intervals); a node's significance is its
+value range times its largest adjoint, combined over the boxes by --combine.
+The --keep most significant nodes are kept (ranked over all layers, at least one
+per layer); every removed node is replaced by a constant folded into the next
+layer's bias: its mean activation over --data, the midpoint of its enclosure or
+zero (--fold).
+
+The command prints, per hidden layer, the width, the nodes kept, and how much
+the enclosures over-estimate the ranges of values and adjoints (enclosure width
+÷ range sampled on the box, median over the layer's nodes) for --method and for
+plain intervals. The model file appears only when complete; an interruption
+(Ctrl-C) leaves no file behind.`,
+		Example: `  sobolev prune --model large.onnx --data data/train.npz --keep 48 --out pruned.onnx
+  sobolev prune --model large.onnx --data data/train.npz --keep 24 --method naive --fold midpoint --out naive.onnx
+  sobolev prune --model torch.onnx --box 0.5:1.5 --fold zero --keep 32 --out pruned.onnx
+  sobolev prune --model large.onnx --box 0.3:1.7,0.3:1.7,0.8:1.2 --data data/train.npz --boxes 1024 --box-radius 0.1 --out pruned.onnx`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPrune(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "ONNX model to prune (required)")
+	fl.StringVar(&f.data, "data", "", "data whose points centre the boxes and give the mean fold, .npz or .csv")
+	fl.StringVar(&f.out, "out", "", "ONNX file to write (required)")
+	fl.IntVar(&f.cfg.Keep, "keep", f.cfg.Keep, "hidden nodes to keep, over all layers")
+	fl.StringVar(&f.box, "box", "", "domain box instead of the data's points: lo:hi for all inputs, or lo:hi,lo:hi,… one per input")
+	fl.StringVar(&f.cfg.Method, "method", f.cfg.Method, "enclosure: quadratic, affine, zonotope or naive (plain intervals)")
+	fl.IntVar(&f.cfg.Boxes, "boxes", f.cfg.Boxes, "number of small boxes")
+	fl.Float64Var(&f.cfg.BoxRadius, "box-radius", f.cfg.BoxRadius, "half-width of the small boxes, in standard deviations of each input")
+	fl.StringVar(&f.cfg.Fold, "fold", f.cfg.Fold, "constant replacing a removed node: mean (its mean activation over --data), midpoint or zero")
+	fl.StringVar(&f.cfg.Combine, "combine", f.cfg.Combine, "how a node's significances on the boxes combine: max or mean")
+	fl.Uint64Var(&f.seed, "seed", 0, "seed of the choice of boxes and of the over-estimation samples")
+	for _, name := range []string{"model", "out"} {
+		if err := cmd.MarkFlagRequired(name); err != nil {
+			panic(err)
+		}
+	}
+	return cmd
+}
+
+func runPrune(cmd *cobra.Command, f pruneFlags) error {
+	p := f.cfg
+	if _, err := iasa.ParseMethod(p.Method); err != nil {
+		return fmt.Errorf("prune: --method: %v", err)
+	}
+	if _, err := iasa.ParseCombine(p.Combine); err != nil {
+		return fmt.Errorf("prune: --combine: %v", err)
+	}
+	switch {
+	case p.Fold != "mean" && p.Fold != "midpoint" && p.Fold != "zero":
+		return fmt.Errorf("prune: --fold %q: want mean, midpoint or zero", p.Fold)
+	case p.Boxes < 1:
+		return fmt.Errorf("prune: --boxes %d: want at least 1", p.Boxes)
+	case !(p.BoxRadius > 0) || math.IsInf(p.BoxRadius, 1):
+		return fmt.Errorf("prune: --box-radius %v: want a finite half-width > 0", p.BoxRadius)
+	case f.data == "" && f.box == "":
+		return fmt.Errorf("prune: give --data (boxes around its points) or --box (a domain box)")
+	case f.data == "" && p.Fold == "mean":
+		return fmt.Errorf("prune: --fold mean needs --data (the mean activations over its points); use --fold midpoint or zero with --box alone")
+	}
+	if err := checkOut(f.out); err != nil {
+		return fmt.Errorf("prune: %v", err)
+	}
+	net, err := loadModel("--model", f.model)
+	if err != nil {
+		return fmt.Errorf("prune: %w", err)
+	}
+	hidden := net.Hidden()
+	switch {
+	case len(hidden) == 0:
+		return fmt.Errorf("prune: --model %s has no hidden layers to prune", f.model)
+	case p.Keep < len(hidden) || p.Keep > net.HiddenNodes():
+		return fmt.Errorf("prune: --keep %d: want between %d (one node per hidden layer) and %d (the hidden nodes of --model %s)",
+			p.Keep, len(hidden), net.HiddenNodes(), f.model)
+	}
+	opts := pipeline.PruneOptions{Config: p, Seed: f.seed}
+	if f.box != "" {
+		if opts.Domain, err = parseBox(f.box, net.Inputs()); err != nil {
+			return fmt.Errorf("prune: --box %q: %v", f.box, err)
+		}
+	}
+	var x []float64
+	if f.data != "" {
+		data, err := loadData(f.data, net, f.model)
+		if err != nil {
+			return fmt.Errorf("prune: %w", err)
+		}
+		x = data.X
+	}
+	pruned, rep, err := pipeline.PruneModel(cmd.Context(), net, x, opts)
+	if err != nil {
+		return fmt.Errorf("prune: %w", err)
+	}
+	if err := saveModel(cmd.Context(), f.out, pruned); err != nil {
+		return fmt.Errorf("prune: %w", err)
+	}
+	stdout := cmd.OutOrStdout()
+	if err := writePruneTable(stdout, rep); err != nil {
+		return err
+	}
+	where := "around points of " + f.data
+	if f.box != "" {
+		where = "in the --box domain"
+	}
+	fmt.Fprintf(stdout, "\nsobolev prune: wrote %s: %s\n", f.out, describe(pruned))
+	fmt.Fprintf(stdout, "  %s on %d boxes %s, fold %s, %.2f s\n", rep.Method, rep.Boxes, where, rep.Fold, rep.Seconds)
+	return nil
+}
+
+// parseBox reads a domain box for n inputs: one "lo:hi" for all inputs, or
+// n comma-separated ranges.
+func parseBox(s string, n int) ([]interval.Interval, error) {
+	fields := strings.Split(s, ",")
+	if len(fields) != 1 && len(fields) != n {
+		return nil, fmt.Errorf("%d ranges for a model of %d inputs, want one lo:hi for all inputs or %d", len(fields), n, n)
+	}
+	box := make([]interval.Interval, n)
+	for i, field := range fields {
+		lo, hi, ok := strings.Cut(field, ":")
+		a, errLo := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+		b, errHi := strconv.ParseFloat(strings.TrimSpace(hi), 64)
+		switch {
+		case !ok || errLo != nil || errHi != nil:
+			return nil, fmt.Errorf("range %d is %q, want lo:hi with two numbers, e.g. 0.5:1.5", i+1, field)
+		case math.IsNaN(a) || math.IsNaN(b) || math.IsInf(a, 0) || math.IsInf(b, 0):
+			return nil, fmt.Errorf("range %d is %q, want finite bounds", i+1, field)
+		case a >= b:
+			return nil, fmt.Errorf("range %d is %q: lo %v ≥ hi %v, want lo < hi", i+1, field, a, b)
+		}
+		box[i] = interval.New(a, b)
+	}
+	if len(fields) == 1 {
+		for i := range box {
+			box[i] = box[0]
+		}
+	}
+	return box, nil
+}
+
+// writePruneTable prints the per-layer table of a pruning and its totals.
+func writePruneTable(w io.Writer, rep *pipeline.PruneReport) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "layer\twidth\tkept\tvalue over-est. (%s)\tadjoint over-est. (%s)\tvalue over-est. (naive)\t\n", rep.Method, rep.Method)
+	width, kept := 0, 0
+	for _, l := range rep.Layers {
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%s\t%s\t\n", l.Layer, l.Width, len(l.Kept),
+			overEst(l.OverValue), overEst(l.OverAdjoint), overEst(l.NaiveOverValue))
+		width += l.Width
+		kept += len(l.Kept)
+	}
+	fmt.Fprintf(tw, "total\t%d\t%d\t\n", width, kept)
+	return tw.Flush()
+}
+
+// overEst formats an over-estimation ratio, "-" if it was not measured.
+func overEst(m pipeline.Metric) string {
+	if math.IsNaN(float64(m)) {
+		return "-"
+	}
+	return fmt.Sprintf("%.3g", float64(m))
+}

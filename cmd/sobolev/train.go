@@ -1,0 +1,331 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/onnx"
+	"github.com/sobolev-pruning/sobolev/pipeline"
+)
+
+// trainFlags are the options of "sobolev train".
+type trainFlags struct {
+	data, out, hidden, activation, loss string
+	recipe                              pipeline.TrainRecipe
+	seed                                uint64
+	noProgress                          bool
+}
+
+func newTrainCmd() *cobra.Command {
+	def := pipeline.Default().Large
+	f := trainFlags{recipe: def.TrainRecipe}
+	cmd := &cobra.Command{
+		Use:   "train --data FILE --out MODEL.onnx",
+		Short: "Train a new MLP surrogate on a data file",
+		Long: `train fits a new dense MLP to the data in --data (a .npz or .csv file with x, y
+and dydx, as "sobolev data" writes them) and saves it as an ONNX model that maps
+raw inputs to the raw value.
+
+The net has --hidden layers of the given widths with --activation, Xavier
+uniform initial weights drawn from --seed, and input and output normalisations
+fitted to the data. It is trained by Adam over shuffled mini-batches with the
+Sobolev loss (value and gradient labels, method.md §4) or plain MSE (value
+labels only), with the learning rate going from --lr-max to --lr-min along
+--schedule. The defaults are those of the large net of "sobolev run".
+
+A progress bar (a line per epoch when standard error is not a terminal) shows
+the loss, in normalised units; at the end the command prints the final loss,
+the time and the training speed. The model file appears only once training
+is complete: an interruption (Ctrl-C) leaves no file behind.`,
+		Example: `  sobolev data bachelier --out data
+  sobolev train --data data/train.npz --out large.onnx
+  sobolev train --data data/train.npz --hidden 128,128,128 --loss sobolev --out model.onnx
+  sobolev train --data prices.csv --hidden 64,64 --activation softplus --epochs 300 --batch 128 --schedule exponential --seed 3 --out small.onnx`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTrain(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.data, "data", "", "training data, .npz or .csv (required)")
+	fl.StringVar(&f.out, "out", "", "ONNX file to write (required)")
+	fl.StringVar(&f.hidden, "hidden", joinInts(def.Hidden), "hidden layer widths, comma-separated")
+	fl.StringVar(&f.activation, "activation", def.Activation, "activation of the hidden layers: silu, softplus or tanh")
+	fl.StringVar(&f.loss, "loss", "sobolev", "training loss: sobolev (value and gradient labels) or mse (value labels only)")
+	addRecipeFlags(cmd, &f.recipe)
+	fl.Uint64Var(&f.seed, "seed", 0, "seed of the initial weights and of the shuffling")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "print neither progress bar nor progress lines")
+	for _, name := range []string{"data", "out"} {
+		if err := cmd.MarkFlagRequired(name); err != nil {
+			panic(err)
+		}
+	}
+	return cmd
+}
+
+func runTrain(cmd *cobra.Command, f trainFlags) error {
+	hidden, err := parseHidden(f.hidden)
+	if err != nil {
+		return fmt.Errorf("train: --hidden %q: %v", f.hidden, err)
+	}
+	act, err := parseActivation(f.activation)
+	if err != nil {
+		return fmt.Errorf("train: %v", err)
+	}
+	loss, err := pipeline.ParseLoss(f.loss)
+	if err != nil {
+		return fmt.Errorf("train: --loss: %v", err)
+	}
+	if err := checkRecipe(f.recipe); err != nil {
+		return fmt.Errorf("train: %v", err)
+	}
+	if err := checkOut(f.out); err != nil {
+		return fmt.Errorf("train: %v", err)
+	}
+	data, err := dataset.Load(f.data)
+	if err != nil {
+		return fmt.Errorf("train: --data: %w", err)
+	}
+	if err := checkLabels(f.data, data, loss); err != nil {
+		return fmt.Errorf("train: %v", err)
+	}
+	net := mlp.New(data.Dims(), hidden, act)
+	net.Init(mlp.XavierUniform, f.seed)
+	opts := pipeline.TrainOptions{Recipe: f.recipe, Loss: loss, Seed: f.seed}
+	return trainAndSave(cmd, "train", net, data, opts, f.out, f.noProgress)
+}
+
+// addRecipeFlags registers the optimiser and schedule flags of a training
+// command, with r's values as defaults; parsing stores into r.
+func addRecipeFlags(cmd *cobra.Command, r *pipeline.TrainRecipe) {
+	fl := cmd.Flags()
+	fl.IntVar(&r.Epochs, "epochs", r.Epochs, "passes over the training data")
+	fl.IntVar(&r.BatchSize, "batch", r.BatchSize, "samples per optimiser step")
+	fl.Float64Var(&r.LRMax, "lr-max", r.LRMax, "largest learning rate of the schedule")
+	fl.Float64Var(&r.LRMin, "lr-min", r.LRMin, "smallest learning rate of the schedule")
+	fl.StringVar(&r.Schedule, "schedule", r.Schedule, "learning-rate schedule: "+scheduleNames)
+}
+
+// scheduleNames lists the learning-rate schedules the training commands
+// accept. One-cycle is left out: pipeline.Config accepts it as "one-cycle",
+// but mlp knows it as "onecycle", so pipeline.TrainModel cannot run it yet.
+const scheduleNames = "cosine, exponential or constant"
+
+// checkRecipe reports the first flag of r whose value cannot train a net.
+func checkRecipe(r pipeline.TrainRecipe) error {
+	switch {
+	case r.Epochs < 1:
+		return fmt.Errorf("--epochs %d: want at least 1", r.Epochs)
+	case r.BatchSize < 1:
+		return fmt.Errorf("--batch %d: want at least 1 sample", r.BatchSize)
+	case !(r.LRMax > 0) || math.IsInf(r.LRMax, 1):
+		return fmt.Errorf("--lr-max %v: want a finite learning rate > 0", r.LRMax)
+	case !(r.LRMin > 0) || r.LRMin > r.LRMax:
+		return fmt.Errorf("--lr-min %v: want a learning rate > 0 and ≤ --lr-max %v", r.LRMin, r.LRMax)
+	case r.HVPDirections < 0:
+		return fmt.Errorf("--hvp-directions %d: want a number ≥ 0", r.HVPDirections)
+	case !(r.HVPWeight >= 0) || math.IsInf(r.HVPWeight, 1):
+		return fmt.Errorf("--hvp-weight %v: want a finite weight ≥ 0", r.HVPWeight)
+	}
+	switch r.Schedule {
+	case "cosine", "exponential", "constant":
+		return nil
+	}
+	return fmt.Errorf("--schedule %q: want %s", r.Schedule, scheduleNames)
+}
+
+// parseHidden reads comma-separated positive layer widths, e.g. "128,128,128".
+func parseHidden(s string) ([]int, error) {
+	var h []int
+	for i, field := range strings.Split(s, ",") {
+		w, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || w < 1 {
+			return nil, fmt.Errorf("width %d is %q, want a whole number ≥ 1 (e.g. --hidden 128,128,128)", i+1, field)
+		}
+		h = append(h, w)
+	}
+	return h, nil
+}
+
+// parseActivation returns the activation named s; relu, which mlp also
+// knows, is refused because its second derivative vanishes (method.md §3).
+func parseActivation(s string) (mlp.Activation, error) {
+	switch s {
+	case "silu", "softplus", "tanh":
+		return mlp.ParseActivation(s)
+	}
+	return 0, fmt.Errorf("--activation %q: want silu, softplus or tanh", s)
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
+
+// checkOut reports an error if the model file path cannot be written because
+// its directory does not exist, so that a long run does not fail at the end.
+func checkOut(path string) error {
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("--out %s: directory %s does not exist", path, dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("--out %s is a directory, want a file name such as model.onnx", path)
+	}
+	return nil
+}
+
+// loadModel reads the ONNX model named by flag.
+func loadModel(flag, path string) (*mlp.Network, error) {
+	net, err := onnx.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	return net, nil
+}
+
+// loadData reads the data file path and checks that its rows have as many
+// columns as net, read from modelPath, has inputs.
+func loadData(path string, net *mlp.Network, modelPath string) (*dataset.Set, error) {
+	data, err := dataset.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	if data.Dims() != net.Inputs() {
+		return nil, fmt.Errorf("--data %s has %d input columns, but --model %s has %d inputs",
+			path, data.Dims(), modelPath, net.Inputs())
+	}
+	if data.N() == 0 {
+		return nil, fmt.Errorf("--data %s has no rows", path)
+	}
+	return data, nil
+}
+
+// checkLabels reports whether data, read from path, have the labels that
+// training with loss needs.
+func checkLabels(path string, data *dataset.Set, loss pipeline.Loss) error {
+	switch {
+	case data.Y == nil:
+		return fmt.Errorf("--data %s has no value labels y", path)
+	case data.N() == 0:
+		return fmt.Errorf("--data %s has no rows", path)
+	case loss == pipeline.Sobolev && data.DYDX == nil:
+		return fmt.Errorf("--data %s has no gradient labels dydx, which --loss sobolev needs (or use --loss mse)", path)
+	}
+	return nil
+}
+
+// describe returns a one-line description of net's architecture.
+func describe(net *mlp.Network) string {
+	return fmt.Sprintf("%d inputs, hidden %s (%d nodes), %d parameters, %s",
+		net.Inputs(), joinInts(net.Hidden()), net.HiddenNodes(), net.NumParams(), net.Act)
+}
+
+// trainAndSave trains net on data as opts says, with progress on the
+// command's standard error, writes it to out and prints a summary on its
+// standard output. name is the command's name.
+func trainAndSave(cmd *cobra.Command, name string, net *mlp.Network, data *dataset.Set, opts pipeline.TrainOptions, out string, noProgress bool) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	progress, done := epochProgress(stderr, name, noProgress)
+	start := time.Now()
+	hist, err := pipeline.TrainModel(cmd.Context(), net, data, opts, progress)
+	done()
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	elapsed := time.Since(start)
+	if err := saveModel(cmd.Context(), out, net); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	last := hist.Epochs[len(hist.Epochs)-1]
+	parts := fmt.Sprintf("value %.3e", last.Train.Value)
+	if hist.Weights.Grad > 0 {
+		parts += fmt.Sprintf(", gradient %.3e", last.Train.Grad)
+	}
+	if hist.Weights.HVP > 0 {
+		parts += fmt.Sprintf(", second order %.3e", last.Train.HVP)
+	}
+	fmt.Fprintf(stdout, "sobolev %s: wrote %s: %s\n", name, out, describe(net))
+	fmt.Fprintf(stdout, "  labels: %s\n", labels(opts))
+	fmt.Fprintf(stdout, "  loss %.3e (%s) after %d epochs, normalised units\n", last.Train.Total, parts, len(hist.Epochs))
+	fmt.Fprintf(stdout, "  %.2f s, %.0f samples/s\n", elapsed.Seconds(), float64(len(hist.Epochs)*data.N())/elapsed.Seconds())
+	return nil
+}
+
+// labels describes the labels a training with opts fits.
+func labels(opts pipeline.TrainOptions) string {
+	switch {
+	case opts.Loss == pipeline.MSE:
+		return "the data's values"
+	case opts.Teacher == nil:
+		return "the data's values and gradients"
+	}
+	s := "the data's values and gradients"
+	if opts.Recipe.Teacher {
+		s = "the teacher's values and gradients"
+	}
+	if opts.Recipe.HVPWeight > 0 {
+		s += fmt.Sprintf(", the teacher's Hessian-vector products along the all-ones and %d random directions (weight %g)",
+			opts.Recipe.HVPDirections, opts.Recipe.HVPWeight)
+	}
+	return s
+}
+
+// saveModel writes net to path unless ctx is cancelled.
+func saveModel(ctx context.Context, path string, net *mlp.Network) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return onnx.Save(path, net)
+}
+
+// epochProgress returns the progress function of a training: a bar on w if
+// it is a terminal, a line per epoch otherwise, nothing with quiet; done ends
+// the bar.
+func epochProgress(w io.Writer, name string, quiet bool) (progress func(mlp.Progress), done func()) {
+	switch {
+	case quiet:
+		return nil, func() {}
+	case isTerminal(w):
+		var bar *progressbar.ProgressBar
+		progress = func(p mlp.Progress) {
+			if bar == nil {
+				bar = progressbar.NewOptions(p.Epochs,
+					progressbar.OptionSetWriter(w),
+					progressbar.OptionShowCount(),
+					progressbar.OptionSetElapsedTime(true),
+					progressbar.OptionSetPredictTime(true),
+					progressbar.OptionClearOnFinish(),
+					progressbar.OptionSetWidth(30))
+			}
+			bar.Describe(fmt.Sprintf("%s: loss %.3e", name, p.Train.Total))
+			bar.Set(p.Epoch)
+		}
+		done = func() {
+			if bar != nil {
+				bar.Finish()
+			}
+		}
+		return progress, done
+	}
+	progress = func(p mlp.Progress) {
+		fmt.Fprintf(w, "sobolev %s: epoch %d/%d: loss %.3e, learning rate %.2e, %.1f s\n",
+			name, p.Epoch, p.Epochs, p.Train.Total, p.LR, p.Elapsed.Seconds())
+	}
+	return progress, func() {}
+}

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sobolev-pruning/sobolev/mlp"
 )
 
 // Config is the whole configuration of one experiment. The zero value is not
@@ -22,6 +25,11 @@ type Config struct {
 	// Seed drives every random choice of the run: model parameters, data,
 	// initialisation, shuffling and pruning boxes.
 	Seed uint64 `yaml:"seed" json:"seed"`
+	// Smoothing is the width h of the smoothed payoff h·log(1+exp((B−K)/h))
+	// of the training labels (spot units; 0 keeps the call payoff). A narrow
+	// smoothing lowers the noise of the pathwise gradient labels near the
+	// strike at the price of a bias of order h² in the value.
+	Smoothing float64 `yaml:"smoothing" json:"smoothing"`
 
 	// Large is the recipe of the large nets (MSE and Sobolev).
 	Large NetConfig `yaml:"large" json:"large"`
@@ -50,7 +58,8 @@ type TrainRecipe struct {
 	// LRMax and LRMin bound the learning-rate schedule.
 	LRMax float64 `yaml:"lr_max" json:"lr_max"`
 	LRMin float64 `yaml:"lr_min" json:"lr_min"`
-	// Schedule is "cosine", "exponential", "one-cycle" or "constant".
+	// Schedule is "cosine", "exponential", "onecycle" or "constant" (see
+	// mlp.ScheduleKind).
 	Schedule string `yaml:"schedule" json:"schedule"`
 	// Teacher uses the large Sobolev net's value and gradient as labels
 	// (fine-tuning only).
@@ -69,9 +78,16 @@ type PruneConfig struct {
 	// Keep is the total number of hidden nodes kept (global ranking, at least
 	// one per layer).
 	Keep int `yaml:"keep" json:"keep"`
-	// Method is "affine" (affine forms over the input symbols, the default),
-	// "zonotope" (full affine arithmetic, slow) or "naive" (plain intervals),
-	// each on the same boxes.
+	// Quota is "even" (Keep split evenly over the hidden layers, ranking
+	// within each layer; the first layers get the remainder) or "global"
+	// (the Keep most significant nodes over all layers, at least one per
+	// layer: the authors' ranking).
+	Quota string `yaml:"quota" json:"quota"`
+	// Method is "quadratic" (second-order forms over the input symbols with
+	// extra noise symbols for the largest errors, the default), "affine"
+	// (affine forms over the input symbols), "zonotope" (full affine
+	// arithmetic, slow) or "naive" (plain intervals), each on the same boxes
+	// (see package iasa).
 	Method string `yaml:"method" json:"method"`
 	// Combine merges a node's per-box significances: "max" or "mean".
 	Combine string `yaml:"combine" json:"combine"`
@@ -88,21 +104,22 @@ type PruneConfig struct {
 // and 4096 test points, a 6 × 128 SiLU net pruned to 48 hidden nodes.
 func Default() Config {
 	return Config{
-		Dims:  7,
-		Train: 8192,
-		Test:  4096,
-		Seed:  0,
+		Dims:      7,
+		Train:     8192,
+		Test:      4096,
+		Seed:      0,
+		Smoothing: 0.015,
 		Large: NetConfig{
 			Hidden:     []int{128, 128, 128, 128, 128, 128},
 			Activation: "silu",
 			TrainRecipe: TrainRecipe{
-				Epochs: 100, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: "cosine",
+				Epochs: 30, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: "cosine",
 			},
 		},
-		Prune: PruneConfig{Keep: 48, Method: "affine", Combine: "max", Boxes: 256, BoxRadius: 0.05, Fold: "mean"},
+		Prune: PruneConfig{Keep: 48, Quota: "even", Method: "quadratic", Combine: "max", Boxes: 256, BoxRadius: 0.05, Fold: "mean"},
 		Finetune: TrainRecipe{
-			Epochs: 200, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: "cosine",
-			Teacher: false, HVPDirections: 2, HVPWeight: 0.1,
+			Epochs: 400, BatchSize: 256, LRMax: 1e-2, LRMin: 1e-5, Schedule: "cosine",
+			Teacher: false, HVPDirections: 2, HVPWeight: 0.5,
 		},
 		Scratch: []int{8, 8, 8, 8, 8, 8},
 	}
@@ -151,6 +168,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train = %d, want ≥ 2 samples", c.Train)
 	case c.Test < 2:
 		return fmt.Errorf("test = %d, want ≥ 2 points", c.Test)
+	case !(c.Smoothing >= 0) || math.IsInf(c.Smoothing, 0):
+		return fmt.Errorf("smoothing = %v, want a finite width ≥ 0", c.Smoothing)
 	}
 	if err := c.Large.validate("large"); err != nil {
 		return err
@@ -167,8 +186,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("prune.keep = %d, want ≥ %d (one node per hidden layer)", p.Keep, len(c.Large.Hidden))
 	case p.Keep > sum(c.Large.Hidden):
 		return fmt.Errorf("prune.keep = %d, want ≤ %d (the large net's hidden nodes)", p.Keep, sum(c.Large.Hidden))
-	case p.Method != "affine" && p.Method != "zonotope" && p.Method != "naive":
-		return fmt.Errorf("prune.method = %q, want affine, zonotope or naive", p.Method)
+	case p.Quota != "even" && p.Quota != "global":
+		return fmt.Errorf("prune.quota = %q, want even or global", p.Quota)
+	case p.Method != "quadratic" && p.Method != "affine" && p.Method != "zonotope" && p.Method != "naive":
+		return fmt.Errorf("prune.method = %q, want quadratic, affine, zonotope or naive", p.Method)
 	case p.Combine != "max" && p.Combine != "mean":
 		return fmt.Errorf("prune.combine = %q, want max or mean", p.Combine)
 	case p.Boxes < 1:
@@ -206,10 +227,8 @@ func (r TrainRecipe) validate(key string) error {
 	case r.HVPWeight < 0:
 		return fmt.Errorf("%s.hvp_weight = %v, want ≥ 0", key, r.HVPWeight)
 	}
-	switch r.Schedule {
-	case "cosine", "exponential", "one-cycle", "constant":
-	default:
-		return fmt.Errorf("%s.schedule = %q, want cosine, exponential, one-cycle or constant", key, r.Schedule)
+	if _, err := mlp.ParseScheduleKind(r.Schedule); err != nil {
+		return fmt.Errorf("%s.schedule = %q, want cosine, exponential, onecycle or constant", key, r.Schedule)
 	}
 	return nil
 }

@@ -79,7 +79,15 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	if err != nil {
 		return nil, nil, err
 	}
-	keep, err := prune.Select(ana.Significance, prune.Quota{Total: p.Keep})
+	quota := prune.Quota{Total: p.Keep}
+	switch p.Quota {
+	case "even":
+		quota = prune.Quota{PerLayer: evenSplit(p.Keep, net.Hidden())}
+	case "global":
+	default:
+		return nil, nil, fmt.Errorf("unknown quota %q (want even or global)", p.Quota)
+	}
+	keep, err := prune.Select(ana.Significance, quota)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -94,6 +102,9 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 		}
 	case "midpoint":
 		fill = prune.Midpoints(ana.Hull.A)
+	case "zero":
+	default:
+		return nil, nil, fmt.Errorf("unknown fold %q (want mean, midpoint or zero)", p.Fold)
 	}
 	pruned, err := prune.Apply(net, keep, fill)
 	if err != nil {
@@ -138,4 +149,21 @@ func uniformPoints(dom []interval.Interval, count int, seed uint64) []float64 {
 		pts[i] = d.Lo + rng.Float64()*(d.Hi-d.Lo)
 	}
 	return pts
+}
+
+// evenSplit splits keep nodes over layers of the given widths as evenly as
+// possible, the first layers taking the remainder, each layer at most its
+// width and at least one node.
+func evenSplit(keep int, widths []int) []int {
+	per := make([]int, len(widths))
+	left := keep
+	for l := range widths {
+		share := left / (len(widths) - l)
+		if left%(len(widths)-l) != 0 {
+			share++
+		}
+		per[l] = max(1, min(share, widths[l]))
+		left -= per[l]
+	}
+	return per
 }

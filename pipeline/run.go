@@ -126,10 +126,10 @@ func (r *runner) all(ctx context.Context) (*Results, error) {
 		net.Init(mlp.XavierUniform, cfg.Seed+seedStreamInit)
 		return net
 	}
-	if _, err := r.trainStage(ctx, StageLargeMSE, newLarge(), cfg.Large.TrainRecipe, MSE, nil); err != nil {
+	if _, err := r.trainStage(ctx, StageLargeMSE, newLarge(), true, cfg.Large.TrainRecipe, MSE, nil); err != nil {
 		return nil, err
 	}
-	large, err := r.trainStage(ctx, StageLargeSobolev, newLarge(), cfg.Large.TrainRecipe, Sobolev, nil)
+	large, err := r.trainStage(ctx, StageLargeSobolev, newLarge(), true, cfg.Large.TrainRecipe, Sobolev, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -138,15 +138,15 @@ func (r *runner) all(ctx context.Context) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.trainStage(ctx, StagePrunedMSE, pruned.Clone(), cfg.Finetune, MSE, nil); err != nil {
+	if _, err := r.trainStage(ctx, StagePrunedMSE, pruned.Clone(), false, cfg.Finetune, MSE, nil); err != nil {
 		return nil, err
 	}
-	if _, err := r.trainStage(ctx, StagePrunedSobolev, pruned.Clone(), cfg.Finetune, Sobolev, large); err != nil {
+	if _, err := r.trainStage(ctx, StagePrunedSobolev, pruned.Clone(), false, cfg.Finetune, Sobolev, large); err != nil {
 		return nil, err
 	}
 	scratch := mlp.New(r.n, cfg.Scratch, act)
 	scratch.Init(mlp.XavierUniform, cfg.Seed+seedStreamInit)
-	if _, err := r.trainStage(ctx, StageScratchSobolev, scratch, cfg.Finetune, Sobolev, large); err != nil {
+	if _, err := r.trainStage(ctx, StageScratchSobolev, scratch, true, cfg.Finetune, Sobolev, large); err != nil {
 		return nil, err
 	}
 	return &r.res, nil
@@ -160,7 +160,8 @@ func (r *runner) data() error {
 		return err
 	}
 	r.n = m.Dims()
-	r.train = m.TrainingSet(r.cfg.Train, bachelier.TrainOptions{})
+	opts := bachelier.TrainOptions{Smoothing: r.cfg.Smoothing}
+	r.train = m.TrainingSet(r.cfg.Train, opts)
 	r.test = m.TestSet(r.cfg.Test, false)
 	dir := filepath.Join(r.out, "data")
 	if err := dataset.WriteNPZ(filepath.Join(dir, "train.npz"), r.train); err != nil {
@@ -169,11 +170,13 @@ func (r *runner) data() error {
 	if err := dataset.WriteNPZ(filepath.Join(dir, "test.npz"), r.test); err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(dir, "spec.json"), m.Spec(r.cfg.Train, r.cfg.Test, bachelier.TrainOptions{}, false))
+	return writeJSON(filepath.Join(dir, "spec.json"), m.Spec(r.cfg.Train, r.cfg.Test, opts, false))
 }
 
 // trainStage trains net with recipe (see TrainModel) and records it as a stage.
-func (r *runner) trainStage(ctx context.Context, name string, net *mlp.Network, recipe TrainRecipe, loss Loss, teacher *mlp.Network) (*mlp.Network, error) {
+// fresh says that net is newly initialised, so its normalisation is fitted
+// to the data first.
+func (r *runner) trainStage(ctx context.Context, name string, net *mlp.Network, fresh bool, recipe TrainRecipe, loss Loss, teacher *mlp.Network) (*mlp.Network, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -183,7 +186,8 @@ func (r *runner) trainStage(ctx context.Context, name string, net *mlp.Network, 
 	if r.hooks.Epoch != nil {
 		progress = func(p mlp.Progress) { r.hooks.Epoch(name, p) }
 	}
-	hist, err := TrainModel(ctx, net, r.train, TrainOptions{Recipe: recipe, Loss: loss, Teacher: teacher, Seed: r.cfg.Seed}, progress)
+	opts := TrainOptions{Recipe: recipe, Loss: loss, Teacher: teacher, Seed: r.cfg.Seed, FitNorm: fresh}
+	hist, err := TrainModel(ctx, net, r.train, opts, progress)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -44,11 +44,14 @@ type TrainOptions struct {
 	Teacher *mlp.Network
 	// Seed drives the shuffling and the random directions.
 	Seed uint64
+	// FitNorm fits the net's input and output normalisation to the training
+	// data before training (for a freshly initialised net). Without it the
+	// net keeps its normalisation, as a pruned or imported net must.
+	FitNorm bool
 }
 
 // TrainModel trains net on the training set train (raw units) as opts says.
-// If net has the identity output normalisation (a fresh net), TrainModel first
-// fits the normalisation to train; a trained or pruned net keeps its own. The
+// With opts.FitNorm it first fits net's normalisation to train. The
 // second-order term's weight is γ = β·HVPWeight·mean_j λ_j, so HVPWeight is
 // relative to the mean gradient weight (method.md §4).
 func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts TrainOptions, progress func(mlp.Progress)) (mlp.History, error) {
@@ -63,7 +66,7 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 	if err := recipe.validate("training"); err != nil {
 		return mlp.History{}, err
 	}
-	if net.Norm.YScale == 1 && net.Norm.YMean == 0 {
+	if opts.FitNorm {
 		norm, err := mlp.FitNormalization(train.X, train.Y, n)
 		if err != nil {
 			return mlp.History{}, err

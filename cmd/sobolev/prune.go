@@ -71,6 +71,7 @@ plain intervals. The model file appears only when complete; an interruption
 	fl.Float64Var(&f.cfg.BoxRadius, "box-radius", f.cfg.BoxRadius, "half-width of the small boxes, in standard deviations of each input")
 	fl.StringVar(&f.cfg.Fold, "fold", f.cfg.Fold, "constant replacing a removed node: mean (its mean activation over --data), midpoint or zero")
 	fl.StringVar(&f.cfg.Combine, "combine", f.cfg.Combine, "how a node's significances on the boxes combine: max or mean")
+	fl.StringVar(&f.cfg.Quota, "quota", f.cfg.Quota, "even: --keep split evenly over the hidden layers; global: the --keep most significant nodes\nover all layers (at least one per layer)")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the choice of boxes and of the over-estimation samples")
 	for _, name := range []string{"model", "out"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
@@ -89,6 +90,8 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 		return fmt.Errorf("prune: --combine: %v", err)
 	}
 	switch {
+	case p.Quota != "even" && p.Quota != "global":
+		return fmt.Errorf("prune: --quota %q: want even or global", p.Quota)
 	case p.Fold != "mean" && p.Fold != "midpoint" && p.Fold != "zero":
 		return fmt.Errorf("prune: --fold %q: want mean, midpoint or zero", p.Fold)
 	case p.Boxes < 1:

@@ -26,12 +26,12 @@ func TestPrune(t *testing.T) {
 	out := filepath.Join(dir, "pruned.onnx")
 	stdout, stderr, err := runSobolev(context.Background(), "prune", "--model", large, "--data", train, "--keep", "7",
 		"--method", "affine", "--boxes", "8", "--box-radius", "0.1", "--fold", "midpoint", "--combine", "mean", "--seed", "4",
-		"--out", out)
+		"--quota", "global", "--out", out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	got := loadNet(t, out)
-	cfg := pipeline.PruneConfig{Keep: 7, Method: "affine", Boxes: 8, BoxRadius: 0.1, Fold: "midpoint", Combine: "mean"}
+	cfg := pipeline.PruneConfig{Keep: 7, Quota: "global", Method: "affine", Boxes: 8, BoxRadius: 0.1, Fold: "midpoint", Combine: "mean"}
 	want, rep, err := pipeline.PruneModel(context.Background(), loadNet(t, large), loadSet(t, train).X,
 		pipeline.PruneOptions{Config: cfg, Seed: 4})
 	if err != nil {

@@ -103,7 +103,7 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 	}
 	net := mlp.New(data.Dims(), hidden, act)
 	net.Init(mlp.XavierUniform, f.seed)
-	opts := pipeline.TrainOptions{Recipe: f.recipe, Loss: loss, Seed: f.seed}
+	opts := pipeline.TrainOptions{Recipe: f.recipe, Loss: loss, Seed: f.seed, FitNorm: true}
 	return trainAndSave(cmd, "train", net, data, opts, f.out, f.noProgress)
 }
 
@@ -119,9 +119,8 @@ func addRecipeFlags(cmd *cobra.Command, r *pipeline.TrainRecipe) {
 }
 
 // scheduleNames lists the learning-rate schedules the training commands
-// accept. One-cycle is left out: pipeline.Config accepts it as "one-cycle",
-// but mlp knows it as "onecycle", so pipeline.TrainModel cannot run it yet.
-const scheduleNames = "cosine, exponential or constant"
+// accept (mlp.ParseScheduleKind).
+const scheduleNames = "cosine, exponential, onecycle or constant"
 
 // checkRecipe reports the first flag of r whose value cannot train a net.
 func checkRecipe(r pipeline.TrainRecipe) error {
@@ -139,11 +138,10 @@ func checkRecipe(r pipeline.TrainRecipe) error {
 	case !(r.HVPWeight >= 0) || math.IsInf(r.HVPWeight, 1):
 		return fmt.Errorf("--hvp-weight %v: want a finite weight ≥ 0", r.HVPWeight)
 	}
-	switch r.Schedule {
-	case "cosine", "exponential", "constant":
-		return nil
+	if _, err := mlp.ParseScheduleKind(r.Schedule); err != nil {
+		return fmt.Errorf("--schedule %q: want %s", r.Schedule, scheduleNames)
 	}
-	return fmt.Errorf("--schedule %q: want %s", r.Schedule, scheduleNames)
+	return nil
 }
 
 // parseHidden reads comma-separated positive layer widths, e.g. "128,128,128".

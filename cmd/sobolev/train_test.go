@@ -87,7 +87,7 @@ func TestTrain(t *testing.T) {
 	want.Init(mlp.XavierUniform, 5)
 	recipe := pipeline.TrainRecipe{Epochs: 3, BatchSize: 32, LRMax: 2e-3, LRMin: 1e-4, Schedule: "exponential"}
 	if _, err := pipeline.TrainModel(context.Background(), want, loadSet(t, train),
-		pipeline.TrainOptions{Recipe: recipe, Loss: pipeline.Sobolev, Seed: 5}, nil); err != nil {
+		pipeline.TrainOptions{Recipe: recipe, Loss: pipeline.Sobolev, Seed: 5, FitNorm: true}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got.Sizes, want.Sizes) || got.Act != want.Act || !sameBits(got.Params.Flat, want.Params.Flat) ||
@@ -151,7 +151,7 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"--data", train, "--hidden", "8,,8"}, `width 2 is ""`},
 		{[]string{"--data", train, "--activation", "relu"}, `train: --activation "relu": want silu, softplus or tanh`},
 		{[]string{"--data", train, "--loss", "l1"}, `train: --loss: unknown loss "l1" (want mse or sobolev)`},
-		{[]string{"--data", train, "--schedule", "one-cycle"}, `train: --schedule "one-cycle": want cosine, exponential or constant`},
+		{[]string{"--data", train, "--schedule", "one-cycle"}, `train: --schedule "one-cycle": want cosine, exponential, onecycle or constant`},
 		{[]string{"--data", train, "--epochs", "0"}, "train: --epochs 0: want at least 1"},
 		{[]string{"--data", train, "--batch", "-1"}, "train: --batch -1: want at least 1 sample"},
 		{[]string{"--data", train, "--lr-max", "0"}, "train: --lr-max 0: want a finite learning rate > 0"},

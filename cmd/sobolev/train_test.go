@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -267,7 +268,8 @@ func TestCommandsHelp(t *testing.T) {
 		"prune": {"Examples:", "sobolev prune --model large.onnx --data data/train.npz --keep 48 --out pruned.onnx",
 			"--box", "--method", "--boxes", "--box-radius", "--fold", "--combine", "--seed", "--keep int"},
 		"finetune": {"Examples:", "sobolev finetune --model pruned.onnx --teacher large.onnx --data data/train.npz --out tuned.onnx",
-			"--teacher-labels", "--hvp-directions", "--hvp-weight", "--loss", "(default 200)"},
+			"--teacher-labels", "--hvp-directions", "--hvp-weight", "--loss",
+			fmt.Sprintf("(default %d)", pipeline.Default().Finetune.Epochs)},
 		"eval": {"Examples:", "sobolev eval --model tuned.onnx --data data/test.npz", "--json"},
 	} {
 		stdout, _, err := runSobolev(context.Background(), cmd, "--help")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/report"
 )
 
 // runFlags are the options of "sobolev run".
@@ -44,6 +45,7 @@ It writes into --out:
   models/<stage>.onnx one ONNX model per stage (raw spots in, raw price out)
   data/               train.npz, test.npz and spec.json
   run.log             the log printed while running
+  report/index.html   a web page with the table and plots (see "sobolev report")
 
 Every setting has a built-in default; --config names a YAML file whose keys
 override them (see "pipeline.Config" for the keys), and the flags below
@@ -144,10 +146,14 @@ func runPipeline(cmd *cobra.Command, cfg pipeline.Config, f runFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := report.Write(cmd.Context(), f.out); err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout)
 	pipeline.WriteTable(stdout, res)
-	fmt.Fprintf(stdout, "\nwrote %s, %s, %s and %s\n", filepath.Join(f.out, "results.json"),
-		filepath.Join(f.out, "models"), filepath.Join(f.out, "data"), filepath.Join(f.out, "run.log"))
+	fmt.Fprintf(stdout, "\nwrote %s, %s, %s, %s and %s\n", filepath.Join(f.out, "results.json"),
+		filepath.Join(f.out, "models"), filepath.Join(f.out, "data"), filepath.Join(f.out, "run.log"),
+		report.IndexPath(f.out))
 	return nil
 }
 

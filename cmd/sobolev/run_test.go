@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sobolev-pruning/sobolev/pipeline"
+)
+
+// tinyConfig is a YAML configuration whose run takes about a second.
+const tinyConfig = `dims: 3
+train: 256
+test: 128
+large:
+  hidden: [16, 16]
+  epochs: 3
+  batch_size: 64
+prune:
+  keep: 8
+  boxes: 8
+finetune:
+  epochs: 3
+  batch_size: 64
+scratch_hidden: [4, 4]
+`
+
+func TestRunCommand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "tiny.yaml")
+	if err := os.WriteFile(cfg, []byte(tinyConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	stdout, _, err := runSobolev(context.Background(), "run", "--config", cfg, "--seed", "3", "--keep", "6", "--out", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pipeline.ReadResults(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Config.Seed != 3 || res.Config.Prune.Keep != 6 || res.Config.Dims != 3 {
+		t.Errorf("flags and config file not both applied: seed %d keep %d dims %d", res.Config.Seed, res.Config.Prune.Keep, res.Config.Dims)
+	}
+	for _, s := range res.Stages {
+		if !strings.Contains(stdout, s.Stage) {
+			t.Errorf("the printed table lacks stage %s", s.Stage)
+		}
+	}
+	for _, f := range []string{"run.log", "report/index.html", "data/train.npz", "models/pruned-sobolev-ft.onnx"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestRunCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("dimz: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--dims", "0"}, "dims = 0"},
+		{[]string{"run", "--keep", "2"}, "prune.keep = 2"},
+		{[]string{"run", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"run", "--config", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
+		{[]string{"run", "--config", bad}, "dimz"},
+		{[]string{"run", "extra"}, `unknown command "extra"`},
+	} {
+		_, _, err := runSobolev(context.Background(), append(tc.args, "--out", filepath.Join(dir, "o"))...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("sobolev %v: error %v, want one mentioning %q", tc.args, err, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "o")); err == nil {
+		t.Error("a refused run created its output directory")
+	}
+}

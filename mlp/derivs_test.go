@@ -496,7 +496,18 @@ func TestSobolevLossPanics(t *testing.T) {
 // TestWorkspaceGoroutinesEnd checks that the goroutines of a multi-threaded
 // Workspace end once it is unreachable.
 func TestWorkspaceGoroutinesEnd(t *testing.T) {
+	// Wait until the workers of earlier tests' Workspaces have ended, so
+	// that the count does not fall under us.
 	before := runtime.NumGoroutine()
+	for range 200 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+		n := runtime.NumGoroutine()
+		if n == before {
+			break
+		}
+		before = n
+	}
 	net := testNet([]int{3, 4, 1}, SiLU, 1)
 	bt := testBatch(3, 8, 0, 1)
 	for range 3 {

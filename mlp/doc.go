@@ -88,8 +88,9 @@
 // order: a Workspace splits a batch into a fixed number of contiguous parts
 // (threads), each run on its own goroutine, and sums their losses and
 // gradients in part order. So a run is bit-for-bit reproducible for a given
-// seed, thread count and build (BLAS backend, GOARCH). A different thread
-// count changes only rounding.
+// seed, thread count and build (BLAS backend, GOARCH, GOEXPERIMENT=simd and
+// whether the CPU has AVX-512). A different thread count changes only
+// rounding.
 //
 // # Backends and allocation
 //
@@ -99,8 +100,13 @@
 // the openblas tag (cgo, with libopenblas installed) routes them to OpenBLAS,
 // whose own threading is then switched off so that the parts of a Workspace
 // are the only parallelism and results do not depend on OPENBLAS_NUM_THREADS;
-// BLASBackend reports which is in use. Apart from gonum's goroutines,
-// SobolevLoss and Adam.Step allocate nothing once the Workspace exists; the
-// point evaluations (Value, InputGradient, HessVec, Gamma, Hessian) allocate
-// their scratch per call.
+// BLASBackend reports which is in use. The elementwise passes between the
+// products (activations and their derivatives, the products with them, bias
+// gradients) are plain Go, or, on amd64 builds with GOEXPERIMENT=simd and a
+// CPU with AVX-512, vector kernels: these give the same bits as plain Go
+// except for SiLU, which they evaluate like the Evaluator does, to a few ulp
+// of Activation.Eval. Apart from gonum's goroutines, SobolevLoss and
+// Adam.Step allocate nothing once the Workspace exists; the point evaluations
+// (Value, InputGradient, HessVec, Gamma, Hessian) allocate their scratch per
+// call.
 package mlp

@@ -23,3 +23,19 @@ func (e *Evaluator) point(zd1 []float64) {
 	e.groupGo(1, zd1, modeHVP)
 	e.rawGo(1, modeHVP)
 }
+
+// activate is activateGo; this build has no AVX-512 kernels.
+func activate(_ bool, act Activation, f, d1, d2, d3, z, bias []float64) {
+	activateGo(act, f, d1, d2, d3, z, bias)
+}
+
+// mulTo is mulToGo.
+func mulTo(_ bool, dst, x, y []float64, add bool) { mulToGo(dst, x, y, add) }
+
+// upwardTo is upwardToGo.
+func upwardTo(_ bool, zbar, gbar, d1, d2, g, dbar []float64) {
+	upwardToGo(zbar, gbar, d1, d2, g, dbar)
+}
+
+// colSums is colSumsGo.
+func colSums(_ bool, dst, x []float64) { colSumsGo(dst, x) }

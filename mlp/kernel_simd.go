@@ -363,7 +363,9 @@ func activateLayer(act Activation, mode evalMode, a, ad, d1, t [][lanes]float64)
 	switch act {
 	case SiLU:
 		for i := range a {
-			f, g1, g2 := silu8(ld(&a[i]), ld(&t[i]))
+			z := ld(&a[i])
+			s, c := sigmoid8(z, ld(&t[i]))
+			f, g1, g2 := silu8(z, s, c)
 			putAct(mode, &a[i], &ad[i], &d1[i], &t[i], f, g1, g2)
 		}
 	case Softplus:
@@ -402,14 +404,20 @@ func putAct(mode evalMode, a, ad, d1, t *[lanes]float64, f, g1, g2 vec) {
 }
 
 // silu8 returns σ = z·s, σ′ = s(1 + z(1−s)) and σ″ = s(1−s)(2 + z(1−2s)),
-// s = 1/(1 + e⁻ᶻ), given e = e^−|z|.
-func silu8(z, e vec) (f, d1, d2 vec) {
-	s, c := sigmoid8(z, e)
+// given s = 1/(1 + e⁻ᶻ) and c = 1 − s (sigmoid8).
+func silu8(z, s, c vec) (f, d1, d2 vec) {
 	p := s.Mul(c)
 	f = z.Mul(s)
 	d1 = z.MulAdd(p, s)
 	d2 = p.Mul(z.MulAdd(c.Sub(s), splat(2)))
 	return f, d1, d2
+}
+
+// silu3rd8 returns σ‴ = s(1−s)(3(1−2s) + z(1 − 6s(1−s))) of SiLU, given
+// s = 1/(1 + e⁻ᶻ) and c = 1 − s (sigmoid8).
+func silu3rd8(z, s, c vec) vec {
+	p := s.Mul(c)
+	return p.Mul(z.MulAdd(p.MulAdd(splat(-6), splat(1)), c.Sub(s).Mul(splat(3))))
 }
 
 // softplus8 returns σ = log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|), σ′ = s and
@@ -554,4 +562,113 @@ func log1p8(t vec) vec {
 	// k·Ln2Hi − ((hfsq − (s·(hfsq + R) + k·Ln2Lo)) − f)
 	in := s.MulAdd(hfsq.Add(t1.Add(t2)), k.Mul(splat(ln2Lo)))
 	return k.MulAdd(splat(ln2Hi), f.Sub(hfsq.Sub(in))).Add(c)
+}
+
+// at returns the lanes of s from i on.
+func at(s []float64, i int) *[lanes]float64 { return (*[lanes]float64)(s[i:]) }
+
+// activate is activateGo, with SiLU on AVX-512 if simd: σ, σ′ and σ″ as in
+// the Evaluator (exp8, sigmoid8, silu8), σ‴ by silu3rd8. Activation.eval,
+// which gives the limits at ±Inf and NaN, evaluates the last len(bias) mod 8
+// elements of each row, and redoes every row in which one of the others is
+// ±Inf or NaN once the bias is added.
+func activate(simd bool, act Activation, f, d1, d2, d3, z, bias []float64) {
+	if !simd || act != SiLU {
+		activateGo(act, f, d1, d2, d3, z, bias)
+		return
+	}
+	w := len(bias)
+	w8 := w / lanes * lanes
+	for lo := 0; lo+w <= len(z); lo += w {
+		zr, fr, g1, g2 := z[lo:lo+w], f[lo:lo+w], d1[lo:lo+w], d2[lo:lo+w]
+		var g3 []float64
+		if d3 != nil {
+			g3 = d3[lo : lo+w]
+		}
+		bad := vec{}.IsNaN()
+		for i := 0; i < w8; i += lanes {
+			zp := at(zr, i)
+			zv := ld(zp).Add(ld(at(bias, i)))
+			zv.Store(zp)
+			bad = bad.Or(zv.Sub(zv).IsNaN())
+			s, c := sigmoid8(zv, exp8(negAbs(zv)))
+			fv, v1, v2 := silu8(zv, s, c)
+			fv.Store(at(fr, i))
+			v1.Store(at(g1, i))
+			v2.Store(at(g2, i))
+			if g3 != nil {
+				silu3rd8(zv, s, c).Store(at(g3, i))
+			}
+		}
+		for i := w8; i < w; i++ {
+			zr[i] += bias[i]
+		}
+		from := w8
+		if bad.ToBits() != 0 {
+			from = 0
+		}
+		if from < w {
+			var t3 []float64
+			if g3 != nil {
+				t3 = g3[from:]
+			}
+			act.eval(fr[from:], g1[from:], g2[from:], t3, zr[from:])
+		}
+	}
+}
+
+// mulTo is mulToGo, on AVX-512 if simd.
+func mulTo(simd bool, dst, x, y []float64, add bool) {
+	n := 0
+	if simd {
+		n = len(dst) / lanes * lanes
+		x, y = x[:len(dst)], y[:len(dst)]
+		for i := 0; i < n; i += lanes {
+			p := ld(at(x, i)).Mul(ld(at(y, i)))
+			d := at(dst, i)
+			if add {
+				p = ld(d).Add(p)
+			}
+			p.Store(d)
+		}
+	}
+	mulToGo(dst[n:], x[n:], y[n:], add)
+}
+
+// upwardTo is upwardToGo, on AVX-512 if simd.
+func upwardTo(simd bool, zbar, gbar, d1, d2, g, dbar []float64) {
+	n := 0
+	if simd {
+		n = len(zbar) / lanes * lanes
+		gbar, d1, d2, g, dbar = gbar[:len(zbar)], d1[:len(zbar)], d2[:len(zbar)], g[:len(zbar)], dbar[:len(zbar)]
+		for i := 0; i < n; i += lanes {
+			e := ld(at(dbar, i))
+			ld(at(d2, i)).Mul(ld(at(g, i))).Mul(e).Store(at(zbar, i))
+			ld(at(d1, i)).Mul(e).Store(at(gbar, i))
+		}
+	}
+	upwardToGo(zbar[n:], gbar[n:], d1[n:], d2[n:], g[n:], dbar[n:])
+}
+
+// colSums is colSumsGo, on AVX-512 if simd.
+func colSums(simd bool, dst, x []float64) {
+	if !simd {
+		colSumsGo(dst, x)
+		return
+	}
+	w := len(dst)
+	rows := len(x) / w
+	w8 := w / lanes * lanes
+	for i := 0; i < w8; i += lanes {
+		s := ld(at(dst, i))
+		for r := range rows {
+			s = s.Add(ld(at(x, r*w+i)))
+		}
+		s.Store(at(dst, i))
+	}
+	for i := w8; i < w; i++ {
+		for r := range rows {
+			dst[i] += x[r*w+i]
+		}
+	}
 }

@@ -279,7 +279,15 @@ func (ws *part) upward(net *Network, b, k int) {
 			1, ws.q[l-1][r*in:2*r*in], in, net.Params.W[l-1], in, 0, t, out)
 		last := l == nl-1
 		p, q, z := ws.p[l], ws.q[l], ws.z[l]
-		for s := range b {
+		if last {
+			for s := range b {
+				lo, hi := s*out, (s+1)*out
+				upwardTo(ws.simd, p[lo:hi], q[r*out+lo:], ws.d1[l][lo:], ws.d2[l][lo:], wout, t[lo:])
+			}
+		} else {
+			upwardTo(ws.simd, p[:b*out], q[r*out:], ws.d1[l], ws.d2[l], ws.g[l], t)
+		}
+		for s := range b { // the tangent rows
 			lo, hi := s*out, (s+1)*out
 			d1 := ws.d1[l][lo:hi]
 			d2 := ws.d2[l][lo:hi:hi]
@@ -294,13 +302,8 @@ func (ws *part) upward(net *Network, b, k int) {
 				g = ws.g[l][lo:hi]
 			}
 			g = g[:len(d1)]
-			dbar := t[lo : lo+len(d1)]
 			zbar := p[lo : lo+len(d1)]
 			gbar := q[(r+s)*out : (r+s)*out+len(d1)]
-			for i, d := range d1 {
-				zbar[i] = d2[i] * g[i] * dbar[i]
-				gbar[i] = d * dbar[i]
-			}
 			for j := range k {
 				o := (b + s*k + j) * out
 				ddbar := t[o : o+len(d1)]
@@ -357,34 +360,23 @@ func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
 			impl.Dgemm(blas.NoTrans, blas.NoTrans, rows, out, next,
 				1, ws.p[l+1][:rows*next], next, net.Params.W[l], out, 0, abar, out)
 		}
-		gb := grad[ws.bOff[l-1] : ws.bOff[l-1]+out]
-		for s := range b {
-			lo, hi := s*out, (s+1)*out
-			d1 := ws.d1[l][lo:hi]
-			zbar := p[lo:hi:hi]
-			zbar = zbar[:len(d1)]
-			switch {
-			case last: // ā_L = W_outᵀ ȳ, ǡ_L = 0
-				yb, w := ws.ybar[s], wout[:len(d1)]
-				if full {
-					for i, d := range d1 {
-						zbar[i] += d * yb * w[i]
-					}
-				} else {
-					for i, d := range d1 {
-						zbar[i] = d * yb * w[i]
-					}
+		if last { // ā_L = W_outᵀ ȳ, ǡ_L = 0
+			abar = ws.t[:out]
+			for s, yb := range ws.ybar[:b] {
+				for i, w := range wout {
+					abar[i] = yb * w
 				}
-			case !full:
-				ab := abar[lo : lo+len(d1)]
-				for i, d := range d1 {
-					zbar[i] = d * ab[i]
-				}
-			default:
-				ab := abar[lo : lo+len(d1)]
-				for i, d := range d1 {
-					zbar[i] += d * ab[i]
-				}
+				mulTo(ws.simd, p[s*out:(s+1)*out], ws.d1[l][s*out:], abar, full)
+			}
+		} else {
+			mulTo(ws.simd, p[:b*out], ws.d1[l], abar, full)
+		}
+		if full && !last {
+			for s := range b { // the tangent rows
+				lo, hi := s*out, (s+1)*out
+				d1 := ws.d1[l][lo:hi]
+				zbar := p[lo:hi:hi]
+				zbar = zbar[:len(d1)]
 				d2 := ws.d2[l][lo:hi]
 				d2 = d2[:len(d1)]
 				for j := range k {
@@ -398,10 +390,8 @@ func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
 					}
 				}
 			}
-			for i, v := range zbar {
-				gb[i] += v
-			}
 		}
+		colSums(ws.simd, grad[ws.bOff[l-1]:ws.bOff[l-1]+out], p[:b*out])
 		pr := b
 		if full {
 			pr = 2 * r

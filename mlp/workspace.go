@@ -76,6 +76,7 @@ type part struct {
 	t          []float64 // (R, max n_l) GEMM result before an elementwise pass
 	y, ybar    []float64 // (B) network output y_n and its adjoint
 	wOff, bOff []int     // offsets of W[l], B[l] in Params.Flat
+	simd       bool      // run the AVX-512 elementwise kernels (kernel_train.go)
 }
 
 // NewWorkspace returns a Workspace for networks shaped like net, batches of
@@ -127,7 +128,7 @@ func (pt *part) serve(jobs <-chan job, done chan<- Loss) {
 func newPart(sizes []int, batch, dirs int) *part {
 	sizes = append([]int(nil), sizes...)
 	nl := len(sizes) - 1 // index of the output layer; hidden layers are 1..nl−1
-	ws := &part{sizes: sizes}
+	ws := &part{sizes: sizes, simd: useSIMD()}
 	r := batch * (1 + dirs)
 	ws.q = make([][]float64, nl)
 	ws.p = make([][]float64, nl)
@@ -207,19 +208,11 @@ func (ws *part) forward(net *Network, x, dirs []float64, b, k int, third bool) {
 		z := ws.z[l][:r*out]
 		impl.Dgemm(blas.NoTrans, blas.Trans, r, out, in,
 			1, ws.q[l-1][:r*in], in, net.Params.W[l-1], in, 0, z, out)
-		bias := net.Params.B[l-1]
 		var d3 []float64
-		for s := range b {
-			lo, hi := s*out, (s+1)*out
-			row := z[lo:hi]
-			for i := range row {
-				row[i] += bias[i]
-			}
-			if third {
-				d3 = ws.d3[l][lo:hi]
-			}
-			net.Act.eval(ws.q[l][lo:hi], ws.d1[l][lo:hi], ws.d2[l][lo:hi], d3, row)
+		if third {
+			d3 = ws.d3[l]
 		}
+		activate(ws.simd, net.Act, ws.q[l], ws.d1[l], ws.d2[l], d3, z[:b*out], net.Params.B[l-1])
 		if k == 0 || l == nl-1 {
 			continue // ȧ_L is not needed: ġ_L = 0.
 		}
@@ -227,11 +220,7 @@ func (ws *part) forward(net *Network, x, dirs []float64, b, k int, third bool) {
 			d1 := ws.d1[l][s*out : (s+1)*out]
 			for j := range k {
 				o := (b + s*k + j) * out
-				zd := z[o : o+out]
-				ad := ws.q[l][o : o+out]
-				for i, d := range d1 {
-					ad[i] = d * zd[i]
-				}
+				mulTo(ws.simd, ws.q[l][o:o+out], d1, z[o:o+out], false)
 			}
 		}
 	}
@@ -269,25 +258,28 @@ func (ws *part) backward(net *Network, b, k int) {
 		in, out := ws.sizes[l-1], ws.sizes[l]
 		p := ws.p[l][r*out : 2*r*out]
 		z := ws.z[l]
-		for s := range b {
+		last := l == nl-1
+		if last {
+			for s := range b {
+				mulTo(ws.simd, p[s*out:(s+1)*out], ws.d1[l][s*out:], wout, false)
+			}
+		} else {
+			mulTo(ws.simd, p[:b*out], ws.d1[l], ws.g[l], false)
+		}
+		for s := range b { // the tangent rows
 			d1 := ws.d1[l][s*out : (s+1)*out]
 			d2 := ws.d2[l][s*out : (s+1)*out]
 			g := wout
-			if l < nl-1 {
+			if !last {
 				g = ws.g[l][s*out : (s+1)*out]
 			}
 			g = g[:len(d1)]
 			d2 = d2[:len(d1)]
-			del := p[s*out : (s+1)*out]
-			del = del[:len(d1)]
-			for i, d := range d1 {
-				del[i] = d * g[i]
-			}
 			for j := range k {
 				o := (b + s*k + j) * out
 				zd := z[o : o+len(d1)]
 				dd := p[o : o+len(d1)]
-				if l == nl-1 {
+				if last {
 					for i, d := range d2 {
 						dd[i] = d * zd[i] * g[i]
 					}

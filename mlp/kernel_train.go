@@ -1,0 +1,67 @@
+package mlp
+
+// The elementwise passes of the batched Sobolev kernels (workspace.go,
+// sobolev.go) run on blocks of rows × width, row-major. The …Go functions
+// below are the plain-Go kernels and the reference; activate, mulTo, upwardTo
+// and colSums call them, or, on amd64 builds with GOEXPERIMENT=simd on a CPU
+// with AVX-512 and with their flag simd set, run 8 elements at a time
+// (kernel_simd.go). The AVX-512 mulTo, upwardTo and colSums perform the same
+// operations in the same order, unfused, and so give the same bits; the
+// AVX-512 SiLU of activate (exp8, fused multiply-adds) agrees with
+// Activation.eval to a few ulp.
+
+// activateGo adds bias to each row of the block z, (rows, w) with w = len(bias),
+// and sets f, d1, d2 and, if d3 is not nil, d3 to σ, σ′, σ″ and σ‴ of the act
+// at the result (see Activation.Eval):
+//
+//	z[r·w + i] += bias[i],  f[j] = σ(z[j]),  d1[j] = σ′(z[j]),  d2[j] = σ″(z[j]),  d3[j] = σ‴(z[j])
+//
+// The outputs are at least as long as z, which holds whole rows.
+func activateGo(act Activation, f, d1, d2, d3, z, bias []float64) {
+	w := len(bias)
+	for lo := 0; lo+w <= len(z); lo += w {
+		row := z[lo : lo+w]
+		for i, b := range bias {
+			row[i] += b
+		}
+	}
+	act.eval(f, d1, d2, d3, z)
+}
+
+// mulToGo sets dst[i] = x[i]·y[i], or, if add, dst[i] += x[i]·y[i], for
+// i < len(dst).
+func mulToGo(dst, x, y []float64, add bool) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	if add {
+		for i, v := range x {
+			dst[i] += v * y[i]
+		}
+		return
+	}
+	for i, v := range x {
+		dst[i] = v * y[i]
+	}
+}
+
+// upwardToGo sets, for i < len(zbar), the value rows of the adjoint of the
+// reverse pass (see part.upward):
+//
+//	zbar[i] = d2[i]·g[i]·dbar[i],  gbar[i] = d1[i]·dbar[i]
+func upwardToGo(zbar, gbar, d1, d2, g, dbar []float64) {
+	gbar, d1, d2, g, dbar = gbar[:len(zbar)], d1[:len(zbar)], d2[:len(zbar)], g[:len(zbar)], dbar[:len(zbar)]
+	for i, e := range dbar {
+		zbar[i] = d2[i] * g[i] * e
+		gbar[i] = d1[i] * e
+	}
+}
+
+// colSumsGo adds the rows of the block x, (rows, len(dst)), to dst in row
+// order: dst[i] += x[0·w + i] + x[1·w + i] + …, summed left to right.
+func colSumsGo(dst, x []float64) {
+	w := len(dst)
+	for lo := 0; lo+w <= len(x); lo += w {
+		for i, v := range x[lo : lo+w] {
+			dst[i] += v
+		}
+	}
+}

@@ -252,3 +252,9 @@ func sum(h []int) int {
 	}
 	return s
 }
+
+// TotalEpochs returns the number of training epochs of a run of c, over all
+// stages (the large nets twice, the fine-tuned and scratch nets thrice).
+func (c Config) TotalEpochs() int {
+	return 2*c.Large.Epochs + 3*c.Finetune.Epochs
+}

@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
@@ -126,11 +128,11 @@ func (r *runner) all(ctx context.Context) (*Results, error) {
 		net.Init(mlp.XavierUniform, cfg.Seed+seedStreamInit)
 		return net
 	}
-	if _, err := r.trainStage(ctx, StageLargeMSE, newLarge(), true, cfg.Large.TrainRecipe, MSE, nil); err != nil {
-		return nil, err
-	}
-	large, err := r.trainStage(ctx, StageLargeSobolev, newLarge(), true, cfg.Large.TrainRecipe, Sobolev, nil)
-	if err != nil {
+	large := newLarge()
+	if err := r.trainStages(ctx,
+		trainJob{name: StageLargeMSE, net: newLarge(), fresh: true, recipe: cfg.Large.TrainRecipe, loss: MSE},
+		trainJob{name: StageLargeSobolev, net: large, fresh: true, recipe: cfg.Large.TrainRecipe, loss: Sobolev},
+	); err != nil {
 		return nil, err
 	}
 
@@ -138,15 +140,13 @@ func (r *runner) all(ctx context.Context) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.trainStage(ctx, StagePrunedMSE, pruned.Clone(), false, cfg.Finetune, MSE, nil); err != nil {
-		return nil, err
-	}
-	if _, err := r.trainStage(ctx, StagePrunedSobolev, pruned.Clone(), false, cfg.Finetune, Sobolev, large); err != nil {
-		return nil, err
-	}
 	scratch := mlp.New(r.n, cfg.Scratch, act)
 	scratch.Init(mlp.XavierUniform, cfg.Seed+seedStreamInit)
-	if _, err := r.trainStage(ctx, StageScratchSobolev, scratch, true, cfg.Finetune, Sobolev, large); err != nil {
+	if err := r.trainStages(ctx,
+		trainJob{name: StagePrunedMSE, net: pruned.Clone(), recipe: cfg.Finetune, loss: MSE},
+		trainJob{name: StagePrunedSobolev, net: pruned.Clone(), recipe: cfg.Finetune, loss: Sobolev, teacher: large},
+		trainJob{name: StageScratchSobolev, net: scratch, fresh: true, recipe: cfg.Finetune, loss: Sobolev, teacher: large},
+	); err != nil {
 		return nil, err
 	}
 	return &r.res, nil
@@ -173,27 +173,76 @@ func (r *runner) data() error {
 	return writeJSON(filepath.Join(dir, "spec.json"), m.Spec(r.cfg.Train, r.cfg.Test, opts, false))
 }
 
-// trainStage trains net with recipe (see TrainModel) and records it as a stage.
-// fresh says that net is newly initialised, so its normalisation is fitted
-// to the data first.
-func (r *runner) trainStage(ctx context.Context, name string, net *mlp.Network, fresh bool, recipe TrainRecipe, loss Loss, teacher *mlp.Network) (*mlp.Network, error) {
+// trainJob is one training stage of a run.
+type trainJob struct {
+	name string
+	net  *mlp.Network
+	// fresh says that net is newly initialised, so its normalisation is
+	// fitted to the data first.
+	fresh   bool
+	recipe  TrainRecipe
+	loss    Loss
+	teacher *mlp.Network
+}
+
+// trainStages trains the jobs concurrently, at most GOMAXPROCS at a time,
+// each on one thread, so that the results do not depend on the number of
+// cores; then it records the stages in the order of jobs. If one job fails,
+// the others are cancelled and the first error is returned.
+func (r *runner) trainStages(ctx context.Context, jobs ...trainJob) error {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	r.begin(name)
-	start := time.Now()
-	var progress func(mlp.Progress)
-	if r.hooks.Epoch != nil {
-		progress = func(p mlp.Progress) { r.hooks.Epoch(name, p) }
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stages := make([]Stage, len(jobs))
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	var hookMu sync.Mutex
+	for i, job := range jobs {
+		r.begin(job.name)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			start := time.Now()
+			var progress func(mlp.Progress)
+			if r.hooks.Epoch != nil {
+				progress = func(p mlp.Progress) {
+					hookMu.Lock()
+					defer hookMu.Unlock()
+					r.hooks.Epoch(job.name, p)
+				}
+			}
+			opts := TrainOptions{Recipe: job.recipe, Loss: job.loss, Teacher: job.teacher,
+				Seed: r.cfg.Seed, FitNorm: job.fresh, Threads: 1}
+			hist, err := TrainModel(ctx, job.net, r.train, opts, progress)
+			if err != nil {
+				errs[i] = fmt.Errorf("%s: %w", job.name, err)
+				cancel(errs[i])
+				return
+			}
+			stages[i] = r.finish(job.name, job.net, time.Since(start))
+			stages[i].History = historyOf(hist)
+		}()
 	}
-	opts := TrainOptions{Recipe: recipe, Loss: loss, Teacher: teacher, Seed: r.cfg.Seed, FitNorm: fresh}
-	hist, err := TrainModel(ctx, net, r.train, opts, progress)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		for _, e := range errs {
+			if e != nil {
+				return e
+			}
+		}
+		return err
 	}
-	st := r.finish(name, net, time.Since(start))
-	st.History = historyOf(hist)
-	return net, r.record(st, net)
+	for i, job := range jobs {
+		if err := r.record(stages[i], job.net); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // prune prunes the large net with PruneModel and records the pruned stage.

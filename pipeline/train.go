@@ -44,6 +44,9 @@ type TrainOptions struct {
 	Teacher *mlp.Network
 	// Seed drives the shuffling and the random directions.
 	Seed uint64
+	// Threads is the number of goroutines each batch is split over; 0 means
+	// all cores. Results are reproducible bit for bit for a given Threads.
+	Threads int
 	// FitNorm fits the net's input and output normalisation to the training
 	// data before training (for a freshly initialised net). Without it the
 	// net keeps its normalisation, as a pruned or imported net must.
@@ -96,6 +99,7 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 		LR:        schedule(recipe),
 		Loss:      weights,
 		Seed:      opts.Seed + seedStreamTrain,
+		Threads:   opts.Threads,
 	}
 	return mlp.Train(ctx, net, data, cfg, progress)
 }

@@ -115,32 +115,21 @@ func runPipeline(cmd *cobra.Command, cfg pipeline.Config, f runFlags) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	hooks := pipeline.Hooks{Log: stdout}
 	if !f.noProgress && isTerminal(stderr) {
-		var bar *progressbar.ProgressBar
-		hooks.StageStart = func(stage string, i, total int) {
-			if bar != nil {
-				bar.Finish()
-			}
-			bar = nil
-		}
+		bar := progressbar.NewOptions(cfg.TotalEpochs(),
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("training"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetWidth(30))
+		// Stages train concurrently; the pipeline calls Epoch from one
+		// goroutine at a time.
 		hooks.Epoch = func(stage string, p mlp.Progress) {
-			if bar == nil {
-				bar = progressbar.NewOptions(p.Epochs,
-					progressbar.OptionSetWriter(stderr),
-					progressbar.OptionSetDescription(stage),
-					progressbar.OptionShowCount(),
-					progressbar.OptionSetElapsedTime(true),
-					progressbar.OptionSetPredictTime(true),
-					progressbar.OptionClearOnFinish(),
-					progressbar.OptionSetWidth(30))
-			}
-			bar.Describe(fmt.Sprintf("%-18s loss %.3e", stage, p.Train.Total))
-			bar.Set(p.Epoch)
+			bar.Describe(fmt.Sprintf("%-18s epoch %3d/%d loss %.3e", stage, p.Epoch, p.Epochs, p.Train.Total))
+			bar.Add(1)
 		}
-		defer func() {
-			if bar != nil {
-				bar.Finish()
-			}
-		}()
+		defer bar.Finish()
 	}
 	res, err := pipeline.Run(cmd.Context(), cfg, f.out, hooks)
 	if err != nil {

@@ -48,6 +48,7 @@ type Adam struct {
 	cfg  AdamConfig
 	m, v []float64
 	t    int
+	simd bool // run adamUpdate on AVX-512 (kernel_simd.go)
 }
 
 // NewAdam returns an Adam optimiser for nparams parameters with zero moments.
@@ -57,7 +58,7 @@ func NewAdam(nparams int, cfg AdamConfig) (*Adam, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Adam{cfg: cfg, m: make([]float64, nparams), v: make([]float64, nparams)}, nil
+	return &Adam{cfg: cfg, m: make([]float64, nparams), v: make([]float64, nparams), simd: useSIMD()}, nil
 }
 
 // Step applies one Adam update with learning rate lr to params, given the
@@ -75,16 +76,41 @@ func (a *Adam) Step(params, grad []float64, lr float64) {
 		panic("mlp: Adam.Step: parameter count differs from NewAdam's")
 	}
 	a.t++
-	b1, b2, eps := a.cfg.Beta1, a.cfg.Beta2, a.cfg.Eps
-	c1 := 1 / (1 - math.Pow(b1, float64(a.t)))
-	c2 := 1 / (1 - math.Pow(b2, float64(a.t)))
-	decay := 1 - lr*a.cfg.WeightDecay
-	m, v := a.m[:len(params)], a.v[:len(params)]
-	grad = grad[:len(params)]
-	for i, g := range grad {
-		mi := b1*m[i] + (1-b1)*g
-		vi := b2*v[i] + (1-b2)*g*g
+	b1, b2 := a.cfg.Beta1, a.cfg.Beta2
+	c := adamCoef{
+		b1: b1, b2: b2, cb1: 1 - b1, cb2: 1 - b2,
+		c1:    1 / (1 - math.Pow(b1, float64(a.t))),
+		c2:    1 / (1 - math.Pow(b2, float64(a.t))),
+		eps:   a.cfg.Eps,
+		lr:    lr,
+		decay: 1 - lr*a.cfg.WeightDecay,
+	}
+	adamUpdate(a.simd, params, grad, a.m, a.v, &c)
+}
+
+// adamCoef holds the coefficients of one Adam step: β1, β2, 1 − β1, 1 − β2,
+// the bias corrections c1 = 1/(1 − β1ᵗ), c2 = 1/(1 − β2ᵗ), ε, the learning
+// rate and the decay factor 1 − lr·WeightDecay.
+type adamCoef struct {
+	b1, b2, cb1, cb2, c1, c2, eps, lr, decay float64
+}
+
+// adamUpdateGo applies the update of Adam.Step to each i < len(p):
+//
+//	m[i] = β1·m[i] + (1−β1)·g[i],  v[i] = β2·v[i] + (1−β2)·g[i]·g[i]
+//	p[i] = p[i]·decay − lr·(m[i]·c1)/(√(v[i]·c2) + ε)
+//
+// adamUpdate calls it, or runs the same operations in the same order 8
+// parameters at a time on AVX-512 (kernel_simd.go), with the same bits. The
+// conversions float64(x·y) keep the compiler from fusing x·y + z into one
+// rounding (as it does on amd64 with GOAMD64=v3), which the vector kernel
+// does not do.
+func adamUpdateGo(p, g, m, v []float64, c *adamCoef) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i, gi := range g {
+		mi := float64(c.b1*m[i]) + float64(c.cb1*gi)
+		vi := float64(c.b2*v[i]) + float64(c.cb2*gi*gi)
 		m[i], v[i] = mi, vi
-		params[i] = params[i]*decay - lr*(mi*c1)/(math.Sqrt(vi*c2)+eps)
+		p[i] = float64(p[i]*c.decay) - c.lr*(mi*c.c1)/(math.Sqrt(vi*c.c2)+c.eps)
 	}
 }

@@ -102,10 +102,10 @@
 // are the only parallelism and results do not depend on OPENBLAS_NUM_THREADS;
 // BLASBackend reports which is in use. The elementwise passes between the
 // products (activations and their derivatives, the products with them, bias
-// gradients) are plain Go, or, on amd64 builds with GOEXPERIMENT=simd and a
-// CPU with AVX-512, vector kernels: these give the same bits as plain Go
-// except for SiLU, which they evaluate like the Evaluator does, to a few ulp
-// of Activation.Eval. Apart from gonum's goroutines, SobolevLoss and
+// gradients) and the update of Adam.Step are plain Go, or, on amd64 builds
+// with GOEXPERIMENT=simd and a CPU with AVX-512, vector kernels: these give
+// the same bits as plain Go except for SiLU, which they evaluate like the
+// Evaluator does, to a few ulp of Activation.Eval. Apart from gonum's goroutines, SobolevLoss and
 // Adam.Step allocate nothing once the Workspace exists; the point evaluations
 // (Value, InputGradient, HessVec, Gamma, Hessian) allocate their scratch per
 // call.

@@ -39,3 +39,6 @@ func upwardTo(_ bool, zbar, gbar, d1, d2, g, dbar []float64) {
 
 // colSums is colSumsGo.
 func colSums(_ bool, dst, x []float64) { colSumsGo(dst, x) }
+
+// adamUpdate is adamUpdateGo.
+func adamUpdate(_ bool, p, g, m, v []float64, c *adamCoef) { adamUpdateGo(p, g, m, v, c) }

@@ -672,3 +672,24 @@ func colSums(simd bool, dst, x []float64) {
 		}
 	}
 }
+
+// adamUpdate is adamUpdateGo, on AVX-512 if simd.
+func adamUpdate(simd bool, p, g, m, v []float64, c *adamCoef) {
+	n := 0
+	if simd {
+		n = len(p) / lanes * lanes
+		g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+		b1, b2, cb1, cb2 := splat(c.b1), splat(c.b2), splat(c.cb1), splat(c.cb2)
+		c1, c2, eps, lr, decay := splat(c.c1), splat(c.c2), splat(c.eps), splat(c.lr), splat(c.decay)
+		for i := 0; i < n; i += lanes {
+			gi := ld(at(g, i))
+			mi := b1.Mul(ld(at(m, i))).Add(cb1.Mul(gi))
+			vi := b2.Mul(ld(at(v, i))).Add(cb2.Mul(gi).Mul(gi))
+			mi.Store(at(m, i))
+			vi.Store(at(v, i))
+			step := lr.Mul(mi.Mul(c1)).Div(vi.Mul(c2).Sqrt().Add(eps))
+			ld(at(p, i)).Mul(decay).Sub(step).Store(at(p, i))
+		}
+	}
+	adamUpdateGo(p[n:], g[n:], m[n:], v[n:], c)
+}

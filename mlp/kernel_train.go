@@ -6,9 +6,10 @@ package mlp
 // and colSums call them, or, on amd64 builds with GOEXPERIMENT=simd on a CPU
 // with AVX-512 and with their flag simd set, run 8 elements at a time
 // (kernel_simd.go). The AVX-512 mulTo, upwardTo and colSums perform the same
-// operations in the same order, unfused, and so give the same bits; the
-// AVX-512 SiLU of activate (exp8, fused multiply-adds) agrees with
-// Activation.eval to a few ulp.
+// operations in the same order, unfused, and so give the same bits (the
+// conversion in float64(x·y) + z keeps the compiler from fusing the plain-Go
+// sum, as it does on amd64 with GOAMD64=v3); the AVX-512 SiLU of activate
+// (exp8, fused multiply-adds) agrees with Activation.eval to a few ulp.
 
 // activateGo adds bias to each row of the block z, (rows, w) with w = len(bias),
 // and sets f, d1, d2 and, if d3 is not nil, d3 to σ, σ′, σ″ and σ‴ of the act
@@ -34,7 +35,7 @@ func mulToGo(dst, x, y []float64, add bool) {
 	x, y = x[:len(dst)], y[:len(dst)]
 	if add {
 		for i, v := range x {
-			dst[i] += v * y[i]
+			dst[i] += float64(v * y[i])
 		}
 		return
 	}

@@ -129,14 +129,14 @@ func Default() Config {
 // samples and epochs, same stages.
 func Quick() Config {
 	c := Default()
-	c.Train = 2048
-	c.Test = 1024
-	c.Large.Hidden = []int{64, 64, 64}
-	c.Large.Epochs = 20
-	c.Prune.Keep = 24
+	c.Train = 4096
+	c.Test = 2048
+	c.Large.Hidden = []int{64, 64, 64, 64}
+	c.Large.Epochs = 100
+	c.Prune.Keep = 32
 	c.Prune.Boxes = 64
-	c.Finetune.Epochs = 40
-	c.Scratch = []int{8, 8, 8}
+	c.Finetune.Epochs = 300
+	c.Scratch = []int{8, 8, 8, 8}
 	return c
 }
 

@@ -1,6 +1,7 @@
 package iasa
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -161,6 +162,9 @@ type Options struct {
 	// Workers is the number of goroutines; 0 means runtime.GOMAXPROCS(0).
 	// The result does not depend on it.
 	Workers int
+	// Progress, if not nil, is called by AnalyzeContext with the number of
+	// boxes done and the total, after each chunk of boxes.
+	Progress func(done, total int)
 }
 
 // Result is the outcome of Analyze.
@@ -195,6 +199,13 @@ const chunkColumns = 1024
 // ordered, Samples is negative, the method or combination is unknown, or an
 // enclosure overflowed.
 func Analyze(net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
+	return AnalyzeContext(context.Background(), net, boxes, opt)
+}
+
+// AnalyzeContext is Analyze with a context: if ctx is cancelled, the boxes not
+// yet started are skipped and ctx.Err() is returned. opt.Progress, if not nil,
+// is called after each chunk of boxes, from one goroutine at a time.
+func AnalyzeContext(ctx context.Context, net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
 	if err := net.Validate(); err != nil {
 		return nil, err
 	}
@@ -242,7 +253,9 @@ func Analyze(net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
 		chunk = min(64, max(1, chunkColumns/(1+newFormPass(net, order(opt.Method), kf, ka, 1).madj)))
 	}
 	chunks := (len(boxes) + chunk - 1) / chunk
-	parallel(opt.Workers, chunks, func() func(int) {
+	var progressMu sync.Mutex
+	done := 0
+	err := parallel(ctx, opt.Workers, chunks, func() func(int) {
 		var ap *formPass
 		var np *naivePass
 		if opt.Method == Naive {
@@ -256,11 +269,20 @@ func Analyze(net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
 				for b := lo; b < hi; b++ {
 					np.run(xn[b*n:(b+1)*n], &res.PerBox[b])
 				}
-				return
+			} else {
+				ap.run(cen[lo*n:hi*n], rad[lo*n:hi*n], hi-lo, res.PerBox[lo:hi])
 			}
-			ap.run(cen[lo*n:hi*n], rad[lo*n:hi*n], hi-lo, res.PerBox[lo:hi])
+			if opt.Progress != nil {
+				progressMu.Lock()
+				done += hi - lo
+				opt.Progress(done, len(boxes))
+				progressMu.Unlock()
+			}
 		}
 	})
+	if err != nil {
+		return nil, err
+	}
 
 	res.Hull = newEnclosure(hidden)
 	res.Significance = make([][]float64, len(hidden))
@@ -324,7 +346,7 @@ func order(m Method) int {
 
 // parallel calls the function that newWorker returns, once per worker
 // goroutine, for every task index in [0, tasks), each index exactly once.
-func parallel(workers, tasks int, newWorker func() func(int)) {
+func parallel(ctx context.Context, workers, tasks int, newWorker func() func(int)) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -338,7 +360,7 @@ func parallel(workers, tasks int, newWorker func() func(int)) {
 			do := newWorker()
 			for {
 				c := int(next.Add(1)) - 1
-				if c >= tasks {
+				if c >= tasks || ctx.Err() != nil {
 					return
 				}
 				do(c)
@@ -346,6 +368,7 @@ func parallel(workers, tasks int, newWorker func() func(int)) {
 		}()
 	}
 	wg.Wait()
+	return ctx.Err()
 }
 
 func finiteInterval(x interval.Interval) bool {

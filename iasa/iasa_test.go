@@ -1,6 +1,8 @@
 package iasa
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -603,4 +605,35 @@ func ExampleAnalyze() {
 	// Output:
 	// node 0: A ⊆ [0.7311, 1.7616], G ⊆ [1.00, 1.00], S = 1.0305
 	// node 1: A ⊆ [0.0525, 0.1100], G ⊆ [0.10, 0.10], S = 0.0057
+}
+
+// TestAnalyzeContext checks progress reports and cancellation.
+func TestAnalyzeContext(t *testing.T) {
+	const n = 3
+	net := xavierNet(n, []int{8, 8}, mlp.SiLU, 2)
+	boxes, err := AroundPoints(data(100, n, 2), n, 0.05, 40, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range methods {
+		var last, calls int
+		_, err := AnalyzeContext(context.Background(), net, boxes, Options{Method: m, Progress: func(done, total int) {
+			if total != len(boxes) || done <= last || done > total {
+				t.Errorf("%v: progress %d/%d after %d", m, done, total, last)
+			}
+			last = done
+			calls++
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last != len(boxes) || calls == 0 {
+			t.Errorf("%v: progress ended at %d of %d boxes after %d calls", m, last, len(boxes), calls)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := AnalyzeContext(ctx, net, boxes, Options{Method: m}); !errors.Is(err, context.Canceled) {
+			t.Errorf("%v: cancelled analysis returned %v, want context.Canceled", m, err)
+		}
+	}
 }

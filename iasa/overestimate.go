@@ -1,6 +1,7 @@
 package iasa
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -46,7 +47,7 @@ func measure(net *mlp.Network, boxes []Box, per []Enclosure, opt Options) *Overe
 		outside int
 	}
 	ratios := make([]boxRatios, len(boxes))
-	parallel(opt.Workers, len(boxes), func() func(int) {
+	parallel(context.Background(), opt.Workers, len(boxes), func() func(int) {
 		tr := NewTracer(net, opt.Samples)
 		x := make([]float64, opt.Samples*n)
 		return func(b int) {

@@ -22,6 +22,9 @@ type PruneOptions struct {
 	Domain []interval.Interval
 	// Seed drives the choice of boxes and the over-estimation samples.
 	Seed uint64
+	// Progress, if not nil, is called with the number of boxes analysed and
+	// the total.
+	Progress func(done, total int)
 }
 
 // overSampleBoxes and overSamples set how the over-estimation is measured:
@@ -42,7 +45,8 @@ const (
 //
 // The report lists, per layer, the kept nodes, the significances and the
 // over-estimation of the chosen enclosure and of plain intervals, measured on
-// a subset of the boxes. PruneModel checks ctx between its steps.
+// a subset of the boxes. If ctx is cancelled, PruneModel returns ctx.Err()
+// within one chunk of boxes.
 func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (*mlp.Network, *PruneReport, error) {
 	start := time.Now()
 	p := opts.Config
@@ -75,7 +79,7 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	ana, err := iasa.Analyze(net, boxes, iasa.Options{Method: method, Combine: combine})
+	ana, err := iasa.AnalyzeContext(ctx, net, boxes, iasa.Options{Method: method, Combine: combine, Progress: opts.Progress})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -40,6 +40,9 @@ type Hooks struct {
 	Log io.Writer
 	// Epoch is called after every training epoch of a stage.
 	Epoch func(stage string, p mlp.Progress)
+	// IASA is called while the pruning stage analyses its boxes, with the
+	// number of boxes done and the total.
+	IASA func(done, total int)
 	// StageStart is called when a stage begins, with its number (1-based)
 	// and the number of stages.
 	StageStart func(stage string, i, total int)
@@ -252,7 +255,7 @@ func (r *runner) prune(ctx context.Context, large *mlp.Network) (*mlp.Network, e
 	}
 	r.begin(StagePruned)
 	start := time.Now()
-	pruned, rep, err := PruneModel(ctx, large, r.train.X, PruneOptions{Config: r.cfg.Prune, Seed: r.cfg.Seed})
+	pruned, rep, err := PruneModel(ctx, large, r.train.X, PruneOptions{Config: r.cfg.Prune, Seed: r.cfg.Seed, Progress: r.hooks.IASA})
 	if err != nil {
 		return nil, err
 	}

@@ -115,19 +115,22 @@ func runPipeline(cmd *cobra.Command, cfg pipeline.Config, f runFlags) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	hooks := pipeline.Hooks{Log: stdout}
 	if !f.noProgress && isTerminal(stderr) {
-		bar := progressbar.NewOptions(cfg.TotalEpochs(),
-			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription("training"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionSetWidth(30))
+		bar := newBar(stderr, cfg.TotalEpochs(), "training")
 		// Stages train concurrently; the pipeline calls Epoch from one
 		// goroutine at a time.
 		hooks.Epoch = func(stage string, p mlp.Progress) {
 			bar.Describe(fmt.Sprintf("%-18s epoch %3d/%d loss %.3e", stage, p.Epoch, p.Epochs, p.Train.Total))
 			bar.Add(1)
+		}
+		var iasaBar *progressbar.ProgressBar
+		hooks.IASA = func(done, total int) {
+			if iasaBar == nil {
+				iasaBar = newBar(stderr, total, "IASA boxes")
+			}
+			iasaBar.Set(done)
+			if done == total {
+				iasaBar.Finish()
+			}
 		}
 		defer bar.Finish()
 	}
@@ -144,6 +147,18 @@ func runPipeline(cmd *cobra.Command, cfg pipeline.Config, f runFlags) error {
 		filepath.Join(f.out, "models"), filepath.Join(f.out, "data"), filepath.Join(f.out, "run.log"),
 		report.IndexPath(f.out))
 	return nil
+}
+
+// newBar returns a progress bar on w counting to max.
+func newBar(w io.Writer, max int, what string) *progressbar.ProgressBar {
+	return progressbar.NewOptions(max,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetWidth(30))
 }
 
 // isTerminal reports whether w is a terminal, where progress bars make sense.

@@ -303,13 +303,7 @@ func epochProgress(w io.Writer, name string, quiet bool) (progress func(mlp.Prog
 		var bar *progressbar.ProgressBar
 		progress = func(p mlp.Progress) {
 			if bar == nil {
-				bar = progressbar.NewOptions(p.Epochs,
-					progressbar.OptionSetWriter(w),
-					progressbar.OptionShowCount(),
-					progressbar.OptionSetElapsedTime(true),
-					progressbar.OptionSetPredictTime(true),
-					progressbar.OptionClearOnFinish(),
-					progressbar.OptionSetWidth(30))
+				bar = newBar(w, p.Epochs, name)
 			}
 			bar.Describe(fmt.Sprintf("%s: loss %.3e", name, p.Train.Total))
 			bar.Set(p.Epoch)

@@ -68,6 +68,10 @@ type TrainRecipe struct {
 	// vector, along which the teacher's Hessian-vector products are labels; 0
 	// with HVPWeight 0 switches the second-order term off.
 	HVPDirections int `yaml:"hvp_directions" json:"hvp_directions"`
+	// HVPKind chooses those directions: "random" (Gaussian) or "principal"
+	// (the leading principal directions of the teacher's gradients over the
+	// training inputs).
+	HVPKind string `yaml:"hvp_kind" json:"hvp_kind"`
 	// HVPWeight is the weight of the second-order term relative to the mean
 	// gradient weight λ̄ (method.md §4: 0.1).
 	HVPWeight float64 `yaml:"hvp_weight" json:"hvp_weight"`
@@ -119,7 +123,7 @@ func Default() Config {
 		Prune: PruneConfig{Keep: 48, Quota: "even", Method: "quadratic", Combine: "max", Boxes: 256, BoxRadius: 0.05, Fold: "mean"},
 		Finetune: TrainRecipe{
 			Epochs: 400, BatchSize: 256, LRMax: 1e-2, LRMin: 1e-5, Schedule: "cosine",
-			Teacher: false, HVPDirections: 2, HVPWeight: 0.5,
+			Teacher: false, HVPDirections: 2, HVPKind: "random", HVPWeight: 0.5,
 		},
 		Scratch: []int{8, 8, 8, 8, 8, 8},
 	}
@@ -226,6 +230,9 @@ func (r TrainRecipe) validate(key string) error {
 		return fmt.Errorf("%s.hvp_directions = %d, want ≥ 0", key, r.HVPDirections)
 	case r.HVPWeight < 0:
 		return fmt.Errorf("%s.hvp_weight = %v, want ≥ 0", key, r.HVPWeight)
+	}
+	if r.HVPKind != "" && r.HVPKind != "random" && r.HVPKind != "principal" {
+		return fmt.Errorf("%s.hvp_kind = %q, want random or principal", key, r.HVPKind)
 	}
 	if _, err := mlp.ParseScheduleKind(r.Schedule); err != nil {
 		return fmt.Errorf("%s.schedule = %q, want cosine, exponential, onecycle or constant", key, r.Schedule)

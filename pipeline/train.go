@@ -6,6 +6,9 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/mlp"
 )
@@ -88,7 +91,11 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 		}
 		weights.Lambda = lambda(data.DYDX, net.Norm, n)
 		if opts.Teacher != nil && recipe.HVPWeight > 0 {
-			data.Dirs = directions(n, recipe.HVPDirections, opts.Seed+seedStreamDirections)
+			if recipe.HVPKind == "principal" {
+				data.Dirs = principalDirections(opts.Teacher, train.X, recipe.HVPDirections)
+			} else {
+				data.Dirs = directions(n, recipe.HVPDirections, opts.Seed+seedStreamDirections)
+			}
 			data.HV = teacherHVP(opts.Teacher, train.X, data.Dirs, n)
 			weights.HVP = weights.Grad * recipe.HVPWeight * mean(weights.Lambda)
 		}
@@ -162,6 +169,49 @@ func directions(n, k int, seed uint64) []float64 {
 		for j := range v {
 			v[j] *= s
 		}
+	}
+	return d
+}
+
+// principalDirections returns the raw directions of the second-order term,
+// shape (1+k, n): the all-ones vector, then the k leading principal
+// directions (eigenvectors of the covariance, largest eigenvalue first) of
+// the teacher's gradients at the rows of x, each scaled to length √n with
+// its largest entry positive. If k ≥ n, all n directions are used.
+func principalDirections(teacher *mlp.Network, x []float64, k int) []float64 {
+	n := teacher.Inputs()
+	rows := len(x) / n
+	grad := make([]float64, len(x))
+	mlp.EvalParallel(teacher, nil, grad, nil, x, 0)
+	cov := mat.NewSymDense(n, nil)
+	stat.CovarianceMatrix(cov, mat.NewDense(rows, n, grad), nil)
+	var eig mat.EigenSym
+	if !eig.Factorize(cov, true) {
+		return directions(n, 0, 0) // degenerate gradients: the all-ones vector alone
+	}
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	k = min(k, n)
+	d := directions(n, 0, 0)
+	scale := math.Sqrt(float64(n))
+	for i := 0; i < k; i++ {
+		col := n - 1 - i // EigenSym sorts the eigenvalues in ascending order
+		v := make([]float64, n)
+		big := 0
+		for j := range v {
+			v[j] = vecs.At(j, col)
+			if math.Abs(v[j]) > math.Abs(v[big]) {
+				big = j
+			}
+		}
+		s := scale
+		if v[big] < 0 {
+			s = -scale
+		}
+		for j := range v {
+			v[j] *= s
+		}
+		d = append(d, v...)
 	}
 	return d
 }

@@ -34,9 +34,9 @@ the Sobolev loss also distils it (method.md §4):
   - --teacher-labels replaces the data's value and gradient labels by the
     teacher's, which are free of Monte Carlo noise;
   - --hvp-weight > 0 adds a second-order term: the teacher's Hessian-vector
-    products along the all-ones vector and --hvp-directions random directions
-    are labels for the model's, weighted --hvp-weight times the mean gradient
-    weight.
+    products along the all-ones vector and --hvp-directions random (with
+    --hvp-kind principal: principal) directions are labels for the model's,
+    weighted --hvp-weight times the mean gradient weight.
 
 Without --teacher the labels are the data's and there is no second-order term.
 A progress bar (a line per epoch when standard error is not a terminal) shows
@@ -59,7 +59,8 @@ interruption (Ctrl-C) leaves no file behind.`,
 	fl.StringVar(&f.loss, "loss", "sobolev", "training loss: sobolev (value and gradient labels) or mse (value labels only)")
 	addRecipeFlags(cmd, &f.recipe)
 	fl.BoolVar(&f.recipe.Teacher, "teacher-labels", f.recipe.Teacher, "use the teacher's value and gradient as labels instead of the data's")
-	fl.IntVar(&f.recipe.HVPDirections, "hvp-directions", f.recipe.HVPDirections, "random directions of the second-order term, besides the all-ones vector")
+	fl.IntVar(&f.recipe.HVPDirections, "hvp-directions", f.recipe.HVPDirections, "directions of the second-order term, besides the all-ones vector")
+	fl.StringVar(&f.recipe.HVPKind, "hvp-kind", f.recipe.HVPKind, "random: Gaussian directions; principal: the leading principal directions of the teacher's gradients")
 	fl.Float64Var(&f.recipe.HVPWeight, "hvp-weight", f.recipe.HVPWeight, "weight of the teacher's Hessian-vector products relative to the mean gradient weight; 0 switches them off")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the shuffling and of the random directions")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "print neither progress bar nor progress lines")

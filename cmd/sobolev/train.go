@@ -138,6 +138,9 @@ func checkRecipe(r pipeline.TrainRecipe) error {
 	case !(r.HVPWeight >= 0) || math.IsInf(r.HVPWeight, 1):
 		return fmt.Errorf("--hvp-weight %v: want a finite weight ≥ 0", r.HVPWeight)
 	}
+	if r.HVPKind != "" && r.HVPKind != "random" && r.HVPKind != "principal" {
+		return fmt.Errorf("--hvp-kind %q: want random or principal", r.HVPKind)
+	}
 	if _, err := mlp.ParseScheduleKind(r.Schedule); err != nil {
 		return fmt.Errorf("--schedule %q: want %s", r.Schedule, scheduleNames)
 	}

@@ -42,3 +42,6 @@ func colSums(_ bool, dst, x []float64) { colSumsGo(dst, x) }
 
 // adamUpdate is adamUpdateGo.
 func adamUpdate(_ bool, p, g, m, v []float64, c *adamCoef) { adamUpdateGo(p, g, m, v, c) }
+
+// addTo is addToGo.
+func addTo(_ bool, dst, x []float64) { addToGo(dst, x) }

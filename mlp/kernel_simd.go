@@ -673,6 +673,19 @@ func colSums(simd bool, dst, x []float64) {
 	}
 }
 
+// addTo is addToGo, on AVX-512 if simd.
+func addTo(simd bool, dst, x []float64) {
+	n := 0
+	if simd {
+		n = len(dst) / lanes * lanes
+		x = x[:len(dst)]
+		for i := 0; i < n; i += lanes {
+			ld(at(dst, i)).Add(ld(at(x, i))).Store(at(dst, i))
+		}
+	}
+	addToGo(dst[n:], x[n:])
+}
+
 // adamUpdate is adamUpdateGo, on AVX-512 if simd.
 func adamUpdate(simd bool, p, g, m, v []float64, c *adamCoef) {
 	n := 0

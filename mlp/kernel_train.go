@@ -2,14 +2,15 @@ package mlp
 
 // The elementwise passes of the batched Sobolev kernels (workspace.go,
 // sobolev.go) run on blocks of rows × width, row-major. The …Go functions
-// below are the plain-Go kernels and the reference; activate, mulTo, upwardTo
-// and colSums call them, or, on amd64 builds with GOEXPERIMENT=simd on a CPU
-// with AVX-512 and with their flag simd set, run 8 elements at a time
-// (kernel_simd.go). The AVX-512 mulTo, upwardTo and colSums perform the same
-// operations in the same order, unfused, and so give the same bits (the
-// conversion in float64(x·y) + z keeps the compiler from fusing the plain-Go
-// sum, as it does on amd64 with GOAMD64=v3); the AVX-512 SiLU of activate
-// (exp8, fused multiply-adds) agrees with Activation.eval to a few ulp.
+// below are the plain-Go kernels and the reference; activate, mulTo,
+// upwardTo, colSums and addTo call them, or, on amd64 builds with
+// GOEXPERIMENT=simd on a CPU with AVX-512 and with their flag simd set, run 8
+// elements at a time (kernel_simd.go). The AVX-512 mulTo, upwardTo, colSums
+// and addTo perform the same operations in the same order, unfused, and so
+// give the same bits (the conversion in float64(x·y) + z keeps the compiler
+// from fusing the plain-Go sum, as it does on amd64 with GOAMD64=v3); the
+// AVX-512 SiLU of activate (exp8, fused multiply-adds) agrees with
+// Activation.eval to a few ulp.
 
 // activateGo adds bias to each row of the block z, (rows, w) with w = len(bias),
 // and sets f, d1, d2 and, if d3 is not nil, d3 to σ, σ′, σ″ and σ‴ of the act
@@ -64,5 +65,13 @@ func colSumsGo(dst, x []float64) {
 		for i, v := range x[lo : lo+w] {
 			dst[i] += v
 		}
+	}
+}
+
+// addToGo sets dst[i] += x[i] for i < len(dst).
+func addToGo(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] += v
 	}
 }

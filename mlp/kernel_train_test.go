@@ -70,8 +70,8 @@ func TestActivateKernels(t *testing.T) {
 	}
 }
 
-// TestElementwiseKernels checks that mulTo, upwardTo and colSums give the same
-// bits on AVX-512 as in plain Go, for lengths around multiples of 8.
+// TestElementwiseKernels checks that mulTo, upwardTo, colSums and addTo give
+// the same bits on AVX-512 as in plain Go, for lengths around multiples of 8.
 func TestElementwiseKernels(t *testing.T) {
 	if !useSIMD() {
 		t.Skip("no AVX-512 kernels in this build or on this CPU")
@@ -93,6 +93,12 @@ func TestElementwiseKernels(t *testing.T) {
 		upwardToGo(zw, gw, x, y, g, d)
 		if !slices.Equal(zg, zw) || !slices.Equal(gg, gw) {
 			t.Errorf("upwardTo, n = %d: AVX-512 and Go differ", n)
+		}
+		ag, aw := slices.Clone(d), slices.Clone(d)
+		addTo(true, ag, x)
+		addToGo(aw, x)
+		if !slices.Equal(ag, aw) {
+			t.Errorf("addTo, n = %d: AVX-512 and Go differ", n)
 		}
 		if n == 0 {
 			continue

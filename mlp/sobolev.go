@@ -125,9 +125,7 @@ func (net *Network) SobolevLoss(grad []float64, ws *Workspace, bt Batch, w LossW
 		loss.Grad += l.Grad
 		loss.HVP += l.HVP
 		if grad != nil {
-			for j, v := range ws.grads[i] {
-				grad[j] += v
-			}
+			addTo(ws.parts[0].simd, grad, ws.grads[i])
 		}
 	}
 	loss.Total = w.Value*loss.Value + w.Grad*loss.Grad + w.HVP*loss.HVP

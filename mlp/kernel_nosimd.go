@@ -45,3 +45,14 @@ func adamUpdate(_ bool, p, g, m, v []float64, c *adamCoef) { adamUpdateGo(p, g, 
 
 // addTo is addToGo.
 func addTo(_ bool, dst, x []float64) { addToGo(dst, x) }
+
+// backTan is backTanGo.
+func backTan(_ bool, dd, d1, d2, zd, g, gd []float64) { backTanGo(dd, d1, d2, zd, g, gd) }
+
+// upTan is upTanGo.
+func upTan(_ bool, zbar, zdbar, gbar, gdbar, d1, d2, d3, zd, g, gd, ddbar []float64) {
+	upTanGo(zbar, zdbar, gbar, gdbar, d1, d2, d3, zd, g, gd, ddbar)
+}
+
+// downTan is downTanGo.
+func downTan(_ bool, zbar, zdbar, d1, d2, zd, ad []float64) { downTanGo(zbar, zdbar, d1, d2, zd, ad) }

@@ -650,6 +650,69 @@ func upwardTo(simd bool, zbar, gbar, d1, d2, g, dbar []float64) {
 	upwardToGo(zbar[n:], gbar[n:], d1[n:], d2[n:], g[n:], dbar[n:])
 }
 
+// backTan is backTanGo, on AVX-512 if simd.
+func backTan(simd bool, dd, d1, d2, zd, g, gd []float64) {
+	n := 0
+	if simd {
+		n = len(dd) / lanes * lanes
+		d1, d2, zd, g = d1[:len(dd)], d2[:len(dd)], zd[:len(dd)], g[:len(dd)]
+		for i := 0; i < n; i += lanes {
+			v := ld(at(d2, i)).Mul(ld(at(zd, i))).Mul(ld(at(g, i)))
+			if gd != nil {
+				v = v.Add(ld(at(d1, i)).Mul(ld(at(gd, i))))
+			}
+			v.Store(at(dd, i))
+		}
+	}
+	var gdt []float64
+	if gd != nil {
+		gdt = gd[n:]
+	}
+	backTanGo(dd[n:], d1[n:], d2[n:], zd[n:], g[n:], gdt)
+}
+
+// upTan is upTanGo, on AVX-512 if simd.
+func upTan(simd bool, zbar, zdbar, gbar, gdbar, d1, d2, d3, zd, g, gd, ddbar []float64) {
+	n := 0
+	if simd {
+		n = len(zbar) / lanes * lanes
+		m := len(zbar)
+		zdbar, gbar, d1, d2, d3, zd, g, ddbar = zdbar[:m], gbar[:m], d1[:m], d2[:m], d3[:m], zd[:m], g[:m], ddbar[:m]
+		for i := 0; i < n; i += lanes {
+			e, s2, sz, sg := ld(at(ddbar, i)), ld(at(d2, i)), ld(at(zd, i)), ld(at(g, i))
+			u := ld(at(d3, i)).Mul(sz).Mul(sg)
+			if gd != nil {
+				u = u.Add(s2.Mul(ld(at(gd, i))))
+				ld(at(d1, i)).Mul(e).Store(at(gdbar, i))
+			}
+			ld(at(zbar, i)).Add(u.Mul(e)).Store(at(zbar, i))
+			s2.Mul(sg).Mul(e).Store(at(zdbar, i))
+			ld(at(gbar, i)).Add(s2.Mul(sz).Mul(e)).Store(at(gbar, i))
+		}
+	}
+	var gdt, gdbart []float64
+	if gd != nil {
+		gdt, gdbart = gd[n:], gdbar[n:]
+	}
+	upTanGo(zbar[n:], zdbar[n:], gbar[n:], gdbart, d1[n:], d2[n:], d3[n:], zd[n:], g[n:], gdt, ddbar[n:])
+}
+
+// downTan is downTanGo, on AVX-512 if simd.
+func downTan(simd bool, zbar, zdbar, d1, d2, zd, ad []float64) {
+	n := 0
+	if simd {
+		n = len(zbar) / lanes * lanes
+		m := len(zbar)
+		zdbar, d1, d2, zd, ad = zdbar[:m], d1[:m], d2[:m], zd[:m], ad[:m]
+		for i := 0; i < n; i += lanes {
+			a := ld(at(ad, i))
+			ld(at(zbar, i)).Add(ld(at(d2, i)).Mul(ld(at(zd, i))).Mul(a)).Store(at(zbar, i))
+			ld(at(zdbar, i)).Add(ld(at(d1, i)).Mul(a)).Store(at(zdbar, i))
+		}
+	}
+	downTanGo(zbar[n:], zdbar[n:], d1[n:], d2[n:], zd[n:], ad[n:])
+}
+
 // colSums is colSumsGo, on AVX-512 if simd.
 func colSums(simd bool, dst, x []float64) {
 	if !simd {

@@ -70,8 +70,9 @@ func TestActivateKernels(t *testing.T) {
 	}
 }
 
-// TestElementwiseKernels checks that mulTo, upwardTo, colSums and addTo give
-// the same bits on AVX-512 as in plain Go, for lengths around multiples of 8.
+// TestElementwiseKernels checks that the elementwise kernels other than
+// activate give the same bits on AVX-512 as in plain Go, for lengths around
+// multiples of 8.
 func TestElementwiseKernels(t *testing.T) {
 	if !useSIMD() {
 		t.Skip("no AVX-512 kernels in this build or on this CPU")
@@ -93,6 +94,34 @@ func TestElementwiseKernels(t *testing.T) {
 		upwardToGo(zw, gw, x, y, g, d)
 		if !slices.Equal(zg, zw) || !slices.Equal(gg, gw) {
 			t.Errorf("upwardTo, n = %d: AVX-512 and Go differ", n)
+		}
+		d2, d3, zd, e := trainKernelData(rng, n, 1, false), trainKernelData(rng, n, 1, false),
+			trainKernelData(rng, n, 1, false), trainKernelData(rng, n, 1, false)
+		for _, last := range []bool{false, true} { // last: ġ_L = 0, gd nil
+			gd, gdg, gdw := trainKernelData(rng, n, 1, false), make([]float64, n), make([]float64, n)
+			if last {
+				gd, gdg, gdw = nil, nil, nil
+			}
+			dg, dw := make([]float64, n), make([]float64, n)
+			backTan(true, dg, x, d2, zd, g, gd)
+			backTanGo(dw, x, d2, zd, g, gd)
+			if !slices.Equal(dg, dw) {
+				t.Errorf("backTan, n = %d, last = %v: AVX-512 and Go differ", n, last)
+			}
+			// Outputs: z̄ and ḡ accumulate (start from d, e), ż̄ and ġ̄ are set.
+			zg, zdg, gbg := slices.Clone(d), make([]float64, n), slices.Clone(e)
+			zw, zdw, gbw := slices.Clone(d), make([]float64, n), slices.Clone(e)
+			upTan(true, zg, zdg, gbg, gdg, x, d2, d3, zd, g, gd, y)
+			upTanGo(zw, zdw, gbw, gdw, x, d2, d3, zd, g, gd, y)
+			if !slices.Equal(zg, zw) || !slices.Equal(zdg, zdw) || !slices.Equal(gbg, gbw) || !slices.Equal(gdg, gdw) {
+				t.Errorf("upTan, n = %d, last = %v: AVX-512 and Go differ", n, last)
+			}
+		}
+		zg, zdg, zw, zdw := slices.Clone(d), slices.Clone(e), slices.Clone(d), slices.Clone(e)
+		downTan(true, zg, zdg, x, d2, zd, y)
+		downTanGo(zw, zdw, x, d2, zd, y)
+		if !slices.Equal(zg, zw) || !slices.Equal(zdg, zdw) {
+			t.Errorf("downTan, n = %d: AVX-512 and Go differ", n)
 		}
 		ag, aw := slices.Clone(d), slices.Clone(d)
 		addTo(true, ag, x)

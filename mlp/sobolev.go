@@ -286,45 +286,19 @@ func (ws *part) upward(net *Network, b, k int) {
 			upwardTo(ws.simd, p[:b*out], q[r*out:], ws.d1[l], ws.d2[l], ws.g[l], t)
 		}
 		for s := range b { // the tangent rows
-			lo, hi := s*out, (s+1)*out
-			d1 := ws.d1[l][lo:hi]
-			d2 := ws.d2[l][lo:hi:hi]
-			d2 = d2[:len(d1)]
-			var d3 []float64 // σ‴ is only computed (and needed) with directions
-			if k > 0 {
-				d3 = ws.d3[l][lo:hi:hi]
-				d3 = d3[:len(d1)]
-			}
+			lo := s * out
 			g := wout
 			if !last {
-				g = ws.g[l][lo:hi]
+				g = ws.g[l][lo:]
 			}
-			g = g[:len(d1)]
-			zbar := p[lo : lo+len(d1)]
-			gbar := q[(r+s)*out : (r+s)*out+len(d1)]
 			for j := range k {
 				o := (b + s*k + j) * out
-				ddbar := t[o : o+len(d1)]
-				zd := z[o : o+len(d1)]
-				zdbar := p[o : o+len(d1)]
-				if last {
-					for i := range d1 {
-						e := ddbar[i]
-						zbar[i] += d3[i] * zd[i] * g[i] * e
-						zdbar[i] = d2[i] * g[i] * e
-						gbar[i] += d2[i] * zd[i] * e
-					}
-					continue
+				var gd, gdbar []float64 // ġ_L = 0, and ġ̄_L is not formed
+				if !last {
+					gd, gdbar = ws.g[l][o:], q[r*out+o:]
 				}
-				gd := ws.g[l][o : o+len(d1)]
-				gdbar := q[r*out+o : r*out+o+len(d1)]
-				for i, d := range d1 {
-					e := ddbar[i]
-					zbar[i] += (d3[i]*zd[i]*g[i] + d2[i]*gd[i]) * e
-					zdbar[i] = d2[i] * g[i] * e
-					gbar[i] += d2[i] * zd[i] * e
-					gdbar[i] = d * e
-				}
+				upTan(ws.simd, p[lo:lo+out], p[o:], q[(r+s)*out:], gdbar,
+					ws.d1[l][lo:], ws.d2[l][lo:], ws.d3[l][lo:], z[o:], g, gd, t[o:])
 			}
 		}
 	}
@@ -371,21 +345,10 @@ func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
 		}
 		if full && !last {
 			for s := range b { // the tangent rows
-				lo, hi := s*out, (s+1)*out
-				d1 := ws.d1[l][lo:hi]
-				zbar := p[lo:hi:hi]
-				zbar = zbar[:len(d1)]
-				d2 := ws.d2[l][lo:hi]
-				d2 = d2[:len(d1)]
+				lo := s * out
 				for j := range k {
 					o := (b + s*k + j) * out
-					ad := abar[o : o+len(d1)]
-					zd := z[o : o+len(d1)]
-					zdbar := p[o : o+len(d1)]
-					for i, d := range d1 {
-						zbar[i] += d2[i] * zd[i] * ad[i]
-						zdbar[i] += d * ad[i]
-					}
+					downTan(ws.simd, p[lo:lo+out], p[o:], ws.d1[l][lo:], ws.d2[l][lo:], z[o:], abar[o:])
 				}
 			}
 		}

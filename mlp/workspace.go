@@ -267,28 +267,18 @@ func (ws *part) backward(net *Network, b, k int) {
 			mulTo(ws.simd, p[:b*out], ws.d1[l], ws.g[l], false)
 		}
 		for s := range b { // the tangent rows
-			d1 := ws.d1[l][s*out : (s+1)*out]
-			d2 := ws.d2[l][s*out : (s+1)*out]
+			lo := s * out
 			g := wout
 			if !last {
-				g = ws.g[l][s*out : (s+1)*out]
+				g = ws.g[l][lo:]
 			}
-			g = g[:len(d1)]
-			d2 = d2[:len(d1)]
 			for j := range k {
 				o := (b + s*k + j) * out
-				zd := z[o : o+len(d1)]
-				dd := p[o : o+len(d1)]
-				if last {
-					for i, d := range d2 {
-						dd[i] = d * zd[i] * g[i]
-					}
-					continue
+				var gd []float64 // ġ_L = 0
+				if !last {
+					gd = ws.g[l][o:]
 				}
-				gd := ws.g[l][o : o+len(d1)]
-				for i, d := range d2 {
-					dd[i] = d*zd[i]*g[i] + d1[i]*gd[i]
-				}
+				backTan(ws.simd, p[o:o+out], ws.d1[l][lo:], ws.d2[l][lo:], z[o:], g, gd)
 			}
 		}
 		impl.Dgemm(blas.NoTrans, blas.NoTrans, r, in, out,

@@ -331,10 +331,8 @@ func (e *Evaluator) Point(grad, x []float64) (value, gamma float64) {
 		e.x0[j][0] = xj
 	}
 	e.point(e.zd1Ones)
-	if grad != nil {
-		for j := range grad {
-			grad[j] = e.g0[j][0]
-		}
+	for j := range grad { // a nil grad has no entries
+		grad[j] = e.g0[j][0]
 	}
 	return e.y[0], e.gam[0]
 }

@@ -136,10 +136,10 @@ func Quick() Config {
 	c.Train = 4096
 	c.Test = 2048
 	c.Large.Hidden = []int{64, 64, 64, 64}
-	c.Large.Epochs = 100
+	c.Large.Epochs = 60
 	c.Prune.Keep = 32
 	c.Prune.Boxes = 64
-	c.Finetune.Epochs = 300
+	c.Finetune.Epochs = 120
 	c.Scratch = []int{8, 8, 8, 8}
 	return c
 }

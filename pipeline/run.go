@@ -20,14 +20,18 @@ import (
 
 // Stage names, in the order Run makes them.
 const (
-	StageLargeMSE        = "large-mse"
-	StageLargeSobolev    = "large-sobolev"
-	StagePruned          = "pruned"
-	StagePrunedMSE       = "pruned-mse-ft"
-	StagePrunedSobolev   = "pruned-sobolev-ft"
-	StageScratchSobolev  = "scratch-sobolev"
-	stageCount           = 6
-	seedStreamInit       = 1 // Seed offsets of the independent random streams
+	StageLargeMSE       = "large-mse"
+	StageLargeSobolev   = "large-sobolev"
+	StagePruned         = "pruned"
+	StagePrunedMSE      = "pruned-mse-ft"
+	StagePrunedSobolev  = "pruned-sobolev-ft"
+	StageScratchSobolev = "scratch-sobolev"
+	stageCount          = 6
+)
+
+// Offsets of Config.Seed for the independent random streams of a run.
+const (
+	seedStreamInit       = 1
 	seedStreamTrain      = 2
 	seedStreamBoxes      = 3
 	seedStreamDirections = 4

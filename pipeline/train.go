@@ -89,7 +89,10 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 			data.DYDX = make([]float64, len(train.X))
 			mlp.EvalParallel(opts.Teacher, data.Y, data.DYDX, nil, train.X, 0)
 		}
-		weights.Lambda = lambda(data.DYDX, net.Norm, n)
+		var err error
+		if weights.Lambda, err = lambda(data.DYDX, net.Norm, n); err != nil {
+			return mlp.History{}, err
+		}
 		if opts.Teacher != nil && recipe.HVPWeight > 0 {
 			if recipe.HVPKind == "principal" {
 				data.Dirs = principalDirections(opts.Teacher, train.X, recipe.HVPDirections)
@@ -135,7 +138,8 @@ func schedule(t TrainRecipe) mlp.Schedule {
 
 // lambda returns λ_j = 1/mean(dydx_n,j²) of gradient labels in normalised
 // units, dydx_n = dydx·XScale/YScale (method.md §4).
-func lambda(dydx []float64, norm mlp.Normalization, n int) []float64 {
+// It returns an error if the labels of an input are all zero.
+func lambda(dydx []float64, norm mlp.Normalization, n int) ([]float64, error) {
 	ss := make([]float64, n)
 	for i, g := range dydx {
 		j := i % n
@@ -144,9 +148,12 @@ func lambda(dydx []float64, norm mlp.Normalization, n int) []float64 {
 	}
 	rows := float64(len(dydx) / n)
 	for j := range ss {
+		if ss[j] == 0 {
+			return nil, fmt.Errorf("the gradient labels of input %d are all 0, so its Sobolev weight 1/mean(dydx²) is undefined; train with the MSE loss or drop the input", j+1)
+		}
 		ss[j] = rows / ss[j]
 	}
-	return ss
+	return ss, nil
 }
 
 // directions returns the raw directions of the second-order term, shape

@@ -6,3 +6,7 @@ package mlp
 // run on: "gonum (pure Go)" in the default build, "OpenBLAS" in builds with
 // the openblas tag.
 func BLASBackend() string { return "gonum (pure Go)" }
+
+// smallGemm is the largest dimension gemm treats as small: gonum's Dgemm is
+// slow on the thin products of small nets.
+const smallGemm = 32

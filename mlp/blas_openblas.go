@@ -29,3 +29,7 @@ func init() {
 // run on: "gonum (pure Go)" in the default build, "OpenBLAS" in builds with
 // the openblas tag.
 func BLASBackend() string { return "OpenBLAS" }
+
+// smallGemm is 0: OpenBLAS is fast on products of every size, so gemm always
+// calls it.
+const smallGemm = 0

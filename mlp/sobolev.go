@@ -266,14 +266,13 @@ func (ws *part) paramGrad(grad []float64, net *Network, b, k int, full bool) {
 // ws.p[l] and ḡ_l, ġ̄_l in the upper half of ws.q[l]. At l = L, g_L = W_outᵀ
 // and ġ_L = 0, and ġ̄_L is not formed.
 func (ws *part) upward(net *Network, b, k int) {
-	impl := blas64.Implementation()
 	nl := len(ws.sizes) - 1
 	r := b * (1 + k)
 	wout := net.Params.W[nl-1]
 	for l := 1; l < nl; l++ {
 		in, out := ws.sizes[l-1], ws.sizes[l]
 		t := ws.t[:r*out]
-		impl.Dgemm(blas.NoTrans, blas.Trans, r, out, in,
+		gemm(blas.NoTrans, blas.Trans, r, out, in,
 			1, ws.q[l-1][r*in:2*r*in], in, net.Params.W[l-1], in, 0, t, out)
 		last := l == nl-1
 		p, q, z := ws.p[l], ws.q[l], ws.z[l]
@@ -313,7 +312,6 @@ func (ws *part) upward(net *Network, b, k int) {
 // When full is false (value term only) z̄_l is set rather than added to, and
 // W̄_l += z̄_lᵀ a_{l−1}.
 func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
-	impl := blas64.Implementation()
 	nl := len(ws.sizes) - 1
 	r := b * (1 + k)
 	rows := b
@@ -329,7 +327,7 @@ func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
 		if !last {
 			next := ws.sizes[l+1]
 			abar = ws.t[:rows*out]
-			impl.Dgemm(blas.NoTrans, blas.NoTrans, rows, out, next,
+			gemm(blas.NoTrans, blas.NoTrans, rows, out, next,
 				1, ws.p[l+1][:rows*next], next, net.Params.W[l], out, 0, abar, out)
 		}
 		if last { // ā_L = W_outᵀ ȳ, ǡ_L = 0
@@ -358,7 +356,7 @@ func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
 			pr = 2 * r
 		}
 		gw := grad[ws.wOff[l-1] : ws.wOff[l-1]+out*in]
-		impl.Dgemm(blas.Trans, blas.NoTrans, out, in, pr,
+		gemm(blas.Trans, blas.NoTrans, out, in, pr,
 			1, p[:pr*out], out, ws.q[l-1][:pr*in], in, 1, gw, in)
 	}
 }

@@ -198,7 +198,6 @@ func (ws *Workspace) check(net *Network, b, k int) {
 // It leaves y in ws.y and σ′, σ″ and, if third, σ‴ at z_l in ws.d1, ws.d2,
 // ws.d3.
 func (ws *part) forward(net *Network, x, dirs []float64, b, k int, third bool) {
-	impl := blas64.Implementation()
 	nl := len(ws.sizes) - 1
 	r := b * (1 + k)
 	copy(ws.q[0], x[:b*ws.sizes[0]])
@@ -206,7 +205,7 @@ func (ws *part) forward(net *Network, x, dirs []float64, b, k int, third bool) {
 	for l := 1; l < nl; l++ {
 		in, out := ws.sizes[l-1], ws.sizes[l]
 		z := ws.z[l][:r*out]
-		impl.Dgemm(blas.NoTrans, blas.Trans, r, out, in,
+		gemm(blas.NoTrans, blas.Trans, r, out, in,
 			1, ws.q[l-1][:r*in], in, net.Params.W[l-1], in, 0, z, out)
 		var d3 []float64
 		if third {
@@ -226,7 +225,7 @@ func (ws *part) forward(net *Network, x, dirs []float64, b, k int, third bool) {
 	}
 	in := ws.sizes[nl-1]
 	y := ws.y[:b]
-	impl.Dgemv(blas.NoTrans, b, in, 1, ws.q[nl-1][:b*in], in, net.Params.W[nl-1], 1, 0, y, 1)
+	blas64.Implementation().Dgemv(blas.NoTrans, b, in, 1, ws.q[nl-1][:b*in], in, net.Params.W[nl-1], 1, 0, y, 1)
 	bout := net.Params.B[nl-1][0]
 	for s := range y {
 		y[s] += bout
@@ -242,7 +241,6 @@ func (ws *part) forward(net *Network, x, dirs []float64, b, k int, third bool) {
 // It leaves [∇y; H v] = [g_0; ġ_0] in ws.g[0][:r·n_0] and [δ_l; δ̇_l] in the
 // lower half of ws.p[l]. It needs a preceding forward with the same b and k.
 func (ws *part) backward(net *Network, b, k int) {
-	impl := blas64.Implementation()
 	nl := len(ws.sizes) - 1
 	r := b * (1 + k)
 	wout := net.Params.W[nl-1]
@@ -281,7 +279,7 @@ func (ws *part) backward(net *Network, b, k int) {
 				backTan(ws.simd, p[o:o+out], ws.d1[l][lo:], ws.d2[l][lo:], z[o:], g, gd)
 			}
 		}
-		impl.Dgemm(blas.NoTrans, blas.NoTrans, r, in, out,
+		gemm(blas.NoTrans, blas.NoTrans, r, in, out,
 			1, p, out, net.Params.W[l-1], in, 0, ws.g[l-1][:r*in], in)
 	}
 }

@@ -1,0 +1,97 @@
+package mlp
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// gemm sets c to alpha·op(a)·op(b) + beta·c, with the arguments of blas64's
+// Dgemm: op(a) is m×k, op(b) is k×n, c is m×n, all row-major with leading
+// dimensions lda, ldb, ldc.
+//
+// A product with at least two of m, n, k at most smallGemm (in the layers of
+// a small net, one side of every product is a layer width) runs in the plain
+// loop gemmSmall, where a blocked, goroutine-parallel BLAS spends most of its
+// time on overhead; others go to the BLAS. smallGemm depends on the build: it
+// is 0 with OpenBLAS, which is fast at every size.
+func gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	small := 0
+	for _, d := range [3]int{m, n, k} {
+		if d <= smallGemm {
+			small++
+		}
+	}
+	if small < 2 {
+		blas64.Implementation().Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	gemmSmall(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmSmall is gemm as plain loops, ordered for contiguous access in each
+// orientation. Each entry of c is accumulated over p in increasing order, so
+// the result depends only on the inputs. beta = 0 sets c without reading it,
+// as Dgemm does.
+func gemmSmall(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	for i := 0; i < m; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(ci)
+		} else if beta != 1 {
+			for j := range ci {
+				ci[j] *= beta
+			}
+		}
+	}
+	switch {
+	case tA == blas.NoTrans && tB == blas.Trans: // c[i][j] += alpha·a[i]·b[j]
+		for i := 0; i < m; i++ {
+			ai := a[i*lda : i*lda+k]
+			ci := c[i*ldc : i*ldc+n]
+			for j := range ci {
+				bj := b[j*ldb : j*ldb+k]
+				var s float64
+				for p, v := range ai {
+					s += v * bj[p]
+				}
+				ci[j] += alpha * s
+			}
+		}
+	case tA == blas.NoTrans: // c[i] += alpha·a[i][p]·b[p]
+		for i := 0; i < m; i++ {
+			ai := a[i*lda : i*lda+k]
+			ci := c[i*ldc : i*ldc+n]
+			for p, v := range ai {
+				axpy(ci, alpha*v, b[p*ldb:p*ldb+n])
+			}
+		}
+	case tB == blas.NoTrans: // c[i] += alpha·a[p][i]·b[p]
+		for p := 0; p < k; p++ {
+			ap := a[p*lda : p*lda+m]
+			bp := b[p*ldb : p*ldb+n]
+			for i, v := range ap {
+				axpy(c[i*ldc:i*ldc+n], alpha*v, bp)
+			}
+		}
+	default: // both transposed: c[i][j] += alpha·Σ_p a[p][i]·b[j][p]
+		for i := 0; i < m; i++ {
+			ci := c[i*ldc : i*ldc+n]
+			for j := range ci {
+				bj := b[j*ldb : j*ldb+k]
+				var s float64
+				for p, v := range bj {
+					s += a[p*lda+i] * v
+				}
+				ci[j] += alpha * s
+			}
+		}
+	}
+}
+
+// axpy adds s·x to dst; len(x) ≥ len(dst).
+func axpy(dst []float64, s float64, x []float64) {
+	x = x[:len(dst)]
+	for j, v := range x {
+		dst[j] += s * v
+	}
+}

@@ -1,5 +1,12 @@
 package bachelier
 
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
+)
+
 // Spec is the description of a generated data set written as spec.json next
 // to train.npz and test.npz: the model, the test box and the options the
 // samples were drawn with.
@@ -36,4 +43,13 @@ func (m *Model) Spec(train, test int, opts TrainOptions, testHessian bool) Spec 
 		TrainArrays: m.TrainingSampler(opts).Arrays().Names(),
 		TestArrays:  m.TestSampler(testHessian).Arrays().Names(),
 	}
+}
+
+// Write writes s as indented JSON to path (spec.json), atomically.
+func (s Spec) Write(path string) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	})
 }

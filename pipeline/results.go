@@ -86,7 +86,13 @@ type LayerPrune struct {
 }
 
 // WriteJSON writes r as indented JSON to path, atomically.
-func (r *Results) WriteJSON(path string) error { return writeJSON(path, r) }
+func (r *Results) WriteJSON(path string) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	})
+}
 
 // ReadResults reads a results.json written by WriteJSON.
 func ReadResults(path string) (*Results, error) {
@@ -102,13 +108,4 @@ func ReadResults(path string) (*Results, error) {
 		return nil, fmt.Errorf("results: %s holds no stages; is it a sobolev results.json?", path)
 	}
 	return &r, nil
-}
-
-// writeJSON writes v as indented JSON to path, atomically.
-func writeJSON(path string, v any) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	})
 }

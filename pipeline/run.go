@@ -177,7 +177,7 @@ func (r *runner) data() error {
 	if err := dataset.WriteNPZ(filepath.Join(dir, "test.npz"), r.test); err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(dir, "spec.json"), m.Spec(r.cfg.Train, r.cfg.Test, opts, false))
+	return m.Spec(r.cfg.Train, r.cfg.Test, opts, false).Write(filepath.Join(dir, "spec.json"))
 }
 
 // trainJob is one training stage of a run.

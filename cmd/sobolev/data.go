@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -150,12 +149,7 @@ func runDataBachelier(ctx context.Context, f bachelierFlags, stdout, stderr io.W
 		}
 	}
 
-	spec := model.Spec(f.train, f.test, opts, f.hessian)
-	js, err := json.MarshalIndent(spec, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(stage, "spec.json"), append(js, '\n'), 0o644); err != nil {
+	if err := model.Spec(f.train, f.test, opts, f.hessian).Write(filepath.Join(stage, "spec.json")); err != nil {
 		return fmt.Errorf("data bachelier: %w", err)
 	}
 	for _, name := range []string{"train.npz", "test.npz", "spec.json"} {

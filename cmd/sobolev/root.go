@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -22,5 +24,12 @@ with interval adjoint significance analysis (IASA) and fine-tunes the pruned net
 	root.AddCommand(newPruneCmd())
 	root.AddCommand(newFinetuneCmd())
 	root.AddCommand(newEvalCmd())
+	root.AddCommand(newVersionCmd())
+	// --version prints what "sobolev version" prints; the text has no
+	// template actions, so cobra prints it as it is.
+	var version strings.Builder
+	readBuildInfo().write(&version)
+	root.Version = "set" // any non-empty value makes cobra add --version
+	root.SetVersionTemplate(version.String())
 	return root
 }

@@ -26,11 +26,40 @@ import "math"
 //	|c − 2C| + 2R ≤ ρ′·(1 + 1.001(n+2)u) + 1.6nη ≤ E = ρ′ + g·ρ′ + 2nη.
 //
 // E is evaluated with upward rounding and the result is
-// [(c − E)/2, (c + E)/2], rounded outward. Since ρ′ ≈ 2R + g·Σ|pⱼ|,
-// |c − 2C| ≤ γₙ₊₁·Σ|pⱼ| and |pⱼ|/2 + |wⱼ|dⱼ/2 ≈ |wⱼ|·mag(xⱼ), each bound
-// exceeds the exact one by at most (2n+8)u·Σ|wⱼ|·mag(xⱼ) + nη (the 8 covers
-// the few upward roundings of E and of c ± E, at the scale of that sum), plus
-// one rounding when a bias is added.
+// [(c − E)/2, (c + E)/2], rounded outward.
+//
+// Tightness. Each bound of the result is outside the exact one by at most
+// X/2, X = |c − 2C| + (E − 2R), plus the outward roundings of c ± E and of
+// the halving. Write A = Σ|wⱼ(loⱼ+hiⱼ)|, D = Σ|wⱼ|(hiⱼ−loⱼ) = 2R and
+// M = Σ|wⱼ|·mag(xⱼ); then A + D = 2M, because |lo+hi| + (hi−lo) = 2·mag.
+//
+// Relative errors (results in the normal range), to first order in u: the
+// terms of c carry n+1 roundings (sⱼ, pⱼ, n−1 additions), so
+// |c − 2C| ≤ (n+1)u·A; the terms of ρ′ carry n+2 (dⱼ, the product, the
+// addition of fl(g·|pⱼ|), n−1 additions) and ρ′ adds g·A; E adds g·ρ′ and
+// its last upward rounding 2u·ρ′. So X ≤ (2n+3)u·A + (2n+6)u·D, and the
+// upward rounding of c ± E adds u·(A+D) to each half: each bound is outside
+// by at most (n+2.5)u·A + (n+4)u·D ≤ (2n+8)u·M. The factor 1 + 2⁻⁸ of g and
+// the terms of second order add less than 1% of that for n·u ≤ 2⁻¹⁰.
+//
+// Absolute errors (underflow). A sum or difference whose exact value is
+// subnormal is exact, so only the products lose: rounded to nearest, each of
+// the 3n products pⱼ, fl(|wⱼ|·dⱼ) and fl(g·|pⱼ|) is off by at most η/2,
+// which adds at most 3nη/2 to X; mulUp(g, ρ′) adds less than η, E holds 2nη,
+// and halving c ± E rounds away at most η/2. Each bound is therefore outside
+// by at most (3nη/2 + η + 2nη)/2 + η/2 = (7n+4)η/4. (A later rounding of a
+// result in the normal range, ≥ 2⁻¹⁰²² = 2⁵²η, applied to these terms gives
+// a term of second order, inside the 1% above.) fl(g·|pⱼ|) exceeds g·|pⱼ|
+// only for |pⱼ| > η/(2g) (below, it is 0); for smaller products the bound is
+// (3n+2)η/2, and it is attained: for n = 1, w = 0.75 and x = [36η, 350η], p = fl(289.5η) = 290η,
+// ρ′ = fl(235.5η) = 236η, E = 236η + η + 2η, and (c + E)/2 = 264.5η is
+// rounded up to 265η, 2.5η above the exact 262.5η.
+//
+// Altogether, each bound exceeds the exact one by at most
+//
+//	1.01·(2n+8)u·M + (7n+4)η/4,
+//
+// plus one rounding when a bias is added.
 //
 // All of this assumes no overflow and finite inputs. Any infinite or NaN
 // input, or an overflow, makes c or ρ′ infinite or NaN (infinities and NaNs
@@ -126,8 +155,12 @@ func Dot(w []float64, x []Interval) Interval {
 // Accuracy: rows with finite inputs use a midpoint–radius product in
 // round-to-nearest with a rigorous error bound (see the comment in
 // matvec.go). Each bound of dst[i] is outside the exact one by at most
-// (2·cols+8)·2⁻⁵³·Σⱼ|W[i,j]|·mag(x[j]) + cols·2⁻¹⁰⁷⁴, plus one rounding for
-// b[i]: about 2·cols ulp of the largest term. Rows with an infinite bound,
+//
+//	1.01·(2·cols+8)·2⁻⁵³·Σⱼ|W[i,j]|·mag(x[j]) + (7·cols+4)·2⁻¹⁰⁷⁶,
+//
+// plus one rounding for b[i]: about 2·cols ulp of the largest term, and at
+// most 1.75·cols+1 times the smallest subnormal 2⁻¹⁰⁷⁴ where the products
+// underflow. Rows with an infinite bound,
 // an empty x[j], a non-finite weight or bias, or an overflow are summed
 // term by term with Mul and Add instead (sound; tightest per operation, but
 // partial sums that overflow lose tightness): dst[i] is Empty() if some x[j]

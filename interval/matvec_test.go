@@ -64,8 +64,8 @@ func exactSum(w, v []float64, b float64) *big.Float {
 
 // checkRow checks a dot-product enclosure got of b + Σ w[j]·x[j] (finite x)
 // against the exact range: it must contain it and exceed each bound by at
-// most the documented (2n+8)·2⁻⁵³·Σ|w[j]|·mag(x[j]) + n·2⁻¹⁰⁷⁴ (with 1%
-// for second-order terms) plus two ulp for the bias.
+// most the documented 1.01·(2n+8)·2⁻⁵³·Σ|w[j]|·mag(x[j]) + (7n+4)·2⁻¹⁰⁷⁶,
+// exactly if b = 0 and after one rounding outward if not.
 func checkRow(got Interval, w []float64, x []Interval, b float64) error {
 	n := len(x)
 	loPts, hiPts, mag := make([]float64, n), make([]float64, n), make([]float64, n)
@@ -83,19 +83,111 @@ func checkRow(got Interval, w []float64, x []Interval, b float64) error {
 	}
 	slack := exactSum(abs, mag, 0)
 	slack.Mul(slack, bf(1.01*float64(2*n+8)*0x1p-53))
-	slack.Add(slack, bf(float64(n)*eta))
+	slack.Add(slack, newRef().SetMantExp(bf(float64(7*n+4)), -1076)) // (7n+4)η/4, below float64
 	if !bigContains(got, lo) || !bigContains(got, hi) {
 		return fmt.Errorf("%v (%x, %x) misses [%s, %s]", got, got.Lo, got.Hi, lo.Text('g', 20), hi.Text('g', 20))
 	}
 	if slack.Cmp(bf(math.MaxFloat64*0x1p-60)) > 0 {
 		return nil // partial sums may overflow: dotExact is sound but not tight then
 	}
-	loBound := newRef().Sub(lo, slack)
-	hiBound := newRef().Add(hi, slack)
-	if nextUp(nextUp(got.Lo)) < roundDown(loBound) || nextDown(nextDown(got.Hi)) > roundUp(hiBound) {
+	// Rounded outward at a precision that resolves a bias far above the terms.
+	prec := max(lo.Prec(), hi.Prec()) + 64
+	loBound := new(big.Float).SetPrec(prec).SetMode(big.ToNegativeInf).Sub(lo, slack)
+	hiBound := new(big.Float).SetPrec(prec).SetMode(big.ToPositiveInf).Add(hi, slack)
+	wide := bf(got.Lo).Cmp(loBound) < 0 || bf(got.Hi).Cmp(hiBound) > 0
+	if b != 0 {
+		wide = got.Lo < roundDown(loBound) || got.Hi > roundUp(hiBound)
+	}
+	if wide {
 		return fmt.Errorf("%v (%x, %x) is wider than [%s, %s] ± %s", got, got.Lo, got.Hi, lo.Text('g', 20), hi.Text('g', 20), slack.Text('g', 5))
 	}
 	return nil
+}
+
+// checkAll checks the enclosure of Σ w[j]·x[j] by Dot, MulVec (one row, with
+// and without a zero bias) and MulVecTrans (one column) with checkRow, and
+// that all of them agree.
+func checkAll(w []float64, x []Interval) error {
+	d := Dot(w, x)
+	if err := checkRow(d, w, x, 0); err != nil {
+		return fmt.Errorf("Dot: %v", err)
+	}
+	for _, b := range [][]float64{nil, {0}} {
+		if m := MulVec(nil, w, 1, len(w), x, b)[0]; m != d {
+			return fmt.Errorf("MulVec = %v, Dot = %v", m, d)
+		}
+	}
+	if m := MulVecTrans(nil, w, len(w), 1, x)[0]; m != d {
+		return fmt.Errorf("MulVecTrans = %v, Dot = %v", m, d)
+	}
+	return nil
+}
+
+// TestMulVecSubnormalBound checks the documented bound where the products
+// underflow, at cases near the worst: the lower bound of the first is 4η
+// below the exact 7η, beyond the bound of n·η documented before, and the
+// upper bound of the second is 2.5η = (3n+2)η/2 above the exact 262.5η.
+func TestMulVecSubnormalBound(t *testing.T) {
+	for _, tc := range []struct {
+		w    []float64
+		x    []Interval
+		want Interval
+	}{
+		{[]float64{0.625, -0.125, -0.25}, []Interval{{11 * eta, 12 * eta}, {-3 * eta, -3 * eta}, {-3 * eta, eta}}, Interval{3 * eta, 12 * eta}},
+		{[]float64{0.75}, []Interval{{36 * eta, 350 * eta}}, Interval{25 * eta, 265 * eta}},
+	} {
+		if got := Dot(tc.w, tc.x); got != tc.want {
+			t.Errorf("Dot(%v, %v) = %v, want %v", tc.w, tc.x, got, tc.want)
+		}
+		if err := checkAll(tc.w, tc.x); err != nil {
+			t.Errorf("w = %v, x = %v: %v", tc.w, tc.x, err)
+		}
+	}
+}
+
+// TestMulVecSubnormalRandom checks the documented bound against exact
+// math/big ranges for inputs in and near the subnormal range: small integer
+// multiples of η, where every product underflows, and bounds across the
+// normal–subnormal boundary with weights of many magnitudes, where some
+// products underflow and others do not.
+func TestMulVecSubnormalRandom(t *testing.T) {
+	t.Parallel()
+	r := newRand(1074)
+	for i := range 30000 {
+		n := 1 + r.IntN(12)
+		w, x := make([]float64, n), make([]Interval, n)
+		mixed := i%2 == 1
+		for j := range n {
+			switch r.IntN(3) {
+			case 0:
+				w[j] = float64(r.IntN(33)-16) / 16
+			case 1:
+				w[j] = uniform(r, -1, 1)
+			default:
+				w[j] = math.Ldexp(uniform(r, -1, 1), r.IntN(61)-30)
+			}
+			if !mixed {
+				k := 1 << r.IntN(12)
+				a, b := r.IntN(2*k+1)-k, r.IntN(2*k+1)-k
+				x[j] = Interval{float64(min(a, b)) * eta, float64(max(a, b)) * eta}
+				continue
+			}
+			e := -1074 + r.IntN(90) // |bounds| up to 2⁻⁹⁸⁴
+			a := math.Ldexp(uniform(r, -1, 1), e)
+			switch r.IntN(3) {
+			case 0:
+				x[j] = Interval{a, a}
+			case 1:
+				x[j] = Interval{-math.Abs(a), math.Abs(a)}
+			default:
+				b := a + math.Ldexp(r.Float64(), e-r.IntN(60))
+				x[j] = Interval{min(a, b), max(a, b)}
+			}
+		}
+		if err := checkAll(w, x); err != nil {
+			t.Fatalf("w = %v, x = %v: %v", w, x, err)
+		}
+	}
 }
 
 // TestMulVecExact compares MulVec, MulVecTrans and Dot on random matrices

@@ -13,15 +13,23 @@ import (
 	"strings"
 )
 
-// csvColumn says where a CSV column goes: array a, column col (0 for y and gamma).
+// utf8BOM is the byte order mark that Excel and other Windows programs write
+// at the start of a UTF-8 CSV file.
+const utf8BOM = "\ufeff"
+
+// columnsWanted names the columns a CSV header must have, for error messages.
+const columnsWanted = "x1…xn, y, dydx1…dydxn (or numbered from 0: x0…x(n-1), y, dydx0…dydx(n-1))"
+
+// csvColumn is a column that a CSV header names: array a and, for x and dydx,
+// the number in its name as written ("x3" is x, 3). Column 0 has a == "".
 type csvColumn struct {
 	a   array
-	col int
+	num int
 }
 
-// parseColumnName maps a header name to its array and column: "x3" is column
-// 2 of x, "dydx1" column 0 of dydx, "y" and "gamma" are themselves. Names are
-// matched after trimming spaces; indices are 1-based without leading zeros.
+// parseColumnName maps a header name to its array and number: "x3" is x, 3,
+// "dydx0" is dydx, 0, "y" and "gamma" are themselves. Names are matched after
+// trimming spaces; numbers are decimal without leading zeros.
 func parseColumnName(name string) (csvColumn, bool) {
 	name = strings.TrimSpace(name)
 	switch name {
@@ -30,21 +38,107 @@ func parseColumnName(name string) (csvColumn, bool) {
 	}
 	for _, prefix := range []string{"dydx", "x"} {
 		digits, ok := strings.CutPrefix(name, prefix)
-		if !ok || digits == "" || digits[0] == '0' {
+		if !ok {
 			continue
 		}
 		i, err := strconv.Atoi(digits)
-		if err != nil || strconv.Itoa(i) != digits {
+		if err != nil || i < 0 || strconv.Itoa(i) != digits {
 			continue
 		}
-		return csvColumn{array(prefix), i - 1}, true
+		return csvColumn{array(prefix), i}, true
 	}
 	return csvColumn{}, false
 }
 
+// name returns the column's header name.
+func (c csvColumn) name() string {
+	if c.a == "y" || c.a == "gamma" {
+		return string(c.a)
+	}
+	return string(c.a) + strconv.Itoa(c.num)
+}
+
+// span returns "x1…x3" for prefix x and numbers 1 to 3, or "x1" if lo == hi.
+func span(prefix string, lo, hi int) string {
+	if lo == hi {
+		return prefix + strconv.Itoa(lo)
+	}
+	return prefix + strconv.Itoa(lo) + "…" + prefix + strconv.Itoa(hi)
+}
+
+// csvHeader is what a CSV header row says about the columns of the rows.
+type csvHeader struct {
+	cols  []csvColumn // the column of each field; a == "" for fields that are ignored
+	base  int         // the number of the first input: 0 or 1
+	dims  int         // inputs per row, n
+	gamma bool        // the header names gamma
+}
+
+// parseCSVHeader reads the header fields: x and dydx columns numbered alike,
+// either x0…x(n-1) and dydx0…dydx(n-1) or x1…xn and dydx1…dydxn, y, and
+// optionally gamma. Errors do not name the file or the line.
+func parseCSVHeader(fields []string) (csvHeader, error) {
+	h := csvHeader{cols: make([]csvColumn, len(fields))}
+	seen := map[csvColumn]int{}
+	// The lowest and highest numbers of the x and dydx columns, -1 if none.
+	xlo, xhi, dlo, dhi := -1, -1, -1, -1
+	for j, name := range fields {
+		c, ok := parseColumnName(name)
+		if !ok {
+			continue
+		}
+		if k, dup := seen[c]; dup {
+			return csvHeader{}, fmt.Errorf("column %q appears twice (fields %d and %d)", c.name(), k+1, j+1)
+		}
+		seen[c] = j
+		h.cols[j] = c
+		switch c.a {
+		case "x":
+			if xlo < 0 || c.num < xlo {
+				xlo = c.num
+			}
+			xhi = max(xhi, c.num)
+		case "dydx":
+			if dlo < 0 || c.num < dlo {
+				dlo = c.num
+			}
+			dhi = max(dhi, c.num)
+		case "gamma":
+			h.gamma = true
+		}
+	}
+	if xlo < 0 {
+		return csvHeader{}, fmt.Errorf("no input columns in the header %q, want %s", strings.Join(fields, ","), columnsWanted)
+	}
+	h.base = min(xlo, 1)
+	if dlo >= 0 && min(dlo, 1) != h.base {
+		return csvHeader{}, fmt.Errorf("column %q is numbered from %d, but the inputs %s from %d: want %s, numbered like the inputs",
+			csvColumn{"dydx", dlo}.name(), min(dlo, 1), span("x", xlo, xhi), h.base, span("dydx", h.base, xhi))
+	}
+	top := csvColumn{"x", xhi}
+	if dhi > xhi {
+		top = csvColumn{"dydx", dhi}
+	}
+	h.dims = top.num - h.base + 1
+	need := []csvColumn{{"y", 0}}
+	for i := h.base; i <= top.num; i++ {
+		need = append(need, csvColumn{"x", i}, csvColumn{"dydx", i})
+	}
+	for _, c := range need {
+		if _, ok := seen[c]; !ok {
+			return csvHeader{}, fmt.Errorf("missing column %q (the header has columns up to %q, numbered from %d, so it needs %s, y and %s)",
+				c.name(), top.name(), h.base, span("x", h.base, top.num), span("dydx", h.base, top.num))
+		}
+	}
+	return h, nil
+}
+
 // ReadCSV reads a Set from the CSV file at path. Its first row names the
-// columns: x1…xn, y, dydx1…dydxn and optionally gamma, in any order; other
-// columns are ignored. Every other row must have as many fields as the header,
+// columns: x1…xn, y, dydx1…dydxn and optionally gamma, in any order, or the
+// same with inputs and gradients numbered from 0, x0…x(n-1) and
+// dydx0…dydx(n-1); other columns are ignored. The x and dydx columns must be
+// numbered alike and without gaps. A leading UTF-8 byte order mark, as Excel
+// writes, is skipped. Every other row must have as many fields as the header,
 // and every field a finite number in a form strconv.ParseFloat accepts.
 // Errors name the line (1-based, counting the header) and the column.
 func ReadCSV(path string) (*Set, error) {
@@ -53,61 +147,32 @@ func ReadCSV(path string) (*Set, error) {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
+	br := bufio.NewReader(f)
+	if bom, _ := br.Peek(len(utf8BOM)); string(bom) == utf8BOM {
+		br.Discard(len(utf8BOM))
+	}
+	r := csv.NewReader(br)
 	r.FieldsPerRecord = -1 // checked below, with a clearer message
 	r.ReuseRecord = true
-	header, err := r.Read()
+	fields, err := r.Read()
 	if err == io.EOF {
-		return nil, fmt.Errorf("dataset: %s: file is empty, want a header row naming the columns x1…xn, y, dydx1…dydxn", path)
+		return nil, fmt.Errorf("dataset: %s: file is empty, want a header row naming the columns %s", path, columnsWanted)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %s: %w", path, err)
 	}
-	header = append([]string(nil), header...)
-	cols := make([]csvColumn, len(header))
-	used := make([]bool, len(header))
-	seen := map[csvColumn]int{}
-	n, nd := 0, 0
-	var hasGamma bool
-	for j, name := range header {
-		c, ok := parseColumnName(name)
-		if !ok {
-			continue
-		}
-		if k, dup := seen[c]; dup {
-			return nil, fmt.Errorf("dataset: %s: line 1: column %q appears twice (fields %d and %d)", path, strings.TrimSpace(name), k+1, j+1)
-		}
-		seen[c] = j
-		cols[j], used[j] = c, true
-		switch c.a {
-		case "x":
-			n = max(n, c.col+1)
-		case "dydx":
-			nd = max(nd, c.col+1)
-		case "gamma":
-			hasGamma = true
-		}
+	h, err := parseCSVHeader(fields)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %s: line 1: %v", path, err)
 	}
-	if n == 0 {
-		return nil, fmt.Errorf("dataset: %s: line 1: no input columns x1…xn in the header %q", path, strings.Join(header, ","))
-	}
-	need := []csvColumn{{"y", 0}}
-	for i := range max(n, nd) {
-		need = append(need, csvColumn{"x", i}, csvColumn{"dydx", i})
-	}
-	for _, c := range need {
-		if _, ok := seen[c]; !ok {
-			return nil, fmt.Errorf("dataset: %s: line 1: missing column %q (the header has x1…x%d, so it needs y and dydx1…dydx%d)",
-				path, c.name(), max(n, nd), max(n, nd))
-		}
-	}
+	width, n, cols := len(fields), h.dims, h.cols
 
 	var with Arrays
-	if hasGamma {
+	if h.gamma {
 		with = WithGamma
 	}
 	s := New(0, n, with)
-	row := make([]float64, len(header))
+	row := make([]float64, width)
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -121,11 +186,11 @@ func ReadCSV(path string) (*Set, error) {
 			return nil, fmt.Errorf("dataset: %s: %w", path, err)
 		}
 		line, _ := r.FieldPos(0)
-		if len(rec) != len(header) {
-			return nil, fmt.Errorf("dataset: %s: line %d has %d fields, want %d as in the header", path, line, len(rec), len(header))
+		if len(rec) != width {
+			return nil, fmt.Errorf("dataset: %s: line %d has %d fields, want %d as in the header", path, line, len(rec), width)
 		}
 		for j, field := range rec {
-			if !used[j] {
+			if cols[j].a == "" {
 				continue
 			}
 			v, err := strconv.ParseFloat(strings.TrimSpace(field), 64)
@@ -137,38 +202,27 @@ func ReadCSV(path string) (*Set, error) {
 			}
 			row[j] = v
 		}
-		base := len(s.Y)
+		k := len(s.Y) // the new row
 		s.X = append(s.X, make([]float64, n)...)
 		s.DYDX = append(s.DYDX, make([]float64, n)...)
 		s.Y = append(s.Y, 0)
-		if hasGamma {
+		if h.gamma {
 			s.Gamma = append(s.Gamma, 0)
 		}
 		for j, c := range cols {
-			if !used[j] {
-				continue
-			}
 			switch c.a {
 			case "x":
-				s.X[base*n+c.col] = row[j]
+				s.X[k*n+c.num-h.base] = row[j]
 			case "dydx":
-				s.DYDX[base*n+c.col] = row[j]
+				s.DYDX[k*n+c.num-h.base] = row[j]
 			case "y":
-				s.Y[base] = row[j]
+				s.Y[k] = row[j]
 			case "gamma":
-				s.Gamma[base] = row[j]
+				s.Gamma[k] = row[j]
 			}
 		}
 	}
 	return s, nil
-}
-
-// name returns the column's header name.
-func (c csvColumn) name() string {
-	if c.a == "y" || c.a == "gamma" {
-		return string(c.a)
-	}
-	return string(c.a) + strconv.Itoa(c.col+1)
 }
 
 // Load reads a Set from path, choosing the reader by the file's extension:

@@ -24,8 +24,18 @@
 // arrays. Writers store the entries uncompressed with a zero modification
 // time, so that equal data give byte-identical files.
 //
+// Readers accept arrays of float64, float32 and float16, and of signed and
+// unsigned integers of 1, 2, 4 and 8 bytes, in either byte order, and convert
+// every value to float64 exactly; Set.Widened lists the arrays that were not
+// float64. A 64-bit integer that float64 cannot represent exactly (one beyond
+// 2⁵³ in magnitude that is not a multiple of a large enough power of two) is
+// an error naming the array and the row. Bool, complex, string, object and
+// other dtypes are refused.
+//
 // A .csv file has a header row naming its columns x1…xn, y, dydx1…dydxn and
-// optionally gamma, in any order; other columns are ignored.
+// optionally gamma, in any order; other columns are ignored. Inputs and
+// gradients may instead be numbered from 0, x0…x(n-1) and dydx0…dydx(n-1), but
+// both alike and without gaps. A leading UTF-8 byte order mark is skipped.
 //
 // Every writer is atomic: it writes a temporary file in the destination's
 // directory and renames it into place, so a reader never sees a partial file

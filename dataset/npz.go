@@ -44,6 +44,20 @@ func arraysOf(with Arrays) []array {
 	return a
 }
 
+// at formats the position of the value at index i of the array, for rows of
+// n inputs numbered from first: "row 3", "row 3, column 1" or "row 3,
+// entry (0, 1)".
+func (a array) at(i, n, first int) string {
+	switch a {
+	case "y", "gamma":
+		return fmt.Sprintf("row %d", first+i)
+	case "x", "dydx":
+		return fmt.Sprintf("row %d, column %d", first+i/n, i%n)
+	}
+	r := i % (n * n)
+	return fmt.Sprintf("row %d, entry (%d, %d)", first+i/(n*n), r/n, r%n)
+}
+
 // shape returns the array's shape for rows rows of n inputs.
 func (a array) shape(rows, n int) []int {
 	switch a {
@@ -73,7 +87,14 @@ func (a array) data(s *Set) []float64 {
 // ReadNPZ reads a Set from the .npz archive at path. The archive must hold the
 // arrays x (N, n), y (N,) and dydx (N, n), and may hold gamma (N,) and hessian
 // (N, n, n); y and gamma may also have shape (N, 1), and other arrays are
-// ignored. Every array must be '<f8' in C order, and every value finite.
+// ignored. Every array must be in C order, and every value finite.
+//
+// Arrays may be float64, float32 or float16, or signed or unsigned integers
+// of 1, 2, 4 or 8 bytes, little- or big-endian. Every value is converted to
+// float64 exactly; a 64-bit integer that float64 cannot represent (which
+// needs more than 2⁵³ in magnitude) is an error naming the array and the row.
+// The returned Set's Widened lists the arrays that were not float64. Other
+// dtypes, such as bool, complex, strings and Python objects, are refused.
 func ReadNPZ(path string) (*Set, error) {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -107,6 +128,7 @@ func ReadNPZ(path string) (*Set, error) {
 	type opened struct {
 		array
 		rc    io.ReadCloser
+		dtype dtype
 		shape []int
 	}
 	var arrs []opened
@@ -130,20 +152,20 @@ func ReadNPZ(path string) (*Set, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dataset: %s: array %q: %w", path, name, err)
 		}
-		a.shape = h.shape
+		a.dtype, a.shape = h.dtype, h.shape
 		avail := f.UncompressedSize64 - uint64(h.size)
 		bound := limit
 		if f.Method != zip.Store {
 			bound *= maxDeflateRatio
 		}
-		need, ok := byteSize(h.shape)
+		need, ok := byteSize(h.shape, h.dtype.size)
 		if !ok || need > avail || need > bound {
-			return nil, fmt.Errorf("dataset: %s: array %q: %s float64 needs %s bytes, %d left: %w",
-				path, name, dimsString(h.shape), needString(need, ok), min(avail, bound), io.ErrUnexpectedEOF)
+			return nil, fmt.Errorf("dataset: %s: array %q: %s %s needs %s bytes, %d left: %w",
+				path, name, dimsString(h.shape), h.dtype.name(), needString(need, ok), min(avail, bound), io.ErrUnexpectedEOF)
 		}
 		if need < avail {
-			return nil, fmt.Errorf("dataset: %s: array %q: %s float64 needs %d bytes, but the entry holds %d after its header",
-				path, name, dimsString(h.shape), need, avail)
+			return nil, fmt.Errorf("dataset: %s: array %q: %s %s needs %d bytes, but the entry holds %d after its header",
+				path, name, dimsString(h.shape), h.dtype.name(), need, avail)
 		}
 	}
 	x := arrs[0].shape
@@ -174,8 +196,17 @@ func ReadNPZ(path string) (*Set, error) {
 	s := New(rows, n, with)
 	buf := make([]byte, bufSize)
 	for _, a := range arrs {
-		if err := decodeFloats(a.data(s), a.rc, buf); err != nil {
-			return nil, fmt.Errorf("dataset: %s: array %q: %s float64 data: %w", path, a.array, dimsString(a.shape), err)
+		if err := a.dtype.decode(a.data(s), a.rc, buf); err != nil {
+			var ie *inexactError
+			if errors.As(err, &ie) {
+				return nil, fmt.Errorf("dataset: %s: array %q is %s ('%s') and has %s at %s, which float64 cannot represent exactly "+
+					"(float64 holds integers exactly up to 2⁵³ in magnitude); save the array as float64 if rounding is acceptable",
+					path, a.array, a.dtype.name(), a.dtype.descr, ie.value, a.array.at(ie.index, n, 0))
+			}
+			return nil, fmt.Errorf("dataset: %s: array %q: %s %s data: %w", path, a.array, dimsString(a.shape), a.dtype.name(), err)
+		}
+		if a.dtype.widens() {
+			s.Widened = append(s.Widened, Widening{Array: string(a.array), Dtype: a.dtype.descr})
 		}
 		// Reading to the end makes the zip reader verify the entry's checksum.
 		if _, err := a.rc.Read(buf[:1]); err != io.EOF {
@@ -214,10 +245,10 @@ func zipOpenError(path string, err error) error {
 	return fmt.Errorf("dataset: %s: not a zip archive (starts with %q; a .npz file is a zip of .npy arrays): %w", path, magic[:k], err)
 }
 
-// byteSize returns 8 times the product of shape, and false on overflow.
-func byteSize(shape []int) (uint64, bool) {
+// byteSize returns size times the product of shape, and false on overflow.
+func byteSize(shape []int, size int) (uint64, bool) {
 	const maxBytes = 1 << 62
-	p := uint64(8)
+	p := uint64(size)
 	for _, d := range shape {
 		if d != 0 && p > maxBytes/uint64(d) {
 			return 0, false

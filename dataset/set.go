@@ -49,7 +49,30 @@ type Set struct {
 	X, Y, DYDX     []float64
 	Gamma, Hessian []float64
 
+	// Widened lists, in archive order, the arrays that ReadNPZ found stored
+	// in another dtype than float64 and converted to float64 exactly. It is
+	// nil for float64 and CSV data and for Sets made by New or Slice.
+	Widened []Widening
+
 	dims int
+}
+
+// A Widening records that an array of a data file was stored in another
+// dtype than float64, such as float32, float16 or an integer dtype, and was
+// converted to float64 exactly when read.
+type Widening struct {
+	Array string // the array's name: x, y, dydx, gamma or hessian
+	Dtype string // the NPY dtype found, such as '<f4', '>f2' or '|u1'
+}
+
+// String describes w as in "x is float32 ('<f4'), widened to float64
+// exactly".
+func (w Widening) String() string {
+	t, err := parseDtype(w.Dtype)
+	if err != nil {
+		return fmt.Sprintf("%s is '%s', widened to float64 exactly", w.Array, w.Dtype)
+	}
+	return fmt.Sprintf("%s is %s ('%s'), widened to float64 exactly", w.Array, t.name(), w.Dtype)
 }
 
 // New returns a Set of rows rows and dims inputs per row with zeroed arrays.
@@ -169,22 +192,11 @@ func (s *Set) shapeError() error {
 // finiteError reports the first value of s that is NaN or ±Inf. Arrays are
 // scanned in the order x, y, dydx, gamma, hessian.
 func (s *Set) finiteError(first int) error {
-	n := s.dims
-	if i := firstNonFinite(s.X); i >= 0 {
-		return fmt.Errorf("array %q has %v at row %d, column %d (want finite values)", "x", s.X[i], first+i/n, i%n)
-	}
-	if i := firstNonFinite(s.Y); i >= 0 {
-		return fmt.Errorf("array %q has %v at row %d (want finite values)", "y", s.Y[i], first+i)
-	}
-	if i := firstNonFinite(s.DYDX); i >= 0 {
-		return fmt.Errorf("array %q has %v at row %d, column %d (want finite values)", "dydx", s.DYDX[i], first+i/n, i%n)
-	}
-	if i := firstNonFinite(s.Gamma); i >= 0 {
-		return fmt.Errorf("array %q has %v at row %d (want finite values)", "gamma", s.Gamma[i], first+i)
-	}
-	if i := firstNonFinite(s.Hessian); i >= 0 {
-		r := i % (n * n)
-		return fmt.Errorf("array %q has %v at row %d, entry (%d, %d) (want finite values)", "hessian", s.Hessian[i], first+i/(n*n), r/n, r%n)
+	for _, a := range arraysOf(s.Arrays()) {
+		x := a.data(s)
+		if i := firstNonFinite(x); i >= 0 {
+			return fmt.Errorf("array %q has %v at %s (want finite values)", a, x[i], a.at(i, s.dims, first))
+		}
 	}
 	return nil
 }

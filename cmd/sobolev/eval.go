@@ -101,7 +101,7 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	data, err := loadData(f.data, net, f.model)
+	data, err := loadData(cmd, f.data, net, f.model)
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}

@@ -104,7 +104,7 @@ func runFinetune(cmd *cobra.Command, f finetuneFlags) error {
 				f.teacher, opts.Teacher.Inputs(), f.model, net.Inputs())
 		}
 	}
-	data, err := loadData(f.data, net, f.model)
+	data, err := loadData(cmd, f.data, net, f.model)
 	if err != nil {
 		return fmt.Errorf("finetune: %w", err)
 	}

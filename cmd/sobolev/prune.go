@@ -126,7 +126,7 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 	}
 	var x []float64
 	if f.data != "" {
-		data, err := loadData(f.data, net, f.model)
+		data, err := loadData(cmd, f.data, net, f.model)
 		if err != nil {
 			return fmt.Errorf("prune: %w", err)
 		}

@@ -94,7 +94,7 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 	if err := checkOut(f.out); err != nil {
 		return fmt.Errorf("train: %v", err)
 	}
-	data, err := dataset.Load(f.data)
+	data, err := readData(cmd, f.data)
 	if err != nil {
 		return fmt.Errorf("train: --data: %w", err)
 	}
@@ -200,10 +200,23 @@ func loadModel(flag, path string) (*mlp.Network, error) {
 	return net, nil
 }
 
-// loadData reads the data file path and checks that its rows have as many
-// columns as net, read from modelPath, has inputs.
-func loadData(path string, net *mlp.Network, modelPath string) (*dataset.Set, error) {
+// readData reads the data file path for cmd and prints to cmd's standard
+// error one line for each array that was converted to float64 on reading.
+func readData(cmd *cobra.Command, path string) (*dataset.Set, error) {
 	data, err := dataset.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range data.Widened {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s: %s\n", cmd.CommandPath(), path, w)
+	}
+	return data, nil
+}
+
+// loadData reads the data file path for cmd, as readData does, and checks
+// that its rows have as many columns as net, read from modelPath, has inputs.
+func loadData(cmd *cobra.Command, path string, net *mlp.Network, modelPath string) (*dataset.Set, error) {
+	data, err := readData(cmd, path)
 	if err != nil {
 		return nil, fmt.Errorf("--data: %w", err)
 	}

@@ -87,8 +87,8 @@ func runFinetune(cmd *cobra.Command, f finetuneFlags) error {
 	case f.teacher != "" && loss != pipeline.Sobolev:
 		return fmt.Errorf("finetune: --teacher is used by --loss sobolev only, not by --loss %s", f.loss)
 	}
-	if err := checkOut(f.out); err != nil {
-		return fmt.Errorf("finetune: %v", err)
+	if err := checkOut(f.out, inputFile{"--model", f.model}, inputFile{"--teacher", f.teacher}, inputFile{"--data", f.data}); err != nil {
+		return fmt.Errorf("finetune: %w", err)
 	}
 	net, err := loadModel("--model", f.model)
 	if err != nil {

@@ -137,7 +137,7 @@ func TestFinetuneErrors(t *testing.T) {
 		{[]string{"--model", pruned, "--data", train, "--hvp-directions", "-1"}, "finetune: --hvp-directions -1: want a number ≥ 0"},
 		{[]string{"--model", pruned, "--data", train, "--schedule", "linear"}, `finetune: --schedule "linear"`},
 		{[]string{"--model", pruned, "--data", train, "--epochs", "0"}, "finetune: --epochs 0"},
-		{[]string{"--model", pruned, "--data", train, "--out", filepath.Join(nope, "x.onnx")}, "finetune: --out " + filepath.Join(nope, "x.onnx") + ": directory " + nope + " does not exist"},
+		{[]string{"--model", pruned, "--data", train, "--out", filepath.Join(nope, "x.onnx")}, "finetune: --out: cannot write " + filepath.Join(nope, "x.onnx") + ": directory " + nope + " does not exist"},
 		{[]string{"--model", pruned}, `required flag(s) "data" not set`},
 	} {
 		args := append([]string{"finetune"}, tc.args...)

@@ -103,8 +103,8 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 	case f.data == "" && p.Fold == "mean":
 		return fmt.Errorf("prune: --fold mean needs --data (the mean activations over its points); use --fold midpoint or zero with --box alone")
 	}
-	if err := checkOut(f.out); err != nil {
-		return fmt.Errorf("prune: %v", err)
+	if err := checkOut(f.out, inputFile{"--model", f.model}, inputFile{"--data", f.data}); err != nil {
+		return fmt.Errorf("prune: %w", err)
 	}
 	net, err := loadModel("--model", f.model)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
 	"github.com/sobolev-pruning/sobolev/pipeline"
@@ -91,8 +91,8 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 	if err := checkRecipe(f.recipe); err != nil {
 		return fmt.Errorf("train: %v", err)
 	}
-	if err := checkOut(f.out); err != nil {
-		return fmt.Errorf("train: %v", err)
+	if err := checkOut(f.out, inputFile{"--data", f.data}); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
 	data, err := readData(cmd, f.data)
 	if err != nil {
@@ -178,15 +178,37 @@ func joinInts(v []int) string {
 	return strings.Join(s, ",")
 }
 
-// checkOut reports an error if the model file path cannot be written because
-// its directory does not exist, so that a long run does not fail at the end.
-func checkOut(path string) error {
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return fmt.Errorf("--out %s: directory %s does not exist", path, dir)
+// inputFile is a file a command reads: its flag and its path ("" if the
+// flag was not given).
+type inputFile struct{ flag, path string }
+
+// checkOut reports, before any work starts, why the file path named by --out
+// cannot be written: its directory does not exist, it exists and is not a
+// regular file (a device, FIFO, socket or directory, which renaming a new
+// file over it would replace), or it is the same file as one of inputs.
+func checkOut(path string, inputs ...inputFile) error {
+	if err := atomicfile.CheckDest(path); err != nil {
+		return fmt.Errorf("--out: %w", err)
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("--out %s is a directory, want a file name such as model.onnx", path)
+	return checkNotInput("--out", path, inputs...)
+}
+
+// checkNotInput reports an error if the output path, named by flag, is the
+// same file as one of inputs, also through a symbolic link, a hard link or
+// another spelling of the path: writing it would destroy the input.
+func checkNotInput(flag, path string, inputs ...inputFile) error {
+	out, err := os.Stat(path)
+	if err != nil {
+		return nil // a file that does not exist yet is no input
+	}
+	for _, in := range inputs {
+		if in.path == "" {
+			continue
+		}
+		if st, err := os.Stat(in.path); err == nil && os.SameFile(out, st) {
+			return fmt.Errorf("%s %s is the same file as %s %s, which writing it would destroy; choose another %s",
+				flag, path, in.flag, in.path, flag)
+		}
 	}
 	return nil
 }

@@ -160,8 +160,9 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"--data", train, "--lr-min", "0.1"}, "train: --lr-min 0.1: want a learning rate > 0 and ≤ --lr-max 0.001"},
 		{[]string{"--data", train, "--lr-min", "NaN"}, "train: --lr-min NaN"},
 		{[]string{"--data", train, "--epochs", "ten"}, `invalid argument "ten" for "--epochs"`},
-		{[]string{"--data", train, "--out", filepath.Join(dir, "no", "m.onnx")}, "train: --out " + filepath.Join(dir, "no", "m.onnx") + ": directory " + filepath.Join(dir, "no") + " does not exist"},
-		{[]string{"--data", train, "--out", dir}, "train: --out " + dir + " is a directory"},
+		{[]string{"--data", train, "--out", filepath.Join(dir, "no", "m.onnx")}, "train: --out: cannot write " + filepath.Join(dir, "no", "m.onnx") + ": directory " + filepath.Join(dir, "no") + " does not exist"},
+		{[]string{"--data", train, "--out", dir}, "train: --out: cannot write " + dir + ": it is a directory, not a regular file"},
+		{[]string{"--data", train, "--out", train}, "train: --out " + train + " is the same file as --data " + train + ", which writing it would destroy; choose another --out"},
 		{[]string{"--out", out}, `required flag(s) "data" not set`},
 		{[]string{"--data", train, "--hidden", "4", "--epochs", "1", "extra"}, `unknown command "extra"`},
 	} {

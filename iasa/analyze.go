@@ -202,8 +202,9 @@ func Analyze(net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
 	return AnalyzeContext(context.Background(), net, boxes, opt)
 }
 
-// AnalyzeContext is Analyze with a context: if ctx is cancelled, the boxes not
-// yet started are skipped and ctx.Err() is returned. opt.Progress, if not nil,
+// AnalyzeContext is Analyze with a context: if ctx is cancelled, the analysis
+// stops within milliseconds, also in the middle of a box, and ctx.Err() is
+// returned. opt.Progress, if not nil,
 // is called after each chunk of boxes, from one goroutine at a time.
 func AnalyzeContext(ctx context.Context, net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
 	if err := net.Validate(); err != nil {
@@ -262,6 +263,7 @@ func AnalyzeContext(ctx context.Context, net *mlp.Network, boxes []Box, opt Opti
 			np = newNaivePass(net)
 		} else {
 			ap = newFormPass(net, order(opt.Method), kf, ka, chunk)
+			ap.done = ctx.Done()
 		}
 		return func(c int) {
 			lo, hi := c*chunk, min((c+1)*chunk, len(boxes))
@@ -313,7 +315,9 @@ func AnalyzeContext(ctx context.Context, net *mlp.Network, boxes []Box, opt Opti
 		}
 	}
 	if opt.Samples > 0 {
-		res.Over = measure(net, boxes, res.PerBox, opt)
+		if res.Over, err = measure(ctx, net, boxes, res.PerBox, opt); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

@@ -55,6 +55,12 @@ type formPass struct {
 	madj int
 	rank []int // scratch of symbolize
 
+	// done, if not nil, is a context's Done channel: once it is closed, run
+	// stops within a few milliseconds, leaving its output incomplete.
+	done <-chan struct{}
+	// blockWork, if not 0, replaces the constant blockWork (for tests).
+	blockWork int
+
 	zf [][]float64 // zf[l]: forms of z^(l), sizes[l+1] × nb·(1+sym[l])
 	zr [][]float64 // zr[l]: radii of z^(l), sizes[l+1] × nb
 
@@ -158,9 +164,23 @@ func (p *formPass) symbolize(f, r []float64, rows, nb, m, first, K int) {
 	}
 }
 
+// stopped reports whether p.done is closed.
+func (p *formPass) stopped() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // run encloses the values and adjoints of every hidden node on the nb ≤ p.nb
 // boxes whose normalised inputs are x_j ∈ [cen[b·n+j] − rad[b·n+j],
-// cen[b·n+j] + rad[b·n+j]], and stores them in out[b].A and out[b].G.
+// cen[b·n+j] + rad[b·n+j]], and stores them in out[b].A and out[b].G. Once
+// p.done is closed it returns early; out is then incomplete. It checks p.done
+// after every row of the form matrices and every block of a product, so that
+// it stops within milliseconds even when one box takes a minute (second-order
+// forms of a net with a thousand inputs have half a million columns).
 func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
 	n := p.n
 	L := len(p.sym)
@@ -168,10 +188,13 @@ func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
 	// Input forms: x_j = cen_j + rad_j·ε_j exactly.
 	cols := nb * (1 + p.nm)
 	in := p.af[:n*cols]
-	clear(in)
 	inR := p.ar[:n*nb]
 	clear(inR)
 	for j := range n {
+		if p.stopped() {
+			return
+		}
+		clear(in[j*cols : (j+1)*cols])
 		for b := range nb {
 			in[j*cols+b*(1+p.nm)] = cen[b*n+j]
 			in[j*cols+b*(1+p.nm)+1+j] = rad[b*n+j]
@@ -183,12 +206,17 @@ func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
 		h, m := p.sizes[l+1], p.sym[l]
 		cols := nb * (1 + m)
 		zf, zr := p.zf[l][:h*cols], p.zr[l][:h*nb]
-		p.linear(l, blas.NoTrans, h, rows, m, nb, in, inR, zf, zr, p.net.Params.B[l])
+		if !p.linear(l, blas.NoTrans, h, rows, m, nb, in, inR, zf, zr, p.net.Params.B[l]) {
+			return
+		}
 
 		mo := p.symOut(l)
 		colsA := nb * (1 + mo)
 		af, ar := p.af[:h*colsA], p.ar[:h*nb]
 		for j := range h {
+			if p.stopped() {
+				return
+			}
 			for b := range nb {
 				src := zf[j*cols+b*(1+m):][:1+m]
 				dst := af[j*colsA+b*(1+mo):][:1+mo]
@@ -235,6 +263,9 @@ func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
 		colsD := nb * (1 + md)
 		df, dr := p.df[:h*colsD], p.dr[:h*nb]
 		for j := range h {
+			if p.stopped() {
+				return
+			}
 			for b := range nb {
 				g := gf[j*colsG+b*(1+ma):][:1+ma]
 				w := up(up(sumAbs(g[1:]), ma)+gr[j*nb+b], 1)
@@ -260,7 +291,9 @@ func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
 		// G^(l−1) = W[l]ᵀ·Δ^(l).
 		hp := p.sizes[l]
 		ma, colsG = md, colsD
-		p.linear(l, blas.Trans, hp, h, ma, nb, df, dr, p.gf[:hp*colsG], p.gr[:hp*nb], nil)
+		if !p.linear(l, blas.Trans, hp, h, ma, nb, df, dr, p.gf[:hp*colsG], p.gr[:hp*nb], nil) {
+			return
+		}
 		gf, gr = p.gf[:hp*colsG], p.gr[:hp*nb]
 	}
 }
@@ -422,15 +455,37 @@ func (p *formPass) product(d, s, g []float64, sr, gr float64) float64 {
 //	dstR = |op(W)|·(srcR + γ·(|c| + ‖a‖₁)) + γ·|bias|
 //
 // rounded upward, plus the absolute error of underflowing products.
-func (p *formPass) linear(l int, tr blas.Transpose, rows, in, m, nb int, src, srcR, dstF, dstR, bias []float64) {
+//
+// A product of more than blockWork multiply-adds is done in blocks of
+// columns, with a check of p.done between them; each entry is the same dot
+// product either way. linear returns false, leaving dst incomplete, if p.done
+// was closed.
+func (p *formPass) linear(l int, tr blas.Transpose, rows, in, m, nb int, src, srcR, dstF, dstR, bias []float64) bool {
 	cols := nb * (1 + m)
 	w, aw := p.net.Params.W[l], p.absW[l]
 	ld := p.sizes[l] // leading dimension of W[l], as stored
 	impl := blas64.Implementation()
-	impl.Dgemm(tr, blas.NoTrans, rows, cols, in, 1, w, ld, src[:in*cols], cols, 0, dstF, cols)
+	bw := blockWork
+	if p.blockWork != 0 {
+		bw = p.blockWork
+	}
+	step := cols
+	if rows*in*cols > bw {
+		step = max(64, bw/(rows*in))
+	}
+	for c := 0; c < cols; c += step {
+		if p.stopped() {
+			return false
+		}
+		k := min(step, cols-c)
+		impl.Dgemm(tr, blas.NoTrans, rows, k, in, 1, w, ld, src[c:in*cols], cols, 0, dstF[c:], cols)
+	}
 	g := gamma(in + 1)
 	t := p.t[:in*nb]
 	for i := range in {
+		if p.stopped() {
+			return false
+		}
 		for b := range nb {
 			f := src[i*cols+b*(1+m):][:1+m]
 			t[i*nb+b] = up(srcR[i*nb+b]+g*(math.Abs(f[0])+up(sumAbs(f[1:]), m)), 4)
@@ -452,7 +507,13 @@ func (p *formPass) linear(l int, tr blas.Transpose, rows, in, m, nb int, src, sr
 			dstR[j*nb+b] = up(dstR[j*nb+b]+g*math.Abs(bj)+under, in+3)
 		}
 	}
+	return true
 }
+
+// blockWork is the number of multiply-adds of a block of linear's product,
+// a few tens of milliseconds: products of the nets of "sobolev run" (7
+// inputs, 6 × 128 nodes) are smaller and done in one block.
+const blockWork = 1 << 25
 
 // sumAbs returns Σ|x_i| in binary64 (at most len(x) roundings).
 func sumAbs(x []float64) float64 {

@@ -38,8 +38,9 @@ type Overestimation struct {
 }
 
 // measure samples opt.Samples uniform points in every box, traces them
-// through net and compares the sampled ranges with the enclosures per.
-func measure(net *mlp.Network, boxes []Box, per []Enclosure, opt Options) *Overestimation {
+// through net and compares the sampled ranges with the enclosures per. If
+// ctx is cancelled, it skips the boxes not yet started and returns ctx.Err().
+func measure(ctx context.Context, net *mlp.Network, boxes []Box, per []Enclosure, opt Options) (*Overestimation, error) {
 	hidden := net.Hidden()
 	n := net.Inputs()
 	type boxRatios struct {
@@ -47,7 +48,7 @@ func measure(net *mlp.Network, boxes []Box, per []Enclosure, opt Options) *Overe
 		outside int
 	}
 	ratios := make([]boxRatios, len(boxes))
-	parallel(context.Background(), opt.Workers, len(boxes), func() func(int) {
+	err := parallel(ctx, opt.Workers, len(boxes), func() func(int) {
 		tr := NewTracer(net, opt.Samples)
 		x := make([]float64, opt.Samples*n)
 		return func(b int) {
@@ -78,6 +79,9 @@ func measure(net *mlp.Network, boxes []Box, per []Enclosure, opt Options) *Overe
 			ratios[b] = br
 		}
 	})
+	if err != nil {
+		return nil, err
+	}
 	L := len(hidden)
 	o := &Overestimation{Samples: opt.Samples, Value: make([]float64, L), Adjoint: make([]float64, L), Significance: make([]float64, L)}
 	for l := range hidden {
@@ -90,7 +94,7 @@ func measure(net *mlp.Network, boxes []Box, per []Enclosure, opt Options) *Overe
 	for _, br := range ratios {
 		o.Outside += br.outside
 	}
-	return o
+	return o, nil
 }
 
 // sampledRange returns the minimum and maximum of column i of the N × h

@@ -46,7 +46,7 @@ const (
 // The report lists, per layer, the kept nodes, the significances and the
 // over-estimation of the chosen enclosure and of plain intervals, measured on
 // a subset of the boxes. If ctx is cancelled, PruneModel returns ctx.Err()
-// within one chunk of boxes.
+// within milliseconds (iasa.AnalyzeContext).
 func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (*mlp.Network, *PruneReport, error) {
 	start := time.Now()
 	p := opts.Config
@@ -120,13 +120,16 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	}
 	sub := boxes[:min(len(boxes), overSampleBoxes)]
 	over := func(m iasa.Method) *iasa.Overestimation {
-		res, err := iasa.Analyze(net, sub, iasa.Options{Method: m, Samples: overSamples, Seed: opts.Seed + seedStreamBoxes})
+		res, err := iasa.AnalyzeContext(ctx, net, sub, iasa.Options{Method: m, Samples: overSamples, Seed: opts.Seed + seedStreamBoxes})
 		if err != nil {
 			return nil
 		}
 		return res.Over
 	}
 	chosen, naive := over(method), over(iasa.Naive)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	nan := Metric(math.NaN())
 	for l, w := range net.Hidden() {
 		lp := LayerPrune{Layer: l + 1, Width: w, Kept: keep[l], Significance: ana.Significance[l],

@@ -3,6 +3,7 @@ package dataset
 import (
 	"archive/zip"
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -338,7 +339,7 @@ func createEntry(zw *zip.Writer, a array, rows, n int) (io.Writer, error) {
 //	if err != nil { … }
 //	defer w.Abort()
 //	for … { if err := w.Write(block); err != nil { return err } }
-//	return w.Close()
+//	return w.CloseContext(ctx)
 type Writer struct {
 	path   string
 	dims   int
@@ -422,6 +423,13 @@ func arrayNames(a Arrays) string {
 // Whether or not it succeeds, the temporary files are removed; on failure the
 // destination is left as it was.
 func (w *Writer) Close() error {
+	return w.CloseContext(context.Background())
+}
+
+// CloseContext is Close with a context: the arrays are copied into the
+// archive in chunks of 64 KiB, and if ctx is cancelled CloseContext stops at
+// the next chunk, removes the temporary files and returns ctx.Err().
+func (w *Writer) CloseContext(ctx context.Context) error {
 	if w.done {
 		return fmt.Errorf("dataset: %s: Close after Close or Abort", w.path)
 	}
@@ -441,16 +449,38 @@ func (w *Writer) Close() error {
 			if err != nil {
 				return err
 			}
-			if _, err := io.CopyBuffer(e, struct{ io.Reader }{p.f}, w.buf); err != nil {
+			if err := copyContext(ctx, e, p.f, w.buf); err != nil {
 				return err
 			}
 		}
 		return zw.Close()
 	})
-	if err != nil {
-		return fmt.Errorf("dataset: %w", err)
+	if err != nil && !errors.Is(err, ctx.Err()) {
+		err = fmt.Errorf("dataset: %w", err)
 	}
-	return nil
+	return err
+}
+
+// copyContext copies r to w through buf, a chunk at a time, and returns
+// ctx.Err() as soon as ctx is cancelled.
+func copyContext(ctx context.Context, w io.Writer, r io.Reader, buf []byte) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		k, err := r.Read(buf)
+		if k > 0 {
+			if _, err := w.Write(buf[:k]); err != nil {
+				return err
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // Abort removes the temporary files and leaves the destination as it was.

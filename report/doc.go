@@ -16,11 +16,11 @@
 //
 // # Output
 //
-// Write creates OUT/report holding index.html and the PNG plots it shows. The
-// page is self-contained: its style sheet is inline, it has no scripts and
-// loads no fonts, and its only links are relative ones to the PNG files beside
-// it and anchors within the page, so it opens from the file system in any
-// browser. It shows
+// Write writes the single file OUT/report/index.html. The page is
+// self-contained, so it can be mailed or attached to a ticket: its plots are
+// PNG images embedded as data: URLs, its style sheet is inline, it has no
+// scripts and loads no fonts, and its only links are anchors within the page.
+// It opens in any browser. It shows
 //
 //   - the configuration of the run, the test model and the kernels that ran;
 //   - the results table: for every stage its hidden widths, hidden nodes,
@@ -40,10 +40,15 @@
 // on the spots only through B, so the exact labels are drawn as a curve and
 // the predictions as dots around it.
 //
-// # Atomicity
+// # Atomicity and other files
 //
-// The report is built in a temporary directory inside OUT and renamed to
-// OUT/report only when complete, replacing an earlier report; each file in it
-// is itself written atomically. A failure or a cancelled context leaves OUT as
-// it was, without a partial report or temporary files.
+// index.html is written to a temporary file in OUT/report (created if
+// missing) and renamed over an earlier page only when complete. A failure or
+// a cancelled context leaves OUT as it was, without a partial page or
+// temporary files. Write touches nothing else in OUT/report: files kept
+// there, such as notes, stay as they are. The one exception is the PNG plots
+// that versions before the plots were embedded wrote beside the page
+// (loss.png, significance.png, kept.png, overestimation.png and
+// stageN-value.png, stageN-delta.png, stageN-gamma.png for N ≥ 1): they are
+// removed once the new page is in place.
 package report

@@ -427,5 +427,5 @@ figcaption { font-size: 13px; margin-top: 4px; }
 </main>
 </body>
 </html>
-{{define "figure"}}<figure style="width: {{.Width}}px"><img src="{{.File}}" width="{{.Width}}" alt="{{.Alt}}" /><figcaption>{{.Caption}}</figcaption></figure>{{end}}
+{{define "figure"}}<figure id="{{.ID}}" style="width: {{.Width}}px"><img {{.Src}} width="{{.Width}}" alt="{{.Alt}}" /><figcaption>{{.Caption}}</figcaption></figure>{{end}}
 `))

@@ -1,14 +1,16 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/base64"
 	"fmt"
+	"html/template"
 	"image/color"
-	"io"
 	"math"
-	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	stdfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
@@ -18,7 +20,6 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 )
 
@@ -33,10 +34,15 @@ const (
 	wideW, wideH   = 6.6, 4.0  // the plots of the training and IASA sections
 )
 
-// figure is a PNG plot of the page.
+// figure is a plot of the page, a PNG image embedded in it.
 type figure struct {
-	// File is the name of the PNG file in the report directory.
-	File string
+	// ID names the plot: its element id in the page (see the plot names
+	// below).
+	ID string
+	// Src is the attribute src="data:image/png;base64,…" of the image: an
+	// attribute, not a URL, so that html/template writes the base64 text as
+	// it is instead of escaping every "+" as "&#43;".
+	Src template.HTMLAttr
 	// Alt describes the plot for readers that cannot see it.
 	Alt string
 	// Caption is shown under the plot.
@@ -93,10 +99,10 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	return p
 }
 
-// save renders p as a w × h inch PNG named name in dir and returns its figure.
-// If legendRight is set, p's legend is drawn in a strip right of the axes, so
-// that it never hides data; else where p puts it.
-func save(p *plot.Plot, dir, name string, w, h float64, legendRight bool, alt, caption string) (figure, error) {
+// newFigure renders p as a w × h inch PNG and returns the figure named id
+// that embeds it. If legendRight is set, p's legend is drawn in a strip right
+// of the axes, so that it never hides data; else where p puts it.
+func newFigure(p *plot.Plot, id string, w, h float64, legendRight bool, alt, caption string) (figure, error) {
 	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch), vgimg.UseDPI(dpi))
 	dc := draw.New(c)
 	if legendRight {
@@ -111,14 +117,58 @@ func save(p *plot.Plot, dir, name string, w, h float64, legendRight bool, alt, c
 	} else {
 		p.Draw(dc)
 	}
-	err := atomicfile.Write(filepath.Join(dir, name), func(wr io.Writer) error {
-		_, err := vgimg.PngCanvas{Canvas: c}.WriteTo(wr)
-		return err
-	})
-	if err != nil {
-		return figure{}, fmt.Errorf("report: %w", err)
+	var img bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&img); err != nil {
+		return figure{}, fmt.Errorf("report: plot %s: %w", id, err)
 	}
-	return figure{File: name, Alt: alt, Caption: caption, Width: int(math.Round(w * cssPerInch))}, nil
+	return figure{
+		ID:      id,
+		Src:     template.HTMLAttr(`src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(img.Bytes()) + `"`),
+		Alt:     alt,
+		Caption: caption,
+		Width:   int(math.Round(w * cssPerInch)),
+	}, nil
+}
+
+// Plot names: the figure ids of the page. Versions before the plots were
+// embedded wrote each plot beside index.html as its name + ".png"; oldPlot
+// recognises those files.
+const (
+	plotLoss         = "loss"
+	plotSignificance = "significance"
+	plotKept         = "kept"
+	plotOver         = "overestimation"
+)
+
+// stagePlot returns the name of the plot of stage i (from 0) of the given
+// kind: value, delta or gamma.
+func stagePlot(i int, kind string) string { return fmt.Sprintf("stage%d-%s", i+1, kind) }
+
+// oldPlot reports whether name is the name of a PNG file that an earlier
+// version of Write put beside index.html: a plot name + ".png".
+func oldPlot(name string) bool {
+	base, ok := strings.CutSuffix(name, ".png")
+	if !ok {
+		return false
+	}
+	switch base {
+	case plotLoss, plotSignificance, plotKept, plotOver:
+		return true
+	}
+	rest, ok := strings.CutPrefix(base, "stage")
+	if !ok {
+		return false
+	}
+	num, kind, _ := strings.Cut(rest, "-")
+	i, err := strconv.Atoi(num)
+	if err != nil || i < 1 || strconv.Itoa(i) != num {
+		return false
+	}
+	switch kind {
+	case "value", "delta", "gamma":
+		return true
+	}
+	return false
 }
 
 // finite reports whether v is neither NaN nor ±Inf.

@@ -9,9 +9,9 @@ import (
 	"github.com/sobolev-pruning/sobolev/pipeline"
 )
 
-// render writes the plots of r into dir and returns the page that shows them.
-// It returns ctx.Err() as soon as it sees ctx cancelled.
-func render(ctx context.Context, dir string, r *run) (*page, error) {
+// render returns the page of r with its plots. It returns ctx.Err() as soon
+// as it sees ctx cancelled.
+func render(ctx context.Context, r *run) (*page, error) {
 	res := r.results
 	cfg, err := configGroups(res.Config)
 	if err != nil {
@@ -31,7 +31,7 @@ func render(ctx context.Context, dir string, r *run) (*page, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		sv, err := stagePlots(dir, i, r)
+		sv, err := stagePlots(i, r)
 		if err != nil {
 			return nil, err
 		}
@@ -44,7 +44,7 @@ func render(ctx context.Context, dir string, r *run) (*page, error) {
 	if p, err := lossPlot(res.Stages); err != nil {
 		return nil, fmt.Errorf("report: training curves: %v", err)
 	} else if p != nil {
-		f, err := save(p, dir, "loss.png", wideW, wideH, true, "Training loss per epoch of each trained stage, log scale",
+		f, err := newFigure(p, plotLoss, wideW, wideH, true, "Training loss per epoch of each trained stage, log scale",
 			"Total training loss per epoch in normalised units, log scale (solid) and the loss on held-out validation data (dashed), where measured. "+
 				"Stages trained with different losses (MSE, Sobolev, with second-order terms) are not comparable in level.")
 		if err != nil {
@@ -57,7 +57,7 @@ func render(ctx context.Context, dir string, r *run) (*page, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		iv, err := iasaSection(dir, res.IASA)
+		iv, err := iasaSection(res.IASA)
 		if err != nil {
 			return nil, err
 		}
@@ -75,8 +75,8 @@ func orDash(s string) string {
 }
 
 // stagePlots evaluates the net of stage i on the plotted test points and
-// writes its three plots against the basket.
-func stagePlots(dir string, i int, r *run) (stageView, error) {
+// returns its section with the three plots against the basket.
+func stagePlots(i int, r *run) (stageView, error) {
 	st, net, test := r.results.Stages[i], r.nets[i], r.test
 	rows, n := test.N(), test.Dims()
 	value, grad, gamma := make([]float64, rows), make([]float64, rows*n), make([]float64, rows)
@@ -124,7 +124,7 @@ func stagePlots(dir string, i int, r *run) (stageView, error) {
 		if note != "" {
 			caption += " " + note
 		}
-		f, err := save(p, dir, fmt.Sprintf("%s-%s.png", sv.ID, pl.kind), smallW, smallH, false,
+		f, err := newFigure(p, stagePlot(i, pl.kind), smallW, smallH, false,
 			fmt.Sprintf("Stage %s: predicted and exact %s against the basket", st.Stage, pl.alt), caption)
 		if err != nil {
 			return stageView{}, err
@@ -134,8 +134,8 @@ func stagePlots(dir string, i int, r *run) (stageView, error) {
 	return sv, nil
 }
 
-// iasaSection writes the pruning plots and returns the pruning section.
-func iasaSection(dir string, p *pipeline.PruneReport) (*iasaView, error) {
+// iasaSection returns the pruning section with its plots.
+func iasaSection(p *pipeline.PruneReport) (*iasaView, error) {
 	iv := &iasaView{}
 	iv.Summary, iv.Header, iv.Layers = iasaTables(p)
 	if len(p.Layers) == 0 {
@@ -152,7 +152,7 @@ func iasaSection(dir string, p *pipeline.PruneReport) (*iasaView, error) {
 		if dropped > 0 {
 			caption += fmt.Sprintf(" %d nodes of zero (or non-finite) significance are not shown.", dropped)
 		}
-		f, err := save(sig, dir, "significance.png", wideW, wideH, true,
+		f, err := newFigure(sig, plotSignificance, wideW, wideH, true,
 			"IASA significance of the nodes of each hidden layer, sorted, with the kept nodes marked", caption)
 		if err != nil {
 			return nil, err
@@ -166,7 +166,7 @@ func iasaSection(dir string, p *pipeline.PruneReport) (*iasaView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: kept-nodes plot: %v", err)
 	}
-	f, err := save(kept, dir, "kept.png", wideW, wideH, false, "Width and kept nodes of each hidden layer",
+	f, err := newFigure(kept, plotKept, wideW, wideH, false, "Width and kept nodes of each hidden layer",
 		"Width of each hidden layer before pruning and the number of its nodes kept.")
 	if err != nil {
 		return nil, err
@@ -178,7 +178,7 @@ func iasaSection(dir string, p *pipeline.PruneReport) (*iasaView, error) {
 		return nil, fmt.Errorf("report: over-estimation plot: %v", err)
 	}
 	if over != nil {
-		f, err := save(over, dir, "overestimation.png", wideW, wideH, false,
+		f, err := newFigure(over, plotOver, wideW, wideH, false,
 			"Over-estimation of the interval enclosures per hidden layer, log scale",
 			"Median over each layer's nodes of enclosure width ÷ sampled range: the run's enclosures of the values and adjoints, and plain intervals on the same boxes.")
 		if err != nil {

@@ -33,11 +33,13 @@ const (
 func IndexPath(out string) string { return filepath.Join(out, dirName, indexName) }
 
 // Write reads the output directory out of a "sobolev run" and writes the
-// report out/report/index.html with its plots (see the package
-// documentation), replacing an earlier report. Its errors name the file that
-// is missing or wrong. If ctx is cancelled, Write stops, removes what it has
-// written and returns ctx.Err(); out is then as it was.
-func Write(ctx context.Context, out string) (err error) {
+// report out/report/index.html, its plots embedded (see the package
+// documentation), replacing an earlier one. It creates out/report if needed
+// and leaves every other file in it alone, except the PNG plots that earlier
+// versions wrote beside the page, which it removes. Its errors name the file
+// that is missing or wrong. If ctx is cancelled, Write stops and returns
+// ctx.Err(); out is then as it was.
+func Write(ctx context.Context, out string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -45,64 +47,44 @@ func Write(ctx context.Context, out string) (err error) {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(out, ".report-tmp-*")
-	if err != nil {
-		return fmt.Errorf("report: cannot write into %s: %w", out, err)
-	}
-	defer func() {
-		if err != nil {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it private
-		return fmt.Errorf("report: %w", err)
-	}
-	pg, err := render(ctx, tmp, r)
+	pg, err := render(ctx, r)
 	if err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err = atomicfile.Write(filepath.Join(tmp, indexName), func(w io.Writer) error {
+	dir := filepath.Join(out, dirName)
+	_, statErr := os.Stat(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	err = atomicfile.Write(filepath.Join(dir, indexName), func(w io.Writer) error {
 		return pageTemplate.Execute(w, pg)
 	})
 	if err != nil {
+		if errors.Is(statErr, fs.ErrNotExist) {
+			os.Remove(dir) // made above, and empty
+		}
 		return fmt.Errorf("report: %w", err)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return replaceDir(filepath.Join(out, dirName), tmp)
+	removeOldPlots(dir)
+	return nil
 }
 
-// replaceDir renames the directory tmp to dst. An existing dst is first moved
-// aside and removed once tmp is in place; if that rename fails it is moved
-// back.
-func replaceDir(dst, tmp string) error {
-	old := ""
-	if _, err := os.Stat(dst); err == nil {
-		aside, err := os.MkdirTemp(filepath.Dir(dst), ".report-old-*")
-		if err != nil {
-			return fmt.Errorf("report: cannot replace %s: %w", dst, err)
-		}
-		old = filepath.Join(aside, dirName)
-		if err := os.Rename(dst, old); err != nil {
-			os.Remove(aside)
-			return fmt.Errorf("report: cannot replace %s: %w", dst, err)
+// removeOldPlots removes from dir the regular files that earlier versions of
+// Write put beside index.html (see oldPlot), as far as it can: they are stale
+// once the page embeds its plots.
+func removeOldPlots(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && oldPlot(e.Name()) {
+			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
-	if err := os.Rename(tmp, dst); err != nil {
-		if old != "" {
-			os.Rename(old, dst)
-			os.Remove(filepath.Dir(old))
-		}
-		return fmt.Errorf("report: %w", err)
-	}
-	if old != "" {
-		os.RemoveAll(filepath.Dir(old))
-	}
-	return nil
 }
 
 // run is what a report shows, read from an output directory.

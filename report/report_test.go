@@ -1,14 +1,17 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"image/png"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -125,6 +128,11 @@ func writeRun(t *testing.T, out string, f fixture) *pipeline.Results {
 			lp := pipeline.LayerPrune{Layer: l + 1, Width: w, Significance: make([]float64, w)}
 			setFloat(&lp.OverValue, 1.7+0.1*float64(l))
 			setFloat(&lp.OverAdjoint, 2.2)
+			if l == len(fixtureStages()[0].hidden)-1 {
+				// The adjoints of the last hidden layer are constant: their
+				// over-estimation is not defined.
+				setFloat(&lp.OverAdjoint, math.NaN())
+			}
 			setFloat(&lp.NaiveOverValue, math.Pow(5, float64(l+1)))
 			for j := range lp.Significance {
 				lp.Significance[j] = math.Exp(3 * rng.NormFloat64())
@@ -227,6 +235,17 @@ func (n *node) byID(id string) *node {
 	return found
 }
 
+// parentOf returns the parent of the descendant c of n, or nil.
+func (n *node) parentOf(c *node) *node {
+	var found *node
+	n.walk(func(m *node) {
+		if slices.Contains(m.children, c) {
+			found = m
+		}
+	})
+	return found
+}
+
 // allText returns the character data of n and its descendants.
 func (n *node) allText() string {
 	var b strings.Builder
@@ -234,13 +253,12 @@ func (n *node) allText() string {
 	return b.String()
 }
 
-// checkPage checks the report of out: it is a well-formed page whose only
-// references are in-page anchors and PNG files in out/report, each a valid
-// image at twice its displayed width; out/report holds nothing else and out no
-// temporary directories. It returns the parsed page.
+// checkPage checks the report of out: it is a well-formed page that
+// references no file, only anchors within the page and PNG images embedded as
+// data: URLs, each a valid image at twice its displayed width; out and
+// out/report hold no temporary files. It returns the parsed page.
 func checkPage(t *testing.T, out string) *node {
 	t.Helper()
-	dir := filepath.Join(out, "report")
 	page := parsePage(t, IndexPath(out))
 	if page.byID("results") == nil {
 		t.Error("the page has no results section")
@@ -250,7 +268,6 @@ func checkPage(t *testing.T, out string) *node {
 			t.Error("the style sheet loads an external resource")
 		}
 	}
-	files := map[string]bool{indexName: true}
 	page.walk(func(n *node) {
 		switch n.name {
 		case "script", "link", "iframe", "object", "embed":
@@ -267,42 +284,61 @@ func checkPage(t *testing.T, out string) *node {
 				}
 				continue
 			}
-			if n.name != "img" || strings.Contains(ref, ":") || strings.Contains(ref, "/") || strings.Contains(ref, `\`) {
-				t.Errorf("<%s %s=%q>: want only anchors and images beside index.html", n.name, key, ref)
+			data, ok := strings.CutPrefix(ref, "data:image/png;base64,")
+			if n.name != "img" || key != "src" || !ok {
+				t.Errorf("<%s %s=%.60q>: want only anchors and embedded PNG images", n.name, key, ref)
 				continue
 			}
-			files[ref] = true
-			f, err := os.Open(filepath.Join(dir, ref))
+			id := "(no figure)"
+			if fig := page.parentOf(n); fig != nil && fig.name == "figure" {
+				id = fig.attr["id"]
+			}
+			raw, err := base64.StdEncoding.DecodeString(data)
 			if err != nil {
-				t.Errorf("<img src=%q>: %v", ref, err)
+				t.Errorf("image of %s: %v", id, err)
 				continue
 			}
-			img, err := png.Decode(f)
-			f.Close()
+			img, err := png.Decode(bytes.NewReader(raw))
 			if err != nil {
-				t.Errorf("%s is not a valid PNG: %v", ref, err)
+				t.Errorf("image of %s is not a valid PNG: %v", id, err)
 				continue
 			}
 			width, err := strconv.Atoi(n.attr["width"])
 			if got := img.Bounds().Dx(); err != nil || math.Abs(float64(got-2*width)) > 1 {
-				t.Errorf("%s is %d pixels wide, shown at width %q; want twice the displayed width", ref, got, n.attr["width"])
+				t.Errorf("image of %s is %d pixels wide, shown at width %q; want twice the displayed width", id, got, n.attr["width"])
 			}
 			if n.attr["alt"] == "" {
-				t.Errorf("<img src=%q> has no alt text", ref)
+				t.Errorf("image of %s has no alt text", id)
 			}
 		}
 	})
-	entries, err := os.ReadDir(dir)
+	checkNoTemp(t, out)
+	entries, err := os.ReadDir(filepath.Join(out, "report"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if !files[e.Name()] {
-			t.Errorf("report directory holds %s, which the page does not show", e.Name())
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("%s left behind in the report directory", e.Name())
 		}
 	}
-	checkNoTemp(t, out)
 	return page
+}
+
+// checkOnlyIndex checks that out/report holds index.html and nothing else.
+func checkOnlyIndex(t *testing.T, out string) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(out, "report"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !reflect.DeepEqual(names, []string{indexName}) {
+		t.Errorf("the report directory holds %q, want only index.html", names)
+	}
 }
 
 // checkNoTemp checks that out holds no temporary directory of Write.
@@ -340,6 +376,7 @@ func TestWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := checkPage(t, out)
+	checkOnlyIndex(t, out)
 
 	rows := resultsRows(t, page)
 	if len(rows) != len(res.Stages) {
@@ -394,33 +431,29 @@ func TestWrite(t *testing.T) {
 			t.Errorf("no heading for stage %q", st.Stage)
 		}
 	}
-	srcs := map[string]string{} // image file → caption
-	for _, fig := range page.all("figure") {
-		imgs, caps := fig.all("img"), fig.all("figcaption")
-		if len(imgs) != 1 || len(caps) != 1 {
-			t.Fatalf("a figure has %d images and %d captions, want one of each", len(imgs), len(caps))
-		}
-		srcs[imgs[0].attr["src"]] = caps[0].allText()
+	figs := figures(t, page)
+	if len(figs) != 3*len(res.Stages)+4 {
+		t.Errorf("the page shows %d plots, want 3 per stage and 4 more", len(figs))
 	}
 	for i := range res.Stages {
 		for _, kind := range []string{"value", "delta", "gamma"} {
-			if _, ok := srcs[fmt.Sprintf("stage%d-%s.png", i+1, kind)]; !ok {
+			if _, ok := figs[fmt.Sprintf("stage%d-%s", i+1, kind)]; !ok {
 				t.Errorf("stage %d has no %s plot", i+1, kind)
 			}
 		}
 	}
-	for _, f := range []string{"loss.png", "significance.png", "kept.png", "overestimation.png"} {
-		if _, ok := srcs[f]; !ok {
-			t.Errorf("the page does not show %s", f)
+	for _, f := range []string{"loss", "significance", "kept", "overestimation"} {
+		if _, ok := figs[f]; !ok {
+			t.Errorf("the page does not show the %s plot", f)
 		}
 	}
-	if c := srcs["stage4-value.png"]; !strings.Contains(c, "predictions are not shown") {
+	if c := figs["stage4-value"]; !strings.Contains(c, "predictions are not shown") {
 		t.Errorf("caption of the diverged stage's price: %q; want a note on the predictions left out", c)
 	}
-	if c := srcs["stage1-value.png"]; strings.Contains(c, "not shown") {
+	if c := figs["stage1-value"]; strings.Contains(c, "not shown") {
 		t.Errorf("caption of a sane stage's price: %q; want no note", c)
 	}
-	if c := srcs["significance.png"]; !strings.Contains(c, "3 nodes of zero") {
+	if c := figs["significance"]; !strings.Contains(c, "3 nodes of zero") {
 		t.Errorf("caption of the significance plot: %q; want a note on the 3 dead nodes", c)
 	}
 	iasa := page.byID("iasa")
@@ -437,10 +470,35 @@ func TestWrite(t *testing.T) {
 		if tds[0].text != strconv.Itoa(lp.Layer) || tds[1].text != strconv.Itoa(lp.Width) || tds[2].text != strconv.Itoa(len(lp.Kept)) {
 			t.Errorf("IASA row %d: %q %q %q, want layer %d, width %d, kept %d", i, tds[0].text, tds[1].text, tds[2].text, lp.Layer, lp.Width, len(lp.Kept))
 		}
+		if want := fmtG(float64(lp.OverAdjoint)); tds[6].text != want {
+			t.Errorf("IASA row %d: adjoint over-estimation %q, want %q", i, tds[6].text, want)
+		}
 	}
 	if text := page.allText(); !strings.Contains(text, "gonum (pure Go)") || !strings.Contains(text, "basket weights") {
 		t.Error("the page does not name the backend or the basket weights")
 	}
+	if text := page.allText(); strings.Contains(text, "NaN") {
+		t.Error("the page shows NaN")
+	}
+}
+
+// figures returns the plots of the page, each figure's id with its caption.
+// Every figure must have an id, one image and one caption.
+func figures(t *testing.T, page *node) map[string]string {
+	t.Helper()
+	figs := map[string]string{}
+	for _, fig := range page.all("figure") {
+		imgs, caps := fig.all("img"), fig.all("figcaption")
+		if len(imgs) != 1 || len(caps) != 1 {
+			t.Fatalf("a figure has %d images and %d captions, want one of each", len(imgs), len(caps))
+		}
+		id := fig.attr["id"]
+		if _, dup := figs[id]; dup || id == "" {
+			t.Errorf("figure id %q is empty or not unique", id)
+		}
+		figs[id] = caps[0].allText()
+	}
+	return figs
 }
 
 func TestWriteWithoutIASAOrCurves(t *testing.T) {
@@ -450,6 +508,7 @@ func TestWriteWithoutIASAOrCurves(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := checkPage(t, out)
+	checkOnlyIndex(t, out)
 	for _, id := range []string{"iasa", "training"} {
 		if page.byID(id) != nil {
 			t.Errorf("the page has a %s section; the run has none", id)
@@ -474,13 +533,118 @@ func TestWriteReplacesReport(t *testing.T) {
 	if err := Write(context.Background(), out); err != nil {
 		t.Fatal(err)
 	}
-	page := checkPage(t, out) // also: no stale plots of the first report
+	page := checkPage(t, out)
+	checkOnlyIndex(t, out)
+	if figs := figures(t, page); len(figs) != 3*2+1 {
+		t.Errorf("the rewritten report shows %d plots, want 7 (3 per stage and the loss)", len(figs))
+	}
 	if rows := resultsRows(t, page); rows[0][0].text != "renamed-stage" {
 		t.Errorf("first stage is %q after rewriting, want renamed-stage", rows[0][0].text)
 	}
 	if page.byID("iasa") != nil {
 		t.Error("the rewritten report kept the IASA section of the first")
 	}
+}
+
+// TestWriteKeepsOtherFiles checks that Write leaves alone what the user keeps
+// in the report directory, files and folders, and removes only the PNG plots
+// that earlier versions wrote there.
+func TestWriteKeepsOtherFiles(t *testing.T) {
+	out := t.TempDir()
+	writeRun(t, out, fixture{testRows: 100, stages: 2, iasa: true, history: true})
+	dir := filepath.Join(out, "report")
+	kept := map[string]string{ // path in dir → content, "" for a folder
+		"notes.txt":               "what I saw in this run\n",
+		"sub":                     "",
+		"sub/figure.png":          "a plot of mine",
+		"sub/loss.png":            "not beside the page",
+		"my-plot.png":             "another plot of mine",
+		"stage0-value.png":        "no stage 0",
+		"stage01-value.png":       "not a name Write used",
+		"stage1-values.png":       "not a name Write used",
+		"stage1-value.png.orig":   "a copy",
+		"loss.PNG":                "not a name Write used",
+		"significance.png":        "", // a folder with a plot's name
+		"significance.png/a.txt":  "inside it",
+		"stage3-gamma.png.backup": "a copy",
+	}
+	old := []string{"loss.png", "kept.png", "overestimation.png", "stage1-value.png", "stage2-delta.png", "stage12-gamma.png"}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(kept)) {
+		path := filepath.Join(dir, name)
+		if kept[name] == "" {
+			if err := os.MkdirAll(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := os.WriteFile(path, []byte(kept[name]), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range old {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("an old plot"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		if err := Write(context.Background(), out); err != nil {
+			t.Fatal(err)
+		}
+		checkPage(t, out)
+		for name, content := range kept {
+			path := filepath.Join(dir, name)
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			if content == "" {
+				if !fi.IsDir() {
+					t.Errorf("%s is no longer a folder", name)
+				}
+				continue
+			}
+			if got, err := os.ReadFile(path); err != nil || string(got) != content || fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s changed: %q, mode %v (%v); want %q, mode 0600", name, got, fi.Mode().Perm(), err, content)
+			}
+		}
+		for _, name := range old {
+			if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("old plot %s was not removed (stat: %v)", name, err)
+			}
+		}
+	}
+}
+
+func TestOldPlot(t *testing.T) {
+	for _, name := range []string{"loss.png", "significance.png", "kept.png", "overestimation.png",
+		"stage1-value.png", "stage1-delta.png", "stage1-gamma.png", "stage6-gamma.png", "stage12-value.png"} {
+		if !oldPlot(name) {
+			t.Errorf("oldPlot(%q) = false, want true", name)
+		}
+	}
+	for _, name := range []string{"index.html", "notes.txt", "loss.PNG", "loss.png.orig", "loss", "my-plot.png",
+		"stage-value.png", "stage0-value.png", "stage01-value.png", "stage1-values.png", "stage1value.png",
+		"stage1-value.svg", "stage+1-value.png", "stage1-.png", "stage1-value-2.png", ".loss.png"} {
+		if oldPlot(name) {
+			t.Errorf("oldPlot(%q) = true, want false", name)
+		}
+	}
+}
+
+func TestWriteReportNotADirectory(t *testing.T) {
+	out := t.TempDir()
+	writeRun(t, out, fixture{testRows: 50, stages: 1})
+	write(t, out, "report", "a file of mine")
+	err := Write(context.Background(), out)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(out, "report")) {
+		t.Fatalf("Write with a file named report: %v, want an error naming it", err)
+	}
+	if got, err := os.ReadFile(filepath.Join(out, "report")); err != nil || string(got) != "a file of mine" {
+		t.Errorf("the file named report changed: %q (%v)", got, err)
+	}
+	checkNoTemp(t, out)
 }
 
 func TestWriteErrors(t *testing.T) {
@@ -651,6 +815,8 @@ func TestFormat(t *testing.T) {
 		{fmtR2(-3.2e7), "-3.2e+07"},
 		{fmtR2(-16.31), "-16.31"},
 		{fmtR2(math.NaN()), "–"},
+		{fmtG(math.NaN()), "–"},
+		{fmtG(1.7654), "1.77"},
 		{fmtInt(83713), "83,713"},
 		{fmtInt(1234567), "1,234,567"},
 		{fmtInt(999), "999"},

@@ -263,9 +263,17 @@ func (r *runner) prune(ctx context.Context, large *mlp.Network) (*mlp.Network, e
 	if err != nil {
 		return nil, err
 	}
+	// over formats an over-estimation ratio, "–" where it is not defined
+	// (NaN, as for the adjoints of the last hidden layer, which are constant).
+	over := func(m Metric) string {
+		if m != m {
+			return "–"
+		}
+		return fmt.Sprintf("%.3g", float64(m))
+	}
 	for _, l := range rep.Layers {
-		r.logf("  layer %d: kept %3d of %3d, over-estimation %s value %.3g adjoint %.3g (naive value %.3g)",
-			l.Layer, len(l.Kept), l.Width, rep.Method, l.OverValue, l.OverAdjoint, l.NaiveOverValue)
+		r.logf("  layer %d: kept %3d of %3d, over-estimation %s value %s adjoint %s (naive value %s)",
+			l.Layer, len(l.Kept), l.Width, rep.Method, over(l.OverValue), over(l.OverAdjoint), over(l.NaiveOverValue))
 	}
 	r.res.IASA = rep
 	return pruned, r.record(r.finish(StagePruned, pruned, time.Since(start)), pruned)

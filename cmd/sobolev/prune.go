@@ -197,10 +197,12 @@ func writePruneTable(w io.Writer, rep *pipeline.PruneReport) error {
 	return tw.Flush()
 }
 
-// overEst formats an over-estimation ratio, "-" if it was not measured.
+// overEst formats an over-estimation ratio, "–" where it is not defined (not
+// measured, or NaN as for the adjoints of the last hidden layer, which are
+// constant).
 func overEst(m pipeline.Metric) string {
 	if math.IsNaN(float64(m)) {
-		return "-"
+		return "–"
 	}
 	return fmt.Sprintf("%.3g", float64(m))
 }

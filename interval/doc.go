@@ -85,8 +85,10 @@
 // MulVec (W·x + b), MulVecTrans (Wᵀ·x) and Dot multiply a point matrix by an
 // interval vector in midpoint–radius form with a rigorous bound on the
 // round-to-nearest error (Rump's method; the derivation is in matvec.go).
-// Each bound is at most (2n+8)·2⁻⁵³·Σⱼ|wⱼ|·mag(xⱼ) + n·2⁻¹⁰⁷⁴ outside the
-// exact range for n terms, that is about 2n ulp of the largest term. Rows
+// Each bound is at most 1.01·(2n+8)·2⁻⁵³·Σⱼ|wⱼ|·mag(xⱼ) + (7n+4)·2⁻¹⁰⁷⁶
+// outside the exact range for n terms (plus one rounding when a bias is
+// added), that is about 2n ulp of the largest term; the second term, a few
+// subnormals, covers products that underflow. Rows
 // with infinite bounds, empty inputs, non-finite weights or overflow fall back
 // to term-by-term Mul and Add.
 //

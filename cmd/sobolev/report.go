@@ -15,8 +15,8 @@ func newReportCmd() *cobra.Command {
 		Use:   "report OUT",
 		Short: "Write a web page of a run's results (OUT/report/index.html)",
 		Long: `report reads the output directory OUT of "sobolev run" (results.json, the
-models, data/test.npz and data/spec.json) and writes OUT/report/index.html with
-its plots beside it:
+models, data/test.npz and data/spec.json) and writes OUT/report/index.html, one
+file with its plots embedded:
 
   - the configuration of the run and the kernels that ran;
   - the results table: R² of value, deltas and gamma (1ᵀH1) of every stage,
@@ -26,10 +26,11 @@ its plots beside it:
   - the training curves, and the IASA significance, kept nodes and interval
     over-estimation per layer.
 
-The page is self-contained (no scripts, no network), so it opens from the file
-system in any browser. An earlier report is replaced; the new one appears only
-when complete, and an interruption (Ctrl-C) leaves OUT as it was. The command
-prints the page's path.`,
+The page is self-contained (no scripts, no network, no other files), so it
+opens from the file system in any browser and can be mailed as it is. An
+earlier index.html is replaced; the new one appears only when complete, and an
+interruption (Ctrl-C) leaves OUT as it was. Other files in OUT/report are left
+alone. The command prints the page's path.`,
 		Example: `  sobolev run --out runs/default
   sobolev report runs/default
   xdg-open "$(sobolev report runs/default)"`,

@@ -63,9 +63,10 @@ type Hooks struct {
 //	results.json                                   Results
 //	run.log                                        the log lines
 //
-// Every file is written atomically. If ctx is cancelled, Run stops at the next
-// training batch or stage boundary and returns ctx.Err(); files already written
-// are complete, and results.json and run.log are not written.
+// Every file is written atomically. If ctx is cancelled, Run stops within a
+// second in every stage (at the next block of samples, training batch or step
+// of the IASA analysis) and returns ctx.Err(); files already written are
+// complete, and results.json and run.log are not written.
 func Run(ctx context.Context, cfg Config, out string, h Hooks) (*Results, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %v", err)
@@ -122,7 +123,7 @@ func (r *runner) all(ctx context.Context) (*Results, error) {
 	r.logf("sobolev run: Bachelier basket n = %d, %d training samples, %d test points, seed %d",
 		cfg.Dims, cfg.Train, cfg.Test, cfg.Seed)
 	r.logf("backend: BLAS %s, evaluation kernel %s", r.res.Backend.BLAS, r.res.Backend.Eval)
-	if err := r.data(); err != nil {
+	if err := r.data(ctx); err != nil {
 		return nil, err
 	}
 
@@ -161,23 +162,48 @@ func (r *runner) all(ctx context.Context) (*Results, error) {
 
 // data makes the Bachelier model, the training and the test set, and writes
 // them to OUT/data.
-func (r *runner) data() error {
+func (r *runner) data(ctx context.Context) error {
 	m, err := bachelier.New(r.cfg.Dims, r.cfg.Seed)
 	if err != nil {
 		return err
 	}
 	r.n = m.Dims()
 	opts := bachelier.TrainOptions{Smoothing: r.cfg.Smoothing}
-	r.train = m.TrainingSet(r.cfg.Train, opts)
-	r.test = m.TestSet(r.cfg.Test, false)
+	if r.train, err = fill(ctx, m.TrainingSampler(opts), r.cfg.Train); err != nil {
+		return err
+	}
+	if r.test, err = fill(ctx, m.TestSampler(false), r.cfg.Test); err != nil {
+		return err
+	}
 	dir := filepath.Join(r.out, "data")
 	if err := dataset.WriteNPZ(filepath.Join(dir, "train.npz"), r.train); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := dataset.WriteNPZ(filepath.Join(dir, "test.npz"), r.test); err != nil {
 		return err
 	}
 	return m.Spec(r.cfg.Train, r.cfg.Test, opts, false).Write(filepath.Join(dir, "spec.json"))
+}
+
+// fillBlock is the number of samples fill draws between two checks of its
+// context.
+const fillBlock = 4096
+
+// fill returns the first rows samples of s, the set that s.Fill(s.NewSet(rows))
+// returns, drawn in blocks of fillBlock samples; if ctx is cancelled, it
+// stops at the next block and returns ctx.Err().
+func fill(ctx context.Context, s *bachelier.Sampler, rows int) (*dataset.Set, error) {
+	set := s.NewSet(rows)
+	for i := 0; i < rows; i += fillBlock {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.Fill(set.Slice(i, min(i+fillBlock, rows)))
+	}
+	return set, nil
 }
 
 // trainJob is one training stage of a run.

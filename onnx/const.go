@@ -405,29 +405,33 @@ func reshapeDims(dims []int, target []int64, allowZero bool) ([]int, error) {
 }
 
 // broadcastShapes returns the shapes a constant operand may have to meet data
-// of width n elementwise without changing its shape, for error messages.
-func broadcastShapes(n int, transposed bool) string {
-	if transposed {
+// of width n and form f elementwise without changing their shape, for error
+// messages.
+func broadcastShapes(n int, f form) string {
+	switch f {
+	case cols:
 		return fmt.Sprintf("[%d 1] or one value ([], [1] or [1 1])", n)
+	case vector:
+		return "one value ([] or [1])"
 	}
 	return fmt.Sprintf("[%d], [1 %d] or one value ([], [1] or [1 1])", n, n)
 }
 
 // expand returns the n values the constant k takes along the feature axis of
-// data of shape [batch, n] ([n, batch] if transposed) when broadcast against
-// it elementwise, whatever the batch size, and whether k broadcasts so
-// without changing the data's shape. The values are a new slice.
-func expand(k *constTensor, n int, transposed bool) ([]float64, bool) {
+// data of width n and form f when broadcast against them elementwise,
+// whatever the batch size, and whether k broadcasts so without changing the
+// data's shape. The values are a new slice.
+func expand(k *constTensor, n int, f form) ([]float64, bool) {
 	var ok bool
 	switch d := k.dims; len(d) {
 	case 0:
 		ok = true
 	case 1:
-		ok = d[0] == 1 || d[0] == n && !transposed
+		ok = d[0] == 1 || d[0] == n && f == rows
 	case 2:
-		ok = d[0] == 1 && d[1] == 1 ||
-			!transposed && d[0] == 1 && d[1] == n ||
-			transposed && d[0] == n && d[1] == 1
+		ok = d[0] == 1 && d[1] == 1 && f != vector ||
+			f == rows && d[0] == 1 && d[1] == n ||
+			f == cols && d[0] == n && d[1] == 1
 	}
 	if !ok {
 		return nil, false

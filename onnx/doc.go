@@ -54,27 +54,40 @@
 //   - a dense layer is Gemm (transA, transB, alpha and beta are folded into
 //     the weights and bias; C may be left out), or MatMul, with the weights
 //     on either side of the data; Adds straight after it go into its bias
-//     (so an output Add without a Mul before it leaves YMean = 0);
+//     (so an output Add without a Mul before it leaves YMean = 0); a MatMul
+//     by a weight vector [in] is a layer with one output, given as [batch];
 //   - σ is SiLU as Save writes it, or as Sigmoid and Mul (operands in either
 //     order), or as Neg, Exp, Add(1), Reciprocal (or Div(1, ·)) and Mul;
-//     Softplus as Save writes it or as Softplus; Tanh; Relu or Max(·, 0);
+//     Softplus as Save writes it, as Softplus, or as jax2tf and tf2onnx
+//     write jax.nn.softplus, jnp.logaddexp(z, 0):
+//     Where(IsNaN(d), Add(z, 0), Add(Max(z, 0), Log(Add(Exp(Neg(Abs(d))), 1))))
+//     with d = Sub(z, 0), where the Sub, the Where or its Add may be left
+//     out and commutative operands come in either order; Tanh; Relu or
+//     Max(·, 0);
 //   - the constants of Sub, Div, Mul and Add hold one value per column or
 //     one value for all; Add and Mul take them on either side;
-//   - Identity, a Cast to the data's own type or from FLOAT to DOUBLE, a
-//     Reshape to the data's own shape and Transpose may stand anywhere on the
-//     data; a Transpose must be undone, or the weights taken on the other
-//     side, before the output;
+//   - Identity, a Cast to the data's own type or from FLOAT to DOUBLE,
+//     Transpose, and a Reshape, Flatten, Squeeze or Unsqueeze that keeps the
+//     data in order, only adding or removing axes of size 1 other than the
+//     batch axis, may stand anywhere on the data, as long as the data stay
+//     [batch, width], [width, batch] or, for width 1, [batch]; a Transpose
+//     must be undone, or the weights taken on the other side, before the
+//     output; Squeeze and Unsqueeze take their axes as an attribute or an
+//     input, and a Squeeze without axes needs a fixed batch size above 1;
 //   - constants are initializers (raw_data or the typed field, also listed as
 //     graph inputs as before IR version 4), Constant nodes with a value
 //     tensor, or these through Identity, Cast, Transpose and Reshape.
 //
 // Names are free, and the default-domain opset may be 7 to 23. The graph
 // has one input, a FLOAT or DOUBLE tensor [batch, n] with n fixed, and one
-// output [batch, 1]; every node must lie on the path from one to the other.
-// Whatever is not of this form is refused, with an error naming the first
-// node, in data-flow order, that does not fit, and its op type: a Reshape
-// that moves data, a network with two activations, Conv, LayerNormalization,
-// a Cast that rounds the data to float32.
+// output [batch, 1] or [batch]; every node must lie on the path from one to
+// the other. The batch size may be symbolic or fixed, as jax2tf exports fix
+// it (e.g. [256, n] and [256]); a Reshape may then give it as a number. The
+// network read evaluates any number of points all the same. Whatever is not
+// of this form is refused, with an error naming the first node, in
+// data-flow order, that does not fit, and its op type: a Reshape that moves
+// data, a Squeeze of the batch axis, a network with two activations, Conv,
+// LayerNormalization, a Cast that rounds the data to float32.
 //
 // A FLOAT (float32) model is read into float64: its weights and constants
 // are converted exactly, and the network is then evaluated in float64, so

@@ -17,11 +17,14 @@ import (
 
 // This file holds a small ONNX interpreter, independent of the package's
 // reader, for the operators Save emits and those of the foreign graphs in
-// foreign_test.go, following their definitions in the ONNX operator
-// documentation (opset 17), for tensors of rank 2 or less where it matters.
-// It computes in float64 whatever the element type, except that Cast to
-// FLOAT rounds. TestGraphSemantics runs the files Save writes through it and
-// compares with a direct evaluation of the network.
+// foreign_test.go and jax_test.go, following their definitions in the ONNX
+// operator documentation (opset 17; Squeeze and Unsqueeze also take their
+// axes as an attribute, as before opset 13), for tensors of rank 2 or less
+// where it matters. It computes in float64 whatever the element type, except
+// that Cast to FLOAT rounds; BOOL is 0 or 1. It does not check the declared
+// shapes of the graph input and output. TestGraphSemantics runs the files
+// Save writes through it and compares with a direct evaluation of the
+// network.
 
 // tensor is a float64 tensor, row-major.
 type tensor struct {
@@ -98,6 +101,26 @@ func interpret(m *onnxpb.ModelProto, feeds map[string]tensor) (map[string]tensor
 			out, err = reshape(in, nd.GetAttribute())
 		case "Transpose":
 			out, err = transpose(in, nd.GetAttribute())
+		case "Flatten":
+			out, err = flatten(in, nd.GetAttribute())
+		case "Squeeze":
+			out, err = squeeze(in, nd.GetAttribute())
+		case "Unsqueeze":
+			out, err = unsqueeze(in, nd.GetAttribute())
+		case "IsNaN":
+			out, err = elementwise(in, func(z float64) float64 {
+				if math.IsNaN(z) {
+					return 1
+				}
+				return 0
+			})
+		case "Where":
+			out, err = broadcastN(in, 3, func(v []float64) float64 {
+				if v[0] != 0 {
+					return v[1]
+				}
+				return v[2]
+			})
 		case "Constant":
 			if len(in) != 0 || len(nd.GetAttribute()) != 1 || nd.GetAttribute()[0].GetName() != "value" {
 				err = fmt.Errorf("Constant with inputs %v and attributes %v, want none and value", in, nd.GetAttribute())
@@ -192,46 +215,54 @@ func elementwise(in []tensor, f func(float64) float64) (tensor, error) {
 
 // broadcast applies f with multidirectional (NumPy) broadcasting.
 func broadcast(in []tensor, f func(a, b float64) float64) (tensor, error) {
-	if len(in) != 2 {
-		return tensor{}, fmt.Errorf("%d inputs, want 2", len(in))
+	return broadcastN(in, 2, func(v []float64) float64 { return f(v[0], v[1]) })
+}
+
+// broadcastN applies f to n operands with multidirectional (NumPy) broadcasting.
+func broadcastN(in []tensor, n int, f func(v []float64) float64) (tensor, error) {
+	if len(in) != n {
+		return tensor{}, fmt.Errorf("%d inputs, want %d", len(in), n)
 	}
-	a, b := in[0], in[1]
-	rank := max(len(a.shape), len(b.shape))
-	pad := func(s []int) []int { // left-pad with ones to the common rank
-		p := make([]int, rank)
-		for i := range p {
-			p[i] = 1
-		}
-		copy(p[rank-len(s):], s)
-		return p
+	rank := 0
+	for _, t := range in {
+		rank = max(rank, len(t.shape))
 	}
-	as, bs := pad(a.shape), pad(b.shape)
+	padded := make([][]int, n) // the shapes left-padded with ones to the common rank
+	for k, t := range in {
+		padded[k] = slices.Repeat([]int{1}, rank-len(t.shape))
+		padded[k] = append(padded[k], t.shape...)
+	}
 	shape := make([]int, rank)
 	size := 1
 	for i := range shape {
-		switch {
-		case as[i] == bs[i] || bs[i] == 1:
-			shape[i] = as[i]
-		case as[i] == 1:
-			shape[i] = bs[i]
-		default:
-			return tensor{}, fmt.Errorf("shapes %v and %v do not broadcast", a.shape, b.shape)
+		shape[i] = 1
+		for _, p := range padded {
+			switch {
+			case p[i] == shape[i] || p[i] == 1:
+			case shape[i] == 1:
+				shape[i] = p[i]
+			default:
+				return tensor{}, fmt.Errorf("shapes %v do not broadcast", padded)
+			}
 		}
 		size *= shape[i]
 	}
 	out := tensor{shape: shape, data: make([]float64, size)}
 	idx := make([]int, rank)
+	v := make([]float64, n)
 	for flat := range out.data {
 		for i, r := rank-1, flat; i >= 0; i-- {
 			idx[i] = r % shape[i]
 			r /= shape[i]
 		}
-		ai, bi := 0, 0
-		for i := range idx {
-			ai = ai*as[i] + min(idx[i], as[i]-1)
-			bi = bi*bs[i] + min(idx[i], bs[i]-1)
+		for k, p := range padded {
+			at := 0
+			for i := range idx {
+				at = at*p[i] + min(idx[i], p[i]-1)
+			}
+			v[k] = in[k].data[at]
 		}
-		out.data[flat] = f(a.data[ai], b.data[bi])
+		out.data[flat] = f(v)
 	}
 	return out, nil
 }
@@ -307,12 +338,31 @@ func gemm(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
 	return y, nil
 }
 
-// matmul computes the matrix product A·B of two matrices.
+// matmul computes the matrix product A·B of two matrices, or of a matrix
+// and a vector, which, as in NumPy, is taken as a row of A or a column of B,
+// and that axis dropped from the product.
 func matmul(in []tensor) (tensor, error) {
 	if len(in) != 2 {
 		return tensor{}, fmt.Errorf("%d inputs, want 2", len(in))
 	}
-	return gemm(in, nil)
+	a, b := in[0], in[1]
+	if len(a.shape) == 1 {
+		a.shape = []int{1, a.shape[0]}
+	}
+	if len(b.shape) == 1 {
+		b.shape = []int{b.shape[0], 1}
+	}
+	p, err := gemm([]tensor{a, b}, nil)
+	switch {
+	case err != nil:
+	case len(in[0].shape) == 1 && len(in[1].shape) == 1:
+		p.shape = []int{}
+	case len(in[0].shape) == 1:
+		p.shape = p.shape[1:]
+	case len(in[1].shape) == 1:
+		p.shape = p.shape[:1]
+	}
+	return p, err
 }
 
 // intAttr returns the INT attribute name, or def if absent.
@@ -363,6 +413,93 @@ func reshape(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
 	}
 	if known != len(in[0].data) {
 		return tensor{}, fmt.Errorf("cannot reshape %v to %v", in[0].shape, in[1].data)
+	}
+	return tensor{shape: shape, data: in[0].data}, nil
+}
+
+// flatten reshapes in[0] to a matrix: the axes before the attribute axis
+// (default 1) make the rows, the others the columns.
+func flatten(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
+	if len(in) != 1 {
+		return tensor{}, fmt.Errorf("%d inputs, want 1", len(in))
+	}
+	axis := int(intAttr(attrs, "axis", 1))
+	if axis < 0 {
+		axis += len(in[0].shape)
+	}
+	if axis < 0 || axis > len(in[0].shape) {
+		return tensor{}, fmt.Errorf("axis %d for shape %v", axis, in[0].shape)
+	}
+	r := 1
+	for _, d := range in[0].shape[:axis] {
+		r *= d
+	}
+	return tensor{shape: []int{r, len(in[0].data) / r}, data: in[0].data}, nil
+}
+
+// axesOf returns the axes of a Squeeze or Unsqueeze, from its second input
+// or its attribute axes, with negative axes counted from rank, and whether
+// it has any.
+func axesOf(in []tensor, attrs []*onnxpb.AttributeProto, rank int) ([]int, bool) {
+	var axes []int
+	if len(in) == 2 {
+		for _, v := range in[1].data {
+			axes = append(axes, int(v))
+		}
+	}
+	for _, a := range attrs {
+		if a.GetName() == "axes" {
+			for _, v := range a.GetInts() {
+				axes = append(axes, int(v))
+			}
+		}
+	}
+	for k, a := range axes {
+		if a < 0 {
+			axes[k] += rank
+		}
+	}
+	return axes, len(axes) > 0
+}
+
+// squeeze removes axes of size 1 from in[0]: those listed, or all.
+func squeeze(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
+	if len(in) < 1 || len(in) > 2 {
+		return tensor{}, fmt.Errorf("%d inputs, want 1 or 2", len(in))
+	}
+	axes, given := axesOf(in, attrs, len(in[0].shape))
+	var shape []int
+	for i, d := range in[0].shape {
+		drop := d == 1 && !given || slices.Contains(axes, i)
+		if drop && d != 1 {
+			return tensor{}, fmt.Errorf("axis %d of shape %v is not 1", i, in[0].shape)
+		}
+		if !drop {
+			shape = append(shape, d)
+		}
+	}
+	return tensor{shape: shape, data: in[0].data}, nil
+}
+
+// unsqueeze inserts axes of size 1 into in[0] at the indices listed.
+func unsqueeze(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
+	if len(in) < 1 || len(in) > 2 {
+		return tensor{}, fmt.Errorf("%d inputs, want 1 or 2", len(in))
+	}
+	axes, _ := axesOf(in, attrs, 0)
+	rank := len(in[0].shape) + len(axes)
+	axes, _ = axesOf(in, attrs, rank)
+	shape := make([]int, 0, rank)
+	rest := in[0].shape
+	for i := range rank {
+		if slices.Contains(axes, i) {
+			shape = append(shape, 1)
+			continue
+		}
+		if len(rest) == 0 {
+			return tensor{}, fmt.Errorf("axes %v for shape %v", axes, in[0].shape)
+		}
+		shape, rest = append(shape, rest[0]), rest[1:]
 	}
 	return tensor{shape: shape, data: in[0].data}, nil
 }

@@ -658,6 +658,13 @@ func FuzzRead(f *testing.F) {
 		}
 		f.Add(buf.Bytes())
 	}
+	for _, e := range exporters() {
+		data, err := proto.Marshal(e.model(foreignNetwork(rng, e, 2, []int{3}, mlp.Softplus)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		net, err := Read(bytes.NewReader(data))
 		if err != nil {

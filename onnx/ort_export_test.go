@@ -25,20 +25,27 @@ type ortCase struct {
 	// Optimization is onnxruntime's graphOptimizationLevel for the model:
 	// "" for its default, all optimisations, or "disabled".
 	Optimization string `json:"optimization,omitempty"`
+	// FixedBatch is the batch size the model's input fixes, 0 if it is
+	// symbolic: check.js then runs the rows in batches of that size, the
+	// last padded.
+	FixedBatch int `json:"fixed_batch,omitempty"`
+	// VectorOutput is set if the model's output is [batch], not [batch, 1].
+	VectorOutput bool `json:"vector_output,omitempty"`
 }
 
 // writeORTCase writes the model data as dir/name.onnx and, for the network
 // net it holds, a batch of inputs and net's outputs as dir/name.json: 60
 // points around the input normalisation and 4 far out, where exp(±z)
-// overflows in the hidden layers. opt is the case's Optimization.
-func writeORTCase(t *testing.T, rng *rand.Rand, dir, name string, data []byte, net *mlp.Network, opt string) {
+// overflows in the hidden layers. c gives the case's Optimization,
+// FixedBatch and VectorOutput.
+func writeORTCase(t *testing.T, rng *rand.Rand, dir, name string, data []byte, net *mlp.Network, c ortCase) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name+".onnx"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	const batch = 64
 	n := net.Inputs()
-	c := ortCase{Inputs: n, Batch: batch, X: make([]float64, batch*n), Y: make([]float64, batch), Optimization: opt}
+	c.Inputs, c.Batch, c.X, c.Y = n, batch, make([]float64, batch*n), make([]float64, batch)
 	for r := range batch {
 		x := c.X[r*n : (r+1)*n]
 		spread := 2.0
@@ -70,7 +77,10 @@ func writeORTCase(t *testing.T, rng *rand.Rand, dir, name string, data []byte, n
 // reading of those graphs too. These run without graph optimisations:
 // onnxruntime 1.30 fuses Sigmoid·Mul into a QuickGelu that has no float64
 // kernel, and a Mul by a scalar into a MatMul whose float32 alpha rounds the
-// scalar. Foreign Softplus is left out: onnxruntime has no float64 Softplus.
+// scalar. Foreign Softplus is left out where it is the Softplus operator,
+// which onnxruntime has no float64 kernel for, and checked where it is
+// written out as JAX writes it. Graphs with a fixed batch size run in
+// batches of that size.
 func TestExportForONNXRuntime(t *testing.T) {
 	dir := os.Getenv("SOBOLEV_ONNX_EXPORT_DIR")
 	if dir == "" {
@@ -81,14 +91,18 @@ func TestExportForONNXRuntime(t *testing.T) {
 		for _, act := range testActs() {
 			net := randomNetwork(rng, sh.inputs, sh.hidden, act)
 			name := fmt.Sprintf("sobolev-%v-%d-%s", act, sh.inputs, widthsName(sh.hidden))
-			writeORTCase(t, rng, dir, name, mustMarshal(t, net), net, "")
+			writeORTCase(t, rng, dir, name, mustMarshal(t, net), net, ortCase{})
 		}
 	}
 	for _, e := range exporters() {
 		if e.float32 { // onnxruntime computes these in float32
 			continue
 		}
-		for _, act := range []mlp.Activation{mlp.SiLU, mlp.Tanh, mlp.ReLU} {
+		acts := []mlp.Activation{mlp.SiLU, mlp.Tanh, mlp.ReLU}
+		if e.softplus != "" {
+			acts = append(acts, mlp.Softplus)
+		}
+		for _, act := range acts {
 			m := e.model(foreignNetwork(rng, e, 7, []int{8, 8, 8}, act))
 			data, err := proto.Marshal(m)
 			if err != nil {
@@ -98,8 +112,8 @@ func TestExportForONNXRuntime(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", e.name, err)
 			}
-			name := fmt.Sprintf("foreign-%s-%v", strings.NewReplacer(" ", "-", ",", "").Replace(e.name), act)
-			writeORTCase(t, rng, dir, name, data, net, "disabled")
+			name := fmt.Sprintf("foreign-%s-%v", strings.NewReplacer(" ", "-", ",", "", "[", "", "]", "").Replace(e.name), act)
+			writeORTCase(t, rng, dir, name, data, net, ortCase{Optimization: "disabled", FixedBatch: int(e.batch), VectorOutput: e.vectorOut()})
 		}
 	}
 }

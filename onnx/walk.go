@@ -11,21 +11,23 @@ import (
 
 // Reading a graph takes two passes. The walk follows the data flow from the
 // graph input to the graph output, one value at a time, and turns each node
-// (or group of nodes, for SiLU) that reads the current value into a stage:
-// an elementwise operation with a constant, a dense layer or an activation.
-// Nodes that leave the data as it is (Identity, Cast to the same or a wider
-// type, Reshape to the same shape, Transpose) give no stage. The walk checks
+// (or group of nodes, for SiLU and Softplus) that reads the current value
+// into a stage: an elementwise operation with a constant, a dense layer or an
+// activation. Nodes that leave the data as they are (Identity, Cast to the
+// same or a wider type, Transpose, and Reshape, Flatten, Squeeze and
+// Unsqueeze that keep the data in order) give no stage. The walk checks
 // operand shapes as it goes, tracking the current value's element type and
-// shape, [batch, width] or, after a Transpose, [width, batch]. Constants are
-// read where a node needs them (const.go). assemble then parses the sequence
-// of stages as
+// shape: [batch, width], [width, batch] after a Transpose, or [batch] for
+// width 1 (shape.go). Constants are read where a node needs them (const.go).
+// assemble then parses the sequence of stages as
 //
 //	[Sub] [Div | Mul]  Dense Add*  (Act Dense Add*)*  [Mul [Add]]
 //
 // Each exporter's spelling of a stage is one case of the walk: Gemm with
 // either transB, alpha and beta, or MatMul with the weights on either side,
 // all give Dense; Sigmoid·Mul and Neg → Exp → Add → Reciprocal → Mul both
-// give Act SiLU.
+// give Act SiLU. The batch size may be fixed: the network read evaluates any
+// number of points all the same.
 
 // maxDim bounds every dimension read from a file. A protobuf message is below
 // 2 GiB, so no tensor stored in one has a dimension this large.
@@ -65,18 +67,20 @@ type graph struct {
 	output    string           // the graph output
 	inType    int32            // the element type of the input, typeFloat or typeDouble
 	outType   int32            // the element type of the output
+	outForm   form             // the declared shape of the output: rows ([batch, 1]) or vector ([batch])
+	batch     int              // the batch size the input or output fixes, 0 if neither does
 }
 
 // walker is the state of the walk: the value reached and the stages read so far.
 type walker struct {
 	*graph
-	used       []bool                  // used[i]: node i has been read
-	consts     map[string]*constTensor // constants read so far; nil while one is being read
-	cur        string                  // the value reached
-	width      int                     // its number of features
-	dtype      int32                   // its element type, typeFloat or typeDouble
-	transposed bool                    // its shape is [width, batch], not [batch, width]
-	stages     []stage
+	used   []bool                  // used[i]: node i has been read
+	consts map[string]*constTensor // constants read so far; nil while one is being read
+	cur    string                  // the value reached
+	width  int                     // its number of features
+	dtype  int32                   // its element type, typeFloat or typeDouble
+	form   form                    // its shape: [batch, width], [width, batch] or [batch]
+	stages []stage
 }
 
 // readGraph returns the network computed by g.
@@ -101,8 +105,10 @@ func readGraph(g *onnxpb.GraphProto) (*mlp.Network, error) {
 	switch {
 	case w.width != 1:
 		return nil, fmt.Errorf("graph output %q has width %d along the graph, want 1", w.output, w.width)
-	case w.transposed:
+	case w.form == cols && gr.outForm == rows:
 		return nil, fmt.Errorf("graph output %q is computed as [1, batch] (transposed), but declared [batch, 1]", w.output)
+	case w.form != gr.outForm:
+		return nil, fmt.Errorf("graph output %q is computed as %s, but declared %s", w.output, layout(1, w.form), layout(1, gr.outForm))
 	case w.dtype != gr.outType:
 		return nil, fmt.Errorf("graph output %q is declared %s, but the graph computes %s", w.output, typeName(gr.outType), typeName(w.dtype))
 	}
@@ -142,19 +148,23 @@ func index(g *onnxpb.GraphProto) (*graph, int, error) {
 	if len(g.GetOutput()) != 1 {
 		return nil, 0, fmt.Errorf("graph has %d outputs, want 1", len(g.GetOutput()))
 	}
-	n, inType, err := batchWidth("input", inputs[0])
+	x, err := checkIO("input", inputs[0])
 	if err != nil {
 		return nil, 0, err
 	}
-	m, outType, err := batchWidth("output", g.GetOutput()[0])
+	y, err := checkIO("output", g.GetOutput()[0])
 	if err != nil {
 		return nil, 0, err
-	}
-	if m != 1 {
-		return nil, 0, fmt.Errorf("graph output %q has width %d, want 1", g.GetOutput()[0].GetName(), m)
 	}
 	gr.input, gr.output = inputs[0].GetName(), g.GetOutput()[0].GetName()
-	gr.inType, gr.outType = inType, outType
+	if y.width != 1 {
+		return nil, 0, fmt.Errorf("graph output %q has width %d, want 1", gr.output, y.width)
+	}
+	if x.batch > 0 && y.batch > 0 && x.batch != y.batch {
+		return nil, 0, fmt.Errorf("graph input %q has batch size %d, but output %q has %d; want the same", gr.input, x.batch, gr.output, y.batch)
+	}
+	gr.inType, gr.outType = x.dtype, y.dtype
+	gr.outForm, gr.batch = y.form, max(x.batch, y.batch)
 
 	for i, nd := range gr.nodes {
 		for _, out := range nd.GetOutput() {
@@ -172,33 +182,56 @@ func index(g *onnxpb.GraphProto) (*graph, int, error) {
 			}
 		}
 	}
-	return gr, n, nil
+	return gr, x.width, nil
 }
 
-// batchWidth checks that vi, the graph's input or output, is a FLOAT or
-// DOUBLE tensor of shape [batch, width] with width fixed, and
-// returns width and the element type.
-func batchWidth(what string, vi *onnxpb.ValueInfoProto) (int, int32, error) {
+// ioShape is the declared type and shape of the graph input or output.
+type ioShape struct {
+	dtype int32 // the element type, typeFloat or typeDouble
+	width int   // the size of the feature axis, 1 for the output [batch]
+	form  form  // rows for [batch, width], vector for the output [batch]
+	batch int   // the size of the batch axis if fixed, else 0
+}
+
+// checkIO checks that vi, the graph's input or output, is a FLOAT or DOUBLE
+// tensor of shape [batch, width] with width fixed, or, for the output,
+// [batch], and returns its type and shape. The batch size may be fixed,
+// symbolic or unknown; a size outside 1 to maxDim, such as the 0 or −1 some
+// exporters write, counts as unknown.
+func checkIO(what string, vi *onnxpb.ValueInfoProto) (ioShape, error) {
+	var s ioShape
 	if vi.GetName() == "" {
-		return 0, 0, fmt.Errorf("graph %s has no name", what)
+		return s, fmt.Errorf("graph %s has no name", what)
 	}
 	tt := vi.GetType().GetTensorType()
 	if tt == nil {
-		return 0, 0, fmt.Errorf("graph %s %q is not a tensor", what, vi.GetName())
+		return s, fmt.Errorf("graph %s %q is not a tensor", what, vi.GetName())
 	}
-	et := tt.GetElemType()
-	if et != typeFloat && et != typeDouble {
-		return 0, 0, fmt.Errorf("graph %s %q has element type %s, want FLOAT or DOUBLE", what, vi.GetName(), typeName(et))
+	s.dtype = tt.GetElemType()
+	if s.dtype != typeFloat && s.dtype != typeDouble {
+		return s, fmt.Errorf("graph %s %q has element type %s, want FLOAT or DOUBLE", what, vi.GetName(), typeName(s.dtype))
 	}
 	dims := tt.GetShape().GetDim()
-	if tt.GetShape() == nil || len(dims) != 2 {
-		return 0, 0, fmt.Errorf("graph %s %q has shape %s, want [batch, width]", what, vi.GetName(), shapeString(tt.GetShape()))
+	want := "[batch, width]"
+	if what == "output" {
+		want = "[batch, 1] or [batch]"
 	}
-	if _, ok := dims[1].GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); !ok || dims[1].GetDimValue() < 1 || dims[1].GetDimValue() > maxDim {
-		return 0, 0, fmt.Errorf("graph %s %q has shape %s, want [batch, width] with a fixed width from 1 to %d",
-			what, vi.GetName(), shapeString(tt.GetShape()), maxDim)
+	switch {
+	case tt.GetShape() == nil || len(dims) != 2 && (what != "output" || len(dims) != 1):
+		return s, fmt.Errorf("graph %s %q has shape %s, want %s", what, vi.GetName(), shapeString(tt.GetShape()), want)
+	case len(dims) == 1:
+		s.width, s.form = 1, vector
+	default:
+		if _, ok := dims[1].GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); !ok || dims[1].GetDimValue() < 1 || dims[1].GetDimValue() > maxDim {
+			return s, fmt.Errorf("graph %s %q has shape %s, want %s with a fixed width from 1 to %d",
+				what, vi.GetName(), shapeString(tt.GetShape()), want, maxDim)
+		}
+		s.width, s.form = int(dims[1].GetDimValue()), rows
 	}
-	return int(dims[1].GetDimValue()), et, nil
+	if b := dims[0].GetDimValue(); b >= 1 && b <= maxDim {
+		s.batch = int(b)
+	}
+	return s, nil
 }
 
 // shapeString formats a value-info shape, e.g. "[batch 7]"; "?" marks an
@@ -221,22 +254,14 @@ func shapeString(s *onnxpb.TensorShapeProto) string {
 	return "[" + strings.Join(d, " ") + "]"
 }
 
-// layout formats the shape of data of the given width, e.g. "[batch 7]", or
-// "[7 batch]" if transposed.
-func layout(width int, transposed bool) string {
-	if transposed {
-		return fmt.Sprintf("[%d batch]", width)
-	}
-	return fmt.Sprintf("[batch %d]", width)
-}
-
 // describe names node i for error messages, e.g. `node 2 "dense1" (Gemm)`.
 func describe(i int, nd *onnxpb.NodeProto) string {
 	return fmt.Sprintf("node %d %q (%s)", i, nd.GetName(), nd.GetOpType())
 }
 
 // supportedOps lists the op types the walk reads on the data path, for error messages.
-const supportedOps = "Sub, Div, Mul, Add, Gemm, MatMul, Sigmoid, Neg, Abs, Softplus, Tanh, Relu, Max, Identity, Cast, Reshape or Transpose"
+const supportedOps = "Sub, Div, Mul, Add, Gemm, MatMul, Sigmoid, Neg, Abs, Softplus, Tanh, Relu, Max, Identity, Cast, " +
+	"Reshape, Transpose, Flatten, Squeeze or Unsqueeze"
 
 // checkNode checks that node i is in the default domain and has one output.
 func (w *walker) checkNode(i int) error {
@@ -284,9 +309,10 @@ func (w *walker) step() error {
 		switch w.nodes[i].GetOpType() {
 		case "Sigmoid", "Neg":
 			return w.silu(i, cons)
-		case "Abs":
-			return w.softplus(i, cons)
 		}
+	}
+	if softplusReaders(w.ops(cons)) {
+		return w.softplus(cons)
 	}
 	if len(cons) != 1 {
 		descs := make([]string, len(cons))
@@ -328,6 +354,12 @@ func (w *walker) step() error {
 		return w.reshape(i)
 	case "Transpose":
 		return w.transpose(i)
+	case "Flatten":
+		return w.flatten(i)
+	case "Squeeze":
+		return w.squeeze(i)
+	case "Unsqueeze":
+		return w.unsqueeze(i)
 	}
 	return w.unsupported(i)
 }
@@ -336,7 +368,7 @@ func (w *walker) step() error {
 func supported(op string) bool {
 	switch op {
 	case "Sub", "Div", "Mul", "Add", "Gemm", "MatMul", "Sigmoid", "Neg", "Abs", "Softplus", "Tanh", "Relu", "Max",
-		"Identity", "Cast", "Reshape", "Transpose":
+		"Identity", "Cast", "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze":
 		return true
 	}
 	return false
@@ -377,10 +409,10 @@ func (w *walker) constOp(i int, kind stageKind) error {
 	if err != nil {
 		return err
 	}
-	c, ok := expand(k, w.width, w.transposed)
+	c, ok := expand(k, w.width, w.form)
 	if !ok {
 		return fmt.Errorf("%s: operand %q has shape %v, want %s to meet %q of shape %s",
-			desc, other, k.dims, broadcastShapes(w.width, w.transposed), w.cur, layout(w.width, w.transposed))
+			desc, other, k.dims, broadcastShapes(w.width, w.form), w.cur, layout(w.width, w.form))
 	}
 	w.stages = append(w.stages, stage{kind: kind, desc: desc, c: c})
 	w.advance(nd.GetOutput()[0], w.width, i)
@@ -404,21 +436,8 @@ func (w *walker) max(i int) error {
 	if err := w.plain(i, 2); err != nil {
 		return err
 	}
-	in := nd.GetInput()
-	other := in[1]
-	if other == w.cur {
-		other = in[0]
-	}
-	k, err := w.constant(desc, other, w.dtype)
-	if err != nil {
+	if err := w.isConst(i, w.other(i, w.cur), 0, "zero", fmt.Sprintf("Max(%q, 0), which is ReLU", w.cur)); err != nil {
 		return err
-	}
-	c, ok := expand(k, w.width, w.transposed)
-	for _, v := range c {
-		ok = ok && v == 0
-	}
-	if !ok {
-		return fmt.Errorf("%s: operand %q of shape %v is not zero, want Max(%q, 0), which is ReLU", desc, other, k.dims, w.cur)
 	}
 	w.stages = append(w.stages, stage{kind: stageAct, desc: desc, act: mlp.ReLU})
 	w.advance(nd.GetOutput()[0], w.width, i)
@@ -454,63 +473,6 @@ func (w *walker) cast(i int) error {
 		return fmt.Errorf("%s casts the data %q from %s to %s, want the same type or FLOAT to DOUBLE (a cast that rounds changes the data)",
 			desc, w.cur, typeName(w.dtype), typeName(to))
 	}
-	w.advance(nd.GetOutput()[0], w.width, i)
-	return nil
-}
-
-// reshape reads node i, a Reshape of cur to its own shape: the batch axis
-// given as 0 (copied) or −1 (inferred), the feature axis as 0, its width, or
-// −1 if the batch axis is 0. Any other Reshape moves the data.
-func (w *walker) reshape(i int) error {
-	nd := w.nodes[i]
-	desc := describe(i, nd)
-	in := nd.GetInput()
-	if err := arity(desc, nd, 2); err != nil {
-		return err
-	}
-	if in[0] != w.cur {
-		return fmt.Errorf("%s reads the data %q as its shape, want it as the tensor to reshape", desc, w.cur)
-	}
-	allowZero, err := reshapeAllowZero(desc, nd)
-	if err != nil {
-		return err
-	}
-	k, err := w.resolve(in[1])
-	if err != nil {
-		return fmt.Errorf("%s reads %q, %w", desc, in[1], err)
-	}
-	t, err := shapeOperand(desc, in[1], k)
-	if err != nil {
-		return err
-	}
-	feat := 1
-	if w.transposed {
-		feat = 0
-	}
-	copied := func(v int64) bool { return v == 0 && !allowZero }
-	if len(t) != 2 ||
-		!(t[1-feat] == -1 || copied(t[1-feat])) ||
-		!(t[feat] == int64(w.width) || copied(t[feat]) || t[feat] == -1 && copied(t[1-feat])) {
-		return fmt.Errorf("%s reshapes the data %q of shape %s to %v (allowzero %t), want a Reshape to the same shape (one that moves data is not part of an MLP)",
-			desc, w.cur, layout(w.width, w.transposed), t, allowZero)
-	}
-	w.advance(nd.GetOutput()[0], w.width, i)
-	return nil
-}
-
-// transpose reads node i, a Transpose of cur, which swaps its axes unless
-// perm is [0 1].
-func (w *walker) transpose(i int) error {
-	nd := w.nodes[i]
-	desc := describe(i, nd)
-	if err := arity(desc, nd, 1); err != nil {
-		return err
-	}
-	swap, err := transposePerm(desc, nd, 2)
-	if err != nil {
-		return err
-	}
-	w.transposed = w.transposed != swap
 	w.advance(nd.GetOutput()[0], w.width, i)
 	return nil
 }

@@ -7,8 +7,12 @@
 // Each model a.onnx comes with a.json, written by TestExportForONNXRuntime in
 // package onnx: {"inputs": n, "batch": b, "x": [b·n raw inputs, row-major],
 // "y": [b outputs of sobolev], "optimization": graphOptimizationLevel, absent
-// for onnxruntime's default}. The batch runs twice, as its first row alone
-// and as the other rows, so the symbolic batch axis is used with two sizes.
+// for onnxruntime's default, "fixed_batch": the batch size the model fixes,
+// absent if symbolic, "vector_output": true if the output is [batch], absent
+// if it is [batch, 1]}. The batch runs twice, as its first row alone and as
+// the other rows, so the symbolic batch axis is used with two sizes; a model
+// with a fixed batch size runs these rows in batches of that size, the last
+// padded with copies of its first row.
 // One line is printed per model. The exit status is 1 unless every output
 // equals sobolev's to 1e-9 relative: |onnxruntime − sobolev| ≤ 1e-9·|sobolev|.
 
@@ -20,12 +24,24 @@ const rtol = 1e-9;
 
 // run returns the outputs of session for rows [lo, hi) of the case c.
 async function run(session, c, lo, hi) {
-  const x = new ort.Tensor('float64', Float64Array.from(c.x.slice(lo * c.inputs, hi * c.inputs)), [hi - lo, c.inputs]);
-  const out = (await session.run({ [session.inputNames[0]]: x }))[session.outputNames[0]];
-  if (out.type !== 'float64' || out.dims.length !== 2 || out.dims[0] !== hi - lo || out.dims[1] !== 1) {
-    throw new Error(`output is ${out.type} of shape [${out.dims}], want float64 of shape [${hi - lo},1]`);
+  const size = c.fixed_batch ?? hi - lo;
+  const y = [];
+  for (let start = lo; start < hi; start += size) {
+    const rows = Math.min(size, hi - start);
+    const x = new Float64Array(size * c.inputs);
+    for (let r = 0; r < size; r++) {
+      const src = start + (r < rows ? r : 0);
+      x.set(c.x.slice(src * c.inputs, (src + 1) * c.inputs), r * c.inputs);
+    }
+    const feed = { [session.inputNames[0]]: new ort.Tensor('float64', x, [size, c.inputs]) };
+    const out = (await session.run(feed))[session.outputNames[0]];
+    const want = c.vector_output ? [size] : [size, 1];
+    if (out.type !== 'float64' || out.dims.length !== want.length || out.dims.some((d, i) => d !== want[i])) {
+      throw new Error(`output is ${out.type} of shape [${out.dims}], want float64 of shape [${want}]`);
+    }
+    y.push(...Array.from(out.data).slice(0, rows));
   }
-  return Array.from(out.data);
+  return y;
 }
 
 // check runs the model file and returns its worst row: the largest relative

@@ -113,23 +113,26 @@ func runDataBachelier(ctx context.Context, f bachelierFlags, stdout, stderr io.W
 		return err
 	}
 
-	// Everything is written into a staging directory inside --out and moved
-	// into place at the end, so that a failure or an interruption leaves
-	// neither partial nor mismatched files.
-	_, statErr := os.Stat(f.out)
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
+	// The three files are written into staging folders (normally one, in
+	// --out) and renamed into place together at the end, so that a failure
+	// or an interruption leaves neither partial nor mismatched files.
+	fi, statErr := os.Stat(f.out)
+	if statErr == nil && !fi.IsDir() {
+		return fmt.Errorf("data bachelier: --out %s is a file, not a folder; choose a folder (a missing one is created)", f.out)
+	}
+	if err := os.MkdirAll(f.out, 0o777); err != nil {
 		return fmt.Errorf("data bachelier: cannot create the output directory: %w", err)
 	}
-	stage, err := os.MkdirTemp(f.out, ".sobolev-data-*")
-	if err != nil {
-		return fmt.Errorf("data bachelier: cannot write to the output directory: %w", err)
-	}
 	defer func() {
-		os.RemoveAll(stage)
 		if err != nil && errors.Is(statErr, os.ErrNotExist) {
 			os.Remove(f.out) // only if we created it and it is empty
 		}
 	}()
+	stage, err := newStaging(filepath.Join(f.out, "train.npz"), filepath.Join(f.out, "test.npz"), filepath.Join(f.out, "spec.json"))
+	if err != nil {
+		return fmt.Errorf("data bachelier: --out: %w", err)
+	}
+	defer stage.remove()
 
 	opts := bachelier.TrainOptions{Smoothing: f.smoothing, Hessian: f.hessian && f.smoothing > 0}
 	train := model.TrainingSampler(opts)
@@ -142,20 +145,20 @@ func runDataBachelier(ctx context.Context, f bachelierFlags, stdout, stderr io.W
 		{"train.npz", train, f.train},
 		{"test.npz", test, f.test},
 	}
-	for _, file := range files {
+	for i, file := range files { // staged[i] is file's
 		p := progress{w: stderr, name: file.name, total: file.rows, every: progressEvery, last: time.Now()}
-		if err := writeSet(ctx, filepath.Join(stage, file.name), file.sampler, f.dims, file.rows, &p); err != nil {
+		if err := writeSet(ctx, stage.staged[i], file.sampler, f.dims, file.rows, &p); err != nil {
 			return err
 		}
 	}
 
-	if err := model.Spec(f.train, f.test, opts, f.hessian).Write(filepath.Join(stage, "spec.json")); err != nil {
+	if err := model.Spec(f.train, f.test, opts, f.hessian).Write(stage.staged[2]); err != nil {
 		return fmt.Errorf("data bachelier: %w", err)
 	}
-	for _, name := range []string{"train.npz", "test.npz", "spec.json"} {
-		if err := os.Rename(filepath.Join(stage, name), filepath.Join(f.out, name)); err != nil {
-			return fmt.Errorf("data bachelier: %w", err)
-		}
+	// Once all are complete, the files are renamed into place even if a
+	// signal comes now: that takes milliseconds.
+	if err := stage.commit(); err != nil {
+		return fmt.Errorf("data bachelier: %w", err)
 	}
 	fmt.Fprintf(stdout, "sobolev data: wrote %s (%d samples), %s (%d points) and %s\n",
 		filepath.Join(f.out, "train.npz"), f.train, filepath.Join(f.out, "test.npz"), f.test, filepath.Join(f.out, "spec.json"))
@@ -188,7 +191,7 @@ func writeSet(ctx context.Context, path string, s *bachelier.Sampler, n, rows in
 	if p.printed {
 		fmt.Fprintf(p.w, "sobolev data: %s: all samples drawn, writing the archive\n", p.name)
 	}
-	return w.Close()
+	return w.CloseContext(ctx)
 }
 
 // progress prints a line on w at most once per every while a set is written.

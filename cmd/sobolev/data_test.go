@@ -184,7 +184,7 @@ func TestDataBachelierErrors(t *testing.T) {
 		{[]string{"--frobnicate", "--out", out}, "unknown flag: --frobnicate"},
 		{[]string{"--dims", "3"}, `required flag(s) "out" not set`},
 		{[]string{"--out", out, "extra"}, `unknown command "extra"`},
-		{[]string{"--out", file}, "data bachelier: cannot create the output directory"},
+		{[]string{"--out", file}, "data bachelier: --out " + file + " is a file, not a folder; choose a folder (a missing one is created)"},
 		{[]string{"--out", filepath.Join(file, "sub")}, "data bachelier: cannot create the output directory"},
 	} {
 		args := append([]string{"data", "bachelier"}, tc.args...)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -151,5 +152,55 @@ func TestOutSameAsInput(t *testing.T) {
 				t.Fatalf("after sobolev %s, %s changed (%v)", strings.Join(tc.args, " "), path, err)
 			}
 		}
+	}
+}
+
+// TestDataOutSpecialFiles checks that "data bachelier" refuses, before any
+// work, an --out whose files would replace a FIFO or a folder, and writes
+// through a symbolic link into the file it points to, keeping the link and
+// the file's mode.
+func TestDataOutSpecialFiles(t *testing.T) {
+	out := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(out, "test.npz"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"data", "bachelier", "--dims", "2", "--train", "100", "--test", "10", "--out", out}
+	_, _, err := runSobolev(context.Background(), args...)
+	want := "data bachelier: --out: cannot write " + filepath.Join(out, "test.npz") + ": it is a FIFO (named pipe), not a regular file"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("data into a folder with a FIFO test.npz:\nerror %v\nwant  one containing %s", err, want)
+	}
+	if got := files(t, out); len(got) != 1 {
+		t.Errorf("the refused command left %q, want only the FIFO", got)
+	}
+	if err := os.Remove(filepath.Join(out, "test.npz")); err != nil {
+		t.Fatal(err)
+	}
+
+	other := t.TempDir()
+	target := filepath.Join(other, "big.npz")
+	if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(out, "train.npz")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runSobolev(context.Background(), args...); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(filepath.Join(out, "train.npz")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("train.npz was a symbolic link and is now %v (%v)", fi.Mode(), err)
+	}
+	if s := loadSet(t, target); s.N() != 100 {
+		t.Errorf("the link's target holds %d samples, want 100", s.N())
+	}
+	if fi, err := os.Stat(target); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("the link's target has mode %v (%v), want its old 0640", fi.Mode(), err)
+	}
+	if got, want := files(t, out), []string{"spec.json", "test.npz", "train.npz"}; !slices.Equal(got, want) {
+		t.Errorf("--out holds %q, want %q", got, want)
+	}
+	if got := files(t, other); len(got) != 1 {
+		t.Errorf("the target's folder holds %q, want big.npz only", got)
 	}
 }

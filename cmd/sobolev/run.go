@@ -22,6 +22,7 @@ type runFlags struct {
 	keep                int
 	seed                uint64
 	quick, noProgress   bool
+	force               bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -46,6 +47,13 @@ It writes into --out:
   data/               train.npz, test.npz and spec.json
   run.log             the log printed while running
   report/index.html   a web page with the table and plots (see "sobolev report")
+  .sobolev-run.json   the list of these files, which marks a finished run
+
+The run is built in a temporary folder and moved into --out only when it is
+complete: an interrupted or failed run leaves --out as it was, and no
+temporary folder. A missing --out is created; an empty one, or a finished
+run, is replaced. Any other --out is refused unless --force: then the run
+replaces only the files sobolev wrote there and never touches the others.
 
 Every setting has a built-in default; --config names a YAML file whose keys
 override them (see "pipeline.Config" for the keys), and the flags below
@@ -66,6 +74,7 @@ override both. Ctrl-C stops cleanly: files already written are complete.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", "sobolev-out", "output directory, created if missing")
 	fl.StringVar(&f.config, "config", "", "YAML file overriding the built-in configuration")
+	fl.BoolVar(&f.force, "force", false, "build the run in an --out folder that is neither empty nor a finished run,\nreplacing only the files sobolev wrote there and keeping the others")
 	fl.IntVar(&f.dims, "dims", 0, "number of assets n (default 7)")
 	fl.IntVar(&f.train, "train", 0, "number of training samples (default 8192)")
 	fl.IntVar(&f.epochs, "epochs", 0, "training epochs of the large nets (default 100)")
@@ -112,6 +121,11 @@ func (f runFlags) resolve(cmd *cobra.Command) (pipeline.Config, error) {
 }
 
 func runPipeline(cmd *cobra.Command, cfg pipeline.Config, f runFlags) error {
+	out, err := openRunOut(f.out, f.force, f.config)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	defer out.discard()
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	hooks := pipeline.Hooks{Log: stdout}
 	if !f.noProgress && isTerminal(stderr) {
@@ -134,12 +148,17 @@ func runPipeline(cmd *cobra.Command, cfg pipeline.Config, f runFlags) error {
 		}
 		defer bar.Finish()
 	}
-	res, err := pipeline.Run(cmd.Context(), cfg, f.out, hooks)
+	res, err := pipeline.Run(cmd.Context(), cfg, out.build, hooks)
 	if err != nil {
 		return err
 	}
-	if err := report.Write(cmd.Context(), f.out); err != nil {
+	if err := report.Write(cmd.Context(), out.build); err != nil {
 		return err
+	}
+	// Once the run is complete, it is moved into place even if a signal
+	// comes now: that takes milliseconds and leaves no mix of two runs.
+	if err := out.commit(); err != nil {
+		return fmt.Errorf("run: --out %s: %w", f.out, err)
 	}
 	fmt.Fprintln(stdout)
 	pipeline.WriteTable(stdout, res)

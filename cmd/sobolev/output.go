@@ -81,6 +81,11 @@ func openRunOut(out string, force bool, config string) (*runOut, error) {
 			return nil, fmt.Errorf("--out %s is a symbolic link to a folder that does not exist (%v); create the folder or choose another", out, err)
 		}
 	}
+	// An absolute path names the folder also when out is "." or ends in "..".
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--out: %w", err)
+	}
 	o := &runOut{dir: dir}
 	fi, err := os.Stat(dir)
 	switch {
@@ -112,7 +117,11 @@ func openRunOut(out string, force bool, config string) (*runOut, error) {
 			return nil, fmt.Errorf("--out %s: cannot create a temporary folder in it: %w", out, err)
 		}
 	}
-	o.build = filepath.Join(o.tmp, filepath.Base(dir))
+	name := filepath.Base(dir)
+	if name == string(filepath.Separator) {
+		name = "run"
+	}
+	o.build = filepath.Join(o.tmp, name)
 	if err := os.Mkdir(o.build, 0o777); err != nil {
 		o.discard()
 		return nil, fmt.Errorf("--out %s: cannot create a temporary folder: %w", out, err)

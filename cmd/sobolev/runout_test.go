@@ -333,3 +333,26 @@ func TestRunOutSymlink(t *testing.T) {
 	}
 	noTemporaries(t, parent, target)
 }
+
+// TestRunOutDot checks a run into the working folder, empty and then a
+// finished run: the folder itself stays (a shell in it is not left in a
+// removed folder).
+func TestRunOutDot(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	before, err := os.Stat(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := runTiny(context.Background(), t, "."); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := keys(tree(t, dir)); !reflect.DeepEqual(got, freshRun) {
+		t.Errorf("the folder holds %q, want %q", got, freshRun)
+	}
+	if after, err := os.Stat(dir); err != nil || !os.SameFile(before, after) {
+		t.Errorf("the working folder was replaced (%v)", err)
+	}
+}

@@ -7,9 +7,13 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
+	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
 )
 
@@ -145,11 +149,20 @@ func Quick() Config {
 }
 
 // LoadConfig reads a YAML file over base: keys present in the file replace
-// base's values, others keep them. Unknown keys are an error.
+// base's values, others keep them. Unknown keys, a number that is not a whole
+// number for an integer setting (yaml.v3 would truncate 2.5 to 2) and any
+// value Validate refuses are errors naming the key.
 func LoadConfig(path string, base Config) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return base, fmt.Errorf("config: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return base, fmt.Errorf("config: %s: %v", path, err)
+	}
+	if err := checkWhole(&doc, reflect.TypeFor[Config](), ""); err != nil {
+		return base, fmt.Errorf("config: %s: %w", path, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -158,22 +171,156 @@ func LoadConfig(path string, base Config) (Config, error) {
 		return base, fmt.Errorf("config: %s: %v", path, err)
 	}
 	if err := c.Validate(); err != nil {
-		return base, fmt.Errorf("config: %s: %v", path, err)
+		return base, fmt.Errorf("config: %s: %w", path, err)
 	}
 	return c, nil
 }
 
-// Validate reports the first impossible value in c, naming its YAML key.
+// checkWhole returns a *SettingError for the first scalar of the YAML node
+// that sets an integer field of type t (at key) with a number that is not a
+// YAML integer, such as 2.5, 2.0, 1e3 or .nan, or an unsigned field with a
+// negative number.
+func checkWhole(node *yaml.Node, t reflect.Type, key string) error {
+	switch node.Kind {
+	case yaml.DocumentNode:
+		for _, c := range node.Content {
+			if err := checkWhole(c, t, key); err != nil {
+				return err
+			}
+		}
+		return nil
+	case yaml.AliasNode:
+		return checkWhole(node.Alias, t, key)
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if node.Kind != yaml.MappingNode {
+			return nil // the decoder has reported it
+		}
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			name := node.Content[i].Value
+			if f, ok := yamlField(t, name); ok {
+				if err := checkWhole(node.Content[i+1], f.Type, joinKey(key, name)); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Slice:
+		if node.Kind != yaml.SequenceNode {
+			return nil
+		}
+		for i, c := range node.Content {
+			if err := checkWhole(c, t.Elem(), fmt.Sprintf("%s[%d]", key, i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if node.Kind == yaml.ScalarNode && node.ShortTag() == "!!float" {
+			return &SettingError{Key: key, Value: literal(node.Value), Want: "a whole number"}
+		}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if node.Kind == yaml.ScalarNode && (node.ShortTag() == "!!float" ||
+			node.ShortTag() == "!!int" && strings.HasPrefix(node.Value, "-")) {
+			return &SettingError{Key: key, Value: literal(node.Value), Want: "a whole number ≥ 0"}
+		}
+	}
+	return nil
+}
+
+// yamlField returns the field of the struct type t, or of a struct inlined
+// in it, whose YAML key is name.
+func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" {
+			if g, ok := yamlField(f.Type, name); ok {
+				return g, true
+			}
+			continue
+		}
+		if tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// A SettingError reports an impossible value of one setting.
+type SettingError struct {
+	// Key names the setting by its YAML key, with the keys of the sections
+	// it is in: "dims", "finetune.lr_max", "large.hidden[1]".
+	Key string
+	// Value is the value found; for a YAML number that is not a whole
+	// number, its text as written (2.5, .nan).
+	Value any
+	// Want says what is expected, e.g. "a finite learning rate > 0".
+	Want string
+	// Bound, if not empty, is the key of the setting Want ends by comparing
+	// with (Want "a learning rate > 0 and ≤", Bound "lr_max"), BoundValue
+	// its value.
+	Bound      string
+	BoundValue any
+}
+
+// Error returns the message with the settings named by their keys, e.g.
+// "finetune.lr_min = 0.1: want a learning rate > 0 and ≤ finetune.lr_max = 0.001".
+func (e *SettingError) Error() string {
+	s := e.Key + " = " + FormatValue(e.Value) + ": want " + e.Want
+	if e.Bound != "" {
+		s += " " + e.Bound + " = " + FormatValue(e.BoundValue)
+	}
+	return s
+}
+
+// literal is a value as written in a YAML file; FormatValue shows it as is.
+type literal string
+
+// FormatValue formats the value of a setting for a message: strings quoted,
+// lists as [a, b], numbers as Go prints them (NaN, +Inf).
+func FormatValue(v any) string {
+	switch v := v.(type) {
+	case literal:
+		return string(v)
+	case string:
+		return strconv.Quote(v)
+	case []int:
+		s := make([]string, len(v))
+		for i, x := range v {
+			s[i] = strconv.Itoa(x)
+		}
+		return "[" + strings.Join(s, ", ") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+// joinKey returns the key of setting name in the section prefix ("" for the
+// top level).
+func joinKey(prefix, name string) string {
+	if prefix == "" {
+		return name
+	}
+	return prefix + "." + name
+}
+
+// finite reports whether x is neither NaN nor infinite.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// Validate reports the first impossible value in c as a *SettingError
+// naming its YAML key. Every command-line flag of a setting is checked by
+// this method (or by TrainRecipe.Validate or PruneConfig.Validate), so the
+// flags, the YAML file and the Go API refuse the same values.
 func (c Config) Validate() error {
+	bad := func(key string, v any, want string) error { return &SettingError{Key: key, Value: v, Want: want} }
 	switch {
 	case c.Dims < 1:
-		return fmt.Errorf("dims = %d, want ≥ 1", c.Dims)
+		return bad("dims", c.Dims, "at least 1 asset")
 	case c.Train < 2:
-		return fmt.Errorf("train = %d, want ≥ 2 samples", c.Train)
+		return bad("train", c.Train, "at least 2 samples")
 	case c.Test < 2:
-		return fmt.Errorf("test = %d, want ≥ 2 points", c.Test)
+		return bad("test", c.Test, "at least 2 points")
 	case !(c.Smoothing >= 0) || math.IsInf(c.Smoothing, 0):
-		return fmt.Errorf("smoothing = %v, want a finite width ≥ 0", c.Smoothing)
+		return bad("smoothing", c.Smoothing, "a finite width ≥ 0 (0 keeps the call payoff)")
 	}
 	if err := c.Large.validate("large"); err != nil {
 		return err
@@ -184,69 +331,101 @@ func (c Config) Validate() error {
 	if err := validHidden("scratch_hidden", c.Scratch); err != nil {
 		return err
 	}
-	p := c.Prune
-	switch {
-	case p.Keep < len(c.Large.Hidden):
-		return fmt.Errorf("prune.keep = %d, want ≥ %d (one node per hidden layer)", p.Keep, len(c.Large.Hidden))
-	case p.Keep > sum(c.Large.Hidden):
-		return fmt.Errorf("prune.keep = %d, want ≤ %d (the large net's hidden nodes)", p.Keep, sum(c.Large.Hidden))
-	case p.Quota != "even" && p.Quota != "global":
-		return fmt.Errorf("prune.quota = %q, want even or global", p.Quota)
-	case p.Method != "quadratic" && p.Method != "affine" && p.Method != "zonotope" && p.Method != "naive":
-		return fmt.Errorf("prune.method = %q, want quadratic, affine, zonotope or naive", p.Method)
-	case p.Combine != "max" && p.Combine != "mean":
-		return fmt.Errorf("prune.combine = %q, want max or mean", p.Combine)
-	case p.Boxes < 1:
-		return fmt.Errorf("prune.boxes = %d, want ≥ 1", p.Boxes)
-	case !(p.BoxRadius > 0):
-		return fmt.Errorf("prune.box_radius = %v, want > 0", p.BoxRadius)
-	case p.Fold != "mean" && p.Fold != "midpoint" && p.Fold != "zero":
-		return fmt.Errorf("prune.fold = %q, want mean, midpoint or zero", p.Fold)
+	if err := c.Prune.validate("prune"); err != nil {
+		return err
+	}
+	switch keep := c.Prune.Keep; {
+	case keep < len(c.Large.Hidden):
+		return bad("prune.keep", keep, fmt.Sprintf("at least %d (one node per hidden layer of the large net)", len(c.Large.Hidden)))
+	case keep > sum(c.Large.Hidden):
+		return bad("prune.keep", keep, fmt.Sprintf("at most %d (the large net's hidden nodes)", sum(c.Large.Hidden)))
 	}
 	return nil
 }
 
 func (n NetConfig) validate(key string) error {
-	if err := validHidden(key+".hidden", n.Hidden); err != nil {
+	if err := validHidden(joinKey(key, "hidden"), n.Hidden); err != nil {
 		return err
 	}
 	switch n.Activation {
 	case "silu", "softplus", "tanh":
 	default:
-		return fmt.Errorf("%s.activation = %q, want silu, softplus or tanh", key, n.Activation)
+		return &SettingError{Key: joinKey(key, "activation"), Value: n.Activation, Want: "silu, softplus or tanh"}
 	}
 	return n.TrainRecipe.validate(key)
 }
 
+// Validate reports the first impossible value in r as a *SettingError whose
+// key is the setting's YAML key within the recipe ("epochs", "lr_max").
+func (r TrainRecipe) Validate() error { return r.validate("") }
+
+// validate is Validate with the keys in the section key.
 func (r TrainRecipe) validate(key string) error {
+	bad := func(name string, v any, want string) error {
+		return &SettingError{Key: joinKey(key, name), Value: v, Want: want}
+	}
 	switch {
 	case r.Epochs < 1:
-		return fmt.Errorf("%s.epochs = %d, want ≥ 1", key, r.Epochs)
+		return bad("epochs", r.Epochs, "at least 1")
 	case r.BatchSize < 1:
-		return fmt.Errorf("%s.batch_size = %d, want ≥ 1", key, r.BatchSize)
-	case !(r.LRMax > 0) || !(r.LRMin > 0) || r.LRMin > r.LRMax:
-		return fmt.Errorf("%s: lr_min = %v, lr_max = %v, want 0 < lr_min ≤ lr_max", key, r.LRMin, r.LRMax)
+		return bad("batch_size", r.BatchSize, "at least 1 sample")
+	case !(r.LRMax > 0) || !finite(r.LRMax):
+		return bad("lr_max", r.LRMax, "a finite learning rate > 0")
+	case !(r.LRMin > 0) || r.LRMin > r.LRMax:
+		return &SettingError{Key: joinKey(key, "lr_min"), Value: r.LRMin, Want: "a learning rate > 0 and ≤",
+			Bound: joinKey(key, "lr_max"), BoundValue: r.LRMax}
 	case r.HVPDirections < 0:
-		return fmt.Errorf("%s.hvp_directions = %d, want ≥ 0", key, r.HVPDirections)
-	case r.HVPWeight < 0:
-		return fmt.Errorf("%s.hvp_weight = %v, want ≥ 0", key, r.HVPWeight)
-	}
-	if r.HVPKind != "" && r.HVPKind != "random" && r.HVPKind != "principal" {
-		return fmt.Errorf("%s.hvp_kind = %q, want random or principal", key, r.HVPKind)
+		return bad("hvp_directions", r.HVPDirections, "a number ≥ 0")
+	case !(r.HVPWeight >= 0) || !finite(r.HVPWeight):
+		return bad("hvp_weight", r.HVPWeight, "a finite weight ≥ 0")
+	case r.HVPKind != "" && r.HVPKind != "random" && r.HVPKind != "principal":
+		return bad("hvp_kind", r.HVPKind, "random or principal")
 	}
 	if _, err := mlp.ParseScheduleKind(r.Schedule); err != nil {
-		return fmt.Errorf("%s.schedule = %q, want cosine, exponential, onecycle or constant", key, r.Schedule)
+		return bad("schedule", r.Schedule, "cosine, exponential, onecycle or constant")
+	}
+	return nil
+}
+
+// Validate reports the first impossible value in p as a *SettingError whose
+// key is the setting's YAML key within the recipe ("boxes", "box_radius").
+// Keep is only checked to be positive here: how many nodes can be kept
+// depends on the net (Config.Validate checks it against the large net).
+func (p PruneConfig) Validate() error { return p.validate("") }
+
+// validate is Validate with the keys in the section key.
+func (p PruneConfig) validate(key string) error {
+	bad := func(name string, v any, want string) error {
+		return &SettingError{Key: joinKey(key, name), Value: v, Want: want}
+	}
+	_, errMethod := iasa.ParseMethod(p.Method)
+	_, errCombine := iasa.ParseCombine(p.Combine)
+	switch {
+	case p.Keep < 1:
+		return bad("keep", p.Keep, "at least 1 node")
+	case p.Quota != "even" && p.Quota != "global":
+		return bad("quota", p.Quota, "even or global")
+	case errMethod != nil:
+		return bad("method", p.Method, "quadratic, affine, zonotope or naive")
+	case errCombine != nil:
+		return bad("combine", p.Combine, "max or mean")
+	case p.Boxes < 1:
+		return bad("boxes", p.Boxes, "at least 1")
+	case !(p.BoxRadius > 0) || !finite(p.BoxRadius):
+		return bad("box_radius", p.BoxRadius, "a finite half-width > 0")
+	case p.Fold != "mean" && p.Fold != "midpoint" && p.Fold != "zero":
+		return bad("fold", p.Fold, "mean, midpoint or zero")
 	}
 	return nil
 }
 
 func validHidden(key string, h []int) error {
 	if len(h) == 0 {
-		return fmt.Errorf("%s is empty, want at least one hidden layer", key)
+		return &SettingError{Key: key, Value: h, Want: "at least one hidden layer"}
 	}
 	for i, w := range h {
 		if w < 1 {
-			return fmt.Errorf("%s[%d] = %d, want ≥ 1", key, i, w)
+			return &SettingError{Key: fmt.Sprintf("%s[%d]", key, i), Value: w, Want: "a width ≥ 1"}
 		}
 	}
 	return nil

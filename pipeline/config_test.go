@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -58,5 +61,134 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if _, err := LoadConfig(filepath.Join(dir, "missing.yaml"), Default()); err == nil {
 		t.Error("missing file: no error")
+	}
+}
+
+// TestValidateSettings checks that every impossible value is refused with a
+// *SettingError naming its key, including the non-finite numbers that slipped
+// through before (an infinite learning rate, box radius or HVP weight, a NaN
+// HVP weight).
+func TestValidateSettings(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, tc := range []struct {
+		key string
+		set func(c *Config)
+	}{
+		{"dims", func(c *Config) { c.Dims = 0 }},
+		{"train", func(c *Config) { c.Train = 1 }},
+		{"test", func(c *Config) { c.Test = -3 }},
+		{"smoothing", func(c *Config) { c.Smoothing = nan }},
+		{"smoothing", func(c *Config) { c.Smoothing = inf }},
+		{"smoothing", func(c *Config) { c.Smoothing = -inf }},
+		{"smoothing", func(c *Config) { c.Smoothing = -0.1 }},
+		{"large.hidden", func(c *Config) { c.Large.Hidden = nil }},
+		{"large.hidden[2]", func(c *Config) { c.Large.Hidden[2] = 0 }},
+		{"large.activation", func(c *Config) { c.Large.Activation = "relu" }},
+		{"large.epochs", func(c *Config) { c.Large.Epochs = 0 }},
+		{"large.batch_size", func(c *Config) { c.Large.BatchSize = -1 }},
+		{"large.lr_max", func(c *Config) { c.Large.LRMax = inf }},
+		{"large.lr_max", func(c *Config) { c.Large.LRMax = nan }},
+		{"large.lr_max", func(c *Config) { c.Large.LRMax = 0 }},
+		{"large.lr_min", func(c *Config) { c.Large.LRMin = -inf }},
+		{"large.lr_min", func(c *Config) { c.Large.LRMin = 1 }},
+		{"large.schedule", func(c *Config) { c.Large.Schedule = "linear" }},
+		{"finetune.hvp_directions", func(c *Config) { c.Finetune.HVPDirections = -1 }},
+		{"finetune.hvp_kind", func(c *Config) { c.Finetune.HVPKind = "pca" }},
+		{"finetune.hvp_weight", func(c *Config) { c.Finetune.HVPWeight = nan }},
+		{"finetune.hvp_weight", func(c *Config) { c.Finetune.HVPWeight = inf }},
+		{"finetune.hvp_weight", func(c *Config) { c.Finetune.HVPWeight = -1 }},
+		{"scratch_hidden[0]", func(c *Config) { c.Scratch[0] = -8 }},
+		{"prune.keep", func(c *Config) { c.Prune.Keep = 0 }},
+		{"prune.keep", func(c *Config) { c.Prune.Keep = 5 }},
+		{"prune.keep", func(c *Config) { c.Prune.Keep = 769 }},
+		{"prune.quota", func(c *Config) { c.Prune.Quota = "odd" }},
+		{"prune.method", func(c *Config) { c.Prune.Method = "crown" }},
+		{"prune.combine", func(c *Config) { c.Prune.Combine = "min" }},
+		{"prune.boxes", func(c *Config) { c.Prune.Boxes = 0 }},
+		{"prune.box_radius", func(c *Config) { c.Prune.BoxRadius = inf }},
+		{"prune.box_radius", func(c *Config) { c.Prune.BoxRadius = nan }},
+		{"prune.box_radius", func(c *Config) { c.Prune.BoxRadius = 0 }},
+		{"prune.fold", func(c *Config) { c.Prune.Fold = "median" }},
+	} {
+		c := Default()
+		c.Large.Hidden = slices.Clone(c.Large.Hidden)
+		c.Scratch = slices.Clone(c.Scratch)
+		tc.set(&c)
+		err := c.Validate()
+		var se *SettingError
+		if !errors.As(err, &se) || se.Key != tc.key {
+			t.Errorf("Validate of a config with a bad %s: %v, want a *SettingError of that key", tc.key, err)
+		}
+	}
+}
+
+func TestSettingErrorMessages(t *testing.T) {
+	c := Default()
+	c.Finetune.LRMin = 0.1
+	if err := c.Validate(); err == nil || err.Error() != "finetune.lr_min = 0.1: want a learning rate > 0 and ≤ finetune.lr_max = 0.01" {
+		t.Errorf("lr_min above lr_max: %v", err)
+	}
+	c = Default()
+	c.Prune.Fold = "median"
+	if err := c.Validate(); err == nil || err.Error() != `prune.fold = "median": want mean, midpoint or zero` {
+		t.Errorf("bad fold: %v", err)
+	}
+	c = Default()
+	c.Large.Hidden = nil
+	if err := c.Validate(); err == nil || err.Error() != "large.hidden = []: want at least one hidden layer" {
+		t.Errorf("no hidden layer: %v", err)
+	}
+	r := Default().Finetune
+	r.LRMax = math.Inf(1)
+	if err := r.Validate(); err == nil || err.Error() != "lr_max = +Inf: want a finite learning rate > 0" {
+		t.Errorf("TrainRecipe.Validate of an infinite lr_max: %v", err)
+	}
+	p := Default().Prune
+	p.Boxes = -2
+	if err := p.Validate(); err == nil || err.Error() != "boxes = -2: want at least 1" {
+		t.Errorf("PruneConfig.Validate of -2 boxes: %v", err)
+	}
+}
+
+// TestLoadConfigNumbers checks that YAML numbers are refused, naming the key,
+// where an integer setting gets a number that is not a whole one (yaml.v3
+// would truncate 2.5 to 2) and where a setting gets .nan or .inf, which
+// yaml.v3 reads into float64 fields.
+func TestLoadConfigNumbers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	for _, tc := range []struct{ text, want string }{
+		{"large:\n  epochs: 2.5\n", "large.epochs = 2.5: want a whole number"},
+		{"large:\n  epochs: 2.0\n", "large.epochs = 2.0: want a whole number"},
+		{"train: 1e4\n", "train = 1e4: want a whole number"},
+		{"seed: 2.5\n", "seed = 2.5: want a whole number ≥ 0"},
+		{"seed: -1\n", "seed = -1: want a whole number ≥ 0"},
+		{"dims: .nan\n", "dims = .nan: want a whole number"},
+		{"prune:\n  boxes: .inf\n", "prune.boxes = .inf: want a whole number"},
+		{"large:\n  hidden: [64, 32.5]\n", "large.hidden[1] = 32.5: want a whole number"},
+		{"scratch_hidden: [8, 8.0]\n", "scratch_hidden[1] = 8.0: want a whole number"},
+		{"finetune:\n  hvp_directions: -0.5\n", "finetune.hvp_directions = -0.5: want a whole number"},
+		{"base: &b\n  epochs: 1.5\n", "base"}, // unknown key, reported by the decoder
+		{"smoothing: .nan\n", "smoothing = NaN: want a finite width"},
+		{"finetune:\n  hvp_weight: .nan\n", "finetune.hvp_weight = NaN: want a finite weight ≥ 0"},
+		{"finetune:\n  hvp_weight: .inf\n", "finetune.hvp_weight = +Inf"},
+		{"large:\n  lr_max: .inf\n", "large.lr_max = +Inf: want a finite learning rate > 0"},
+		{"large:\n  lr_min: -.inf\n", "large.lr_min = -Inf"},
+		{"prune:\n  box_radius: .inf\n", "prune.box_radius = +Inf: want a finite half-width > 0"},
+	} {
+		if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadConfig(path, Default())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("LoadConfig(%q): %v, want an error containing %q", tc.text, err, tc.want)
+		}
+	}
+	for _, text := range []string{"large:\n  epochs: 12\n  lr_max: 2.5e-3\n", "train: 0x1000\n", "smoothing: 1\n", "large:\n  hidden: [0o100, 64]\nprune:\n  keep: 8\n"} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadConfig(path, Default()); err != nil {
+			t.Errorf("LoadConfig(%q): %v, want no error", text, err)
+		}
 	}
 }

@@ -45,11 +45,15 @@ const (
 //
 // The report lists, per layer, the kept nodes, the significances and the
 // over-estimation of the chosen enclosure and of plain intervals, measured on
-// a subset of the boxes. If ctx is cancelled, PruneModel returns ctx.Err()
-// within milliseconds (iasa.AnalyzeContext).
+// a subset of the boxes. PruneModel returns the *SettingError of
+// opts.Config.Validate for an impossible setting. If ctx is cancelled,
+// PruneModel returns ctx.Err() within milliseconds (iasa.AnalyzeContext).
 func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (*mlp.Network, *PruneReport, error) {
 	start := time.Now()
 	p := opts.Config
+	if err := p.Validate(); err != nil {
+		return nil, nil, err
+	}
 	n := net.Inputs()
 	method, err := iasa.ParseMethod(p.Method)
 	if err != nil {

@@ -57,7 +57,10 @@ type TrainOptions struct {
 }
 
 // TrainModel trains net on the training set train (raw units) as opts says.
-// With opts.FitNorm it first fits net's normalisation to train. The
+// With opts.FitNorm it first fits net's normalisation to train; an input
+// column whose samples are all equal is then an error, because its spread is
+// zero and the normalisation cannot scale it (mlp.FitNormalization would
+// silently use scale 1, and the net would extrapolate in raw units). The
 // second-order term's weight is γ = β·HVPWeight·mean_j λ_j, so HVPWeight is
 // relative to the mean gradient weight (method.md §4).
 func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts TrainOptions, progress func(mlp.Progress)) (mlp.History, error) {
@@ -73,6 +76,9 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 		return mlp.History{}, err
 	}
 	if opts.FitNorm {
+		if err := checkSpread(train.X, n); err != nil {
+			return mlp.History{}, err
+		}
 		norm, err := mlp.FitNormalization(train.X, train.Y, n)
 		if err != nil {
 			return mlp.History{}, err
@@ -112,6 +118,26 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 		Threads:   opts.Threads,
 	}
 	return mlp.Train(ctx, net, data, cfg, progress)
+}
+
+// checkSpread returns an error naming the first input column of x (rows of
+// n inputs) whose samples are all equal.
+func checkSpread(x []float64, n int) error {
+	rows := len(x) / n
+	if rows == 0 {
+		return nil
+	}
+	for j := range n {
+		r := 1
+		for r < rows && x[r*n+j] == x[j] {
+			r++
+		}
+		if r == rows {
+			return fmt.Errorf("x%d is constant (every sample %v): its spread is zero, so it cannot be normalised; drop the column or vary it",
+				j+1, x[j])
+		}
+	}
+	return nil
 }
 
 // historyOf converts a training history to the epochs of results.json.

@@ -1,0 +1,41 @@
+package pipeline
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sobolev-pruning/sobolev/bachelier"
+	"github.com/sobolev-pruning/sobolev/mlp"
+)
+
+// TestTrainModelConstantInput checks that a freshly initialised net is not
+// trained on data with a constant input column, whose spread of zero cannot
+// be normalised, and that a net that keeps its normalisation is.
+func TestTrainModelConstantInput(t *testing.T) {
+	m, err := bachelier.New(4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train := m.TrainingSet(64, bachelier.TrainOptions{})
+	for r := range train.N() {
+		train.X[r*4+2] = 1.5
+	}
+	net := mlp.New(4, []int{6}, mlp.SiLU)
+	net.Init(mlp.XavierUniform, 1)
+	recipe := Default().Large.TrainRecipe
+	recipe.Epochs = 1
+	_, err = TrainModel(context.Background(), net, train, TrainOptions{Recipe: recipe, Loss: Sobolev, FitNorm: true}, nil)
+	want := "x3 is constant (every sample 1.5): its spread is zero, so it cannot be normalised; drop the column or vary it"
+	if err == nil || err.Error() != want {
+		t.Errorf("training on a constant column: %v, want %q", err, want)
+	}
+	if _, err := TrainModel(context.Background(), net, train, TrainOptions{Recipe: recipe, Loss: Sobolev}, nil); err != nil {
+		t.Errorf("fine-tuning (normalisation kept) on a constant column: %v, want no error", err)
+	}
+	if err := checkSpread([]float64{1, 2, 3, 4}, 2); err != nil {
+		t.Errorf("two varying columns: %v", err)
+	}
+	if err := checkSpread([]float64{1, 2}, 2); err == nil {
+		t.Error("one sample: no error, want x1 constant")
+	}
+}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/internal/memlimit"
+	"github.com/sobolev-pruning/sobolev/pipeline"
 	"github.com/spf13/cobra"
 )
 
@@ -42,12 +44,14 @@ type bachelierFlags struct {
 	out               string
 	smoothing         float64
 	hessian           bool
+	maxMemory         memlimit.Size
 }
 
 // newDataBachelierCmd returns "data bachelier"; progress lines are printed at
 // most once per progressEvery.
 func newDataBachelierCmd(progressEvery time.Duration) *cobra.Command {
 	var f bachelierFlags
+	def := pipeline.Default()
 	cmd := &cobra.Command{
 		Use:   "bachelier --out DIR",
 		Short: "Bachelier basket option: training and test sets (method.md §2)",
@@ -77,17 +81,30 @@ interruption (Ctrl-C) leaves none behind.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.dims, "dims", 7, "number of assets n (at least 1)")
-	fl.IntVar(&f.train, "train", 8192, "number of training samples (Monte Carlo paths)")
-	fl.IntVar(&f.test, "test", 4096, "number of analytic test points")
-	fl.Uint64Var(&f.seed, "seed", 0, "seed of the model and of both data sets")
+	fl.IntVar(&f.dims, "dims", def.Dims, "number of assets n (at least 1)")
+	fl.IntVar(&f.train, "train", def.Train, "number of training samples (Monte Carlo paths)")
+	fl.IntVar(&f.test, "test", def.Test, "number of analytic test points")
+	fl.Uint64Var(&f.seed, "seed", def.Seed, "seed of the model and of both data sets")
 	fl.StringVar(&f.out, "out", "", "output directory, created if missing (required)")
 	fl.Float64Var(&f.smoothing, "smoothing", 0, "width h of the smoothed payoff h·log(1+exp((B−K)/h)) of the training labels;\n0 keeps the call payoff (B−K)⁺ and writes no second-order training labels")
 	fl.BoolVar(&f.hessian, "hessian", false, "also write full Hessians: exact ones in test.npz, and pathwise ones\nin train.npz if --smoothing is set (N×n×n values each: mind the size)")
+	addMaxMemoryFlag(cmd, &f.maxMemory)
 	if err := cmd.MarkFlagRequired("out"); err != nil {
 		panic(err)
 	}
 	return cmd
+}
+
+// memory estimates the memory of "data bachelier": the model while it is
+// built and one block of samples. The samples are streamed to the files, so
+// their number does not matter.
+func (f bachelierFlags) memory() pipeline.MemoryEstimate {
+	perRow := 2*float64(f.dims) + 2
+	if f.hessian {
+		perRow += float64(f.dims) * float64(f.dims)
+	}
+	return pipeline.MemoryEstimate{pipeline.BachelierMemory(f.dims),
+		{What: "a block of samples", Key: "dims", Value: f.dims, Bytes: max(blockBytes, 8*perRow)}}
 }
 
 func (f bachelierFlags) check() error {
@@ -106,6 +123,10 @@ func (f bachelierFlags) check() error {
 
 func runDataBachelier(ctx context.Context, f bachelierFlags, stdout, stderr io.Writer, progressEvery time.Duration) (err error) {
 	if err := f.check(); err != nil {
+		return err
+	}
+	mem := memoryCheck{name: "data bachelier", max: f.maxMemory, setting: flagSetting(nil, map[string]string{"dims": "dims"}, false)}
+	if err := mem.check(f.memory(), 0); err != nil {
 		return err
 	}
 	model, err := bachelier.New(f.dims, f.seed)

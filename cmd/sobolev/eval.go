@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 )
@@ -24,6 +25,7 @@ const speedMinTime = 250 * time.Millisecond
 type evalFlags struct {
 	model, data string
 	json        bool
+	maxMemory   memlimit.Size
 }
 
 // evalReport is what "sobolev eval" prints; with --json, as one JSON object
@@ -88,6 +90,7 @@ without labels, and any that are not finite, are null.`,
 	fl.StringVar(&f.model, "model", "", "ONNX model to evaluate (required)")
 	fl.StringVar(&f.data, "data", "", "data with labels, .npz or .csv (required)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object instead of a table")
+	addMaxMemoryFlag(cmd, &f.maxMemory)
 	for _, name := range []string{"model", "data"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
 			panic(err)
@@ -101,9 +104,20 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
+	mem := memoryCheck{name: "eval", max: f.maxMemory, setting: flagSetting(cmd, map[string]string{"data": "data"}, false)}
+	if err := mem.check(dataFileMemory(f.data), 0); err != nil {
+		return err
+	}
 	data, err := loadData(cmd, f.data, net, f.model)
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
+	}
+	held := setMemory(data, f.data)
+	est := append(held, fromFile(pipeline.EvaluateMemory(net.Inputs(), data.N()), f.data)...)
+	est = append(est, pipeline.MemoryPart{What: "the timed evaluations", Key: "data", Value: dataFile(f.data),
+		Bytes: 8 * float64(data.N()*(net.Inputs()+1))})
+	if err := mem.check(est, held.Bytes()); err != nil {
+		return err
 	}
 	if err := checkLabels(f.data, data, pipeline.MSE); err != nil {
 		return fmt.Errorf("eval: %v", err)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 )
 
@@ -14,6 +15,7 @@ type finetuneFlags struct {
 	recipe                          pipeline.TrainRecipe
 	seed                            uint64
 	noProgress                      bool
+	maxMemory                       memlimit.Size
 }
 
 func newFinetuneCmd() *cobra.Command {
@@ -64,6 +66,7 @@ interruption (Ctrl-C) leaves no file behind.`,
 	fl.Float64Var(&f.recipe.HVPWeight, "hvp-weight", f.recipe.HVPWeight, "weight of the teacher's Hessian-vector products relative to the mean gradient weight; 0 switches them off")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the shuffling and of the random directions")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "print neither progress bar nor progress lines")
+	addMaxMemoryFlag(cmd, &f.maxMemory)
 	for _, name := range []string{"model", "data", "out"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
 			panic(err)
@@ -77,7 +80,7 @@ func runFinetune(cmd *cobra.Command, f finetuneFlags) error {
 	if err != nil {
 		return fmt.Errorf("finetune: --loss: %v", err)
 	}
-	if err := checkRecipe(f.recipe); err != nil {
+	if err := flagError(f.recipe.Validate(), recipeFlag); err != nil {
 		return fmt.Errorf("finetune: %v", err)
 	}
 	set := cmd.Flags().Changed
@@ -104,12 +107,21 @@ func runFinetune(cmd *cobra.Command, f finetuneFlags) error {
 				f.teacher, opts.Teacher.Inputs(), f.model, net.Inputs())
 		}
 	}
+	mem := memoryCheck{name: "finetune", max: f.maxMemory, setting: flagSetting(cmd, map[string]string{
+		"data": "data", "batch_size": "batch", "epochs": "epochs", "hvp_directions": "hvp-directions"}, false)}
+	if err := mem.check(dataFileMemory(f.data), 0); err != nil {
+		return err
+	}
 	data, err := loadData(cmd, f.data, net, f.model)
 	if err != nil {
 		return fmt.Errorf("finetune: %w", err)
 	}
 	if err := checkLabels(f.data, data, loss); err != nil {
 		return fmt.Errorf("finetune: %v", err)
+	}
+	held := setMemory(data, f.data)
+	if err := mem.check(append(held, fromFile(pipeline.TrainMemory(net, data.N(), opts), f.data)...), held.Bytes()); err != nil {
+		return err
 	}
 	if opts.Teacher == nil && (set("hvp-weight") || set("hvp-directions")) && f.recipe.HVPWeight > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "sobolev finetune: no --teacher, so no second-order term: --hvp-weight and --hvp-directions have no effect\n")

@@ -42,6 +42,12 @@ func TestFinetune(t *testing.T) {
 	}{
 		{"teacher", []string{"--teacher", large, "--teacher-labels", "--hvp-directions", "1", "--hvp-weight", "0.5"}, true, recipe,
 			"labels: the teacher's values and gradients, the teacher's Hessian-vector products along the all-ones and 1 random directions (weight 0.5)"},
+		// The kind of directions is echoed as given, with as many as are
+		// used: no more than the 3 inputs.
+		{"principal", []string{"--teacher", large, "--hvp-kind", "principal", "--hvp-directions", "5", "--hvp-weight", "0.5"}, true,
+			pipeline.TrainRecipe{Epochs: 2, BatchSize: 32, LRMax: 3e-3, LRMin: 1e-4, Schedule: "constant",
+				HVPDirections: 5, HVPKind: "principal", HVPWeight: 0.5},
+			"labels: the data's values and gradients, the teacher's Hessian-vector products along the all-ones and 3 principal directions (weight 0.5)"},
 		{"no teacher", nil, false, pipeline.TrainRecipe{Epochs: 2, BatchSize: 32, LRMax: 3e-3, LRMin: 1e-4, Schedule: "constant",
 			HVPDirections: 2, HVPWeight: 0.1}, "labels: the data's values and gradients\n"},
 	} {

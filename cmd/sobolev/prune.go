@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sobolev-pruning/sobolev/iasa"
+	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 )
@@ -20,6 +20,7 @@ type pruneFlags struct {
 	model, data, out, box string
 	cfg                   pipeline.PruneConfig
 	seed                  uint64
+	maxMemory             memlimit.Size
 }
 
 func newPruneCmd() *cobra.Command {
@@ -73,6 +74,7 @@ plain intervals. The model file appears only when complete; an interruption
 	fl.StringVar(&f.cfg.Combine, "combine", f.cfg.Combine, "how a node's significances on the boxes combine: max or mean")
 	fl.StringVar(&f.cfg.Quota, "quota", f.cfg.Quota, "even: --keep split evenly over the hidden layers; global: the --keep most significant nodes\nover all layers (at least one per layer)")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the choice of boxes and of the over-estimation samples")
+	addMaxMemoryFlag(cmd, &f.maxMemory)
 	for _, name := range []string{"model", "out"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
 			panic(err)
@@ -83,21 +85,10 @@ plain intervals. The model file appears only when complete; an interruption
 
 func runPrune(cmd *cobra.Command, f pruneFlags) error {
 	p := f.cfg
-	if _, err := iasa.ParseMethod(p.Method); err != nil {
-		return fmt.Errorf("prune: --method: %v", err)
-	}
-	if _, err := iasa.ParseCombine(p.Combine); err != nil {
-		return fmt.Errorf("prune: --combine: %v", err)
+	if err := flagError(p.Validate(), pruneFlag); err != nil {
+		return fmt.Errorf("prune: %v", err)
 	}
 	switch {
-	case p.Quota != "even" && p.Quota != "global":
-		return fmt.Errorf("prune: --quota %q: want even or global", p.Quota)
-	case p.Fold != "mean" && p.Fold != "midpoint" && p.Fold != "zero":
-		return fmt.Errorf("prune: --fold %q: want mean, midpoint or zero", p.Fold)
-	case p.Boxes < 1:
-		return fmt.Errorf("prune: --boxes %d: want at least 1", p.Boxes)
-	case !(p.BoxRadius > 0) || math.IsInf(p.BoxRadius, 1):
-		return fmt.Errorf("prune: --box-radius %v: want a finite half-width > 0", p.BoxRadius)
 	case f.data == "" && f.box == "":
 		return fmt.Errorf("prune: give --data (boxes around its points) or --box (a domain box)")
 	case f.data == "" && p.Fold == "mean":
@@ -124,13 +115,22 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 			return fmt.Errorf("prune: --box %q: %v", f.box, err)
 		}
 	}
+	mem := memoryCheck{name: "prune", max: f.maxMemory, setting: flagSetting(cmd, map[string]string{
+		"data": "data", "method": "method", "boxes": "boxes"}, false)}
 	var x []float64
+	var held pipeline.MemoryEstimate
 	if f.data != "" {
+		if err := mem.check(dataFileMemory(f.data), 0); err != nil {
+			return err
+		}
 		data, err := loadData(cmd, f.data, net, f.model)
 		if err != nil {
 			return fmt.Errorf("prune: %w", err)
 		}
-		x = data.X
+		x, held = data.X, setMemory(data, f.data)
+	}
+	if err := mem.check(append(held, pipeline.PruneMemory(net, len(x)/net.Inputs(), opts)...), held.Bytes()); err != nil {
+		return err
 	}
 	pruned, rep, err := pipeline.PruneModel(cmd.Context(), net, x, opts)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 	"github.com/sobolev-pruning/sobolev/report"
@@ -23,21 +24,23 @@ type runFlags struct {
 	seed                uint64
 	quick, noProgress   bool
 	force               bool
+	maxMemory           memlimit.Size
 }
 
 func newRunCmd() *cobra.Command {
 	var f runFlags
+	def, quick := pipeline.Default(), pipeline.Quick()
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the default experiment: data, large nets, IASA pruning, fine-tuning, evaluation",
-		Long: `run performs the experiment of method.md on the Bachelier basket option: it
+		Long: fmt.Sprintf(`run performs the experiment of method.md on the Bachelier basket option: it
 generates training data (one antithetic Monte Carlo path per sample, pathwise
-gradient labels) and an analytic test set, trains a large 6 × 128 SiLU net with
-MSE and with the Sobolev loss, prunes the Sobolev net with IASA to 48 hidden
+gradient labels) and an analytic test set, trains a large %s %s net with
+MSE and with the Sobolev loss, prunes the Sobolev net with IASA to %d hidden
 nodes, fine-tunes the pruned net with MSE and with the Sobolev loss (with the
-large net's Hessian-vector products as second-order labels), trains a 6 × 8 net
+large net's Hessian-vector products as second-order labels), trains a %s net
 from scratch with the same loss as a control, and prints R² of the value, the
-deltas and gamma (1ᵀH1) of every stage.
+deltas and gamma (1ᵀH1) of every stage.`, layers(def.Large.Hidden), activationName(def.Large.Activation), def.Prune.Keep, layers(def.Scratch)) + `
 
 It writes into --out:
 
@@ -57,7 +60,9 @@ replaces only the files sobolev wrote there and never touches the others.
 
 Every setting has a built-in default; --config names a YAML file whose keys
 override them (see "pipeline.Config" for the keys), and the flags below
-override both. Ctrl-C stops cleanly: files already written are complete.`,
+override both. Before it starts, run estimates the memory the job needs and
+refuses it if more than is available (or than --max-memory). Ctrl-C stops
+cleanly: files already written are complete.`,
 		Example: `  sobolev run
   sobolev run --quick --out /tmp/try
   sobolev run --dims 10 --train 16384 --epochs 150 --keep 64 --seed 1
@@ -68,6 +73,10 @@ override both. Ctrl-C stops cleanly: files already written are complete.`,
 			if err != nil {
 				return err
 			}
+			mem := memoryCheck{name: "run", max: f.maxMemory, setting: runSetting(cmd)}
+			if err := mem.check(cfg.Memory(), 0); err != nil {
+				return err
+			}
 			return runPipeline(cmd, cfg, f)
 		},
 	}
@@ -75,14 +84,46 @@ override both. Ctrl-C stops cleanly: files already written are complete.`,
 	fl.StringVar(&f.out, "out", "sobolev-out", "output directory, created if missing")
 	fl.StringVar(&f.config, "config", "", "YAML file overriding the built-in configuration")
 	fl.BoolVar(&f.force, "force", false, "build the run in an --out folder that is neither empty nor a finished run,\nreplacing only the files sobolev wrote there and keeping the others")
-	fl.IntVar(&f.dims, "dims", 0, "number of assets n (default 7)")
-	fl.IntVar(&f.train, "train", 0, "number of training samples (default 8192)")
-	fl.IntVar(&f.epochs, "epochs", 0, "training epochs of the large nets (default 100)")
-	fl.IntVar(&f.keep, "keep", 0, "hidden nodes kept by pruning (default 48)")
-	fl.Uint64Var(&f.seed, "seed", 0, "seed of every random choice")
-	fl.BoolVar(&f.quick, "quick", false, "a smaller run (fewer samples, smaller nets, fewer epochs) for trying the tool out")
+	fl.IntVar(&f.dims, "dims", def.Dims, "number of assets n")
+	fl.IntVar(&f.train, "train", def.Train, "number of training samples")
+	fl.IntVar(&f.epochs, "epochs", def.Large.Epochs, "training epochs of the large nets")
+	fl.IntVar(&f.keep, "keep", def.Prune.Keep, "hidden nodes kept by pruning")
+	fl.Uint64Var(&f.seed, "seed", def.Seed, "seed of every random choice")
+	fl.BoolVar(&f.quick, "quick", false, fmt.Sprintf("a smaller run for trying the tool out: %d samples, large nets %s trained %d epochs,\n"+
+		"%d nodes kept, fine-tuning %d epochs (the defaults above are those of the full run)",
+		quick.Train, layers(quick.Large.Hidden), quick.Large.Epochs, quick.Prune.Keep, quick.Finetune.Epochs))
 	fl.BoolVar(&f.noProgress, "no-progress", false, "do not draw progress bars")
+	addMaxMemoryFlag(cmd, &f.maxMemory)
 	return cmd
+}
+
+// layers describes hidden widths as "6 × 128" if they are all equal, as
+// "64,32" otherwise.
+func layers(hidden []int) string {
+	for _, w := range hidden {
+		if w != hidden[0] {
+			return joinInts(hidden)
+		}
+	}
+	return fmt.Sprintf("%d × %d", len(hidden), hidden[0])
+}
+
+// activationName returns the usual spelling of an activation's name.
+func activationName(s string) string {
+	if s == "silu" {
+		return "SiLU"
+	}
+	return s
+}
+
+// runSetting names the settings of run's memory estimate by the flag that
+// set them, or else by their key in the configuration.
+func runSetting(cmd *cobra.Command) func(pipeline.MemoryPart) (string, string) {
+	flags := map[string]string{}
+	for _, key := range []string{"dims", "train", "large.epochs", "prune.keep"} {
+		flags[key] = runFlag(key)
+	}
+	return flagSetting(cmd, flags, true)
 }
 
 // resolve builds the configuration: defaults (or Quick), then the YAML file,
@@ -115,7 +156,12 @@ func (f runFlags) resolve(cmd *cobra.Command) (pipeline.Config, error) {
 		cfg.Seed = f.seed
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, fmt.Errorf("run: %v", err)
+		return cfg, fmt.Errorf("run: %v", flagError(err, func(key string) string {
+			if fl := runFlag(key); fl != "" && set(fl) {
+				return fl
+			}
+			return ""
+		}))
 	}
 	return cfg, nil
 }

@@ -67,8 +67,8 @@ func TestRunCommandErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "--dims", "0"}, "dims = 0"},
-		{[]string{"run", "--keep", "2"}, "prune.keep = 2"},
+		{[]string{"run", "--dims", "0"}, "run: --dims 0: want at least 1 asset"},
+		{[]string{"run", "--keep", "2"}, "run: --keep 2: want at least 6 (one node per hidden layer of the large net)"},
 		{[]string{"run", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"run", "--config", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{[]string{"run", "--config", bad}, "dimz"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
+	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
 	"github.com/sobolev-pruning/sobolev/pipeline"
@@ -26,6 +26,7 @@ type trainFlags struct {
 	recipe                              pipeline.TrainRecipe
 	seed                                uint64
 	noProgress                          bool
+	maxMemory                           memlimit.Size
 }
 
 func newTrainCmd() *cobra.Command {
@@ -67,6 +68,7 @@ is complete: an interruption (Ctrl-C) leaves no file behind.`,
 	addRecipeFlags(cmd, &f.recipe)
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the initial weights and of the shuffling")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "print neither progress bar nor progress lines")
+	addMaxMemoryFlag(cmd, &f.maxMemory)
 	for _, name := range []string{"data", "out"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
 			panic(err)
@@ -88,11 +90,15 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 	if err != nil {
 		return fmt.Errorf("train: --loss: %v", err)
 	}
-	if err := checkRecipe(f.recipe); err != nil {
+	if err := flagError(f.recipe.Validate(), recipeFlag); err != nil {
 		return fmt.Errorf("train: %v", err)
 	}
 	if err := checkOut(f.out, inputFile{"--data", f.data}); err != nil {
 		return fmt.Errorf("train: %w", err)
+	}
+	mem := memoryCheck{name: "train", max: f.maxMemory, setting: flagSetting(cmd, map[string]string{"data": "data", "batch_size": "batch", "epochs": "epochs"}, false)}
+	if err := mem.check(dataFileMemory(f.data), 0); err != nil {
+		return err
 	}
 	data, err := readData(cmd, f.data)
 	if err != nil {
@@ -104,6 +110,10 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 	net := mlp.New(data.Dims(), hidden, act)
 	net.Init(mlp.XavierUniform, f.seed)
 	opts := pipeline.TrainOptions{Recipe: f.recipe, Loss: loss, Seed: f.seed, FitNorm: true}
+	held := setMemory(data, f.data)
+	if err := mem.check(append(held, fromFile(pipeline.TrainMemory(net, data.N(), opts), f.data)...), held.Bytes()); err != nil {
+		return err
+	}
 	return trainAndSave(cmd, "train", net, data, opts, f.out, f.noProgress)
 }
 
@@ -121,31 +131,6 @@ func addRecipeFlags(cmd *cobra.Command, r *pipeline.TrainRecipe) {
 // scheduleNames lists the learning-rate schedules the training commands
 // accept (mlp.ParseScheduleKind).
 const scheduleNames = "cosine, exponential, onecycle or constant"
-
-// checkRecipe reports the first flag of r whose value cannot train a net.
-func checkRecipe(r pipeline.TrainRecipe) error {
-	switch {
-	case r.Epochs < 1:
-		return fmt.Errorf("--epochs %d: want at least 1", r.Epochs)
-	case r.BatchSize < 1:
-		return fmt.Errorf("--batch %d: want at least 1 sample", r.BatchSize)
-	case !(r.LRMax > 0) || math.IsInf(r.LRMax, 1):
-		return fmt.Errorf("--lr-max %v: want a finite learning rate > 0", r.LRMax)
-	case !(r.LRMin > 0) || r.LRMin > r.LRMax:
-		return fmt.Errorf("--lr-min %v: want a learning rate > 0 and ≤ --lr-max %v", r.LRMin, r.LRMax)
-	case r.HVPDirections < 0:
-		return fmt.Errorf("--hvp-directions %d: want a number ≥ 0", r.HVPDirections)
-	case !(r.HVPWeight >= 0) || math.IsInf(r.HVPWeight, 1):
-		return fmt.Errorf("--hvp-weight %v: want a finite weight ≥ 0", r.HVPWeight)
-	}
-	if r.HVPKind != "" && r.HVPKind != "random" && r.HVPKind != "principal" {
-		return fmt.Errorf("--hvp-kind %q: want random or principal", r.HVPKind)
-	}
-	if _, err := mlp.ParseScheduleKind(r.Schedule); err != nil {
-		return fmt.Errorf("--schedule %q: want %s", r.Schedule, scheduleNames)
-	}
-	return nil
-}
 
 // parseHidden reads comma-separated positive layer widths, e.g. "128,128,128".
 func parseHidden(s string) ([]int, error) {
@@ -315,9 +300,13 @@ func labels(opts pipeline.TrainOptions) string {
 	if opts.Recipe.Teacher {
 		s = "the teacher's values and gradients"
 	}
-	if opts.Recipe.HVPWeight > 0 {
-		s += fmt.Sprintf(", the teacher's Hessian-vector products along the all-ones and %d random directions (weight %g)",
-			opts.Recipe.HVPDirections, opts.Recipe.HVPWeight)
+	if r := opts.Recipe; r.HVPWeight > 0 {
+		kind, k := "random", r.HVPDirections
+		if r.HVPKind == "principal" {
+			kind, k = "principal", min(k, opts.Teacher.Inputs()) // as TrainModel uses them
+		}
+		s += fmt.Sprintf(", the teacher's Hessian-vector products along the all-ones and %d %s directions (weight %g)",
+			k, kind, r.HVPWeight)
 	}
 	return s
 }

@@ -1,0 +1,156 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
+)
+
+// Run is everything one run of the experiment measured; it is written as
+// OUT/results.json.
+type Run struct {
+	// Stages lists the models in the order they were made.
+	Stages []Stage `json:"stages"`
+	// IASA describes the pruning step; nil if the run did not prune.
+	IASA *PruneReport `json:"iasa,omitempty"`
+	// Config is the full configuration of the run as compact JSON: the
+	// encoding of pipeline.Config, whose documentation gives the keys and
+	// their units. Read returns it compacted.
+	Config json.RawMessage `json:"config"`
+	// Backend names the BLAS and evaluation kernels that ran.
+	Backend Backend `json:"backend"`
+	// Seconds is the wall time of the whole run.
+	Seconds float64 `json:"seconds"`
+}
+
+// Backend names the kernels a run used; timings depend on them, results only
+// in the last bits.
+type Backend struct {
+	// BLAS names the matrix-product library of training, e.g.
+	// "gonum (pure Go)".
+	BLAS string `json:"blas"`
+	// Eval names the kernel of the batched evaluator, e.g. "go".
+	Eval string `json:"eval"`
+}
+
+// Stage is one model of the run with its test scores.
+type Stage struct {
+	// Stage is the stage's name, e.g. "large-sobolev" or "pruned-sobolev-ft".
+	Stage string `json:"stage"`
+	// HiddenNodes is the number of hidden nodes, the sum of Hidden.
+	HiddenNodes int `json:"hidden_nodes"`
+	// Parameters is the number of weights and biases.
+	Parameters int `json:"parameters"`
+	// Hidden lists the hidden widths, first layer first.
+	Hidden []int `json:"hidden"`
+	// Scores are the model's figures on the analytic test set.
+	Scores
+	// Seconds is the wall time the stage took (training or pruning), without
+	// evaluation.
+	Seconds float64 `json:"seconds"`
+	// Model is the stage's ONNX file, relative to the output directory.
+	Model string `json:"model"`
+	// History is the training curve; empty for stages without training.
+	History []Epoch `json:"history,omitempty"`
+}
+
+// Epoch is one point of a training curve, losses in normalised units
+// (method.md §4; see mlp.Loss for the parts).
+type Epoch struct {
+	// Epoch counts the passes over the training data from 1.
+	Epoch int `json:"epoch"`
+	// LR is the learning rate of the epoch's last optimiser step.
+	LR float64 `json:"lr"`
+	// Loss is the weighted total α·ValueLoss + β·GradLoss + γ·HVPLoss, the
+	// mean over the epoch's batches.
+	Loss float64 `json:"loss"`
+	// ValueLoss, GradLoss and HVPLoss are the unweighted parts: mean squared
+	// error of the value, of the λ-weighted gradient and of the
+	// Hessian-vector products; 0 for a part the loss does not have.
+	ValueLoss float64 `json:"value_loss"`
+	GradLoss  float64 `json:"grad_loss"`
+	HVPLoss   float64 `json:"hvp_loss"`
+	// Validation is the total loss on held-out data after the epoch, NaN
+	// (null) without validation data.
+	Validation Metric `json:"validation_loss"`
+}
+
+// PruneReport describes one IASA pruning (method.md §5): per hidden layer,
+// the nodes kept, the significance of every node and the over-estimation of
+// the enclosures.
+type PruneReport struct {
+	// Method names the enclosure of the analysis, e.g. "quadratic".
+	Method string `json:"method"`
+	// Boxes is the number of boxes the input domain was covered by.
+	Boxes int `json:"boxes"`
+	// Fold names the constant a removed node is replaced by, folded into the
+	// next layer's bias: "mean" (its mean activation over the training
+	// data), "midpoint" (of its enclosure) or "zero".
+	Fold string `json:"fold"`
+	// Seconds is the wall time of the analysis, the pruning and the
+	// measurement of the over-estimation.
+	Seconds float64 `json:"seconds"`
+	// Layers holds one record per hidden layer, first layer first.
+	Layers []LayerPrune `json:"layers"`
+}
+
+// LayerPrune is the pruning record of one hidden layer.
+type LayerPrune struct {
+	// Layer numbers the hidden layer from 1.
+	Layer int `json:"layer"`
+	// Width is the number of nodes of the layer before pruning.
+	Width int `json:"width"`
+	// Kept lists the indices of the kept nodes, ascending.
+	Kept []int `json:"kept"`
+	// Significance holds per node S = width(A)·max|G| (method.md §5), in
+	// normalised output units, combined over the boxes as the run's
+	// configuration says (prune.combine: max or mean).
+	Significance []float64 `json:"significance"`
+	// OverValue and OverAdjoint are the median over the layer's nodes of
+	// enclosure width ÷ sampled range (dimensionless, ≥ 1 for a sound
+	// enclosure), for values and adjoints; NaN where it is not defined (the
+	// adjoints of the last hidden layer are constant) or was not measured.
+	OverValue   Metric `json:"overestimation_value"`
+	OverAdjoint Metric `json:"overestimation_adjoint"`
+	// NaiveOverValue is the same ratio for plain intervals, for comparison.
+	NaiveOverValue Metric `json:"naive_overestimation_value"`
+}
+
+// Write writes r to path as indented JSON, atomically: a reader of path
+// sees the old file or the whole new one.
+func (r *Run) Write(path string) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	})
+}
+
+// Read reads the results.json at path. It returns an error naming path if
+// the file cannot be read, is not JSON of the shape of Run, or holds no
+// stages (another JSON file, such as data/spec.json).
+func Read(path string) (*Run, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	var r Run
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("results: %s is not a sobolev results.json: %v", path, err)
+	}
+	if len(r.Stages) == 0 {
+		return nil, fmt.Errorf("results: %s holds no stages; is it a sobolev results.json?", path)
+	}
+	if r.Config != nil {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, r.Config); err != nil {
+			return nil, fmt.Errorf("results: %s: config: %v", path, err)
+		}
+		r.Config = buf.Bytes()
+	}
+	return &r, nil
+}

@@ -1,6 +1,9 @@
 package mlp
 
 import (
+	"errors"
+	"fmt"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -45,6 +48,78 @@ type LossWeights struct {
 // α = 1/(1+n), β = n/(1+n), no second-order term, and Lambda nil.
 func SobolevWeights(n int) LossWeights {
 	return LossWeights{Value: 1 / float64(1+n), Grad: float64(n) / float64(1+n)}
+}
+
+// FitSobolevWeights returns the weights of the Sobolev loss of Huge & Savine
+// for training on the gradient labels dydx, shape (N, n), raw units, of a net
+// with the normalisation norm (method.md §4):
+//
+//	α = 1/(1+n),  β = n/(1+n),  λ_j = 1/mean_r (dydx_n,rj)²,  γ = β·hvp·mean_j λ_j,
+//
+// where dydx_n = dydx·XScale/YScale are the labels in normalised units, as
+// Train sees them, and Mu is nil. hvp is the weight of the second-order term
+// relative to the mean gradient weight; with hvp = 0, γ = 0. The sums run
+// over the rows in order, so the weights are the same bits as Train's
+// default λ on the same labels without a validation split.
+//
+// FitSobolevWeights returns an error if dydx is empty or the labels of an
+// input are all 0 (λ_j is then undefined). It panics if len(dydx) is not a
+// multiple of n = len(norm.XScale).
+func FitSobolevWeights(dydx []float64, norm Normalization, hvp float64) (LossWeights, error) {
+	n := len(norm.XScale)
+	if n == 0 || len(dydx)%n != 0 {
+		panic(errFitSobolevLen)
+	}
+	if len(dydx) == 0 {
+		return LossWeights{}, errors.New("mlp: no gradient labels to fit the Sobolev weights λ to")
+	}
+	w := SobolevWeights(n)
+	var err error
+	if w.Lambda, err = gradientWeights(dydx, norm, nil); err != nil {
+		return LossWeights{}, fmt.Errorf("%w; train with the MSE loss or drop the input", err)
+	}
+	if hvp != 0 {
+		var sum float64
+		for _, l := range w.Lambda {
+			sum += l
+		}
+		w.HVP = w.Grad * hvp * (sum / float64(n))
+	}
+	return w, nil
+}
+
+const errFitSobolevLen = "mlp: FitSobolevWeights: len(dydx) is not a multiple of len(norm.XScale)"
+
+// gradientWeights returns λ_j = 1/mean_r (dydx_n,rj)² over the rows r of the
+// raw gradient labels dydx (N, n), in the order of rows (all rows in order if
+// rows is nil), where dydx_n,rj = dydx_rj·XScale_j/YScale (method.md §4). It
+// returns an error naming the input (from 1) whose labels are all 0.
+func gradientWeights(dydx []float64, norm Normalization, rows []int) ([]float64, error) {
+	n := len(norm.XScale)
+	ss := make([]float64, n)
+	add := func(r int) {
+		for j := range n {
+			g := dydx[r*n+j] * norm.XScale[j] / norm.YScale
+			ss[j] += g * g
+		}
+	}
+	count := len(rows)
+	if rows == nil {
+		count = len(dydx) / n
+		for r := range count {
+			add(r)
+		}
+	}
+	for _, r := range rows {
+		add(r)
+	}
+	for j := range ss {
+		if ss[j] == 0 {
+			return nil, fmt.Errorf("mlp: the gradient labels of input %d are all 0, so its Sobolev weight λ = 1/mean(dydx²) is undefined", j+1)
+		}
+		ss[j] = float64(count) / ss[j]
+	}
+	return ss, nil
 }
 
 // Loss holds the parts of the Sobolev loss of one batch, in normalised units

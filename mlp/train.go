@@ -26,6 +26,35 @@ type TrainData struct {
 	Dirs, HV []float64
 }
 
+// HessVecLabels returns the Hessian-vector products of net at the rows of x,
+// shape (N, n), along the K directions dirs shared by all rows, shape (K, n),
+// all in raw units, laid out as TrainData.HV, shape (N, K, n):
+//
+//	hv[(r·K + k)·n + i] = Σ_j ∂²y/∂x_i∂x_j (x_r) · dirs[k·n + j]
+//
+// With net a large teacher these are the second-order labels of distillation
+// (method.md §4). HessVecLabels panics if len(x) or len(dirs) is not a
+// multiple of n = net.Inputs().
+func HessVecLabels(net *Network, x, dirs []float64) []float64 {
+	n := net.Inputs()
+	if len(dirs)%n != 0 {
+		panic(errHessVecDirs)
+	}
+	rows, k := len(x)/n, len(dirs)/n
+	hv := make([]float64, rows*k*n)
+	tmp := make([]float64, len(x))
+	e := NewEvaluator(net)
+	for d := 0; d < k; d++ {
+		e.EvalHessVec(nil, nil, tmp, x, dirs[d*n:(d+1)*n])
+		for row := 0; row < rows; row++ {
+			copy(hv[(row*k+d)*n:(row*k+d+1)*n], tmp[row*n:(row+1)*n])
+		}
+	}
+	return hv
+}
+
+const errHessVecDirs = "mlp: HessVecLabels: len(dirs) is not a multiple of net.Inputs()"
+
 // TrainConfig configures Train.
 type TrainConfig struct {
 	// Epochs is the number of passes over the training samples, ≥ 1.
@@ -39,7 +68,8 @@ type TrainConfig struct {
 	// Loss holds the loss weights. The zero value means SobolevWeights(n)
 	// if the data have gradient labels and LossWeights{Value: 1} (plain MSE)
 	// otherwise. A nil Lambda with gradient labels means λ_j = 1/mean(dydx_n,j²)
-	// over the normalised training labels.
+	// over the normalised training labels (after the validation split), as
+	// FitSobolevWeights computes it.
 	Loss LossWeights
 	// Adam configures the optimiser.
 	Adam AdamConfig
@@ -139,58 +169,24 @@ func Train(ctx context.Context, net *Network, data TrainData, cfg TrainConfig, p
 	if err != nil {
 		return hist, err
 	}
-	switch {
-	case cfg.Epochs < 1:
-		return hist, fmt.Errorf("mlp: %d epochs, want ≥ 1", cfg.Epochs)
-	case cfg.BatchSize < 1:
-		return hist, fmt.Errorf("mlp: batch size %d, want ≥ 1", cfg.BatchSize)
-	case !(cfg.ValFraction >= 0 && cfg.ValFraction < 1):
-		return hist, fmt.Errorf("mlp: validation fraction %v, want in [0, 1)", cfg.ValFraction)
-	case cfg.Val != nil && cfg.ValFraction != 0:
-		return hist, errors.New("mlp: both a validation set and a validation fraction given")
-	case cfg.Patience < 0:
-		return hist, fmt.Errorf("mlp: patience %d, want ≥ 0", cfg.Patience)
-	case cfg.Threads < 0:
-		return hist, fmt.Errorf("mlp: %d threads, want ≥ 0", cfg.Threads)
-	}
-	threads := cfg.Threads
-	if threads == 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	if err := cfg.LR.Validate(); err != nil {
+	threads, err := cfg.check()
+	if err != nil {
 		return hist, err
 	}
 	adam, err := NewAdam(net.NumParams(), cfg.Adam)
 	if err != nil {
 		return hist, err
 	}
-
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7a11))
-	trainIdx, valIdx := seq(all.size), []int(nil)
-	val := all
-	if cfg.ValFraction > 0 {
-		nv := int(math.Round(cfg.ValFraction * float64(all.size)))
-		if nv < 1 || nv >= all.size {
-			return hist, fmt.Errorf("mlp: validation fraction %v of %d samples leaves %d for validation and %d for training, want ≥ 1 each",
-				cfg.ValFraction, all.size, nv, all.size-nv)
-		}
-		perm := rng.Perm(all.size)
-		valIdx, trainIdx = perm[:nv], perm[nv:]
-	}
-	if cfg.Val != nil {
-		if val, err = normalizeData(net, *cfg.Val, "validation data"); err != nil {
-			return hist, err
-		}
-		if val.k != all.k && val.hv != nil && all.hv != nil {
-			return hist, fmt.Errorf("mlp: validation data have %d directions per sample, training data %d", val.k, all.k)
-		}
-		valIdx = seq(val.size)
+	trainIdx, val, valIdx, err := splitValidation(net, all, cfg, rng)
+	if err != nil {
+		return hist, err
 	}
 	hasVal := valIdx != nil
 	if (cfg.RestoreBest || cfg.Patience > 0) && !hasVal {
 		return hist, errors.New("mlp: RestoreBest and Patience need validation data (Val or ValFraction)")
 	}
-	w, err := resolveWeights(cfg.Loss, all, trainIdx)
+	w, err := resolveWeights(cfg.Loss, all, data.DYDX, net.Norm, trainIdx)
 	if err != nil {
 		return hist, err
 	}
@@ -199,49 +195,21 @@ func Train(ctx context.Context, net *Network, data TrainData, cfg TrainConfig, p
 	}
 	hist.Weights, hist.Threads = w, threads
 
-	bs := min(cfg.BatchSize, len(trainIdx))
-	k := max(all.k, val.k)
-	ws := NewWorkspace(net, bs, k, threads)
-	buf := newBatchBuf(bs, all.n, k)
-	grad := make([]float64, net.NumParams())
+	tr := newTrainer(net, all, trainIdx, w, cfg, adam, max(all.k, val.k), threads)
 	params := net.Params.Flat
-	epochStart := make([]float64, len(params))
 	var best []float64
 	if cfg.RestoreBest {
 		best = make([]float64, len(params))
 	}
-	perEpoch := (len(trainIdx) + bs - 1) / bs
-	steps := cfg.Epochs * perEpoch
-	step := 0
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
-		copy(epochStart, params)
 		rng.Shuffle(len(trainIdx), func(i, j int) { trainIdx[i], trainIdx[j] = trainIdx[j], trainIdx[i] })
-		st := EpochStats{Epoch: epoch, HasVal: hasVal}
-		for lo := 0; lo < len(trainIdx); lo += bs {
-			if err := ctx.Err(); err != nil {
-				return hist, err
-			}
-			idx := trainIdx[lo:min(lo+bs, len(trainIdx))]
-			bt := all.gather(buf, idx, w.Grad != 0, w.HVP != 0)
-			clear(grad)
-			loss := net.SobolevLoss(grad, ws, bt, w)
-			if !finite(loss.Total) {
-				copy(params, epochStart)
-				return hist, fmt.Errorf("%w in epoch %d (batch loss %v); parameters restored to the start of the epoch",
-					ErrDiverged, epoch, loss.Total)
-			}
-			st.LR = cfg.LR.Rate(step, steps)
-			adam.Step(params, grad, st.LR)
-			step++
-			st.Train = addLoss(st.Train, loss, float64(len(idx))/float64(len(trainIdx)))
+		st, err := tr.epoch(ctx, epoch)
+		if err != nil {
+			return hist, err
 		}
-		if i := firstNonFinite(params); i >= 0 {
-			copy(params, epochStart)
-			return hist, fmt.Errorf("%w in epoch %d (parameter %d is %v); parameters restored to the start of the epoch",
-				ErrDiverged, epoch, i, params[i])
-		}
+		st.HasVal = hasVal
 		if hasVal {
-			st.Val = evalLoss(net, ws, buf, val, valIdx, bs, w)
+			st.Val = evalLoss(net, tr.ws, tr.buf, val, valIdx, tr.bs, w)
 			if hist.Best < 0 || st.Val.Total < hist.Epochs[hist.Best].Val.Total {
 				hist.Best = len(hist.Epochs)
 				copy(best, params)
@@ -261,6 +229,126 @@ func Train(ctx context.Context, net *Network, data TrainData, cfg TrainConfig, p
 		hist.Restored = true
 	}
 	return hist, nil
+}
+
+// check returns an error if c is invalid, and otherwise the number of
+// threads c means (Threads, or GOMAXPROCS for 0).
+func (c TrainConfig) check() (int, error) {
+	switch {
+	case c.Epochs < 1:
+		return 0, fmt.Errorf("mlp: %d epochs, want ≥ 1", c.Epochs)
+	case c.BatchSize < 1:
+		return 0, fmt.Errorf("mlp: batch size %d, want ≥ 1", c.BatchSize)
+	case !(c.ValFraction >= 0 && c.ValFraction < 1):
+		return 0, fmt.Errorf("mlp: validation fraction %v, want in [0, 1)", c.ValFraction)
+	case c.Val != nil && c.ValFraction != 0:
+		return 0, errors.New("mlp: both a validation set and a validation fraction given")
+	case c.Patience < 0:
+		return 0, fmt.Errorf("mlp: patience %d, want ≥ 0", c.Patience)
+	case c.Threads < 0:
+		return 0, fmt.Errorf("mlp: %d threads, want ≥ 0", c.Threads)
+	}
+	threads := c.Threads
+	if threads == 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	if err := c.LR.Validate(); err != nil {
+		return 0, err
+	}
+	return threads, nil
+}
+
+// splitValidation returns the training samples of all (their indices) and
+// the validation set with its samples: a random fraction cfg.ValFraction of
+// all, drawn with rng, or all of cfg.Val. Without validation valIdx is nil
+// (and val is all).
+func splitValidation(net *Network, all *normSet, cfg TrainConfig, rng *rand.Rand) (trainIdx []int, val *normSet, valIdx []int, err error) {
+	trainIdx, val = seq(all.size), all
+	if cfg.ValFraction > 0 {
+		nv := int(math.Round(cfg.ValFraction * float64(all.size)))
+		if nv < 1 || nv >= all.size {
+			return nil, nil, nil, fmt.Errorf("mlp: validation fraction %v of %d samples leaves %d for validation and %d for training, want ≥ 1 each",
+				cfg.ValFraction, all.size, nv, all.size-nv)
+		}
+		perm := rng.Perm(all.size)
+		valIdx, trainIdx = perm[:nv], perm[nv:]
+	}
+	if cfg.Val != nil {
+		if val, err = normalizeData(net, *cfg.Val, "validation data"); err != nil {
+			return nil, nil, nil, err
+		}
+		if val.k != all.k && val.hv != nil && all.hv != nil {
+			return nil, nil, nil, fmt.Errorf("mlp: validation data have %d directions per sample, training data %d", val.k, all.k)
+		}
+		valIdx = seq(val.size)
+	}
+	return trainIdx, val, valIdx, nil
+}
+
+// trainer holds the state of the optimiser steps of one Train run.
+type trainer struct {
+	net      *Network
+	all      *normSet
+	trainIdx []int // the training samples of all, in this epoch's order
+	w        LossWeights
+	lr       Schedule
+	adam     *Adam
+	// ws and buf are the scratch of batches of at most bs samples.
+	ws  *Workspace
+	buf *batchBuf
+	bs  int
+	// grad is the parameter gradient of a batch, epochStart the parameters
+	// at the start of the current epoch.
+	grad, epochStart []float64
+	// step counts the optimiser steps taken, of steps in all.
+	step, steps int
+}
+
+// newTrainer returns the trainer of net on the samples trainIdx of all, with
+// scratch for k directions per sample and threads goroutines per batch.
+func newTrainer(net *Network, all *normSet, trainIdx []int, w LossWeights, cfg TrainConfig, adam *Adam, k, threads int) *trainer {
+	bs := min(cfg.BatchSize, len(trainIdx))
+	return &trainer{
+		net: net, all: all, trainIdx: trainIdx, w: w, lr: cfg.LR, adam: adam,
+		ws: NewWorkspace(net, bs, k, threads), buf: newBatchBuf(bs, all.n, k), bs: bs,
+		grad: make([]float64, net.NumParams()), epochStart: make([]float64, net.NumParams()),
+		steps: cfg.Epochs * ((len(trainIdx) + bs - 1) / bs),
+	}
+}
+
+// epoch takes one optimiser step per batch of the training samples, in the
+// order of t.trainIdx, and returns the epoch's Epoch, Train and LR. If the
+// loss or a parameter becomes non-finite, it restores the parameters of the
+// start of the epoch and returns an error wrapping ErrDiverged; if ctx is
+// cancelled, it returns ctx.Err() before the next batch.
+func (t *trainer) epoch(ctx context.Context, epoch int) (EpochStats, error) {
+	params := t.net.Params.Flat
+	copy(t.epochStart, params)
+	st := EpochStats{Epoch: epoch}
+	for lo := 0; lo < len(t.trainIdx); lo += t.bs {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		idx := t.trainIdx[lo:min(lo+t.bs, len(t.trainIdx))]
+		bt := t.all.gather(t.buf, idx, t.w.Grad != 0, t.w.HVP != 0)
+		clear(t.grad)
+		loss := t.net.SobolevLoss(t.grad, t.ws, bt, t.w)
+		if !finite(loss.Total) {
+			copy(params, t.epochStart)
+			return st, fmt.Errorf("%w in epoch %d (batch loss %v); parameters restored to the start of the epoch",
+				ErrDiverged, epoch, loss.Total)
+		}
+		st.LR = t.lr.Rate(t.step, t.steps)
+		t.adam.Step(params, t.grad, st.LR)
+		t.step++
+		st.Train = addLoss(st.Train, loss, float64(len(idx))/float64(len(t.trainIdx)))
+	}
+	if i := firstNonFinite(params); i >= 0 {
+		copy(params, t.epochStart)
+		return st, fmt.Errorf("%w in epoch %d (parameter %d is %v); parameters restored to the start of the epoch",
+			ErrDiverged, epoch, i, params[i])
+	}
+	return st, nil
 }
 
 // addLoss returns acc + f·l, part by part.
@@ -420,8 +508,9 @@ func (s *normSet) gather(buf *batchBuf, idx []int, grad, hvp bool) Batch {
 }
 
 // resolveWeights fills in the defaults of w for the set s (see
-// TrainConfig.Loss), with λ from the samples idx, and checks it.
-func resolveWeights(w LossWeights, s *normSet, idx []int) (LossWeights, error) {
+// TrainConfig.Loss), with λ from the samples idx of its raw gradient labels
+// dydx under the normalisation norm, and checks it.
+func resolveWeights(w LossWeights, s *normSet, dydx []float64, norm Normalization, idx []int) (LossWeights, error) {
 	n := s.n
 	if w.Value == 0 && w.Grad == 0 && w.HVP == 0 && w.Lambda == nil && w.Mu == nil {
 		if s.d != nil {
@@ -463,16 +552,9 @@ func resolveWeights(w LossWeights, s *normSet, idx []int) (LossWeights, error) {
 	if len(w.Lambda) == 0 {
 		w.Lambda = nil
 		if s.d != nil {
-			w.Lambda = make([]float64, n)
-			for j := range n {
-				ss := 0.0
-				for _, i := range idx {
-					ss += s.d[i*n+j] * s.d[i*n+j]
-				}
-				if ss == 0 {
-					return w, fmt.Errorf("mlp: gradient labels of input %d are all 0, so λ = 1/mean(dydx²) is undefined; set LossWeights.Lambda", j)
-				}
-				w.Lambda[j] = float64(len(idx)) / ss
+			var err error
+			if w.Lambda, err = gradientWeights(dydx, norm, idx); err != nil {
+				return w, fmt.Errorf("%w; set LossWeights.Lambda", err)
 			}
 		}
 	}

@@ -16,9 +16,7 @@ import (
 // Panic messages.
 const (
 	panicActivation = "iasa: unknown activation"
-	panicBatch      = "iasa: batch < 1"
-	panicNet        = "iasa: network is not well formed"
-	panicTraceRows  = "iasa: len(x) is not a positive multiple of n within the batch"
+	panicRows       = "iasa: len(x) is not a positive multiple of n"
 )
 
 // Method selects how Analyze encloses the values and adjoints on a box.

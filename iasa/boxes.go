@@ -125,7 +125,7 @@ func Grid(lo, hi []float64, k []int) ([]Box, error) {
 // It panics if n < 1 or len(x) is not a positive multiple of n.
 func Bounds(x []float64, n int) (lo, hi []float64) {
 	if n < 1 || len(x) == 0 || len(x)%n != 0 {
-		panic(panicTraceRows)
+		panic(panicRows)
 	}
 	lo, hi = slices.Clone(x[:n]), slices.Clone(x[:n])
 	for r := n; r < len(x); r += n {

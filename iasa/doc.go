@@ -76,7 +76,7 @@
 // # Over-estimation
 //
 // With Options.Samples > 0, Analyze also runs sampled points of each box
-// through the net (Tracer) and reports, per layer, the median ratios of
+// through the net (mlp.Trace) and reports, per layer, the median ratios of
 // enclosure width to sampled range and of enclosed to sampled significance
 // (Overestimation), so every score comes with a measure of how far its
 // enclosures could be trusted to be tight.

@@ -49,7 +49,7 @@ func measure(ctx context.Context, net *mlp.Network, boxes []Box, per []Enclosure
 	}
 	ratios := make([]boxRatios, len(boxes))
 	err := parallel(ctx, opt.Workers, len(boxes), func() func(int) {
-		tr := NewTracer(net, opt.Samples)
+		tr := mlp.NewTrace(net, opt.Samples)
 		x := make([]float64, opt.Samples*n)
 		return func(b int) {
 			rng := rand.New(rand.NewPCG(opt.Seed, uint64(b)))
@@ -58,7 +58,9 @@ func measure(ctx context.Context, net *mlp.Network, boxes []Box, per []Enclosure
 					x[r*n+j] = min(iv.Hi, iv.Lo+(iv.Hi-iv.Lo)*rng.Float64())
 				}
 			}
-			a, g := tr.Trace(x, true)
+			net.TraceForward(tr, x)
+			net.TraceReverse(tr)
+			a, g := tr.A[1:], tr.G[1:]
 			br := boxRatios{a: make([][]float64, len(hidden)), g: make([][]float64, len(hidden)), s: make([][]float64, len(hidden))}
 			for l, h := range hidden {
 				for i := range h {

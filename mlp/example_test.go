@@ -107,3 +107,19 @@ func ExampleTrain() {
 	// validation loss fell 1000-fold: true
 	// [-0.50 0.50]
 }
+
+func ExampleNetwork_TraceReverse() {
+	net := sumOfSiLUs()
+	// Two points, traced in one batch. Hidden layer 1 is a_1 = SiLU(x), its
+	// adjoint g_1 = W_outᵀ = (1, 1), and g_0 = ∇y = SiLU′(x) elementwise.
+	tr := mlp.NewTrace(net, 2)
+	net.TraceForward(tr, []float64{0, 1, -1, 2})
+	net.TraceReverse(tr)
+	fmt.Printf("a_1 %.6f\n", tr.A[1])
+	fmt.Printf("g_1 %.6f\n", tr.G[1])
+	fmt.Printf("g_0 %.6f\n", tr.G[0])
+	// Output:
+	// a_1 [0.000000 0.731059 -0.268941 1.761594]
+	// g_1 [1.000000 1.000000 1.000000 1.000000]
+	// g_0 [0.500000 0.927671 0.072329 1.090784]
+}

@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
 )
 
@@ -77,7 +76,7 @@ func Taylor(net *mlp.Network, x []float64) ([][]float64, error) {
 	}
 	n := net.Inputs()
 	N := len(x) / n
-	tr := iasa.NewTracer(net, min(N, meanBatch))
+	tr := mlp.NewTrace(net, min(N, meanBatch))
 	hidden := net.Hidden()
 	scores := make([][]float64, len(hidden))
 	for l, h := range hidden {
@@ -85,11 +84,13 @@ func Taylor(net *mlp.Network, x []float64) ([][]float64, error) {
 	}
 	for r := 0; r < N; r += meanBatch {
 		rows := min(meanBatch, N-r)
-		a, g := tr.Trace(x[r*n:(r+rows)*n], true)
+		net.TraceForward(tr, x[r*n:(r+rows)*n])
+		net.TraceReverse(tr)
 		for l, h := range hidden {
+			a, g := tr.A[l+1], tr.G[l+1]
 			for k := range rows {
 				for i := range h {
-					scores[l][i] += math.Abs(g[l][k*h+i] * (a[l][k*h+i] - mean[l][i]))
+					scores[l][i] += math.Abs(g[k*h+i] * (a[k*h+i] - mean[l][i]))
 				}
 			}
 		}

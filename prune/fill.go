@@ -3,7 +3,6 @@ package prune
 import (
 	"fmt"
 
-	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/mlp"
 )
@@ -31,7 +30,7 @@ func MeanActivations(net *mlp.Network, x []float64) ([][]float64, error) {
 		return nil, fmt.Errorf("prune: %d values do not form rows of %d inputs", len(x), n)
 	}
 	N := len(x) / n
-	tr := iasa.NewTracer(net, min(N, meanBatch))
+	tr := mlp.NewTrace(net, min(N, meanBatch))
 	hidden := net.Hidden()
 	sum := make([][]float64, len(hidden))
 	for l, h := range hidden {
@@ -39,10 +38,10 @@ func MeanActivations(net *mlp.Network, x []float64) ([][]float64, error) {
 	}
 	for r := 0; r < N; r += meanBatch {
 		rows := min(meanBatch, N-r)
-		a, _ := tr.Trace(x[r*n:(r+rows)*n], false)
+		net.TraceForward(tr, x[r*n:(r+rows)*n])
 		for l, h := range hidden {
 			for k := range rows {
-				for i, v := range a[l][k*h : (k+1)*h] {
+				for i, v := range tr.A[l+1][k*h : (k+1)*h] {
 					sum[l][i] += v
 				}
 			}

@@ -154,6 +154,14 @@ type Options struct {
 	// enclosures (Result.Over). It costs about Samples forward and reverse
 	// passes per box.
 	Samples int
+	// SampleBoxes, if positive, limits that measurement to the first
+	// SampleBoxes boxes; 0 means all of them.
+	SampleBoxes int
+	// CompareNaive, with Samples > 0, also encloses the sampled boxes with
+	// plain intervals (Naive) and measures their over-estimation at the same
+	// points (Result.NaiveOver), the reference of method.md §5. It costs one
+	// plain interval pass per sampled box.
+	CompareNaive bool
 	// Seed seeds the sampling; box b uses its own stream, so the samples do
 	// not depend on Workers.
 	Seed uint64
@@ -177,8 +185,13 @@ type Result struct {
 	Hull Enclosure
 	// PerBox[b] holds the enclosures on box b.
 	PerBox []Enclosure
-	// Over is the measured over-estimation, nil unless Options.Samples > 0.
+	// Over is the measured over-estimation of PerBox on the sampled boxes,
+	// nil unless Options.Samples > 0.
 	Over *Overestimation
+	// NaiveOver is the over-estimation of plain interval enclosures of the
+	// same boxes at the same points, nil unless Options.CompareNaive and
+	// Options.Samples > 0, or if a plain interval enclosure overflowed.
+	NaiveOver *Overestimation
 }
 
 // chunkColumns is about the number of columns of the form matrices that one
@@ -205,34 +218,75 @@ func Analyze(net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
 // returned. opt.Progress, if not nil,
 // is called after each chunk of boxes, from one goroutine at a time.
 func AnalyzeContext(ctx context.Context, net *mlp.Network, boxes []Box, opt Options) (*Result, error) {
-	if err := net.Validate(); err != nil {
+	if err := check(net, boxes, opt); err != nil {
 		return nil, err
 	}
+	xn, cen, rad, err := normalize(net, boxes)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Method: opt.Method, Combine: opt.Combine, PerBox: make([]Enclosure, len(boxes))}
+	hidden := net.Hidden()
+	for b := range boxes {
+		res.PerBox[b] = newEnclosure(hidden)
+	}
+	if err := enclose(ctx, net, xn, cen, rad, opt, res.PerBox); err != nil {
+		return nil, err
+	}
+	if err := res.score(hidden, opt.Combine); err != nil {
+		return nil, err
+	}
+	if opt.Samples > 0 {
+		if err := res.overestimate(ctx, net, boxes, xn, opt); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// check returns an error if the arguments of AnalyzeContext are not valid,
+// apart from the boxes' bounds (normalize checks those).
+func check(net *mlp.Network, boxes []Box, opt Options) error {
+	if err := net.Validate(); err != nil {
+		return err
+	}
 	if net.Act < mlp.SiLU || net.Act > mlp.ReLU {
-		return nil, fmt.Errorf("iasa: unsupported activation %v", net.Act)
+		return fmt.Errorf("iasa: unsupported activation %v", net.Act)
 	}
 	if len(boxes) == 0 {
-		return nil, errors.New("iasa: no boxes to analyse")
+		return errors.New("iasa: no boxes to analyse")
 	}
 	if opt.Method < 0 || int(opt.Method) >= len(methodNames) {
-		return nil, fmt.Errorf("iasa: unknown method %v", opt.Method)
+		return fmt.Errorf("iasa: unknown method %v", opt.Method)
 	}
 	if opt.Combine < 0 || int(opt.Combine) >= len(combineNames) {
-		return nil, fmt.Errorf("iasa: unknown combination %v", opt.Combine)
+		return fmt.Errorf("iasa: unknown combination %v", opt.Combine)
 	}
 	if opt.Samples < 0 {
-		return nil, fmt.Errorf("iasa: %d samples per box, want ≥ 0", opt.Samples)
+		return fmt.Errorf("iasa: %d samples per box, want ≥ 0", opt.Samples)
 	}
+	if opt.SampleBoxes < 0 {
+		return fmt.Errorf("iasa: %d sampled boxes, want ≥ 0", opt.SampleBoxes)
+	}
+	return nil
+}
+
+// normalize converts the boxes to the net's normalised units in interval
+// arithmetic: xn[b·n+j] encloses (box[j] − XMean_j)/XScale_j, and cen ± rad
+// is its midpoint–radius form with the radius rounded up. It returns an error
+// if a box has the wrong number of inputs or a bound that is not finite or
+// not ordered.
+func normalize(net *mlp.Network, boxes []Box) (xn []interval.Interval, cen, rad []float64, err error) {
 	n := net.Inputs()
-	xn := make([]interval.Interval, len(boxes)*n)
-	cen, rad := make([]float64, len(boxes)*n), make([]float64, len(boxes)*n)
+	xn = make([]interval.Interval, len(boxes)*n)
+	cen, rad = make([]float64, len(boxes)*n), make([]float64, len(boxes)*n)
 	for b, box := range boxes {
 		if len(box) != n {
-			return nil, fmt.Errorf("iasa: box %d has %d inputs, the net has %d", b, len(box), n)
+			return nil, nil, nil, fmt.Errorf("iasa: box %d has %d inputs, the net has %d", b, len(box), n)
 		}
 		for j, x := range box {
 			if !(x.Lo <= x.Hi) || math.IsInf(x.Lo, 0) || math.IsInf(x.Hi, 0) {
-				return nil, fmt.Errorf("iasa: box %d input %d is [%v, %v], want finite bounds lo ≤ hi", b, j, x.Lo, x.Hi)
+				return nil, nil, nil, fmt.Errorf("iasa: box %d input %d is [%v, %v], want finite bounds lo ≤ hi", b, j, x.Lo, x.Hi)
 			}
 			v := interval.Div(interval.Sub(x, interval.Point(net.Norm.XMean[j])), interval.Point(net.Norm.XScale[j]))
 			xn[b*n+j] = v
@@ -240,21 +294,23 @@ func AnalyzeContext(ctx context.Context, net *mlp.Network, boxes []Box, opt Opti
 			cen[b*n+j], rad[b*n+j] = c, max(above(v.Hi, -c), above(c, -v.Lo))
 		}
 	}
+	return xn, cen, rad, nil
+}
 
-	res := &Result{Method: opt.Method, Combine: opt.Combine, PerBox: make([]Enclosure, len(boxes))}
-	hidden := net.Hidden()
-	for b := range boxes {
-		res.PerBox[b] = newEnclosure(hidden)
-	}
+// enclose encloses the values and adjoints of every hidden node on every box
+// (normalised inputs xn, or cen ± rad) with opt.Method into per, in chunks of
+// boxes run on opt.Workers goroutines, calling opt.Progress after each chunk.
+func enclose(ctx context.Context, net *mlp.Network, xn []interval.Interval, cen, rad []float64, opt Options, per []Enclosure) error {
+	n := net.Inputs()
 	chunk := 1
 	kf, ka := symbols(opt)
 	if opt.Method != Naive {
 		chunk = min(64, max(1, chunkColumns/(1+newFormPass(net, order(opt.Method), kf, ka, 1).madj)))
 	}
-	chunks := (len(boxes) + chunk - 1) / chunk
+	chunks := (len(per) + chunk - 1) / chunk
 	var progressMu sync.Mutex
 	done := 0
-	err := parallel(ctx, opt.Workers, chunks, func() func(int) {
+	return parallel(ctx, opt.Workers, chunks, func() func(int) {
 		var ap *formPass
 		var np *naivePass
 		if opt.Method == Naive {
@@ -264,26 +320,28 @@ func AnalyzeContext(ctx context.Context, net *mlp.Network, boxes []Box, opt Opti
 			ap.done = ctx.Done()
 		}
 		return func(c int) {
-			lo, hi := c*chunk, min((c+1)*chunk, len(boxes))
+			lo, hi := c*chunk, min((c+1)*chunk, len(per))
 			if np != nil {
 				for b := lo; b < hi; b++ {
-					np.run(xn[b*n:(b+1)*n], &res.PerBox[b])
+					np.run(xn[b*n:(b+1)*n], &per[b])
 				}
 			} else {
-				ap.run(cen[lo*n:hi*n], rad[lo*n:hi*n], hi-lo, res.PerBox[lo:hi])
+				ap.run(cen[lo*n:hi*n], rad[lo*n:hi*n], hi-lo, per[lo:hi])
 			}
 			if opt.Progress != nil {
 				progressMu.Lock()
 				done += hi - lo
-				opt.Progress(done, len(boxes))
+				opt.Progress(done, len(per))
 				progressMu.Unlock()
 			}
 		}
 	})
-	if err != nil {
-		return nil, err
-	}
+}
 
+// score sets res.Significance, each node's per-box significances
+// width(A)·max|G| combined over the boxes, and res.Hull. It returns an error
+// if an enclosure overflowed.
+func (res *Result) score(hidden []int, combine Combine) error {
 	res.Hull = newEnclosure(hidden)
 	res.Significance = make([][]float64, len(hidden))
 	for l, h := range hidden {
@@ -294,30 +352,73 @@ func AnalyzeContext(ctx context.Context, net *mlp.Network, boxes []Box, opt Opti
 			for b := range res.PerBox {
 				A, G := res.PerBox[b].A[l][i], res.PerBox[b].G[l][i]
 				if !finiteInterval(A) || !finiteInterval(G) {
-					return nil, fmt.Errorf("iasa: enclosure of node %d of hidden layer %d on box %d overflowed: A = %v, G = %v",
+					return fmt.Errorf("iasa: enclosure of node %d of hidden layer %d on box %d overflowed: A = %v, G = %v",
 						i, l+1, b, A, G)
 				}
 				hullA, hullG = interval.Hull(hullA, A), interval.Hull(hullG, G)
 				si := A.Width() * G.Mag()
-				if opt.Combine == Max {
+				if combine == Max {
 					s = max(s, si)
 				} else {
 					s += si
 				}
 			}
-			if opt.Combine == Mean {
-				s /= float64(len(boxes))
+			if combine == Mean {
+				s /= float64(len(res.PerBox))
 			}
 			res.Significance[l][i] = s
 			res.Hull.A[l][i], res.Hull.G[l][i] = hullA, hullG
 		}
 	}
-	if opt.Samples > 0 {
-		if res.Over, err = measure(ctx, net, boxes, res.PerBox, opt); err != nil {
-			return nil, err
+	return nil
+}
+
+// overestimate sets res.Over and, if opt.CompareNaive, res.NaiveOver: the
+// over-estimation of the enclosures of the first opt.SampleBoxes boxes (all
+// if 0), whose normalised inputs start xn, measured at opt.Samples points per
+// box (see measure).
+func (res *Result) overestimate(ctx context.Context, net *mlp.Network, boxes []Box, xn []interval.Interval, opt Options) error {
+	k := len(boxes)
+	if opt.SampleBoxes > 0 {
+		k = min(k, opt.SampleBoxes)
+	}
+	var naive []Enclosure
+	if opt.CompareNaive {
+		if opt.Method == Naive {
+			naive = res.PerBox[:k]
+		} else {
+			var err error
+			if naive, err = naiveEnclosures(ctx, net, xn[:k*net.Inputs()], k, opt.Workers); err != nil {
+				return err
+			}
 		}
 	}
-	return res, nil
+	var err error
+	res.Over, res.NaiveOver, err = measure(ctx, net, boxes[:k], res.PerBox[:k], naive, opt)
+	return err
+}
+
+// naiveEnclosures returns the plain interval enclosures (method Naive) of the
+// k boxes whose normalised inputs are xn, on workers goroutines, or nil if
+// one of them overflowed.
+func naiveEnclosures(ctx context.Context, net *mlp.Network, xn []interval.Interval, k, workers int) ([]Enclosure, error) {
+	per := make([]Enclosure, k)
+	for b := range per {
+		per[b] = newEnclosure(net.Hidden())
+	}
+	if err := enclose(ctx, net, xn, nil, nil, Options{Method: Naive, Workers: workers}, per); err != nil {
+		return nil, err
+	}
+	for _, e := range per {
+		for l := range e.A {
+			for i := range e.A[l] {
+				if !finiteInterval(e.A[l][i]) || !finiteInterval(e.G[l][i]) {
+					return nil, nil
+				}
+			}
+		}
+	}
+	return per, nil
 }
 
 // symbols returns the numbers of error symbols per layer and box of a

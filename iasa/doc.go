@@ -75,11 +75,13 @@
 //
 // # Over-estimation
 //
-// With Options.Samples > 0, Analyze also runs sampled points of each box
-// through the net (mlp.Trace) and reports, per layer, the median ratios of
-// enclosure width to sampled range and of enclosed to sampled significance
-// (Overestimation), so every score comes with a measure of how far its
-// enclosures could be trusted to be tight.
+// With Options.Samples > 0, Analyze also runs sampled points of each box (or
+// of the first Options.SampleBoxes) through the net (mlp.Trace) and reports,
+// per layer, the median ratios of enclosure width to sampled range and of
+// enclosed to sampled significance (Overestimation), so every score comes with
+// a measure of how far its enclosures could be trusted to be tight. With
+// Options.CompareNaive it measures plain interval enclosures of the same boxes
+// at the same points too, in the same call.
 //
 // # Soundness
 //

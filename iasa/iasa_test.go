@@ -343,14 +343,55 @@ func TestAnalyzeDeterministic(t *testing.T) {
 	for _, m := range methods {
 		var res [2]*Result
 		for k, w := range []int{1, 3} {
-			if res[k], err = Analyze(net, boxes, Options{Method: m, Workers: w, Samples: 8, Seed: 4, Combine: Mean}); err != nil {
+			opt := Options{Method: m, Workers: w, Samples: 8, SampleBoxes: 50, CompareNaive: true, Seed: 4, Combine: Mean}
+			if res[k], err = Analyze(net, boxes, opt); err != nil {
 				t.Fatal(err)
 			}
 		}
-		o0, o1 := *res[0].Over, *res[1].Over
-		res[0].Over, res[1].Over = nil, nil
-		if !reflect.DeepEqual(res[0], res[1]) || fmt.Sprint(o0) != fmt.Sprint(o1) {
+		o0, o1 := fmt.Sprint(*res[0].Over, *res[0].NaiveOver), fmt.Sprint(*res[1].Over, *res[1].NaiveOver)
+		res[0].Over, res[1].Over, res[0].NaiveOver, res[1].NaiveOver = nil, nil, nil, nil
+		if !reflect.DeepEqual(res[0], res[1]) || o0 != o1 {
 			t.Errorf("%v: results with 1 and 3 workers differ", m)
+		}
+	}
+}
+
+// TestOverestimationOfSubset checks that the over-estimation of one call on
+// all boxes with SampleBoxes and CompareNaive is, bit for bit, that of the two
+// separate analyses of the sampled boxes alone it replaces (the chosen method
+// and Naive, each with Samples), for every method. The chunks of the form
+// methods hold 9 (Quadratic) to 64 boxes here, so the sampled boxes share a
+// chunk with others in the one call and not in the separate one: a box's
+// enclosures do not depend on the other boxes of its chunk.
+func TestOverestimationOfSubset(t *testing.T) {
+	const n, k = 4, 5
+	net := xavierNet(n, []int{24, 24, 24}, mlp.SiLU, 2)
+	boxes, err := AroundPoints(data(100, n, 3), n, 0.05, 12, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range methods {
+		opt := Options{Method: m, Samples: 16, Seed: 7}
+		one := opt
+		one.SampleBoxes, one.CompareNaive = k, true
+		res, err := Analyze(net, boxes, one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chosen, err := Analyze(net, boxes[:k], opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.Method = Naive
+		naive, err := Analyze(net, boxes[:k], opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := fmt.Sprint(*res.Over), fmt.Sprint(*chosen.Over); got != want {
+			t.Errorf("%v: over-estimation %s, of the sampled boxes alone %s", m, got, want)
+		}
+		if got, want := fmt.Sprint(*res.NaiveOver), fmt.Sprint(*naive.Over); got != want {
+			t.Errorf("%v: naive over-estimation %s, of the sampled boxes alone %s", m, got, want)
 		}
 	}
 }
@@ -408,6 +449,7 @@ func TestAnalyzeErrors(t *testing.T) {
 		{"method", net, good, Options{Method: Method(9)}},
 		{"combine", net, good, Options{Combine: Combine(-1)}},
 		{"samples", net, good, Options{Samples: -1}},
+		{"sampled boxes", net, good, Options{Samples: 4, SampleBoxes: -1}},
 	} {
 		if _, err := Analyze(tc.net, tc.boxes, tc.opt); err == nil {
 			t.Errorf("%s: Analyze succeeded, want an error", tc.name)

@@ -57,14 +57,39 @@ func MemoryEstimate(sizes []int, boxes int, opt Options) float64 {
 	b += float64(workers) * perWorker
 
 	if opt.Samples > 0 {
-		// measure: a Tracer and the sample points per worker, and up to
-		// three ratios per node and box, in slices grown by append.
-		s := float64(opt.Samples)
-		w := float64(analyzeWorkers(opt.Workers, boxes))
-		b += w * (2*s*float64(n) + 4*s*float64(nodes)) * floatBytes
-		b += 1.5 * float64(boxes) * 3 * float64(nodes) * floatBytes
+		b += overestimateBytes(sizes, boxes, opt)
 	}
 	return b
+}
+
+// overestimateBytes returns the bytes of the over-estimation measurement on
+// the sampled boxes (Options.SampleBoxes of boxes): per worker an mlp.Trace
+// (a_0, g_0 and the sample points, n columns each; z, a, σ′ and g of every
+// hidden node; δ of the widest layer) and up to three ratios per node and box,
+// in slices grown by append; with CompareNaive twice the ratios, the plain
+// interval enclosures of the sampled boxes and, unless the method is Naive, a
+// plain interval pass per worker.
+func overestimateBytes(sizes []int, boxes int, opt Options) float64 {
+	n, hidden := sizes[0], sizes[1:len(sizes)-1]
+	nodes := 0
+	for _, h := range hidden {
+		nodes += h
+	}
+	k := boxes
+	if opt.SampleBoxes > 0 {
+		k = min(k, opt.SampleBoxes)
+	}
+	s := float64(opt.Samples)
+	w := float64(analyzeWorkers(opt.Workers, k))
+	b := w * s * float64(3*n+4*nodes+slices.Max(hidden)) * floatBytes
+	ratios := 1.5 * float64(k) * 3 * float64(nodes) * floatBytes
+	if opt.CompareNaive {
+		b += ratios + float64(k)*float64(nodes)*2*intervalBytes
+		if opt.Method != Naive {
+			b += w * naivePassBytes(sizes)
+		}
+	}
+	return b + ratios
 }
 
 // analyzeWorkers returns the number of goroutines parallel runs for tasks

@@ -73,6 +73,8 @@ func TestMemoryEstimateMeasured(t *testing.T) {
 		{7, []int{32, 32, 32}, 300, Options{Method: Affine, Workers: 2}},
 		{7, []int{32, 32, 32}, 300, Options{Method: Naive, Workers: 2}},
 		{10, []int{40, 40}, 32, Options{Method: Quadratic, Workers: 2, Samples: 64}},
+		{10, []int{40, 40}, 64, Options{Method: Quadratic, Workers: 2, Samples: 64, SampleBoxes: 16, CompareNaive: true}},
+		{7, []int{32, 32, 32}, 300, Options{Method: Affine, Workers: 2, Samples: 32, SampleBoxes: 32, CompareNaive: true}},
 	} {
 		net := xavierNet(tc.n, tc.hidden, mlp.SiLU, 1)
 		boxes, err := AroundPoints(data(tc.boxes, tc.n, 2), tc.n, 0.05, 0, 0)

@@ -38,17 +38,18 @@ type Overestimation struct {
 }
 
 // measure samples opt.Samples uniform points in every box, traces them
-// through net and compares the sampled ranges with the enclosures per. If
-// ctx is cancelled, it skips the boxes not yet started and returns ctx.Err().
-func measure(ctx context.Context, net *mlp.Network, boxes []Box, per []Enclosure, opt Options) (*Overestimation, error) {
-	hidden := net.Hidden()
+// through net and compares the sampled ranges with the enclosures per and, if
+// naive is not nil, with the plain-interval enclosures naive of the same
+// boxes (same points). If ctx is cancelled, it skips the boxes not yet
+// started and returns ctx.Err().
+func measure(ctx context.Context, net *mlp.Network, boxes []Box, per, naive []Enclosure, opt Options) (over, naiveOver *Overestimation, err error) {
 	n := net.Inputs()
-	type boxRatios struct {
-		a, g, s [][]float64
-		outside int
-	}
 	ratios := make([]boxRatios, len(boxes))
-	err := parallel(ctx, opt.Workers, len(boxes), func() func(int) {
+	var naiveRatios []boxRatios
+	if naive != nil {
+		naiveRatios = make([]boxRatios, len(boxes))
+	}
+	err = parallel(ctx, opt.Workers, len(boxes), func() func(int) {
 		tr := mlp.NewTrace(net, opt.Samples)
 		x := make([]float64, opt.Samples*n)
 		return func(b int) {
@@ -60,33 +61,61 @@ func measure(ctx context.Context, net *mlp.Network, boxes []Box, per []Enclosure
 			}
 			net.TraceForward(tr, x)
 			net.TraceReverse(tr)
-			a, g := tr.A[1:], tr.G[1:]
-			br := boxRatios{a: make([][]float64, len(hidden)), g: make([][]float64, len(hidden)), s: make([][]float64, len(hidden))}
-			for l, h := range hidden {
-				for i := range h {
-					loA, hiA, outA := sampledRange(a[l], i, h, per[b].A[l][i].Lo, per[b].A[l][i].Hi)
-					loG, hiG, outG := sampledRange(g[l], i, h, per[b].G[l][i].Lo, per[b].G[l][i].Hi)
-					br.outside += outA + outG
-					if hiA > loA {
-						br.a[l] = append(br.a[l], per[b].A[l][i].Width()/(hiA-loA))
-					}
-					if hiG > loG {
-						br.g[l] = append(br.g[l], per[b].G[l][i].Width()/(hiG-loG))
-					}
-					if sig := (hiA - loA) * max(-loG, hiG); sig > 0 {
-						br.s[l] = append(br.s[l], per[b].A[l][i].Width()*per[b].G[l][i].Mag()/sig)
-					}
-				}
+			ratios[b] = compare(tr, per[b])
+			if naive != nil {
+				naiveRatios[b] = compare(tr, naive[b])
 			}
-			ratios[b] = br
 		}
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	L := len(hidden)
-	o := &Overestimation{Samples: opt.Samples, Value: make([]float64, L), Adjoint: make([]float64, L), Significance: make([]float64, L)}
-	for l := range hidden {
+	over = summarize(ratios, len(net.Hidden()), opt.Samples)
+	if naive != nil {
+		naiveOver = summarize(naiveRatios, len(net.Hidden()), opt.Samples)
+	}
+	return over, naiveOver, nil
+}
+
+// boxRatios holds the ratios of one box, per hidden layer, for the nodes
+// whose sampled range is not zero, and the count of samples outside their
+// enclosures.
+type boxRatios struct {
+	a, g, s [][]float64
+	outside int
+}
+
+// compare returns the ratios of the enclosures enc of one box to the ranges
+// of the points traced in tr.
+func compare(tr *mlp.Trace, enc Enclosure) boxRatios {
+	L := len(enc.A)
+	br := boxRatios{a: make([][]float64, L), g: make([][]float64, L), s: make([][]float64, L)}
+	for l := range L {
+		a, g := tr.A[l+1], tr.G[l+1]
+		h := len(enc.A[l])
+		for i := range h {
+			A, G := enc.A[l][i], enc.G[l][i]
+			loA, hiA, outA := sampledRange(a, i, h, A.Lo, A.Hi)
+			loG, hiG, outG := sampledRange(g, i, h, G.Lo, G.Hi)
+			br.outside += outA + outG
+			if hiA > loA {
+				br.a[l] = append(br.a[l], A.Width()/(hiA-loA))
+			}
+			if hiG > loG {
+				br.g[l] = append(br.g[l], G.Width()/(hiG-loG))
+			}
+			if sig := (hiA - loA) * max(-loG, hiG); sig > 0 {
+				br.s[l] = append(br.s[l], A.Width()*G.Mag()/sig)
+			}
+		}
+	}
+	return br
+}
+
+// summarize returns the medians per hidden layer of the ratios of all boxes.
+func summarize(ratios []boxRatios, L, samples int) *Overestimation {
+	o := &Overestimation{Samples: samples, Value: make([]float64, L), Adjoint: make([]float64, L), Significance: make([]float64, L)}
+	for l := range L {
 		var a, g, s []float64
 		for _, br := range ratios {
 			a, g, s = append(a, br.a[l]...), append(g, br.g[l]...), append(s, br.s[l]...)
@@ -96,7 +125,7 @@ func measure(ctx context.Context, net *mlp.Network, boxes []Box, per []Enclosure
 	for _, br := range ratios {
 		o.Outside += br.outside
 	}
-	return o, nil
+	return o
 }
 
 // sampledRange returns the minimum and maximum of column i of the N × h

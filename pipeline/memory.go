@@ -148,12 +148,11 @@ func (c Config) pruneMemory(large []int, procs int) MemoryEstimate {
 
 // pruneMemory is the memory PruneModel allocates besides the net and the
 // data for a net of the given sizes on boxes boxes: IASA with the chosen
-// method, then the over-estimation with the chosen method and with plain
-// intervals on a few boxes, one after the other.
+// method and, in the same call, the over-estimation of its enclosures and of
+// plain intervals on a few boxes.
 func pruneMemory(sizes []int, boxes int, method iasa.Method, workers int, prefix string) MemoryEstimate {
-	all := iasa.MemoryEstimate(sizes, boxes, iasa.Options{Method: method, Workers: workers})
-	over := iasa.MemoryEstimate(sizes, min(boxes, overSampleBoxes),
-		iasa.Options{Method: method, Workers: workers, Samples: overSamples})
+	all := iasa.MemoryEstimate(sizes, boxes, iasa.Options{Method: method, Workers: workers,
+		Samples: overSamples, SampleBoxes: overSampleBoxes, CompareNaive: true})
 	nodes := 0
 	for _, h := range sizes[1 : len(sizes)-1] {
 		nodes += h
@@ -164,11 +163,6 @@ func pruneMemory(sizes []int, boxes int, method iasa.Method, workers int, prefix
 	enclosures := float64(boxes) * float64(nodes) * 2 * 16
 	var m MemoryEstimate
 	what := fmt.Sprintf("the IASA work arrays (%s enclosures of %d inputs, %d workers)", method, sizes[0], workers)
-	if over > all {
-		m.add(what, prefix+"method", method.String(), over)
-		m.add("the IASA boxes", prefix+"boxes", boxes, boxBytes)
-		return m
-	}
 	m.add(what, prefix+"method", method.String(), all-enclosures)
 	m.add("the IASA boxes and their enclosures", prefix+"boxes", boxes, boxBytes+enclosures)
 	return m

@@ -27,8 +27,9 @@ type PruneOptions struct {
 	Progress func(done, total int)
 }
 
-// overSampleBoxes and overSamples set how the over-estimation is measured:
-// on the first overSampleBoxes boxes, with overSamples points each.
+// overSampleBoxes and overSamples set how the over-estimation is measured, in
+// the same IASA call as the significances: on the first overSampleBoxes
+// boxes, with overSamples points each.
 const (
 	overSampleBoxes = 32
 	overSamples     = 64
@@ -83,7 +84,8 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	ana, err := iasa.AnalyzeContext(ctx, net, boxes, iasa.Options{Method: method, Combine: combine, Progress: opts.Progress})
+	ana, err := iasa.AnalyzeContext(ctx, net, boxes, iasa.Options{Method: method, Combine: combine, Progress: opts.Progress,
+		Samples: overSamples, SampleBoxes: overSampleBoxes, CompareNaive: true, Seed: opts.Seed + seedStreamBoxes})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -118,36 +120,32 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	if err != nil {
 		return nil, nil, err
 	}
-	rep := &PruneReport{Method: p.Method, Boxes: len(boxes), Fold: p.Fold}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	sub := boxes[:min(len(boxes), overSampleBoxes)]
-	over := func(m iasa.Method) *iasa.Overestimation {
-		res, err := iasa.AnalyzeContext(ctx, net, sub, iasa.Options{Method: m, Samples: overSamples, Seed: opts.Seed + seedStreamBoxes})
-		if err != nil {
-			return nil
-		}
-		return res.Over
-	}
-	chosen, naive := over(method), over(iasa.Naive)
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	nan := Metric(math.NaN())
-	for l, w := range net.Hidden() {
-		lp := LayerPrune{Layer: l + 1, Width: w, Kept: keep[l], Significance: ana.Significance[l],
-			OverValue: nan, OverAdjoint: nan, NaiveOverValue: nan}
-		if chosen != nil {
-			lp.OverValue, lp.OverAdjoint = Metric(chosen.Value[l]), Metric(chosen.Adjoint[l])
-		}
-		if naive != nil {
-			lp.NaiveOverValue = Metric(naive.Value[l])
-		}
-		rep.Layers = append(rep.Layers, lp)
-	}
+	rep := &PruneReport{Method: p.Method, Boxes: len(boxes), Fold: p.Fold, Layers: layerReports(net.Hidden(), keep, ana)}
 	rep.Seconds = time.Since(start).Seconds()
 	return pruned, rep, nil
+}
+
+// layerReports returns the report of every hidden layer of widths hidden:
+// the kept nodes, the significances and the over-estimations of ana (NaN
+// where ana has none).
+func layerReports(hidden []int, keep [][]int, ana *iasa.Result) []LayerPrune {
+	var layers []LayerPrune
+	nan := Metric(math.NaN())
+	for l, w := range hidden {
+		lp := LayerPrune{Layer: l + 1, Width: w, Kept: keep[l], Significance: ana.Significance[l],
+			OverValue: nan, OverAdjoint: nan, NaiveOverValue: nan}
+		if o := ana.Over; o != nil {
+			lp.OverValue, lp.OverAdjoint = Metric(o.Value[l]), Metric(o.Adjoint[l])
+		}
+		if o := ana.NaiveOver; o != nil {
+			lp.NaiveOverValue = Metric(o.Value[l])
+		}
+		layers = append(layers, lp)
+	}
+	return layers
 }
 
 // uniformPoints returns count points drawn uniformly from the box dom,

@@ -62,7 +62,8 @@ type TrainOptions struct {
 // zero and the normalisation cannot scale it (mlp.FitNormalization would
 // silently use scale 1, and the net would extrapolate in raw units). The
 // second-order term's weight is γ = β·HVPWeight·mean_j λ_j, so HVPWeight is
-// relative to the mean gradient weight (method.md §4).
+// relative to the mean gradient weight (method.md §4; mlp.FitSobolevWeights
+// computes α, β, λ and γ).
 func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts TrainOptions, progress func(mlp.Progress)) (mlp.History, error) {
 	n := net.Inputs()
 	if train.Dims() != n {
@@ -89,24 +90,26 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 	weights := mlp.LossWeights{Value: 1}
 	if opts.Loss == Sobolev {
 		data.DYDX = train.DYDX
-		weights = mlp.SobolevWeights(n)
 		if opts.Teacher != nil && recipe.Teacher {
 			data.Y = make([]float64, train.N())
 			data.DYDX = make([]float64, len(train.X))
 			mlp.EvalParallel(opts.Teacher, data.Y, data.DYDX, nil, train.X, 0)
 		}
+		hvp := 0.0
+		if opts.Teacher != nil && recipe.HVPWeight > 0 {
+			hvp = recipe.HVPWeight
+		}
 		var err error
-		if weights.Lambda, err = lambda(data.DYDX, net.Norm, n); err != nil {
+		if weights, err = mlp.FitSobolevWeights(data.DYDX, net.Norm, hvp); err != nil {
 			return mlp.History{}, err
 		}
-		if opts.Teacher != nil && recipe.HVPWeight > 0 {
+		if hvp > 0 {
 			if recipe.HVPKind == "principal" {
 				data.Dirs = principalDirections(opts.Teacher, train.X, recipe.HVPDirections)
 			} else {
 				data.Dirs = directions(n, recipe.HVPDirections, opts.Seed+seedStreamDirections)
 			}
-			data.HV = teacherHVP(opts.Teacher, train.X, data.Dirs, n)
-			weights.HVP = weights.Grad * recipe.HVPWeight * mean(weights.Lambda)
+			data.HV = mlp.HessVecLabels(opts.Teacher, train.X, data.Dirs)
 		}
 	}
 	cfg := mlp.TrainConfig{
@@ -160,26 +163,6 @@ func schedule(t TrainRecipe) mlp.Schedule {
 		panic("pipeline: schedule not validated") // Config.Validate checks the name
 	}
 	return mlp.Schedule{Kind: kind, Max: t.LRMax, Min: t.LRMin}
-}
-
-// lambda returns λ_j = 1/mean(dydx_n,j²) of gradient labels in normalised
-// units, dydx_n = dydx·XScale/YScale (method.md §4).
-// It returns an error if the labels of an input are all zero.
-func lambda(dydx []float64, norm mlp.Normalization, n int) ([]float64, error) {
-	ss := make([]float64, n)
-	for i, g := range dydx {
-		j := i % n
-		gn := g * norm.XScale[j] / norm.YScale
-		ss[j] += gn * gn
-	}
-	rows := float64(len(dydx) / n)
-	for j := range ss {
-		if ss[j] == 0 {
-			return nil, fmt.Errorf("the gradient labels of input %d are all 0, so its Sobolev weight 1/mean(dydx²) is undefined; train with the MSE loss or drop the input", j+1)
-		}
-		ss[j] = rows / ss[j]
-	}
-	return ss, nil
 }
 
 // directions returns the raw directions of the second-order term, shape
@@ -247,28 +230,4 @@ func principalDirections(teacher *mlp.Network, x []float64, k int) []float64 {
 		d = append(d, v...)
 	}
 	return d
-}
-
-// teacherHVP returns the teacher's Hessian-vector products at the rows of x
-// along the shared directions dirs (K, n), shape (N, K, n), raw units.
-func teacherHVP(teacher *mlp.Network, x, dirs []float64, n int) []float64 {
-	rows, k := len(x)/n, len(dirs)/n
-	hv := make([]float64, rows*k*n)
-	tmp := make([]float64, len(x))
-	e := mlp.NewEvaluator(teacher)
-	for d := 0; d < k; d++ {
-		e.EvalHessVec(nil, nil, tmp, x, dirs[d*n:(d+1)*n])
-		for row := 0; row < rows; row++ {
-			copy(hv[(row*k+d)*n:(row*k+d+1)*n], tmp[row*n:(row+1)*n])
-		}
-	}
-	return hv
-}
-
-func mean(v []float64) float64 {
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }

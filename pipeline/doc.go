@@ -21,8 +21,8 @@
 //
 // Every random choice derives from Config.Seed through fixed stream offsets.
 // Training stages run concurrently, each on one thread, so that a run gives the
-// same Results (timings aside) and the same model files on any number of cores
-// for a given build.
+// same results.Run (timings aside) and the same model files on any number of
+// cores for a given build.
 //
 // # Files
 //

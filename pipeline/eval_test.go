@@ -8,6 +8,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // linearNet returns y = 1.5·x₁ + 2·x₂ + 0.5, a net without hidden layers, so
@@ -34,7 +35,7 @@ func TestEvaluateByHand(t *testing.T) {
 	s := Evaluate(linearNet(), linearSet())
 	for _, tc := range []struct {
 		name      string
-		got, want Metric
+		got, want results.Metric
 	}{ // tol 1e-15 relative: the sums are exact, the quotients round
 		// value: residuals 0, 0, 0, −1; labels mean 2.5, Σ(y − ȳ)² = 10.5
 		{"R² value", s.R2Value, 1 - 1/10.5},
@@ -42,18 +43,18 @@ func TestEvaluateByHand(t *testing.T) {
 		{"max error value", s.MaxErrValue, 1},
 		// delta₁: prediction 1.5 against 0, 1, 2, 3, the mean: R² = 0
 		{"R² delta 1", s.Deltas[0].R2, 0},
-		{"RMSE delta 1", s.Deltas[0].RMSE, Metric(math.Sqrt(5.0 / 4))},
+		{"RMSE delta 1", s.Deltas[0].RMSE, results.Metric(math.Sqrt(5.0 / 4))},
 		{"max error delta 1", s.Deltas[0].MaxErr, 1.5},
 		// delta₂: prediction 2 against 2, 2, 2, 4: Σ res² = 4, Σ(t − t̄)² = 3
-		{"R² delta 2", s.Deltas[1].R2, Metric(1 - 4.0/3)},
+		{"R² delta 2", s.Deltas[1].R2, results.Metric(1 - 4.0/3)},
 		{"RMSE delta 2", s.Deltas[1].RMSE, 1},
 		{"max error delta 2", s.Deltas[1].MaxErr, 2},
 		// pooled: labels 0, 1, 2, 3, 2, 2, 2, 4 (mean 2, Σ(t − t̄)² = 10), Σ res² = 5 + 4
 		{"R² deltas pooled", s.R2Delta, 1 - 9.0/10},
-		{"RMSE deltas pooled", s.RMSEDelta, Metric(math.Sqrt(9.0 / 8))},
+		{"RMSE deltas pooled", s.RMSEDelta, results.Metric(math.Sqrt(9.0 / 8))},
 		{"max error deltas pooled", s.MaxErrDelta, 2},
 		// gamma: prediction 0 against 0, 0, 0, 1: Σ res² = 1, Σ(t − t̄)² = 0.75
-		{"R² gamma", s.R2Gamma, Metric(1 - 1/0.75)},
+		{"R² gamma", s.R2Gamma, results.Metric(1 - 1/0.75)},
 		{"RMSE gamma", s.RMSEGamma, 0.5},
 		{"max error gamma", s.MaxErrGamma, 1},
 	} {
@@ -73,7 +74,7 @@ func TestEvaluateMissingLabels(t *testing.T) {
 	if s.Deltas != nil {
 		t.Errorf("per-delta scores %v without gradient labels, want nil", s.Deltas)
 	}
-	for name, m := range map[string]Metric{"R2Delta": s.R2Delta, "RMSEDelta": s.RMSEDelta, "MaxErrDelta": s.MaxErrDelta,
+	for name, m := range map[string]results.Metric{"R2Delta": s.R2Delta, "RMSEDelta": s.RMSEDelta, "MaxErrDelta": s.MaxErrDelta,
 		"R2Gamma": s.R2Gamma, "RMSEGamma": s.RMSEGamma, "MaxErrGamma": s.MaxErrGamma} {
 		if !math.IsNaN(float64(m)) {
 			t.Errorf("%s = %v without its labels, want NaN", name, m)
@@ -108,7 +109,7 @@ func TestEvaluatePooledAgreesWithColumns(t *testing.T) {
 	if d := math.Abs(math.Sqrt(ms) - float64(s.RMSEDelta)); d > 1e-14*float64(s.RMSEDelta) {
 		t.Errorf("pooled delta RMSE %v, want sqrt(mean of the columns' RMSE²) = %v", s.RMSEDelta, math.Sqrt(ms))
 	}
-	if Metric(maxErr) != s.MaxErrDelta {
+	if results.Metric(maxErr) != s.MaxErrDelta {
 		t.Errorf("pooled delta max error %v, want the columns' maximum %v", s.MaxErrDelta, maxErr)
 	}
 	if math.IsNaN(float64(s.R2Gamma)) || math.IsNaN(float64(s.MaxErrGamma)) {
@@ -142,7 +143,7 @@ func TestScoresJSON(t *testing.T) {
 	if !ok || len(deltas) != 2 {
 		t.Fatalf("deltas is %v, want a list of 2:\n%s", raw["deltas"], js)
 	}
-	var back Scores
+	var back results.Scores
 	if err := json.Unmarshal(js, &back); err != nil {
 		t.Fatal(err)
 	}

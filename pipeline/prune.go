@@ -11,6 +11,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/prune"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // PruneOptions are the inputs of PruneModel besides the net and the data.
@@ -49,7 +50,7 @@ const (
 // a subset of the boxes. PruneModel returns the *SettingError of
 // opts.Config.Validate for an impossible setting. If ctx is cancelled,
 // PruneModel returns ctx.Err() within milliseconds (iasa.AnalyzeContext).
-func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (*mlp.Network, *PruneReport, error) {
+func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (*mlp.Network, *results.PruneReport, error) {
 	start := time.Now()
 	p := opts.Config
 	if err := p.Validate(); err != nil {
@@ -123,7 +124,7 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	rep := &PruneReport{Method: p.Method, Boxes: len(boxes), Fold: p.Fold, Layers: layerReports(net.Hidden(), keep, ana)}
+	rep := &results.PruneReport{Method: p.Method, Boxes: len(boxes), Fold: p.Fold, Layers: layerReports(net.Hidden(), keep, ana)}
 	rep.Seconds = time.Since(start).Seconds()
 	return pruned, rep, nil
 }
@@ -131,17 +132,17 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 // layerReports returns the report of every hidden layer of widths hidden:
 // the kept nodes, the significances and the over-estimations of ana (NaN
 // where ana has none).
-func layerReports(hidden []int, keep [][]int, ana *iasa.Result) []LayerPrune {
-	var layers []LayerPrune
-	nan := Metric(math.NaN())
+func layerReports(hidden []int, keep [][]int, ana *iasa.Result) []results.LayerPrune {
+	var layers []results.LayerPrune
+	nan := results.Metric(math.NaN())
 	for l, w := range hidden {
-		lp := LayerPrune{Layer: l + 1, Width: w, Kept: keep[l], Significance: ana.Significance[l],
+		lp := results.LayerPrune{Layer: l + 1, Width: w, Kept: keep[l], Significance: ana.Significance[l],
 			OverValue: nan, OverAdjoint: nan, NaiveOverValue: nan}
 		if o := ana.Over; o != nil {
-			lp.OverValue, lp.OverAdjoint = Metric(o.Value[l]), Metric(o.Adjoint[l])
+			lp.OverValue, lp.OverAdjoint = results.Metric(o.Value[l]), results.Metric(o.Adjoint[l])
 		}
 		if o := ana.NaiveOver; o != nil {
-			lp.NaiveOverValue = Metric(o.Value[l])
+			lp.NaiveOverValue = results.Metric(o.Value[l])
 		}
 		layers = append(layers, lp)
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // Stage names, in the order Run makes them.
@@ -60,14 +62,14 @@ type Hooks struct {
 //
 //	data/train.npz, data/test.npz, data/spec.json   the datasets
 //	models/<stage>.onnx                            one model per stage
-//	results.json                                   Results
+//	results.json                                   the returned results.Run
 //	run.log                                        the log lines
 //
 // Every file is written atomically. If ctx is cancelled, Run stops within a
 // second in every stage (at the next block of samples, training batch or step
 // of the IASA analysis) and returns ctx.Err(); files already written are
 // complete, and results.json and run.log are not written.
-func Run(ctx context.Context, cfg Config, out string, h Hooks) (*Results, error) {
+func Run(ctx context.Context, cfg Config, out string, h Hooks) (*results.Run, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %v", err)
 	}
@@ -92,7 +94,7 @@ func Run(ctx context.Context, cfg Config, out string, h Hooks) (*Results, error)
 	}
 	res.Seconds = time.Since(start).Seconds()
 	logf("total %.1f s", res.Seconds)
-	if err := res.WriteJSON(filepath.Join(out, "results.json")); err != nil {
+	if err := res.Write(filepath.Join(out, "results.json")); err != nil {
 		return nil, err
 	}
 	if err := atomicfile.Write(filepath.Join(out, "run.log"), func(w io.Writer) error {
@@ -113,13 +115,17 @@ type runner struct {
 
 	n           int
 	train, test *dataset.Set
-	res         Results
+	res         results.Run
 	stageNo     int
 }
 
-func (r *runner) all(ctx context.Context) (*Results, error) {
+func (r *runner) all(ctx context.Context) (*results.Run, error) {
 	cfg := r.cfg
-	r.res = Results{Config: cfg, Backend: Backend{BLAS: mlp.BLASBackend(), Eval: mlp.EvalKernel()}}
+	raw, err := json.Marshal(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.res = results.Run{Config: raw, Backend: results.Backend{BLAS: mlp.BLASBackend(), Eval: mlp.EvalKernel()}}
 	r.logf("sobolev run: Bachelier basket n = %d, %d training samples, %d test points, seed %d",
 		cfg.Dims, cfg.Train, cfg.Test, cfg.Seed)
 	r.logf("backend: BLAS %s, evaluation kernel %s", r.res.Backend.BLAS, r.res.Backend.Eval)
@@ -228,7 +234,7 @@ func (r *runner) trainStages(ctx context.Context, jobs ...trainJob) error {
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	stages := make([]Stage, len(jobs))
+	stages := make([]results.Stage, len(jobs))
 	errs := make([]error, len(jobs))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
@@ -291,7 +297,7 @@ func (r *runner) prune(ctx context.Context, large *mlp.Network) (*mlp.Network, e
 	}
 	// over formats an over-estimation ratio, "–" where it is not defined
 	// (NaN, as for the adjoints of the last hidden layer, which are constant).
-	over := func(m Metric) string {
+	over := func(m results.Metric) string {
 		if m != m {
 			return "–"
 		}
@@ -314,8 +320,8 @@ func (r *runner) begin(name string) {
 }
 
 // finish evaluates net on the test set and returns its stage record.
-func (r *runner) finish(name string, net *mlp.Network, elapsed time.Duration) Stage {
-	return Stage{
+func (r *runner) finish(name string, net *mlp.Network, elapsed time.Duration) results.Stage {
+	return results.Stage{
 		Stage:       name,
 		HiddenNodes: net.HiddenNodes(),
 		Parameters:  net.NumParams(),
@@ -327,7 +333,7 @@ func (r *runner) finish(name string, net *mlp.Network, elapsed time.Duration) St
 }
 
 // record saves the stage's model and appends the stage to the results.
-func (r *runner) record(st Stage, net *mlp.Network) error {
+func (r *runner) record(st results.Stage, net *mlp.Network) error {
 	if err := onnx.Save(filepath.Join(r.out, st.Model), net); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // tiny returns a configuration that runs every stage in well under a second.
@@ -121,7 +122,7 @@ func TestRunDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range []*Results{a, b} {
+	for _, r := range []*results.Run{a, b} {
 		r.Seconds = 0
 		r.IASA.Seconds = 0
 		for i := range r.Stages {

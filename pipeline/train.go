@@ -11,6 +11,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // Loss selects the training loss (method.md §4).
@@ -144,13 +145,13 @@ func checkSpread(x []float64, n int) error {
 }
 
 // historyOf converts a training history to the epochs of results.json.
-func historyOf(h mlp.History) []Epoch {
-	var out []Epoch
+func historyOf(h mlp.History) []results.Epoch {
+	var out []results.Epoch
 	for _, e := range h.Epochs {
-		ep := Epoch{Epoch: e.Epoch, LR: e.LR, Loss: e.Train.Total, ValueLoss: e.Train.Value,
-			GradLoss: e.Train.Grad, HVPLoss: e.Train.HVP, Validation: Metric(math.NaN())}
+		ep := results.Epoch{Epoch: e.Epoch, LR: e.LR, Loss: e.Train.Total, ValueLoss: e.Train.Value,
+			GradLoss: e.Train.Grad, HVPLoss: e.Train.HVP, Validation: results.Metric(math.NaN())}
 		if e.HasVal {
-			ep.Validation = Metric(e.Val.Total)
+			ep.Validation = results.Metric(e.Val.Total)
 		}
 		out = append(out, ep)
 	}

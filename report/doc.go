@@ -4,7 +4,7 @@
 //
 // Write reads the output directory OUT of a run (see package pipeline):
 //
-//	OUT/results.json     stages, test scores, training curves, IASA record (pipeline.Results)
+//	OUT/results.json     stages, test scores, training curves, IASA record (results.Run)
 //	OUT/models/*.onnx    one model per stage, the path named by its results entry
 //	OUT/data/test.npz    the analytic test set: spots, exact price, deltas and gamma (1ᵀH1)
 //	OUT/data/spec.json   the Bachelier model (bachelier.Model as JSON; only the

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // page is the content of index.html.
@@ -134,12 +134,12 @@ func fmtWidths(w []int) string {
 
 // resultsTable returns the header and rows of the results table, the best
 // finite R² of each column marked.
-func resultsTable(stages []pipeline.Stage) ([]cell, [][]cell) {
+func resultsTable(stages []results.Stage) ([]cell, [][]cell) {
 	header := []cell{{Text: "stage"}, {Text: "hidden layers"}, {Text: "hidden nodes", Num: true},
 		{Text: "parameters", Num: true}, {Text: "R² value", Num: true}, {Text: "R² delta", Num: true},
 		{Text: "R² gamma", Num: true}, {Text: "RMSE value", Num: true}, {Text: "RMSE delta", Num: true},
 		{Text: "RMSE gamma", Num: true}, {Text: "seconds", Num: true}}
-	r2 := func(st pipeline.Stage) [3]float64 {
+	r2 := func(st results.Stage) [3]float64 {
 		return [3]float64{float64(st.R2Value), float64(st.R2Delta), float64(st.R2Gamma)}
 	}
 	best := [3]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
@@ -157,7 +157,7 @@ func resultsTable(stages []pipeline.Stage) ([]cell, [][]cell) {
 		for j, v := range r2(st) {
 			row = append(row, cell{Text: fmtR2(v), Title: strconv.FormatFloat(v, 'g', -1, 64), Num: true, Best: v == best[j]})
 		}
-		for _, v := range []pipeline.Metric{st.RMSEValue, st.RMSEDelta, st.RMSEGamma} {
+		for _, v := range []results.Metric{st.RMSEValue, st.RMSEDelta, st.RMSEGamma} {
 			row = append(row, cell{Text: fmtG(float64(v)), Title: strconv.FormatFloat(float64(v), 'g', -1, 64), Num: true})
 		}
 		row = append(row, cell{Text: fmtSeconds(st.Seconds), Num: true})
@@ -166,14 +166,14 @@ func resultsTable(stages []pipeline.Stage) ([]cell, [][]cell) {
 	return header, rows
 }
 
-// configGroups returns the configuration as tables, in the order of its JSON
-// encoding: one for the top-level settings that are not objects, named
-// "run", then one per object (large, prune, finetune, …) with its settings,
-// nested objects flattened to dotted keys.
-func configGroups(c pipeline.Config) ([]group, error) {
-	raw, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
+// configGroups returns the configuration raw, the JSON object of
+// results.Run.Config, as tables in the order of its keys: one for the
+// top-level settings that are not objects, named "run", then one per object
+// (large, prune, finetune, …) with its settings, nested objects flattened to
+// dotted keys. A missing configuration (empty or null) gives no tables.
+func configGroups(raw json.RawMessage) ([]group, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
 	}
 	keys, vals, err := objectFields(raw)
 	if err != nil {
@@ -277,7 +277,7 @@ func modelRows(r *run) []keyValue {
 }
 
 // iasaTables returns the summary and per-layer rows of the pruning section.
-func iasaTables(p *pipeline.PruneReport) ([]keyValue, []cell, [][]cell) {
+func iasaTables(p *results.PruneReport) ([]keyValue, []cell, [][]cell) {
 	kept, width := 0, 0
 	for _, l := range p.Layers {
 		kept, width = kept+len(l.Kept), width+l.Width

@@ -20,7 +20,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // Plot geometry. A plot of w × h inches is shown at cssPerInch CSS pixels per
@@ -308,7 +308,7 @@ func (v versus) plot() (*plot.Plot, string, error) {
 
 // lossPlot returns the training curves of the stages that have one, or nil if
 // none has.
-func lossPlot(stages []pipeline.Stage) (*plot.Plot, error) {
+func lossPlot(stages []results.Stage) (*plot.Plot, error) {
 	p := newPlot("Training loss", "epoch", "loss (log scale)")
 	drawn := false
 	for i, st := range stages {
@@ -352,7 +352,7 @@ func lossPlot(stages []pipeline.Stage) (*plot.Plot, error) {
 // significancePlot returns the significances of each layer's nodes in
 // decreasing order, on a log scale, with the kept nodes marked, and the number
 // of nodes left out because their significance is not positive.
-func significancePlot(layers []pipeline.LayerPrune) (*plot.Plot, int, error) {
+func significancePlot(layers []results.LayerPrune) (*plot.Plot, int, error) {
 	p := newPlot("IASA significance per layer", "rank of the node in its layer (most significant first)",
 		"significance S (log scale)")
 	dropped, drawn := 0, false
@@ -417,7 +417,7 @@ func significancePlot(layers []pipeline.LayerPrune) (*plot.Plot, int, error) {
 }
 
 // keptPlot returns a bar chart of the width and the kept nodes of each layer.
-func keptPlot(layers []pipeline.LayerPrune) (*plot.Plot, error) {
+func keptPlot(layers []results.LayerPrune) (*plot.Plot, error) {
 	p := newPlot("Hidden nodes per layer", "hidden layer", "nodes")
 	width := make(plotter.Values, len(layers))
 	kept := make(plotter.Values, len(layers))
@@ -473,18 +473,18 @@ func keptPlot(layers []pipeline.LayerPrune) (*plot.Plot, error) {
 
 // overPlot returns the over-estimation of the enclosures per layer on a log
 // scale, or nil if no layer has a positive figure.
-func overPlot(layers []pipeline.LayerPrune, method string) (*plot.Plot, error) {
+func overPlot(layers []results.LayerPrune, method string) (*plot.Plot, error) {
 	p := newPlot("Interval over-estimation per layer", "hidden layer",
 		"enclosure width ÷ sampled range (log scale)")
 	series := []struct {
 		name   string
-		get    func(pipeline.LayerPrune) float64
+		get    func(results.LayerPrune) float64
 		colour int
 		dashed bool
 	}{
-		{method + " enclosure, values", func(l pipeline.LayerPrune) float64 { return float64(l.OverValue) }, 0, false},
-		{method + " enclosure, adjoints", func(l pipeline.LayerPrune) float64 { return float64(l.OverAdjoint) }, 1, false},
-		{"naive intervals, values", func(l pipeline.LayerPrune) float64 { return float64(l.NaiveOverValue) }, 2, true},
+		{method + " enclosure, values", func(l results.LayerPrune) float64 { return float64(l.OverValue) }, 0, false},
+		{method + " enclosure, adjoints", func(l results.LayerPrune) float64 { return float64(l.OverAdjoint) }, 1, false},
+		{"naive intervals, values", func(l results.LayerPrune) float64 { return float64(l.NaiveOverValue) }, 2, true},
 	}
 	drawn := false
 	for _, s := range series {

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/sobolev-pruning/sobolev/mlp"
-	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // render returns the page of r with its plots. It returns ctx.Err() as soon
@@ -135,7 +135,7 @@ func stagePlots(i int, r *run) (stageView, error) {
 }
 
 // iasaSection returns the pruning section with its plots.
-func iasaSection(p *pipeline.PruneReport) (*iasaView, error) {
+func iasaSection(p *results.PruneReport) (*iasaView, error) {
 	iv := &iasaView{}
 	iv.Summary, iv.Header, iv.Layers = iasaTables(p)
 	if len(p.Layers) == 0 {

@@ -15,7 +15,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
-	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // MaxPoints is the largest number of test points drawn in a plot against the
@@ -90,7 +90,7 @@ func removeOldPlots(dir string) {
 // run is what a report shows, read from an output directory.
 type run struct {
 	out     string
-	results *pipeline.Results
+	results *results.Run
 	model   *bachelier.Model
 	// test holds the plotted test points, testRows the size of the whole set.
 	test     *dataset.Set
@@ -110,7 +110,7 @@ func load(out string) (*run, error) {
 	if _, err := os.Stat(resPath); errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("report: %s is missing; is %s the output directory of \"sobolev run\"?", resPath, out)
 	}
-	res, err := pipeline.ReadResults(resPath)
+	res, err := results.Read(resPath)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // writeFloat32NPZ writes x, y, dydx and gamma as a .npz archive of '<f4'
@@ -108,7 +109,7 @@ func TestEvalWidensFloat32(t *testing.T) {
 	if stderr != lines("eval") {
 		t.Errorf("eval on float32 data: standard error\n%s\nwant\n%s", stderr, lines("eval"))
 	}
-	var got pipeline.Scores
+	var got results.Scores
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("eval --json: %v\n%s", err, stdout)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // speedMinTime is how long eval keeps repeating the evaluation it times.
@@ -39,7 +40,7 @@ type evalReport struct {
 	HiddenNodes int    `json:"hidden_nodes"`
 	Parameters  int    `json:"parameters"`
 	Activation  string `json:"activation"`
-	pipeline.Scores
+	results.Scores
 	Speed evalSpeed `json:"speed"`
 	// hasGamma reports whether the data have gamma labels.
 	hasGamma bool
@@ -169,7 +170,7 @@ func writeEvalTable(w io.Writer, rep *evalReport) error {
 	fmt.Fprintf(w, "data  %s: %d points\n\n", rep.Data, rep.Points)
 	type line struct {
 		name             string
-		r2, rmse, maxErr pipeline.Metric
+		r2, rmse, maxErr results.Metric
 	}
 	sc := rep.Scores
 	lines := []line{{"value", sc.R2Value, sc.RMSEValue, sc.MaxErrValue}}

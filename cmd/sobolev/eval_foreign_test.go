@@ -15,7 +15,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/sobolev-pruning/sobolev/dataset"
-	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // This file checks that "sobolev eval" scores a model as jax2tf and tf2onnx
@@ -248,7 +248,7 @@ func TestEvalForeignJAX(t *testing.T) {
 		Inputs     int
 		Hidden     []int
 		Activation string
-		pipeline.Scores
+		results.Scores
 	}
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("eval --json printed no JSON object: %v\n%s", err, stdout)

@@ -16,6 +16,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // TestChain runs train → prune → finetune → eval as a user would and checks
@@ -55,7 +56,7 @@ func TestChain(t *testing.T) {
 		Model, Data string
 		Points      int
 		Hidden      []int
-		pipeline.Scores
+		results.Scores
 		Speed evalSpeed
 	}
 	var raw map[string]any
@@ -107,7 +108,7 @@ func TestEvalTable(t *testing.T) {
 	s := pipeline.Evaluate(loadNet(t, model), loadSet(t, test))
 	for _, r := range []struct {
 		name             string
-		r2, rmse, maxErr pipeline.Metric
+		r2, rmse, maxErr results.Metric
 	}{
 		{"value", s.R2Value, s.RMSEValue, s.MaxErrValue},
 		{"delta 1", s.Deltas[0].R2, s.Deltas[0].RMSE, s.Deltas[0].MaxErr},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // manifestName is the file that marks a folder as a finished "sobolev run"
@@ -235,7 +236,7 @@ func ownedFiles(dir string) (owned fileSet, marked bool) {
 			return owned, true
 		}
 	}
-	res, err := pipeline.ReadResults(filepath.Join(dir, "results.json"))
+	res, err := results.Read(filepath.Join(dir, "results.json"))
 	if err != nil {
 		return owned, false
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // pruneFlags are the options of "sobolev prune".
@@ -183,7 +184,7 @@ func parseBox(s string, n int) ([]interval.Interval, error) {
 }
 
 // writePruneTable prints the per-layer table of a pruning and its totals.
-func writePruneTable(w io.Writer, rep *pipeline.PruneReport) error {
+func writePruneTable(w io.Writer, rep *results.PruneReport) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "layer\twidth\tkept\tvalue over-est. (%s)\tadjoint over-est. (%s)\tvalue over-est. (naive)\t\n", rep.Method, rep.Method)
 	width, kept := 0, 0
@@ -200,7 +201,7 @@ func writePruneTable(w io.Writer, rep *pipeline.PruneReport) error {
 // overEst formats an over-estimation ratio, "–" where it is not defined (not
 // measured, or NaN as for the adjoints of the last hidden layer, which are
 // constant).
-func overEst(m pipeline.Metric) string {
+func overEst(m results.Metric) string {
 	if math.IsNaN(float64(m)) {
 		return "–"
 	}

@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // TestPruneTableUndefined checks that the pruning table shows "–" where an
 // over-estimation is not defined (NaN), and never NaN.
 func TestPruneTableUndefined(t *testing.T) {
-	nan := pipeline.Metric(math.NaN())
-	rep := &pipeline.PruneReport{Method: "quadratic", Layers: []pipeline.LayerPrune{
+	nan := results.Metric(math.NaN())
+	rep := &results.PruneReport{Method: "quadratic", Layers: []results.LayerPrune{
 		{Layer: 1, Width: 4, Kept: []int{0, 2}, OverValue: 1.75, OverAdjoint: 3.5, NaiveOverValue: 1.8},
 		{Layer: 2, Width: 4, Kept: []int{1}, OverValue: 1.9, OverAdjoint: nan, NaiveOverValue: nan},
 	}}

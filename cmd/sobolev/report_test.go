@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/onnx"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 	"github.com/sobolev-pruning/sobolev/report"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // writeFakeRun makes out an output directory of "sobolev run" with one stage:
@@ -37,11 +39,15 @@ func writeFakeRun(t *testing.T, out string) {
 	if err := onnx.Save(filepath.Join(out, "models", "small.onnx"), net); err != nil {
 		t.Fatal(err)
 	}
-	res := pipeline.Results{Config: pipeline.Quick(), Stages: []pipeline.Stage{{
+	cfg, err := json.Marshal(pipeline.Quick())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := results.Run{Config: cfg, Stages: []results.Stage{{
 		Stage: "small-sobolev", HiddenNodes: net.HiddenNodes(), Parameters: net.NumParams(), Hidden: []int{6, 6, 6},
 		Scores: pipeline.Evaluate(net, test), Seconds: 1, Model: filepath.Join("models", "small.onnx"),
 	}}}
-	if err := res.WriteJSON(filepath.Join(out, "results.json")); err != nil {
+	if err := res.Write(filepath.Join(out, "results.json")); err != nil {
 		t.Fatal(err)
 	}
 }

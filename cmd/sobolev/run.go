@@ -14,6 +14,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 	"github.com/sobolev-pruning/sobolev/report"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // runFlags are the options of "sobolev run".
@@ -207,7 +208,7 @@ func runPipeline(cmd *cobra.Command, cfg pipeline.Config, f runFlags) error {
 		return fmt.Errorf("run: --out %s: %w", f.out, err)
 	}
 	fmt.Fprintln(stdout)
-	pipeline.WriteTable(stdout, res)
+	results.WriteTable(stdout, res)
 	fmt.Fprintf(stdout, "\nwrote %s, %s, %s, %s and %s\n", filepath.Join(f.out, "results.json"),
 		filepath.Join(f.out, "models"), filepath.Join(f.out, "data"), filepath.Join(f.out, "run.log"),
 		report.IndexPath(f.out))

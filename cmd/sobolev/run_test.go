@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // tinyConfig is a YAML configuration whose run takes about a second.
@@ -38,12 +40,16 @@ func TestRunCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := pipeline.ReadResults(filepath.Join(out, "results.json"))
+	res, err := results.Read(filepath.Join(out, "results.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Config.Seed != 3 || res.Config.Prune.Keep != 6 || res.Config.Dims != 3 {
-		t.Errorf("flags and config file not both applied: seed %d keep %d dims %d", res.Config.Seed, res.Config.Prune.Keep, res.Config.Dims)
+	var c pipeline.Config
+	if err := json.Unmarshal(res.Config, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Seed != 3 || c.Prune.Keep != 6 || c.Dims != 3 {
+		t.Errorf("flags and config file not both applied: seed %d keep %d dims %d", c.Seed, c.Prune.Keep, c.Dims)
 	}
 	for _, s := range res.Stages {
 		if !strings.Contains(stdout, s.Stage) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // tree returns the files under dir, by slash-separated relative path, with
@@ -152,9 +153,13 @@ func TestRunOutReplacesRun(t *testing.T) {
 	if got := keys(tree(t, out)); !reflect.DeepEqual(got, freshRun) {
 		t.Errorf("the second run left %q, want %q", got, freshRun)
 	}
-	res, err := pipeline.ReadResults(filepath.Join(out, "results.json"))
-	if err != nil || res.Config.Seed != 2 {
-		t.Errorf("results.json after the second run: %v, seed %v, want 2", err, res)
+	res, err := results.Read(filepath.Join(out, "results.json"))
+	var c pipeline.Config
+	if err == nil {
+		err = json.Unmarshal(res.Config, &c)
+	}
+	if err != nil || c.Seed != 2 {
+		t.Errorf("results.json after the second run: %v, seed %v, want 2", err, c.Seed)
 	}
 	noTemporaries(t, parent, out)
 

@@ -131,9 +131,9 @@
 //     square of u's part linear in ε is kept (as ε_j², rewritten as
 //     (1 + (2ε_j² − 1))/2, and ε_jε_k); the rest is bounded by
 //     2‖ℓ‖₁‖w‖ + ‖w‖² with ‖w‖ ≤ ‖a_nonlinear‖₁ + r. The enclosures of σ‴
-//     and σ⁗ are composed from tight package interval functions (SiLU″ =
-//     s(1 − s)(2 + z(1 − 2s)) and its derivatives, with s(1 − s) = Softplus″
-//     and 1 − 2s = −tanh(z/2)).
+//     and σ⁗ are package interval's (SiLUPrime3, SiLUPrime4, …): the closed
+//     forms in interval arithmetic, composed from tight enclosures of
+//     s(1 − s) = Softplus″ and 1 − 2s = −tanh(z/2).
 //   - The product of two forms keeps c₁c₂ + c₁(a₂·μ) + c₂(a₁·μ) and, for
 //     second order, the product of the linear parts, and bounds every other
 //     term by products of ℓ1 norms and remainders (see product in forms.go).

@@ -44,11 +44,11 @@ func (k kit) value(lo, hi float64) (linear, interval.Interval) {
 func (k kit) slope(lo, hi float64) linear {
 	switch k.act {
 	case mlp.SiLU:
-		return relax(interval.SiLUPrime, siluPrime3, lo, hi)
+		return relax(interval.SiLUPrime, interval.SiLUPrime3, lo, hi)
 	case mlp.Softplus:
-		return relax(interval.SoftplusPrime, softplusPrime3, lo, hi)
+		return relax(interval.SoftplusPrime, interval.SoftplusPrime3, lo, hi)
 	case mlp.Tanh:
-		return relax(interval.TanhPrime, tanhPrime3, lo, hi)
+		return relax(interval.TanhPrime, interval.TanhPrime3, lo, hi)
 	case mlp.ReLU:
 		return reluSlope(lo, hi)
 	}
@@ -79,11 +79,11 @@ func (k kit) smooth() bool { return k.act != mlp.ReLU }
 func (k kit) deriv3(z interval.Interval) interval.Interval {
 	switch k.act {
 	case mlp.SiLU:
-		return siluPrime3(z)
+		return interval.SiLUPrime3(z)
 	case mlp.Softplus:
-		return softplusPrime3(z)
+		return interval.SoftplusPrime3(z)
 	case mlp.Tanh:
-		return tanhPrime3(z)
+		return interval.TanhPrime3(z)
 	}
 	panic(panicActivation)
 }
@@ -92,11 +92,11 @@ func (k kit) deriv3(z interval.Interval) interval.Interval {
 func (k kit) deriv4(z interval.Interval) interval.Interval {
 	switch k.act {
 	case mlp.SiLU:
-		return siluPrime4(z)
+		return interval.SiLUPrime4(z)
 	case mlp.Softplus:
-		return softplusPrime4(z)
+		return interval.SoftplusPrime4(z)
 	case mlp.Tanh:
-		return tanhPrime4(z)
+		return interval.TanhPrime4(z)
 	}
 	panic(panicActivation)
 }
@@ -255,48 +255,4 @@ func reluSlope(lo, hi float64) linear {
 		return linear{}
 	}
 	return linear{b: 0.5, mu: 0.5}
-}
-
-// siluPrime3 encloses SiLU‴ = p·(3m + z(1 − 6p)) with p = s(1−s) = Softplus″(z)
-// and m = 1 − 2s = −tanh(z/2), each enclosed tightly by package interval.
-func siluPrime3(z interval.Interval) interval.Interval {
-	p := interval.SoftplusPrime2(z)
-	m := interval.Sub(interval.Point(0), interval.Tanh(interval.Div(z, interval.Point(2))))
-	inner := interval.Sub(interval.Point(1), interval.Mul(interval.Point(6), p))
-	return interval.Mul(p, interval.Add(interval.Mul(interval.Point(3), m), interval.Mul(z, inner)))
-}
-
-// softplusPrime3 encloses Softplus‴ = s(1−s)(1−2s) = −Softplus″(z)·tanh(z/2).
-func softplusPrime3(z interval.Interval) interval.Interval {
-	m := interval.Tanh(interval.Div(z, interval.Point(2)))
-	return interval.Sub(interval.Point(0), interval.Mul(interval.SoftplusPrime2(z), m))
-}
-
-// tanhPrime3 encloses tanh‴ = (1−t²)(6t² − 2) = q(4 − 6q) with q = 1 − t² = tanh′(z).
-func tanhPrime3(z interval.Interval) interval.Interval {
-	q := interval.TanhPrime(z)
-	return interval.Mul(q, interval.Sub(interval.Point(4), interval.Mul(interval.Point(6), q)))
-}
-
-// siluPrime4 encloses SiLU⁗ = p·(4(1 − 6p) + z·m·(1 − 12p)) with p and m as
-// in siluPrime3.
-func siluPrime4(z interval.Interval) interval.Interval {
-	p := interval.SoftplusPrime2(z)
-	m := interval.Sub(interval.Point(0), interval.Tanh(interval.Div(z, interval.Point(2))))
-	a := interval.Mul(interval.Point(4), interval.Sub(interval.Point(1), interval.Mul(interval.Point(6), p)))
-	b := interval.Mul(interval.Mul(z, m), interval.Sub(interval.Point(1), interval.Mul(interval.Point(12), p)))
-	return interval.Mul(p, interval.Add(a, b))
-}
-
-// softplusPrime4 encloses Softplus⁗ = p(1 − 6p), p = Softplus″(z).
-func softplusPrime4(z interval.Interval) interval.Interval {
-	p := interval.SoftplusPrime2(z)
-	return interval.Mul(p, interval.Sub(interval.Point(1), interval.Mul(interval.Point(6), p)))
-}
-
-// tanhPrime4 encloses tanh⁗ = −8·t·q·(1 − 3q), t = tanh z, q = tanh′(z).
-func tanhPrime4(z interval.Interval) interval.Interval {
-	q := interval.TanhPrime(z)
-	tq := interval.Mul(interval.Tanh(z), q)
-	return interval.Mul(interval.Mul(interval.Point(-8), tq), interval.Sub(interval.Point(1), interval.Mul(interval.Point(3), q)))
 }

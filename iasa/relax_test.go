@@ -74,8 +74,9 @@ func TestRelaxSound(t *testing.T) {
 	}
 }
 
-// TestDerivativeEnclosures checks the composed enclosures of σ‴ and σ⁗ and
-// the point enclosures of σ…σ‴: at points against mlp's values and central
+// TestDerivativeEnclosures checks the kit's enclosures of σ‴ and σ⁗ (package
+// interval's, tested there against 320-bit references) and its point
+// enclosures of σ…σ‴: at points against mlp's values and central
 // differences of σ‴ (and that point enclosures are a few ulp wide), and on
 // random ranges against samples.
 func TestDerivativeEnclosures(t *testing.T) {

@@ -39,7 +39,10 @@
 //	ġ_L = 0,  δ̇_l = σ″(z_l) ⊙ ż_l ⊙ g_l + σ′(z_l) ⊙ ġ_l,  ġ_{l−1} = W_lᵀ δ̇_l,  H_n·v = ġ_0.
 //
 // Gamma is 1ᵀH1, one such product along the all-ones vector. Activation.Eval
-// gives σ, σ′, σ″ and σ‴ of each activation in one place.
+// gives σ, σ′, σ″ and σ‴ of each activation in one place. A Trace keeps every
+// z_l, a_l, σ′(z_l) and g_l of the forward and reverse passes at a batch of
+// points (Network.TraceForward, Network.TraceReverse): the point values that
+// interval analyses enclose and pruning averages.
 //
 // # The Sobolev loss and its parameter gradient
 //

@@ -8,7 +8,7 @@
 // results.json is Run as indented JSON (two spaces, a final newline), the
 // fields in the order of the Go types, numbers as encoding/json writes a
 // float64 (the shortest decimal that reads back to the same bits). Reading a
-// file and writing it again gives the same bytes.
+// file that Write wrote and writing it again gives the same bytes.
 //
 // # Units
 //

@@ -387,11 +387,11 @@ func TestOverestimationOfSubset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := fmt.Sprint(*res.Over), fmt.Sprint(*chosen.Over); got != want {
-			t.Errorf("%v: over-estimation %s, of the sampled boxes alone %s", m, got, want)
+		if !sameOver(*res.Over, *chosen.Over) {
+			t.Errorf("%v: over-estimation %v, of the sampled boxes alone %v", m, *res.Over, *chosen.Over)
 		}
-		if got, want := fmt.Sprint(*res.NaiveOver), fmt.Sprint(*naive.Over); got != want {
-			t.Errorf("%v: naive over-estimation %s, of the sampled boxes alone %s", m, got, want)
+		if !sameOver(*res.NaiveOver, *naive.Over) {
+			t.Errorf("%v: naive over-estimation %v, of the sampled boxes alone %v", m, *res.NaiveOver, *naive.Over)
 		}
 	}
 }

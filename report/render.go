@@ -18,8 +18,8 @@ func render(ctx context.Context, r *run) (*page, error) {
 		return nil, fmt.Errorf("report: configuration of %s: %v", filepath.Join(r.out, "results.json"), err)
 	}
 	pg := &page{
-		Title: "Sobolev pruning report: " + filepath.Base(displayDir(r.out)),
-		Dir:   displayDir(r.out),
+		Title: "Sobolev pruning report: " + filepath.Base(displayDir(r.name)),
+		Dir:   displayDir(r.name),
 		Summary: fmt.Sprintf("%d stages in %s s; BLAS: %s; evaluation kernel: %s.",
 			len(res.Stages), fmtSeconds(res.Seconds), orDash(res.Backend.BLAS), orDash(res.Backend.Eval)),
 		Model:  modelRows(r),

@@ -39,7 +39,11 @@ func IndexPath(out string) string { return filepath.Join(out, dirName, indexName
 // versions wrote beside the page, which it removes. Its errors name the file
 // that is missing or wrong. If ctx is cancelled, Write stops and returns
 // ctx.Err(); out is then as it was.
-func Write(ctx context.Context, out string) error {
+func Write(ctx context.Context, out string) error { return WriteAs(ctx, out, out) }
+
+// WriteAs is Write for a run that is built in the directory out and moved to
+// the directory name once complete: the page names name as the run's folder.
+func WriteAs(ctx context.Context, out, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -47,6 +51,7 @@ func Write(ctx context.Context, out string) error {
 	if err != nil {
 		return err
 	}
+	r.name = name
 	pg, err := render(ctx, r)
 	if err != nil {
 		return err
@@ -89,7 +94,8 @@ func removeOldPlots(dir string) {
 
 // run is what a report shows, read from an output directory.
 type run struct {
-	out     string
+	out     string // where the run's files are read from
+	name    string // the run's folder as the page names it
 	results *results.Run
 	model   *bachelier.Model
 	// test holds the plotted test points, testRows the size of the whole set.

@@ -62,8 +62,9 @@ replaces only the files sobolev wrote there and never touches the others.
 Every setting has a built-in default; --config names a YAML file whose keys
 override them (see "pipeline.Config" for the keys), and the flags below
 override both. Before it starts, run estimates the memory the job needs and
-refuses it if more than is available (or than --max-memory). Ctrl-C stops
-cleanly: files already written are complete.`,
+refuses it if more than is available (or than --max-memory). Ctrl-C
+(SIGINT), SIGTERM and SIGHUP stop the run within a second, leave --out as it
+was and exit with 130, 143 and 129.`,
 		Example: `  sobolev run
   sobolev run --quick --out /tmp/try
   sobolev run --dims 10 --train 16384 --epochs 150 --keep 64 --seed 1
@@ -199,7 +200,7 @@ func runPipeline(cmd *cobra.Command, cfg pipeline.Config, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := report.Write(cmd.Context(), out.build); err != nil {
+	if err := report.WriteAs(cmd.Context(), out.build, f.out); err != nil {
 		return err
 	}
 	// Once the run is complete, it is moved into place even if a signal

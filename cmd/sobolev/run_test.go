@@ -61,6 +61,15 @@ func TestRunCommand(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// The run is built in a temporary folder; the page names the folder it
+	// ends up in.
+	page, err := os.ReadFile(filepath.Join(out, "report", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(page), "sobolev-tmp") || !strings.Contains(string(page), out) {
+		t.Errorf("the report does not name the run's folder %s, or names its temporary folder", out)
+	}
 }
 
 func TestRunCommandErrors(t *testing.T) {

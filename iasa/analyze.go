@@ -305,7 +305,7 @@ func enclose(ctx context.Context, net *mlp.Network, xn []interval.Interval, cen,
 	chunk := 1
 	kf, ka := symbols(opt)
 	if opt.Method != Naive {
-		chunk = min(64, max(1, chunkColumns/(1+newFormPass(net, order(opt.Method), kf, ka, 1).madj)))
+		chunk = newFormLayout(net.Sizes, order(opt.Method), kf, ka).chunk()
 	}
 	chunks := (len(per) + chunk - 1) / chunk
 	var progressMu sync.Mutex

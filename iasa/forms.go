@@ -36,24 +36,14 @@ type formPass struct {
 	net   *mlp.Network
 	kit   kit
 	order int // 1: affine forms; 2: quadratic forms in ε
-	keep  int // K: error symbols per layer and box for the errors of σ
-	keepA int // K_A: the same for the errors of the adjoint products
 	nb    int // boxes per chunk
 
-	sizes []int       // net.Sizes
-	absW  [][]float64 // |W[l]|, elementwise
-	n     int         // inputs
-	pairs [][2]int    // (j, k), j < k, in the order of the cross monomials
-	// Monomial layout: nm = n (first order) or n + n + n(n−1)/2 (second
-	// order) monomials in ε, then K error symbols for the errors of σ in
-	// each hidden layer but the last, then K_A for the errors of the products
-	// Δ^(l), l = L−1, …, 2. sym[l] = nm + K·l is the number of monomials of
-	// z^(l), the pre-activation of hidden layer l; madj bounds that of the
-	// adjoints.
-	nm   int
-	sym  []int
-	madj int
-	rank []int // scratch of symbolize
+	sizes      []int       // net.Sizes
+	absW       [][]float64 // |W[l]|, elementwise
+	n          int         // inputs
+	pairs      [][2]int    // (j, k), j < k, in the order of the cross monomials
+	formLayout             // the monomials of the forms
+	rank       []int       // scratch of symbolize
 
 	// done, if not nil, is a context's Done channel: once it is closed, run
 	// stops within a few milliseconds, leaving its output incomplete.
@@ -71,6 +61,41 @@ type formPass struct {
 	s      []float64 // the form of σ′(z) of one node
 }
 
+// formLayout is the monomial layout of a formPass: nm = n (first order) or
+// n + n + n(n−1)/2 (second order) monomials in ε, then K = keep error symbols
+// for the errors of σ in each hidden layer but the last, then K_A = keepA for
+// the errors of the products Δ^(l), l = L−1, …, 2. sym[l] = nm + K·l is the
+// number of monomials of z^(l), the pre-activation of hidden layer l; madj
+// bounds that of the adjoints. K and K_A are capped by the widest layer.
+type formLayout struct {
+	nm, madj    int
+	sym         []int
+	keep, keepA int
+}
+
+// newFormLayout returns the layout newFormPass makes for a net of the given
+// sizes.
+func newFormLayout(sizes []int, order, keep, keepA int) formLayout {
+	n, hidden := sizes[0], sizes[1:len(sizes)-1]
+	hmax := slices.Max(hidden)
+	lay := formLayout{nm: n, keep: min(keep, hmax), keepA: min(keepA, hmax)}
+	if order == 2 {
+		lay.nm = 2*n + n*(n-1)/2
+	}
+	L := len(hidden)
+	lay.sym = make([]int, L)
+	for l := range L {
+		lay.sym[l] = lay.nm + lay.keep*l
+	}
+	lay.madj = lay.sym[L-1] + lay.keepA*(L-1)
+	return lay
+}
+
+// chunk returns the number of boxes a form pass with layout lay takes at a
+// time: as many as keep the adjoint form matrices near chunkColumns columns,
+// at most 64.
+func (lay formLayout) chunk() int { return min(64, max(1, chunkColumns/(1+lay.madj))) }
+
 // newFormPass returns a formPass of the given order for chunks of up to nb
 // boxes that gives the keep ≥ 0 largest errors of σ and the keepA ≥ 0
 // largest errors of the adjoint products per layer and box symbols of their
@@ -78,10 +103,9 @@ type formPass struct {
 func newFormPass(net *mlp.Network, order, keep, keepA, nb int) *formPass {
 	L := net.Layers()
 	n := net.Inputs()
-	hmax := slices.Max(net.Hidden())
-	keep, keepA = min(keep, hmax), min(keepA, hmax)
-	p := &formPass{net: net, kit: kit{net.Act}, order: order, keep: keep, keepA: keepA, nb: nb, sizes: net.Sizes, n: n,
-		rank: make([]int, hmax)}
+	lay := newFormLayout(net.Sizes, order, keep, keepA)
+	p := &formPass{net: net, kit: kit{net.Act}, order: order, nb: nb, sizes: net.Sizes, n: n,
+		formLayout: lay, rank: make([]int, slices.Max(net.Hidden()))}
 	p.absW = make([][]float64, len(net.Params.W))
 	for l, w := range net.Params.W {
 		p.absW[l] = make([]float64, len(w))
@@ -89,20 +113,13 @@ func newFormPass(net *mlp.Network, order, keep, keepA, nb int) *formPass {
 			p.absW[l][i] = math.Abs(v)
 		}
 	}
-	p.nm = n
 	if order == 2 {
 		for j := range n {
 			for k := j + 1; k < n; k++ {
 				p.pairs = append(p.pairs, [2]int{j, k})
 			}
 		}
-		p.nm = 2*n + len(p.pairs)
 	}
-	p.sym = make([]int, L)
-	for l := range L {
-		p.sym[l] = p.nm + keep*l
-	}
-	p.madj = p.sym[L-1] + keepA*(L-1)
 	p.zf = make([][]float64, L)
 	p.zr = make([][]float64, L)
 	maxA, maxR := n*nb*(1+p.nm), n*nb

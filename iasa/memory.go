@@ -50,7 +50,7 @@ func MemoryEstimate(sizes []int, boxes int, opt Options) float64 {
 		perWorker = naivePassBytes(sizes)
 	} else {
 		kf, ka := symbols(opt)
-		chunk = min(64, max(1, chunkColumns/(1+newFormLayout(sizes, order(opt.Method), kf, ka).madj)))
+		chunk = newFormLayout(sizes, order(opt.Method), kf, ka).chunk()
 		perWorker = formPassBytes(sizes, order(opt.Method), kf, ka, chunk)
 	}
 	workers := analyzeWorkers(opt.Workers, (boxes+chunk-1)/chunk)
@@ -99,33 +99,6 @@ func analyzeWorkers(workers, tasks int) int {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	return max(1, min(workers, tasks))
-}
-
-// formLayout is the monomial layout of a formPass (see formPass): nm input
-// monomials, sym[l] monomials of z^(l), madj those of the adjoints, and the
-// numbers of error symbols per layer and box, capped by the widest layer.
-type formLayout struct {
-	nm, madj    int
-	sym         []int
-	keep, keepA int
-}
-
-// newFormLayout returns the layout newFormPass makes for a net of the given
-// sizes.
-func newFormLayout(sizes []int, order, keep, keepA int) formLayout {
-	n, hidden := sizes[0], sizes[1:len(sizes)-1]
-	hmax := slices.Max(hidden)
-	lay := formLayout{nm: n, keep: min(keep, hmax), keepA: min(keepA, hmax)}
-	if order == 2 {
-		lay.nm = 2*n + n*(n-1)/2
-	}
-	L := len(hidden)
-	lay.sym = make([]int, L)
-	for l := range L {
-		lay.sym[l] = lay.nm + lay.keep*l
-	}
-	lay.madj = lay.sym[L-1] + lay.keepA*(L-1)
-	return lay
 }
 
 // formPassBytes returns the bytes of the arrays of newFormPass for a net of

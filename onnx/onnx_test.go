@@ -180,6 +180,25 @@ func readModel(t *testing.T, m *onnxpb.ModelProto) (*mlp.Network, error) {
 	return Read(bytes.NewReader(data))
 }
 
+// checkRefused checks that Read refuses m with an error that matches
+// ErrFormat and contains every text of want.
+func checkRefused(t *testing.T, name string, m *onnxpb.ModelProto, want []string) {
+	t.Helper()
+	_, err := readModel(t, m)
+	if err == nil {
+		t.Errorf("%s: no error", name)
+		return
+	}
+	if !errors.Is(err, ErrFormat) {
+		t.Errorf("%s: error %q does not match ErrFormat", name, err)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%s: error %q does not contain %q", name, err, w)
+		}
+	}
+}
+
 func TestReadRejects(t *testing.T) {
 	// Node order in the Tanh model: 0 normalize_sub, 1 normalize_div, 2 dense1,
 	// 3 tanh1, 4 dense2, 5 tanh2, 6 dense_out, 7 denormalize_mul, 8 denormalize_add.
@@ -422,19 +441,7 @@ func TestReadRejects(t *testing.T) {
 	} {
 		_, m := testModel(t, tc.act)
 		tc.mutate(t, m)
-		_, err := readModel(t, m)
-		if err == nil {
-			t.Errorf("%s: no error", tc.name)
-			continue
-		}
-		if !errors.Is(err, ErrFormat) {
-			t.Errorf("%s: error %q does not match ErrFormat", tc.name, err)
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: error %q does not contain %q", tc.name, err, w)
-			}
-		}
+		checkRefused(t, tc.name, m, tc.want)
 	}
 }
 

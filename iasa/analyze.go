@@ -19,60 +19,6 @@ const (
 	panicRows       = "iasa: len(x) is not a positive multiple of n"
 )
 
-// Method selects how Analyze encloses the values and adjoints on a box.
-type Method int
-
-const (
-	// Quadratic carries every value and adjoint as a second-order form in
-	// the input symbols ε (constant, linear and quadratic monomials) plus an
-	// independent remainder per node. σ and σ′ are expanded to second order
-	// around the centre of each pre-activation (or linearly relaxed, if that
-	// is tighter, as on wide ranges), and the products σ′(z)·G keep their
-	// quadratic part, so on a box of radius δ the remainders are of third
-	// order in δ. The Options.Symbols and Options.AdjointSymbols largest
-	// remainders per layer and box get noise symbols of their own, which
-	// keeps them from compounding through |W| in deep nets. Its forms have
-	// 1 + n + n(n+1)/2 columns plus the symbols. The default.
-	Quadratic Method = iota
-	// Affine carries first-order (affine) forms in ε: σ and σ′ are replaced
-	// by linear relaxations, the products keep their linear part, and every
-	// error collapses into its node's remainder (unless Options.Symbols
-	// gives some of them symbols). Cheapest of the form methods, but on
-	// trained deep nets the second-order errors compound through |W| (see
-	// the package documentation).
-	Affine
-	// Zonotope is Affine with an error symbol of its own for every error of
-	// every node (full affine arithmetic): correlations between errors are
-	// kept too. Its forms grow by one column per hidden node and layer, which
-	// makes it many times slower; it is the reference for the others.
-	Zonotope
-	// Naive is plain interval arithmetic (method.md §5 steps 1–2), which
-	// forgets at every product with W that the inputs of a layer move
-	// together and therefore over-estimates by about 5× per layer.
-	Naive
-)
-
-var methodNames = [...]string{Quadratic: "quadratic", Affine: "affine", Zonotope: "zonotope", Naive: "naive"}
-
-// String returns the method's name as written in configuration files.
-func (m Method) String() string {
-	if m >= 0 && int(m) < len(methodNames) {
-		return methodNames[m]
-	}
-	return fmt.Sprintf("Method(%d)", int(m))
-}
-
-// ParseMethod returns the Method named s ("quadratic", "affine", "zonotope",
-// "naive").
-func ParseMethod(s string) (Method, error) {
-	for m, name := range methodNames {
-		if s == name {
-			return Method(m), nil
-		}
-	}
-	return 0, fmt.Errorf("iasa: unknown method %q (want quadratic, affine, zonotope or naive)", s)
-}
-
 // Defaults of Options.Symbols and Options.AdjointSymbols for Quadratic. On a
 // trained 7 → 6 × 128 net and boxes of ±0.05 std they bring the median
 // significance over-estimation to 1.9–2.2 in every layer, against a sampling
@@ -83,36 +29,6 @@ const (
 	DefaultSymbols        = 24
 	DefaultAdjointSymbols = 96
 )
-
-// Combine says how Analyze merges the significances of one node over the boxes.
-type Combine int
-
-const (
-	// Max scores a node by its largest significance on any box (the default).
-	Max Combine = iota
-	// Mean scores a node by its mean significance over the boxes.
-	Mean
-)
-
-var combineNames = [...]string{Max: "max", Mean: "mean"}
-
-// String returns the combination's name as written in configuration files.
-func (c Combine) String() string {
-	if c >= 0 && int(c) < len(combineNames) {
-		return combineNames[c]
-	}
-	return fmt.Sprintf("Combine(%d)", int(c))
-}
-
-// ParseCombine returns the Combine named s ("max", "mean").
-func ParseCombine(s string) (Combine, error) {
-	for c, name := range combineNames {
-		if s == name {
-			return Combine(c), nil
-		}
-	}
-	return 0, fmt.Errorf("iasa: unknown combination %q (want max or mean)", s)
-}
 
 // Box is an axis-aligned box of raw inputs: Box[j] is the range of input j.
 type Box []interval.Interval

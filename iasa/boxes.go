@@ -72,6 +72,25 @@ func AroundPoints(x []float64, n int, delta float64, count int, seed uint64) ([]
 	return boxes, nil
 }
 
+// Sample fills dst, rows of len(b) inputs (row-major), with points drawn
+// uniformly from the box b by rng, in row order:
+//
+//	dst[r·n + j] = min(hi_j, lo_j + (hi_j − lo_j)·u_rj),   u_rj uniform in [0, 1)
+//
+// (the min keeps a point inside when the product rounds up). Sample panics
+// if len(dst) is not a multiple of len(b).
+func (b Box) Sample(dst []float64, rng *rand.Rand) {
+	n := len(b)
+	if n == 0 || len(dst)%n != 0 {
+		panic("iasa: Sample: len(dst) is not a multiple of the box's inputs")
+	}
+	for r := 0; r < len(dst); r += n {
+		for j, iv := range b {
+			dst[r+j] = min(iv.Hi, iv.Lo+(iv.Hi-iv.Lo)*rng.Float64())
+		}
+	}
+}
+
 // Grid returns the boxes of a regular grid over [lo, hi] with k[j] equal
 // cells along input j, Π_j k[j] boxes in all, input 0 varying slowest. The
 // cell edges are lo_j + (hi_j − lo_j)·c/k_j; adjacent cells share them, so the

@@ -53,12 +53,7 @@ func measure(ctx context.Context, net *mlp.Network, boxes []Box, per, naive []En
 		tr := mlp.NewTrace(net, opt.Samples)
 		x := make([]float64, opt.Samples*n)
 		return func(b int) {
-			rng := rand.New(rand.NewPCG(opt.Seed, uint64(b)))
-			for r := range opt.Samples {
-				for j, iv := range boxes[b] {
-					x[r*n+j] = min(iv.Hi, iv.Lo+(iv.Hi-iv.Lo)*rng.Float64())
-				}
-			}
+			boxes[b].Sample(x, rand.New(rand.NewPCG(opt.Seed, uint64(b))))
 			net.TraceForward(tr, x)
 			net.TraceReverse(tr)
 			ratios[b] = compare(tr, per[b])

@@ -5,45 +5,6 @@ import (
 	"fmt"
 )
 
-// Activation names the elementwise nonlinearity σ of the hidden layers.
-type Activation int
-
-const (
-	// SiLU is σ(z) = z·s(z) with s the logistic sigmoid (the default).
-	SiLU Activation = iota
-	// Softplus is σ(z) = log(1 + eᶻ).
-	Softplus
-	// Tanh is σ(z) = tanh(z).
-	Tanh
-	// ReLU is σ(z) = max(z, 0); its second derivative is taken as 0.
-	ReLU
-)
-
-// String returns the activation's name as written in configuration files.
-func (a Activation) String() string {
-	switch a {
-	case SiLU:
-		return "silu"
-	case Softplus:
-		return "softplus"
-	case Tanh:
-		return "tanh"
-	case ReLU:
-		return "relu"
-	}
-	return fmt.Sprintf("Activation(%d)", int(a))
-}
-
-// ParseActivation returns the Activation named s ("silu", "softplus", "tanh", "relu").
-func ParseActivation(s string) (Activation, error) {
-	for _, a := range []Activation{SiLU, Softplus, Tanh, ReLU} {
-		if a.String() == s {
-			return a, nil
-		}
-	}
-	return 0, fmt.Errorf("mlp: unknown activation %q (want silu, softplus, tanh or relu)", s)
-}
-
 // Params holds every weight and bias of a Network in one slice, Flat, in ONNX
 // initializer order: W[0], B[0], W[1], B[1], …, W_out, b_out. W[l] and B[l] are
 // views into Flat. W[l] has shape (Sizes[l+1], Sizes[l]), row-major, so that

@@ -5,47 +5,6 @@ import (
 	"math"
 )
 
-// ScheduleKind names the shape of a learning-rate schedule.
-type ScheduleKind int
-
-const (
-	// Constant keeps the rate at Max.
-	Constant ScheduleKind = iota
-	// Cosine decays from Max to Min along half a cosine.
-	Cosine
-	// Exponential decays geometrically from Max to Min.
-	Exponential
-	// OneCycle rises from Min to Max along half a cosine over the first
-	// Warmup fraction of the steps, then decays back to Min the same way.
-	OneCycle
-)
-
-// String returns the schedule's name as written in configuration files.
-func (k ScheduleKind) String() string {
-	switch k {
-	case Constant:
-		return "constant"
-	case Cosine:
-		return "cosine"
-	case Exponential:
-		return "exponential"
-	case OneCycle:
-		return "onecycle"
-	}
-	return fmt.Sprintf("ScheduleKind(%d)", int(k))
-}
-
-// ParseScheduleKind returns the ScheduleKind named s ("constant", "cosine",
-// "exponential", "onecycle").
-func ParseScheduleKind(s string) (ScheduleKind, error) {
-	for _, k := range []ScheduleKind{Constant, Cosine, Exponential, OneCycle} {
-		if k.String() == s {
-			return k, nil
-		}
-	}
-	return 0, fmt.Errorf("mlp: unknown learning-rate schedule %q (want constant, cosine, exponential or onecycle)", s)
-}
-
 // Schedule is a learning-rate schedule over the optimiser steps of a run.
 type Schedule struct {
 	Kind ScheduleKind

@@ -427,7 +427,7 @@ func TestReadRejects(t *testing.T) {
 		}, []string{`metadata_props "activation" is "relu", but the graph gives "tanh"`}},
 		{"metadata activation unknown", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			m.MetadataProps[0].Value = proto.String("gelu")
-		}, []string{`metadata_props "activation": mlp: unknown activation "gelu"`}},
+		}, []string{`metadata_props "activation": unknown activation "gelu"`}},
 		{"metadata missing", mlp.Tanh, func(t *testing.T, m *onnxpb.ModelProto) {
 			m.MetadataProps = m.MetadataProps[:1]
 		}, []string{`metadata_props has no "inputs", which producer "sobolev" always writes`}},

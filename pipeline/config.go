@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,9 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sobolev-pruning/sobolev/internal/enum"
+	"github.com/sobolev-pruning/sobolev/prune"
 
 	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
@@ -50,8 +54,9 @@ type Config struct {
 type NetConfig struct {
 	// Hidden lists the hidden layer widths.
 	Hidden []int `yaml:"hidden" json:"hidden"`
-	// Activation is "silu" (default), "softplus" or "tanh".
-	Activation  string `yaml:"activation" json:"activation"`
+	// Activation is silu (default), softplus or tanh; relu is refused, its
+	// second derivative vanishes.
+	Activation  mlp.Activation `yaml:"activation" json:"activation"`
 	TrainRecipe `yaml:",inline"`
 }
 
@@ -62,9 +67,9 @@ type TrainRecipe struct {
 	// LRMax and LRMin bound the learning-rate schedule.
 	LRMax float64 `yaml:"lr_max" json:"lr_max"`
 	LRMin float64 `yaml:"lr_min" json:"lr_min"`
-	// Schedule is "cosine", "exponential", "onecycle" or "constant" (see
-	// mlp.ScheduleKind).
-	Schedule string `yaml:"schedule" json:"schedule"`
+	// Schedule is the shape of the learning-rate schedule: cosine,
+	// exponential, onecycle or constant.
+	Schedule mlp.ScheduleKind `yaml:"schedule" json:"schedule"`
 	// Teacher uses the large Sobolev net's value and gradient as labels
 	// (fine-tuning only).
 	Teacher bool `yaml:"teacher" json:"teacher"`
@@ -72,40 +77,50 @@ type TrainRecipe struct {
 	// vector, along which the teacher's Hessian-vector products are labels; 0
 	// with HVPWeight 0 switches the second-order term off.
 	HVPDirections int `yaml:"hvp_directions" json:"hvp_directions"`
-	// HVPKind chooses those directions: "random" (Gaussian) or "principal"
+	// HVPKind chooses those directions: random (Gaussian) or principal
 	// (the leading principal directions of the teacher's gradients over the
 	// training inputs).
-	HVPKind string `yaml:"hvp_kind" json:"hvp_kind"`
+	HVPKind mlp.HVPDirections `yaml:"hvp_kind" json:"hvp_kind"`
 	// HVPWeight is the weight of the second-order term relative to the mean
 	// gradient weight λ̄ (method.md §4: 0.1).
 	HVPWeight float64 `yaml:"hvp_weight" json:"hvp_weight"`
 }
 
-// PruneConfig is the IASA recipe (method.md §5).
+// PruneConfig is the pruning recipe: IASA (method.md §5) or one of the
+// criteria it is compared with (§7).
 type PruneConfig struct {
-	// Keep is the total number of hidden nodes kept (global ranking, at least
-	// one per layer).
+	// Keep is the total number of hidden nodes kept (quotas global and
+	// even).
 	Keep int `yaml:"keep" json:"keep"`
-	// Quota is "even" (Keep split evenly over the hidden layers, ranking
-	// within each layer; the first layers get the remainder) or "global"
-	// (the Keep most significant nodes over all layers, at least one per
-	// layer: the authors' ranking).
-	Quota string `yaml:"quota" json:"quota"`
-	// Method is "quadratic" (second-order forms over the input symbols with
-	// extra noise symbols for the largest errors, the default), "affine"
-	// (affine forms over the input symbols), "zonotope" (full affine
-	// arithmetic, slow) or "naive" (plain intervals), each on the same boxes
+	// Quota shares the kept nodes among the hidden layers: even (Keep split
+	// evenly over the hidden layers, ranking within each layer; the first
+	// layers get the remainder), global (the Keep most significant nodes
+	// over all layers, at least one per layer: the authors' ranking) or
+	// per-layer (KeepPerLayer).
+	Quota prune.Quota `yaml:"quota" json:"quota"`
+	// KeepPerLayer is the number of nodes kept in each hidden layer with
+	// quota per-layer; it must be empty with the other quotas.
+	KeepPerLayer []int `yaml:"keep_per_layer" json:"keep_per_layer,omitempty"`
+	// Criterion scores the nodes: iasa (the default), magnitude, random or
+	// taylor (package prune). Method, Combine, Boxes and BoxRadius are
+	// IASA's settings; the other criteria ignore them.
+	Criterion prune.Criterion `yaml:"criterion" json:"criterion"`
+	// Method is quadratic (second-order forms over the input symbols with
+	// extra noise symbols for the largest errors, the default), affine
+	// (affine forms over the input symbols), zonotope (full affine
+	// arithmetic, slow) or naive (plain intervals), each on the same boxes
 	// (see package iasa).
-	Method string `yaml:"method" json:"method"`
-	// Combine merges a node's per-box significances: "max" or "mean".
-	Combine string `yaml:"combine" json:"combine"`
+	Method iasa.Method `yaml:"method" json:"method"`
+	// Combine merges a node's per-box significances: max or mean.
+	Combine iasa.Combine `yaml:"combine" json:"combine"`
 	// Boxes is the number of small boxes around training points, BoxRadius
 	// their half-width in standard deviations of each input.
 	Boxes     int     `yaml:"boxes" json:"boxes"`
 	BoxRadius float64 `yaml:"box_radius" json:"box_radius"`
-	// Fold is the constant a removed node is replaced by: "mean" (mean
-	// activation over the training data), "midpoint" or "zero".
-	Fold string `yaml:"fold" json:"fold"`
+	// Fold is the constant a removed node is replaced by: mean (mean
+	// activation over the training data), midpoint (of its IASA value
+	// enclosure) or zero.
+	Fold prune.Fold `yaml:"fold" json:"fold"`
 }
 
 // Default returns the default experiment of method.md: n = 7, 8192 training
@@ -119,15 +134,16 @@ func Default() Config {
 		Smoothing: 0.015,
 		Large: NetConfig{
 			Hidden:     []int{128, 128, 128, 128, 128, 128},
-			Activation: "silu",
+			Activation: mlp.SiLU,
 			TrainRecipe: TrainRecipe{
-				Epochs: 30, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: "cosine",
+				Epochs: 30, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: mlp.Cosine,
 			},
 		},
-		Prune: PruneConfig{Keep: 48, Quota: "even", Method: "quadratic", Combine: "max", Boxes: 256, BoxRadius: 0.05, Fold: "mean"},
+		Prune: PruneConfig{Keep: 48, Quota: prune.QuotaEven, Criterion: prune.ByIASA, Method: iasa.Quadratic, Combine: iasa.Max,
+			Boxes: 256, BoxRadius: 0.05, Fold: prune.FoldMean},
 		Finetune: TrainRecipe{
-			Epochs: 400, BatchSize: 256, LRMax: 1e-2, LRMin: 1e-5, Schedule: "cosine",
-			Teacher: false, HVPDirections: 2, HVPKind: "random", HVPWeight: 0.5,
+			Epochs: 400, BatchSize: 256, LRMax: 1e-2, LRMin: 1e-5, Schedule: mlp.Cosine,
+			Teacher: false, HVPDirections: 2, HVPKind: mlp.RandomDirections, HVPWeight: 0.5,
 		},
 		Scratch: []int{8, 8, 8, 8, 8, 8},
 	}
@@ -178,8 +194,9 @@ func LoadConfig(path string, base Config) (Config, error) {
 
 // checkWhole returns a *SettingError for the first scalar of the YAML node
 // that sets an integer field of type t (at key) with a number that is not a
-// YAML integer, such as 2.5, 2.0, 1e3 or .nan, or an unsigned field with a
-// negative number.
+// YAML integer, such as 2.5, 2.0, 1e3 or .nan, an unsigned field with a
+// negative number, or a named setting (mlp.Activation, prune.Fold, …) with a
+// name it does not know: the same words as for a flag or the Go API.
 func checkWhole(node *yaml.Node, t reflect.Type, key string) error {
 	switch node.Kind {
 	case yaml.DocumentNode:
@@ -191,6 +208,17 @@ func checkWhole(node *yaml.Node, t reflect.Type, key string) error {
 		return nil
 	case yaml.AliasNode:
 		return checkWhole(node.Alias, t, key)
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		u := reflect.New(t).Interface().(encoding.TextUnmarshaler)
+		if node.Kind != yaml.ScalarNode {
+			return &SettingError{Key: key, Value: literal("a " + node.ShortTag()[2:]), Want: enum.Want(u)}
+		}
+		var e *enum.Error
+		if err := u.UnmarshalText([]byte(node.Value)); errors.As(err, &e) {
+			return &SettingError{Key: key, Value: node.Value, Want: e.Want()}
+		}
+		return nil
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -334,23 +362,21 @@ func (c Config) Validate() error {
 	if err := c.Prune.validate("prune"); err != nil {
 		return err
 	}
-	switch keep := c.Prune.Keep; {
-	case keep < len(c.Large.Hidden):
-		return bad("prune.keep", keep, fmt.Sprintf("at least %d (one node per hidden layer of the large net)", len(c.Large.Hidden)))
-	case keep > sum(c.Large.Hidden):
-		return bad("prune.keep", keep, fmt.Sprintf("at most %d (the large net's hidden nodes)", sum(c.Large.Hidden)))
-	}
-	return nil
+	return c.Prune.validateFor("prune", c.Large.Hidden)
 }
 
+// Validate reports the first impossible value in n as a *SettingError whose
+// key is the setting's YAML key within the section ("hidden[1]",
+// "activation", "lr_max").
+func (n NetConfig) Validate() error { return n.validate("") }
+
+// validate is Validate with the keys in the section key.
 func (n NetConfig) validate(key string) error {
 	if err := validHidden(joinKey(key, "hidden"), n.Hidden); err != nil {
 		return err
 	}
-	switch n.Activation {
-	case "silu", "softplus", "tanh":
-	default:
-		return &SettingError{Key: joinKey(key, "activation"), Value: n.Activation, Want: "silu, softplus or tanh"}
+	if a := n.Activation; !a.Valid() || a == mlp.ReLU {
+		return &SettingError{Key: joinKey(key, "activation"), Value: a, Want: "silu, softplus or tanh (relu's second derivative vanishes)"}
 	}
 	return n.TrainRecipe.validate(key)
 }
@@ -374,23 +400,24 @@ func (r TrainRecipe) validate(key string) error {
 	case !(r.LRMin > 0) || r.LRMin > r.LRMax:
 		return &SettingError{Key: joinKey(key, "lr_min"), Value: r.LRMin, Want: "a learning rate > 0 and ≤",
 			Bound: joinKey(key, "lr_max"), BoundValue: r.LRMax}
+	case !r.Schedule.Valid():
+		return bad("schedule", r.Schedule, enum.Want(new(mlp.ScheduleKind)))
 	case r.HVPDirections < 0:
 		return bad("hvp_directions", r.HVPDirections, "a number ≥ 0")
 	case !(r.HVPWeight >= 0) || !finite(r.HVPWeight):
 		return bad("hvp_weight", r.HVPWeight, "a finite weight ≥ 0")
-	case r.HVPKind != "" && r.HVPKind != "random" && r.HVPKind != "principal":
-		return bad("hvp_kind", r.HVPKind, "random or principal")
-	}
-	if _, err := mlp.ParseScheduleKind(r.Schedule); err != nil {
-		return bad("schedule", r.Schedule, "cosine, exponential, onecycle or constant")
+	case !r.HVPKind.Valid():
+		return bad("hvp_kind", r.HVPKind, enum.Want(new(mlp.HVPDirections)))
 	}
 	return nil
 }
 
 // Validate reports the first impossible value in p as a *SettingError whose
 // key is the setting's YAML key within the recipe ("boxes", "box_radius").
-// Keep is only checked to be positive here: how many nodes can be kept
-// depends on the net (Config.Validate checks it against the large net).
+// Keep and KeepPerLayer are only checked against the quota and to be
+// positive here: how many nodes can be kept depends on the net
+// (Config.Validate checks them against the large net, prune.Select against
+// any net).
 func (p PruneConfig) Validate() error { return p.validate("") }
 
 // validate is Validate with the keys in the section key.
@@ -398,23 +425,34 @@ func (p PruneConfig) validate(key string) error {
 	bad := func(name string, v any, want string) error {
 		return &SettingError{Key: joinKey(key, name), Value: v, Want: want}
 	}
-	_, errMethod := iasa.ParseMethod(p.Method)
-	_, errCombine := iasa.ParseCombine(p.Combine)
 	switch {
-	case p.Keep < 1:
+	case !p.Quota.Valid():
+		return bad("quota", p.Quota, enum.Want(new(prune.Quota)))
+	case p.Quota == prune.QuotaPerLayer && len(p.KeepPerLayer) == 0:
+		return bad("keep_per_layer", p.KeepPerLayer, "a count per hidden layer with quota per-layer")
+	case p.Quota != prune.QuotaPerLayer && len(p.KeepPerLayer) > 0:
+		return bad("keep_per_layer", p.KeepPerLayer, "no counts with quota "+p.Quota.String()+" (it splits keep)")
+	case p.Quota != prune.QuotaPerLayer && p.Keep < 1:
 		return bad("keep", p.Keep, "at least 1 node")
-	case p.Quota != "even" && p.Quota != "global":
-		return bad("quota", p.Quota, "even or global")
-	case errMethod != nil:
-		return bad("method", p.Method, "quadratic, affine, zonotope or naive")
-	case errCombine != nil:
-		return bad("combine", p.Combine, "max or mean")
+	case !p.Criterion.Valid():
+		return bad("criterion", p.Criterion, enum.Want(new(prune.Criterion)))
+	case !p.Method.Valid():
+		return bad("method", p.Method, enum.Want(new(iasa.Method)))
+	case !p.Combine.Valid():
+		return bad("combine", p.Combine, enum.Want(new(iasa.Combine)))
 	case p.Boxes < 1:
 		return bad("boxes", p.Boxes, "at least 1")
 	case !(p.BoxRadius > 0) || !finite(p.BoxRadius):
 		return bad("box_radius", p.BoxRadius, "a finite half-width > 0")
-	case p.Fold != "mean" && p.Fold != "midpoint" && p.Fold != "zero":
-		return bad("fold", p.Fold, "mean, midpoint or zero")
+	case !p.Fold.Valid():
+		return bad("fold", p.Fold, enum.Want(new(prune.Fold)))
+	case p.Fold == prune.FoldMidpoint && p.Criterion != prune.ByIASA:
+		return bad("fold", p.Fold, "mean or zero with criterion "+p.Criterion.String()+" (midpoint is the midpoint of IASA's enclosure)")
+	}
+	for i, k := range p.KeepPerLayer {
+		if k < 1 {
+			return bad(fmt.Sprintf("keep_per_layer[%d]", i), k, "at least 1 node")
+		}
 	}
 	return nil
 }
@@ -427,6 +465,40 @@ func validHidden(key string, h []int) error {
 		if w < 1 {
 			return &SettingError{Key: fmt.Sprintf("%s[%d]", key, i), Value: w, Want: "a width ≥ 1"}
 		}
+	}
+	return nil
+}
+
+// ValidateFor reports, as Validate does, the first impossible value of p
+// for pruning net: also Keep or KeepPerLayer, as the quota uses them, that
+// do not fit net's hidden widths. PruneModel calls it.
+func (p PruneConfig) ValidateFor(net *mlp.Network) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return p.validateFor("", net.Hidden())
+}
+
+// validateFor checks Keep or KeepPerLayer, as the quota uses them, against
+// the hidden widths of the net to prune; keys are in the section key.
+func (p PruneConfig) validateFor(key string, hidden []int) error {
+	if p.Quota == prune.QuotaPerLayer {
+		per := p.KeepPerLayer
+		if len(per) != len(hidden) {
+			return &SettingError{Key: joinKey(key, "keep_per_layer"), Value: per,
+				Want: fmt.Sprintf("%d counts, one per hidden layer of the net", len(hidden))}
+		}
+		for l, k := range per {
+			if k > hidden[l] {
+				return &SettingError{Key: fmt.Sprintf("%s[%d]", joinKey(key, "keep_per_layer"), l), Value: k,
+					Want: fmt.Sprintf("at most %d (the width of hidden layer %d)", hidden[l], l+1)}
+			}
+		}
+		return nil
+	}
+	if keep := p.Keep; keep < len(hidden) || keep > sum(hidden) {
+		return &SettingError{Key: joinKey(key, "keep"), Value: keep,
+			Want: fmt.Sprintf("between %d (one node per hidden layer) and %d (the net's hidden nodes)", len(hidden), sum(hidden))}
 	}
 	return nil
 }

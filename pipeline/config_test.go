@@ -8,6 +8,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sobolev-pruning/sobolev/iasa"
+	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/prune"
 )
 
 func TestDefaultsValid(t *testing.T) {
@@ -83,7 +87,7 @@ func TestValidateSettings(t *testing.T) {
 		{"smoothing", func(c *Config) { c.Smoothing = -0.1 }},
 		{"large.hidden", func(c *Config) { c.Large.Hidden = nil }},
 		{"large.hidden[2]", func(c *Config) { c.Large.Hidden[2] = 0 }},
-		{"large.activation", func(c *Config) { c.Large.Activation = "relu" }},
+		{"large.activation", func(c *Config) { c.Large.Activation = mlp.ReLU }},
 		{"large.epochs", func(c *Config) { c.Large.Epochs = 0 }},
 		{"large.batch_size", func(c *Config) { c.Large.BatchSize = -1 }},
 		{"large.lr_max", func(c *Config) { c.Large.LRMax = inf }},
@@ -91,9 +95,9 @@ func TestValidateSettings(t *testing.T) {
 		{"large.lr_max", func(c *Config) { c.Large.LRMax = 0 }},
 		{"large.lr_min", func(c *Config) { c.Large.LRMin = -inf }},
 		{"large.lr_min", func(c *Config) { c.Large.LRMin = 1 }},
-		{"large.schedule", func(c *Config) { c.Large.Schedule = "linear" }},
+		{"large.schedule", func(c *Config) { c.Large.Schedule = mlp.ScheduleKind(9) }},
 		{"finetune.hvp_directions", func(c *Config) { c.Finetune.HVPDirections = -1 }},
-		{"finetune.hvp_kind", func(c *Config) { c.Finetune.HVPKind = "pca" }},
+		{"finetune.hvp_kind", func(c *Config) { c.Finetune.HVPKind = mlp.HVPDirections(-1) }},
 		{"finetune.hvp_weight", func(c *Config) { c.Finetune.HVPWeight = nan }},
 		{"finetune.hvp_weight", func(c *Config) { c.Finetune.HVPWeight = inf }},
 		{"finetune.hvp_weight", func(c *Config) { c.Finetune.HVPWeight = -1 }},
@@ -101,14 +105,21 @@ func TestValidateSettings(t *testing.T) {
 		{"prune.keep", func(c *Config) { c.Prune.Keep = 0 }},
 		{"prune.keep", func(c *Config) { c.Prune.Keep = 5 }},
 		{"prune.keep", func(c *Config) { c.Prune.Keep = 769 }},
-		{"prune.quota", func(c *Config) { c.Prune.Quota = "odd" }},
-		{"prune.method", func(c *Config) { c.Prune.Method = "crown" }},
-		{"prune.combine", func(c *Config) { c.Prune.Combine = "min" }},
+		{"prune.quota", func(c *Config) { c.Prune.Quota = prune.Quota(5) }},
+		{"prune.method", func(c *Config) { c.Prune.Method = iasa.Method(4) }},
+		{"prune.combine", func(c *Config) { c.Prune.Combine = iasa.Combine(2) }},
 		{"prune.boxes", func(c *Config) { c.Prune.Boxes = 0 }},
 		{"prune.box_radius", func(c *Config) { c.Prune.BoxRadius = inf }},
 		{"prune.box_radius", func(c *Config) { c.Prune.BoxRadius = nan }},
 		{"prune.box_radius", func(c *Config) { c.Prune.BoxRadius = 0 }},
-		{"prune.fold", func(c *Config) { c.Prune.Fold = "median" }},
+		{"prune.fold", func(c *Config) { c.Prune.Fold = prune.Fold(3) }},
+		{"prune.fold", func(c *Config) { c.Prune.Fold, c.Prune.Criterion = prune.FoldMidpoint, prune.ByTaylor }},
+		{"prune.criterion", func(c *Config) { c.Prune.Criterion = prune.Criterion(4) }},
+		{"prune.keep_per_layer", func(c *Config) { c.Prune.Quota = prune.QuotaPerLayer }},
+		{"prune.keep_per_layer", func(c *Config) { c.Prune.KeepPerLayer = []int{8, 8, 8, 8, 8, 8} }},
+		{"prune.keep_per_layer", func(c *Config) { c.Prune.Quota, c.Prune.KeepPerLayer = prune.QuotaPerLayer, []int{8, 8} }},
+		{"prune.keep_per_layer[1]", func(c *Config) { c.Prune.Quota, c.Prune.KeepPerLayer = prune.QuotaPerLayer, []int{8, 0, 8, 8, 8, 8} }},
+		{"prune.keep_per_layer[5]", func(c *Config) { c.Prune.Quota, c.Prune.KeepPerLayer = prune.QuotaPerLayer, []int{8, 8, 8, 8, 8, 129} }},
 	} {
 		c := Default()
 		c.Large.Hidden = slices.Clone(c.Large.Hidden)
@@ -129,8 +140,8 @@ func TestSettingErrorMessages(t *testing.T) {
 		t.Errorf("lr_min above lr_max: %v", err)
 	}
 	c = Default()
-	c.Prune.Fold = "median"
-	if err := c.Validate(); err == nil || err.Error() != `prune.fold = "median": want mean, midpoint or zero` {
+	c.Prune.Fold = prune.Fold(3)
+	if err := c.Validate(); err == nil || err.Error() != `prune.fold = Fold(3): want mean, midpoint or zero` {
 		t.Errorf("bad fold: %v", err)
 	}
 	c = Default()
@@ -174,6 +185,11 @@ func TestLoadConfigNumbers(t *testing.T) {
 		{"large:\n  lr_max: .inf\n", "large.lr_max = +Inf: want a finite learning rate > 0"},
 		{"large:\n  lr_min: -.inf\n", "large.lr_min = -Inf"},
 		{"prune:\n  box_radius: .inf\n", "prune.box_radius = +Inf: want a finite half-width > 0"},
+		{"prune:\n  fold: median\n", `prune.fold = "median": want mean, midpoint or zero`},
+		{"prune:\n  criterion: l1\n", `prune.criterion = "l1": want iasa, magnitude, random or taylor`},
+		{"large:\n  activation: gelu\n", `large.activation = "gelu": want silu, softplus, tanh or relu`},
+		{"large:\n  activation: relu\n", `large.activation = relu: want silu, softplus or tanh`},
+		{"finetune:\n  schedule: [cosine]\n", "finetune.schedule"},
 	} {
 		if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/prune"
 )
 
 // floatBytes is the size of a float64.
@@ -90,24 +91,29 @@ func (c Config) memory(procs int) MemoryEstimate {
 	var phases []MemoryEstimate
 	phases = append(phases, MemoryEstimate{BachelierMemory(n)})
 	phases = append(phases, concurrent(procs, "large net",
-		c.stageMemory(large, c.Large.TrainRecipe, MSE, nil, "large"),
-		c.stageMemory(large, c.Large.TrainRecipe, Sobolev, nil, "large")))
+		c.stageMemory(large, c.Large.TrainRecipe, mlp.MSE, nil, "large"),
+		c.stageMemory(large, c.Large.TrainRecipe, mlp.Sobolev, nil, "large")))
 	phases = append(phases, c.pruneMemory(large, procs))
-	pruned := evenSplit(c.Prune.Keep, c.Large.Hidden)
-	if c.Prune.Quota == "global" {
+	var pruned []int
+	switch c.Prune.Quota {
+	case prune.QuotaEven:
+		pruned = prune.EvenSplit(c.Prune.Keep, c.Large.Hidden)
+	case prune.QuotaPerLayer:
+		pruned = c.Prune.KeepPerLayer
+	default:
 		pruned = c.Large.Hidden // at most
 	}
 	phases = append(phases, concurrent(procs, "small net",
-		c.stageMemory(netSizes(n, pruned), c.Finetune, MSE, nil, "finetune"),
-		c.stageMemory(netSizes(n, pruned), c.Finetune, Sobolev, large, "finetune"),
-		c.stageMemory(netSizes(n, c.Scratch), c.Finetune, Sobolev, large, "finetune")))
+		c.stageMemory(netSizes(n, pruned), c.Finetune, mlp.MSE, nil, "finetune"),
+		c.stageMemory(netSizes(n, pruned), c.Finetune, mlp.Sobolev, large, "finetune"),
+		c.stageMemory(netSizes(n, c.Scratch), c.Finetune, mlp.Sobolev, large, "finetune")))
 	peak := slices.MaxFunc(phases, func(a, b MemoryEstimate) int { return cmp.Compare(a.Bytes(), b.Bytes()) })
 	return append(m, peak...)
 }
 
 // stageMemory is the memory of one training stage of a run: the training
 // and the evaluation on the test set.
-func (c Config) stageMemory(sizes []int, r TrainRecipe, loss Loss, teacher []int, section string) MemoryEstimate {
+func (c Config) stageMemory(sizes []int, r TrainRecipe, loss mlp.LossKind, teacher []int, section string) MemoryEstimate {
 	m := trainMemory(sizes, c.Train, r, loss, teacher, 1, section)
 	m.add("the evaluation on the test set", "test", c.Test, evaluateBytes(sizes[0], c.Test, true))
 	return m
@@ -142,8 +148,10 @@ func concurrent(procs int, what string, stages ...MemoryEstimate) MemoryEstimate
 
 // pruneMemory is the memory of the pruning stage of a run.
 func (c Config) pruneMemory(large []int, procs int) MemoryEstimate {
-	method, _ := iasa.ParseMethod(c.Prune.Method)
-	return pruneMemory(large, min(c.Prune.Boxes, c.Train), method, procs, "prune.")
+	if c.Prune.Criterion != prune.ByIASA {
+		return nil // a few traces of a batch of rows
+	}
+	return pruneMemory(large, min(c.Prune.Boxes, c.Train), c.Prune.Method, procs, "prune.")
 }
 
 // pruneMemory is the memory PruneModel allocates besides the net and the
@@ -174,8 +182,8 @@ func pruneMemory(sizes []int, boxes int, method iasa.Method, workers int, prefix
 // the enclosures of every box (see iasa.MemoryEstimate). The keys of the
 // parts are those of PruneConfig ("method", "boxes").
 func PruneMemory(net *mlp.Network, rows int, opts PruneOptions) MemoryEstimate {
-	method, err := iasa.ParseMethod(opts.Config.Method)
-	if err != nil {
+	method := opts.Config.Method
+	if !method.Valid() || opts.Config.Criterion != prune.ByIASA {
 		return nil
 	}
 	boxes := opts.Config.Boxes
@@ -205,23 +213,23 @@ func TrainMemory(net *mlp.Network, rows int, opts TrainOptions) MemoryEstimate {
 
 // trainMemory is TrainMemory for a net of the given sizes, with the recipe's
 // keys in the section.
-func trainMemory(sizes []int, rows int, r TrainRecipe, loss Loss, teacher []int, threads int, section string) MemoryEstimate {
+func trainMemory(sizes []int, rows int, r TrainRecipe, loss mlp.LossKind, teacher []int, threads int, section string) MemoryEstimate {
 	n, N := float64(sizes[0]), float64(rows)
 	var m MemoryEstimate
 	// mlp.Train's normalised copy: x, y, and dydx for the Sobolev loss.
 	data := N * (n + 1)
-	if loss == Sobolev {
+	if loss == mlp.Sobolev {
 		data += N * n
 	}
 	k := 0 // second-order directions per sample
 	var hvp float64
-	if loss == Sobolev && teacher != nil {
+	if loss == mlp.Sobolev && teacher != nil {
 		if r.Teacher {
 			data += N * (n + 1) // the teacher's labels
 		}
 		if r.HVPWeight > 0 {
 			k = 1 + r.HVPDirections
-			if r.HVPKind == "principal" {
+			if r.HVPKind == mlp.PrincipalDirections {
 				k = 1 + min(r.HVPDirections, sizes[0])
 				hvp += N*n + 4*n*n // the teacher's gradients, their covariance and eigenvectors
 			}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
+	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
 )
 
@@ -62,7 +63,7 @@ func TestConfigMemoryScaling(t *testing.T) {
 	if one := wide.memory(1).Largest(); one.Bytes > 0.55*big.Bytes {
 		t.Errorf("dims = 1000 on one core: IASA %.3g bytes, want about half of two workers' %.3g", one.Bytes, big.Bytes)
 	}
-	wide.Prune.Method = "affine"
+	wide.Prune.Method = iasa.Affine
 	if m := wide.memory(2); m.Bytes() > 2e9 || m.Largest().Key == "prune.method" {
 		t.Errorf("dims = 1000 with affine forms: %.3g bytes, largest part %+v; want far less than with quadratic ones, mostly fine-tuning",
 			m.Bytes(), m.Largest())
@@ -102,21 +103,21 @@ func TestTrainMemoryMeasured(t *testing.T) {
 	teacher := mlp.New(5, []int{24, 24}, mlp.SiLU)
 	teacher.Init(mlp.XavierUniform, 1)
 	if _, err := TrainModel(context.Background(), teacher, train, TrainOptions{Recipe: Default().Large.TrainRecipe, FitNorm: true, Threads: 1,
-		Loss: Sobolev}, nil); err != nil {
+		Loss: mlp.Sobolev}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name    string
-		loss    Loss
+		loss    mlp.LossKind
 		recipe  TrainRecipe
 		teacher *mlp.Network
 		threads int
 	}{
-		{"mse", MSE, TrainRecipe{Epochs: 1, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: "cosine"}, nil, 1},
-		{"sobolev", Sobolev, TrainRecipe{Epochs: 1, BatchSize: 64, LRMax: 1e-3, LRMin: 1e-5, Schedule: "cosine"}, nil, 2},
-		{"sobolev+hvp", Sobolev, Default().Finetune, teacher, 1},
-		{"teacher labels, principal", Sobolev, TrainRecipe{Epochs: 1, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: "cosine",
-			Teacher: true, HVPDirections: 3, HVPKind: "principal", HVPWeight: 0.5}, teacher, 1},
+		{"mse", mlp.MSE, TrainRecipe{Epochs: 1, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: mlp.Cosine}, nil, 1},
+		{"sobolev", mlp.Sobolev, TrainRecipe{Epochs: 1, BatchSize: 64, LRMax: 1e-3, LRMin: 1e-5, Schedule: mlp.Cosine}, nil, 2},
+		{"sobolev+hvp", mlp.Sobolev, Default().Finetune, teacher, 1},
+		{"teacher labels, principal", mlp.Sobolev, TrainRecipe{Epochs: 1, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: mlp.Cosine,
+			Teacher: true, HVPDirections: 3, HVPKind: mlp.PrincipalDirections, HVPWeight: 0.5}, teacher, 1},
 	} {
 		tc.recipe.Epochs = 1
 		net := mlp.New(5, []int{8, 8, 8}, mlp.SiLU)

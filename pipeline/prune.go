@@ -36,86 +36,54 @@ const (
 	overSamples     = 64
 )
 
-// PruneModel prunes net with IASA (method.md §5): it covers the domain by
-// small boxes (half-width Config.BoxRadius standard deviations of each input)
-// around the rows of x (N × n, raw units) or around points of opts.Domain,
-// encloses every hidden node's value and adjoint on each box with
-// Config.Method, scores each node by its significance combined over the boxes,
-// keeps the Config.Keep most significant nodes (global ranking, at least one
-// per layer) and folds the constant of each removed node into the next
-// layer's bias. The mean fold needs x; it is the mean activation over its rows.
+// PruneModel prunes net (method.md §5): it scores every hidden node with
+// Config.Criterion, keeps the best as Config.Quota says and folds the
+// constant of each removed node into the next layer's bias.
 //
-// The report lists, per layer, the kept nodes, the significances and the
-// over-estimation of the chosen enclosure and of plain intervals, measured on
-// a subset of the boxes. PruneModel returns the *SettingError of
-// opts.Config.Validate for an impossible setting. If ctx is cancelled,
-// PruneModel returns ctx.Err() within milliseconds (iasa.AnalyzeContext).
+// With the IASA criterion it covers the domain by small boxes (half-width
+// Config.BoxRadius standard deviations of each input) around the rows of x
+// (N × n, raw units) or around points of opts.Domain, encloses every hidden
+// node's value and adjoint on each box with Config.Method, and scores each
+// node by its significance combined over the boxes. The other criteria score
+// from the weights (magnitude), at random (random) or from first-order
+// changes over the rows of x or, without x, over Config.Boxes points of the
+// domain (taylor). The mean fold needs x; it is the mean activation over its
+// rows.
+//
+// The report lists, per layer, the kept nodes and the scores; with IASA also
+// the over-estimation of the chosen enclosure and of plain intervals,
+// measured on a subset of the boxes (NaN otherwise). PruneModel returns the
+// *SettingError of opts.Config.Validate for an impossible setting, also for
+// Keep or KeepPerLayer that do not fit the widths of net. If ctx is
+// cancelled, PruneModel returns ctx.Err() within milliseconds
+// (iasa.AnalyzeContext).
 func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (*mlp.Network, *results.PruneReport, error) {
 	start := time.Now()
 	p := opts.Config
-	if err := p.Validate(); err != nil {
+	if len(net.Hidden()) == 0 {
+		return nil, nil, fmt.Errorf("the model has no hidden layers to prune")
+	}
+	if err := p.ValidateFor(net); err != nil {
 		return nil, nil, err
 	}
-	n := net.Inputs()
-	method, err := iasa.ParseMethod(p.Method)
+	if err := checkPruneInputs(net, x, opts); err != nil {
+		return nil, nil, err
+	}
+	sc, err := scoreNodes(ctx, net, x, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	combine, err := iasa.ParseCombine(p.Combine)
+	keep, err := prune.Select(sc.scores, prune.Budget{Quota: p.Quota, Total: p.Keep, PerLayer: p.KeepPerLayer})
 	if err != nil {
 		return nil, nil, err
 	}
-	if x != nil && len(x)%n != 0 {
-		return nil, nil, fmt.Errorf("the data have %d values, not rows of the model's %d inputs", len(x), n)
+	var hull [][]interval.Interval
+	if sc.ana != nil {
+		hull = sc.ana.Hull.A
 	}
-	centres := x
-	if opts.Domain != nil {
-		if len(opts.Domain) != n {
-			return nil, nil, fmt.Errorf("the domain has %d intervals, the model has %d inputs", len(opts.Domain), n)
-		}
-		centres = uniformPoints(opts.Domain, p.Boxes, opts.Seed+seedStreamBoxes)
-	}
-	if len(centres) == 0 {
-		return nil, nil, fmt.Errorf("pruning needs data points or a domain box")
-	}
-	boxes, err := iasa.AroundPoints(centres, n, p.BoxRadius, p.Boxes, opts.Seed+seedStreamBoxes)
+	fill, err := prune.Constants(p.Fold, net, x, hull)
 	if err != nil {
 		return nil, nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	ana, err := iasa.AnalyzeContext(ctx, net, boxes, iasa.Options{Method: method, Combine: combine, Progress: opts.Progress,
-		Samples: overSamples, SampleBoxes: overSampleBoxes, CompareNaive: true, Seed: opts.Seed + seedStreamBoxes})
-	if err != nil {
-		return nil, nil, err
-	}
-	quota := prune.Quota{Total: p.Keep}
-	switch p.Quota {
-	case "even":
-		quota = prune.Quota{PerLayer: evenSplit(p.Keep, net.Hidden())}
-	case "global":
-	default:
-		return nil, nil, fmt.Errorf("unknown quota %q (want even or global)", p.Quota)
-	}
-	keep, err := prune.Select(ana.Significance, quota)
-	if err != nil {
-		return nil, nil, err
-	}
-	var fill [][]float64
-	switch p.Fold {
-	case "mean":
-		if x == nil {
-			return nil, nil, fmt.Errorf("the mean fold needs training data; use the midpoint or zero fold with a domain box alone")
-		}
-		if fill, err = prune.MeanActivations(net, x); err != nil {
-			return nil, nil, err
-		}
-	case "midpoint":
-		fill = prune.Midpoints(ana.Hull.A)
-	case "zero":
-	default:
-		return nil, nil, fmt.Errorf("unknown fold %q (want mean, midpoint or zero)", p.Fold)
 	}
 	pruned, err := prune.Apply(net, keep, fill)
 	if err != nil {
@@ -124,56 +92,89 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	rep := &results.PruneReport{Method: p.Method, Boxes: len(boxes), Fold: p.Fold, Layers: layerReports(net.Hidden(), keep, ana)}
+	rep := &results.PruneReport{Criterion: p.Criterion.String(), Boxes: sc.boxes, Fold: p.Fold.String(),
+		Layers: layerReports(net.Hidden(), keep, sc)}
+	if sc.ana != nil {
+		rep.Method = p.Method.String()
+	}
 	rep.Seconds = time.Since(start).Seconds()
 	return pruned, rep, nil
 }
 
+// checkPruneInputs reports data or a domain that do not fit net, or neither
+// of them where the criterion needs points.
+func checkPruneInputs(net *mlp.Network, x []float64, opts PruneOptions) error {
+	n := net.Inputs()
+	if x != nil && len(x)%n != 0 {
+		return fmt.Errorf("the data have %d values, not rows of the model's %d inputs", len(x), n)
+	}
+	if opts.Domain != nil && len(opts.Domain) != n {
+		return fmt.Errorf("the domain has %d intervals, the model has %d inputs", len(opts.Domain), n)
+	}
+	switch c := opts.Config.Criterion; {
+	case (c == prune.ByIASA || c == prune.ByTaylor) && len(x) == 0 && opts.Domain == nil:
+		return fmt.Errorf("pruning by %s needs data points or a domain box", c)
+	}
+	return nil
+}
+
+// nodeScores are the scores of every hidden node, with the IASA analysis
+// they come from (nil for the other criteria) and its number of boxes.
+type nodeScores struct {
+	scores [][]float64
+	ana    *iasa.Result
+	boxes  int
+}
+
+// scoreNodes scores every hidden node of net with opts.Config.Criterion
+// (method.md §5 steps 1–3 for IASA).
+func scoreNodes(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (nodeScores, error) {
+	p := opts.Config
+	points := x
+	if opts.Domain != nil {
+		points = make([]float64, p.Boxes*net.Inputs())
+		iasa.Box(opts.Domain).Sample(points, rand.New(rand.NewPCG(opts.Seed+seedStreamBoxes, 0)))
+	}
+	switch p.Criterion {
+	case prune.ByMagnitude:
+		return nodeScores{scores: prune.Magnitude(net)}, nil
+	case prune.ByRandom:
+		return nodeScores{scores: prune.Random(net, opts.Seed+seedStreamBoxes)}, nil
+	case prune.ByTaylor:
+		scores, err := prune.Taylor(net, points)
+		return nodeScores{scores: scores}, err
+	}
+	boxes, err := iasa.AroundPoints(points, net.Inputs(), p.BoxRadius, p.Boxes, opts.Seed+seedStreamBoxes)
+	if err != nil {
+		return nodeScores{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nodeScores{}, err
+	}
+	ana, err := iasa.AnalyzeContext(ctx, net, boxes, iasa.Options{Method: p.Method, Combine: p.Combine, Progress: opts.Progress,
+		Samples: overSamples, SampleBoxes: overSampleBoxes, CompareNaive: true, Seed: opts.Seed + seedStreamBoxes})
+	if err != nil {
+		return nodeScores{}, err
+	}
+	return nodeScores{scores: ana.Significance, ana: ana, boxes: len(boxes)}, nil
+}
+
 // layerReports returns the report of every hidden layer of widths hidden:
-// the kept nodes, the significances and the over-estimations of ana (NaN
-// where ana has none).
-func layerReports(hidden []int, keep [][]int, ana *iasa.Result) []results.LayerPrune {
+// the kept nodes, the scores and the over-estimations of the IASA analysis
+// of sc (NaN where there is none).
+func layerReports(hidden []int, keep [][]int, sc nodeScores) []results.LayerPrune {
 	var layers []results.LayerPrune
 	nan := results.Metric(math.NaN())
 	for l, w := range hidden {
-		lp := results.LayerPrune{Layer: l + 1, Width: w, Kept: keep[l], Significance: ana.Significance[l],
+		lp := results.LayerPrune{Layer: l + 1, Width: w, Kept: keep[l], Significance: sc.scores[l],
 			OverValue: nan, OverAdjoint: nan, NaiveOverValue: nan}
-		if o := ana.Over; o != nil {
-			lp.OverValue, lp.OverAdjoint = results.Metric(o.Value[l]), results.Metric(o.Adjoint[l])
+		if sc.ana != nil && sc.ana.Over != nil {
+			lp.OverValue, lp.OverAdjoint = results.Metric(sc.ana.Over.Value[l]), results.Metric(sc.ana.Over.Adjoint[l])
 		}
-		if o := ana.NaiveOver; o != nil {
-			lp.NaiveOverValue = results.Metric(o.Value[l])
+		if sc.ana != nil && sc.ana.NaiveOver != nil {
+			lp.NaiveOverValue = results.Metric(sc.ana.NaiveOver.Value[l])
 		}
 		layers = append(layers, lp)
 	}
 	return layers
-}
-
-// uniformPoints returns count points drawn uniformly from the box dom,
-// row-major (count × len(dom)).
-func uniformPoints(dom []interval.Interval, count int, seed uint64) []float64 {
-	rng := rand.New(rand.NewPCG(seed, 0))
-	pts := make([]float64, count*len(dom))
-	for i := range pts {
-		d := dom[i%len(dom)]
-		pts[i] = d.Lo + rng.Float64()*(d.Hi-d.Lo)
-	}
-	return pts
-}
-
-// evenSplit splits keep nodes over layers of the given widths as evenly as
-// possible, the first layers taking the remainder, each layer at most its
-// width and at least one node.
-func evenSplit(keep int, widths []int) []int {
-	per := make([]int, len(widths))
-	left := keep
-	for l := range widths {
-		share := left / (len(widths) - l)
-		if left%(len(widths)-l) != 0 {
-			share++
-		}
-		per[l] = max(1, min(share, widths[l]))
-		left -= per[l]
-	}
-	return per
 }

@@ -133,10 +133,7 @@ func (r *runner) all(ctx context.Context) (*results.Run, error) {
 		return nil, err
 	}
 
-	act, err := mlp.ParseActivation(cfg.Large.Activation)
-	if err != nil {
-		return nil, err
-	}
+	act := cfg.Large.Activation
 	newLarge := func() *mlp.Network {
 		net := mlp.New(r.n, cfg.Large.Hidden, act)
 		net.Init(mlp.XavierUniform, cfg.Seed+seedStreamInit)
@@ -144,8 +141,8 @@ func (r *runner) all(ctx context.Context) (*results.Run, error) {
 	}
 	large := newLarge()
 	if err := r.trainStages(ctx,
-		trainJob{name: StageLargeMSE, net: newLarge(), fresh: true, recipe: cfg.Large.TrainRecipe, loss: MSE},
-		trainJob{name: StageLargeSobolev, net: large, fresh: true, recipe: cfg.Large.TrainRecipe, loss: Sobolev},
+		trainJob{name: StageLargeMSE, net: newLarge(), fresh: true, recipe: cfg.Large.TrainRecipe, loss: mlp.MSE},
+		trainJob{name: StageLargeSobolev, net: large, fresh: true, recipe: cfg.Large.TrainRecipe, loss: mlp.Sobolev},
 	); err != nil {
 		return nil, err
 	}
@@ -157,9 +154,9 @@ func (r *runner) all(ctx context.Context) (*results.Run, error) {
 	scratch := mlp.New(r.n, cfg.Scratch, act)
 	scratch.Init(mlp.XavierUniform, cfg.Seed+seedStreamInit)
 	if err := r.trainStages(ctx,
-		trainJob{name: StagePrunedMSE, net: pruned.Clone(), recipe: cfg.Finetune, loss: MSE},
-		trainJob{name: StagePrunedSobolev, net: pruned.Clone(), recipe: cfg.Finetune, loss: Sobolev, teacher: large},
-		trainJob{name: StageScratchSobolev, net: scratch, fresh: true, recipe: cfg.Finetune, loss: Sobolev, teacher: large},
+		trainJob{name: StagePrunedMSE, net: pruned.Clone(), recipe: cfg.Finetune, loss: mlp.MSE},
+		trainJob{name: StagePrunedSobolev, net: pruned.Clone(), recipe: cfg.Finetune, loss: mlp.Sobolev, teacher: large},
+		trainJob{name: StageScratchSobolev, net: scratch, fresh: true, recipe: cfg.Finetune, loss: mlp.Sobolev, teacher: large},
 	); err != nil {
 		return nil, err
 	}
@@ -220,7 +217,7 @@ type trainJob struct {
 	// fitted to the data first.
 	fresh   bool
 	recipe  TrainRecipe
-	loss    Loss
+	loss    mlp.LossKind
 	teacher *mlp.Network
 }
 

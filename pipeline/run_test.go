@@ -215,7 +215,7 @@ func TestTrainModelZeroGradientColumn(t *testing.T) {
 		set.DYDX[2*i] = 1 // input 2 never moves the labels
 	}
 	net := mlp.New(2, []int{3}, mlp.SiLU)
-	opts := TrainOptions{Recipe: Default().Finetune, Loss: Sobolev, FitNorm: true}
+	opts := TrainOptions{Recipe: Default().Finetune, Loss: mlp.Sobolev, FitNorm: true}
 	_, err := TrainModel(context.Background(), net, set, opts, nil)
 	if err == nil || !strings.Contains(err.Error(), "input 2 are all 0") {
 		t.Errorf("TrainModel with an all-zero gradient column: error %v, want one naming input 2", err)

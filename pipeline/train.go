@@ -14,32 +14,11 @@ import (
 	"github.com/sobolev-pruning/sobolev/results"
 )
 
-// Loss selects the training loss (method.md §4).
-type Loss int
-
-const (
-	// MSE fits the value labels only.
-	MSE Loss = iota
-	// Sobolev fits the value and gradient labels, with the Huge & Savine
-	// weights α = 1/(1+n), β = n/(1+n) and λ_j = 1/mean(dydx_n,j²).
-	Sobolev
-)
-
-// ParseLoss returns the Loss named s ("mse" or "sobolev").
-func ParseLoss(s string) (Loss, error) {
-	switch s {
-	case "mse":
-		return MSE, nil
-	case "sobolev":
-		return Sobolev, nil
-	}
-	return 0, fmt.Errorf("unknown loss %q (want mse or sobolev)", s)
-}
-
 // TrainOptions are the inputs of TrainModel besides the net and the data.
 type TrainOptions struct {
 	Recipe TrainRecipe
-	Loss   Loss
+	// Loss is the training loss: mlp.MSE or mlp.Sobolev.
+	Loss mlp.LossKind
 	// Teacher, if not nil, is the large net whose derivatives serve as labels
 	// for distillation (Sobolev loss only): with Recipe.Teacher its value and
 	// gradient replace the data's labels, and with Recipe.HVPWeight > 0 its
@@ -89,7 +68,7 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 	}
 	data := mlp.TrainData{X: train.X, Y: train.Y}
 	weights := mlp.LossWeights{Value: 1}
-	if opts.Loss == Sobolev {
+	if opts.Loss == mlp.Sobolev {
 		data.DYDX = train.DYDX
 		if opts.Teacher != nil && recipe.Teacher {
 			data.Y = make([]float64, train.N())
@@ -105,7 +84,7 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 			return mlp.History{}, err
 		}
 		if hvp > 0 {
-			if recipe.HVPKind == "principal" {
+			if recipe.HVPKind == mlp.PrincipalDirections {
 				data.Dirs = principalDirections(opts.Teacher, train.X, recipe.HVPDirections)
 			} else {
 				data.Dirs = directions(n, recipe.HVPDirections, opts.Seed+seedStreamDirections)
@@ -159,11 +138,7 @@ func historyOf(h mlp.History) []results.Epoch {
 }
 
 func schedule(t TrainRecipe) mlp.Schedule {
-	kind, err := mlp.ParseScheduleKind(t.Schedule)
-	if err != nil {
-		panic("pipeline: schedule not validated") // Config.Validate checks the name
-	}
-	return mlp.Schedule{Kind: kind, Max: t.LRMax, Min: t.LRMin}
+	return mlp.Schedule{Kind: t.Schedule, Max: t.LRMax, Min: t.LRMin}
 }
 
 // directions returns the raw directions of the second-order term, shape

@@ -24,12 +24,12 @@ func TestTrainModelConstantInput(t *testing.T) {
 	net.Init(mlp.XavierUniform, 1)
 	recipe := Default().Large.TrainRecipe
 	recipe.Epochs = 1
-	_, err = TrainModel(context.Background(), net, train, TrainOptions{Recipe: recipe, Loss: Sobolev, FitNorm: true}, nil)
+	_, err = TrainModel(context.Background(), net, train, TrainOptions{Recipe: recipe, Loss: mlp.Sobolev, FitNorm: true}, nil)
 	want := "x3 is constant (every sample 1.5): its spread is zero, so it cannot be normalised; drop the column or vary it"
 	if err == nil || err.Error() != want {
 		t.Errorf("training on a constant column: %v, want %q", err, want)
 	}
-	if _, err := TrainModel(context.Background(), net, train, TrainOptions{Recipe: recipe, Loss: Sobolev}, nil); err != nil {
+	if _, err := TrainModel(context.Background(), net, train, TrainOptions{Recipe: recipe, Loss: mlp.Sobolev}, nil); err != nil {
 		t.Errorf("fine-tuning (normalisation kept) on a constant column: %v, want no error", err)
 	}
 	if err := checkSpread([]float64{1, 2, 3, 4}, 2); err != nil {

@@ -70,3 +70,30 @@ func Midpoints(enc [][]interval.Interval) [][]float64 {
 	}
 	return fill
 }
+
+// Constants returns the constants that replace the removed nodes of net for
+// Apply, as fold says: the mean activations over the rows of x (FoldMean,
+// MeanActivations), the midpoints of the value enclosures enc (FoldMidpoint,
+// Midpoints) or nil, the constant 0 (FoldZero). x is only used by FoldMean,
+// enc only by FoldMidpoint.
+//
+// Constants returns an error for an unknown fold, FoldMean without x
+// (suggesting the folds that need none), FoldMidpoint without enc, or an
+// error of MeanActivations.
+func Constants(fold Fold, net *mlp.Network, x []float64, enc [][]interval.Interval) ([][]float64, error) {
+	switch fold {
+	case FoldMean:
+		if x == nil {
+			return nil, fmt.Errorf("prune: the mean fold needs training data; use the midpoint or zero fold with a domain box alone")
+		}
+		return MeanActivations(net, x)
+	case FoldMidpoint:
+		if enc == nil {
+			return nil, fmt.Errorf("prune: the midpoint fold needs the nodes' value enclosures (IASA); use the mean or zero fold")
+		}
+		return Midpoints(enc), nil
+	case FoldZero:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("prune: unknown fold %v", fold)
+}

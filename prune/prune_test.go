@@ -35,7 +35,7 @@ func randomNet(inputs int, hidden []int, act mlp.Activation, seed uint64) *mlp.N
 
 func TestSelectPerLayer(t *testing.T) {
 	scores := [][]float64{{0.5, 3, 1, 3}, {2, 1}, {-1, -2, -0.5}}
-	got, err := Select(scores, Quota{PerLayer: []int{2, 1, 3}})
+	got, err := Select(scores, Budget{Quota: QuotaPerLayer, PerLayer: []int{2, 1, 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestSelectTotal(t *testing.T) {
 		{5, [][]int{{0, 2}, {1}, {0, 1}}},             // then 5
 		{9, [][]int{{0, 1, 2, 3}, {0, 1}, {0, 1, 2}}}, // everything
 	} {
-		got, err := Select(scores, Quota{Total: tc.total})
+		got, err := Select(scores, Budget{Quota: QuotaGlobal, Total: tc.total})
 		if err != nil {
 			t.Fatalf("Total %d: %v", tc.total, err)
 		}
@@ -81,11 +81,11 @@ func TestSelectTotalQuotaAndDeterminism(t *testing.T) {
 	}
 	// Ties across layers.
 	scores[1][7], scores[2][9] = 0.75, 0.75
-	keep, err := Select(scores, Quota{Total: 48})
+	keep, err := Select(scores, Budget{Quota: QuotaGlobal, Total: 48})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := Select(scores, Quota{Total: 48})
+	again, _ := Select(scores, Budget{Quota: QuotaGlobal, Total: 48})
 	if !reflect.DeepEqual(keep, again) {
 		t.Fatal("Select is not deterministic")
 	}
@@ -125,18 +125,18 @@ func TestSelectErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		scores [][]float64
-		q      Quota
+		q      Budget
 	}{
-		{"no layers", nil, Quota{Total: 1}},
-		{"empty layer", [][]float64{{1}, {}}, Quota{Total: 1}},
-		{"NaN", [][]float64{{1, math.NaN()}}, Quota{Total: 1}},
-		{"no quota", scores, Quota{}},
-		{"both", scores, Quota{Total: 2, PerLayer: []int{1, 1}}},
-		{"total below layers", scores, Quota{Total: 1}},
-		{"total above nodes", scores, Quota{Total: 4}},
-		{"per-layer length", scores, Quota{PerLayer: []int{1}}},
-		{"per-layer zero", scores, Quota{PerLayer: []int{0, 1}}},
-		{"per-layer above width", scores, Quota{PerLayer: []int{1, 2}}},
+		{"no layers", nil, Budget{Quota: QuotaGlobal, Total: 1}},
+		{"empty layer", [][]float64{{1}, {}}, Budget{Quota: QuotaGlobal, Total: 1}},
+		{"NaN", [][]float64{{1, math.NaN()}}, Budget{Quota: QuotaGlobal, Total: 1}},
+		{"no quota", scores, Budget{Quota: Quota(7), Total: 2}},
+		{"even total above nodes", scores, Budget{Quota: QuotaEven, Total: 4}},
+		{"total below layers", scores, Budget{Quota: QuotaGlobal, Total: 1}},
+		{"total above nodes", scores, Budget{Quota: QuotaGlobal, Total: 4}},
+		{"per-layer length", scores, Budget{Quota: QuotaPerLayer, PerLayer: []int{1}}},
+		{"per-layer zero", scores, Budget{Quota: QuotaPerLayer, PerLayer: []int{0, 1}}},
+		{"per-layer above width", scores, Budget{Quota: QuotaPerLayer, PerLayer: []int{1, 2}}},
 	} {
 		if keep, err := Select(tc.scores, tc.q); err == nil {
 			t.Errorf("%s: Select = %v, want an error", tc.name, keep)

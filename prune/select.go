@@ -7,16 +7,16 @@ import (
 	"sort"
 )
 
-// Quota says how many hidden nodes Select keeps. Exactly one of its fields must
-// be set.
-type Quota struct {
-	// Total, if positive, keeps the Total hidden nodes of highest score over
-	// all layers together (global ranking, method.md §5 step 4), but always at
-	// least the best node of every layer, so that the pruned net stays
-	// connected.
+// A Budget says how many hidden nodes Select keeps and how they are shared
+// among the hidden layers.
+type Budget struct {
+	// Quota says how the nodes are shared among the layers.
+	Quota Quota
+	// Total is the number of nodes kept over all layers (QuotaGlobal,
+	// QuotaEven): at least one per layer, at most all of them.
 	Total int
-	// PerLayer, if non-nil, keeps the PerLayer[l] nodes of highest score of
-	// hidden layer l+1; every entry must lie in [1, width of the layer].
+	// PerLayer is the number of nodes kept in each hidden layer
+	// (QuotaPerLayer); entry l lies in [1, width of hidden layer l+1].
 	PerLayer []int
 }
 
@@ -25,15 +25,16 @@ type Quota struct {
 // higher score means more significant. Ties are broken deterministically: the
 // node in the lower layer, then the node with the lower index, ranks higher.
 //
-// Select returns an error if a score is NaN, a layer has no nodes, or the quota
-// is not met by the shape of scores (Total smaller than the number of layers or
-// larger than the number of nodes, PerLayer of the wrong length or with an
-// entry outside [1, width]), or if both or neither of the quota's fields are set.
-func Select(scores [][]float64, q Quota) ([][]int, error) {
+// Select returns an error if a score is NaN, a layer has no nodes, or the
+// budget does not fit the shape of scores: Total smaller than the number of
+// layers or larger than the number of nodes, PerLayer of the wrong length or
+// with an entry outside [1, width], or an unknown Quota.
+func Select(scores [][]float64, b Budget) ([][]int, error) {
 	if len(scores) == 0 {
 		return nil, errors.New("prune: no hidden layers to select from")
 	}
 	total := 0
+	widths := make([]int, len(scores))
 	for l, s := range scores {
 		if len(s) == 0 {
 			return nil, fmt.Errorf("prune: hidden layer %d has no nodes", l+1)
@@ -43,21 +44,40 @@ func Select(scores [][]float64, q Quota) ([][]int, error) {
 				return nil, fmt.Errorf("prune: score of node %d in hidden layer %d is NaN", i, l+1)
 			}
 		}
+		widths[l] = len(s)
 		total += len(s)
 	}
-	switch {
-	case q.Total > 0 && q.PerLayer != nil:
-		return nil, errors.New("prune: quota sets both Total and PerLayer, want one")
-	case q.PerLayer != nil:
-		return selectPerLayer(scores, q.PerLayer)
-	case q.Total > 0:
-		if q.Total < len(scores) || q.Total > total {
+	switch b.Quota {
+	case QuotaPerLayer:
+		return selectPerLayer(scores, b.PerLayer)
+	case QuotaGlobal, QuotaEven:
+		if b.Total < len(scores) || b.Total > total {
 			return nil, fmt.Errorf("prune: keep %d nodes in total, want between %d (one per layer) and %d (all)",
-				q.Total, len(scores), total)
+				b.Total, len(scores), total)
 		}
-		return selectTotal(scores, q.Total), nil
+		if b.Quota == QuotaEven {
+			return selectPerLayer(scores, EvenSplit(b.Total, widths))
+		}
+		return selectTotal(scores, b.Total), nil
 	}
-	return nil, fmt.Errorf("prune: quota keeps nothing (Total %d, PerLayer nil)", q.Total)
+	return nil, fmt.Errorf("prune: unknown quota %v", b.Quota)
+}
+
+// EvenSplit splits total nodes over hidden layers of the given widths as
+// evenly as possible, the first layers taking the remainder, each layer at
+// most its width and at least one node: the per-layer counts of QuotaEven.
+func EvenSplit(total int, widths []int) []int {
+	per := make([]int, len(widths))
+	left := total
+	for l := range widths {
+		share := left / (len(widths) - l)
+		if left%(len(widths)-l) != 0 {
+			share++
+		}
+		per[l] = max(1, min(share, widths[l]))
+		left -= per[l]
+	}
+	return per
 }
 
 // node is a hidden node's position and score.

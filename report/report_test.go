@@ -524,7 +524,7 @@ func TestLogTicks(t *testing.T) {
 func TestConfigGroups(t *testing.T) {
 	c := pipeline.Config{Dims: 7, Train: 8192, Seed: 3, Scratch: []int{8, 4}}
 	c.Large.Hidden = []int{128, 128}
-	c.Large.Activation = "silu"
+	c.Large.Activation = mlp.SiLU
 	c.Large.LRMax = 0.001
 	raw, err := json.Marshal(c)
 	if err != nil {

@@ -79,13 +79,18 @@ type Epoch struct {
 	Validation Metric `json:"validation_loss"`
 }
 
-// PruneReport describes one IASA pruning (method.md §5): per hidden layer,
-// the nodes kept, the significance of every node and the over-estimation of
+// PruneReport describes one pruning (method.md §5): per hidden layer, the
+// nodes kept, the score of every node and, for IASA, the over-estimation of
 // the enclosures.
 type PruneReport struct {
-	// Method names the enclosure of the analysis, e.g. "quadratic".
-	Method string `json:"method"`
-	// Boxes is the number of boxes the input domain was covered by.
+	// Criterion names how the nodes were scored: "iasa" (the significance
+	// of method.md §5), "magnitude", "random" or "taylor" (§7).
+	Criterion string `json:"criterion"`
+	// Method names the enclosure of the IASA analysis, e.g. "quadratic";
+	// empty for the other criteria.
+	Method string `json:"method,omitempty"`
+	// Boxes is the number of boxes the input domain was covered by (IASA;
+	// 0 for the other criteria).
 	Boxes int `json:"boxes"`
 	// Fold names the constant a removed node is replaced by, folded into the
 	// next layer's bias: "mean" (its mean activation over the training
@@ -106,9 +111,9 @@ type LayerPrune struct {
 	Width int `json:"width"`
 	// Kept lists the indices of the kept nodes, ascending.
 	Kept []int `json:"kept"`
-	// Significance holds per node S = width(A)·max|G| (method.md §5), in
-	// normalised output units, combined over the boxes as the run's
-	// configuration says (prune.combine: max or mean).
+	// Significance holds per node its score: for IASA S = width(A)·max|G|
+	// (method.md §5), in normalised output units, combined over the boxes
+	// as the run's configuration says (prune.combine: max or mean).
 	Significance []float64 `json:"significance"`
 	// OverValue and OverAdjoint are the median over the layer's nodes of
 	// enclosure width ÷ sampled range (dimensionless, ≥ 1 for a sound

@@ -14,7 +14,8 @@ import (
 )
 
 // golden is a results.json written by the code this package replaced
-// (pipeline.Results.WriteJSON, with a short config object put in by hand); it
+// (pipeline.Results.WriteJSON, with a short config object and the criterion
+// put in by hand); it
 // pins the field order and the number formatting of the file.
 const golden = "testdata/run.json"
 
@@ -39,7 +40,7 @@ func fixture() *Run {
 					RMSEDelta: nan, MaxErrDelta: nan, RMSEGamma: nan, MaxErrGamma: nan},
 				Seconds: 1.7, Model: "models/pruned.onnx"},
 		},
-		IASA: &PruneReport{Method: "quadratic", Boxes: 256, Fold: "mean", Seconds: 0.5, Layers: []LayerPrune{
+		IASA: &PruneReport{Criterion: "iasa", Method: "quadratic", Boxes: 256, Fold: "mean", Seconds: 0.5, Layers: []LayerPrune{
 			{Layer: 1, Width: 8, Kept: []int{0, 3}, Significance: []float64{0.5, 1e-300, 0, 7.25, 1e-7, 3, 2, 1},
 				OverValue: 1.7, OverAdjoint: 2.2, NaiveOverValue: 25},
 			{Layer: 2, Width: 4, Kept: []int{2}, Significance: []float64{1, 2, 3, 4},

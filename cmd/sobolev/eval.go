@@ -120,7 +120,7 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 	if err := mem.check(est, held.Bytes()); err != nil {
 		return err
 	}
-	if err := checkLabels(f.data, data, pipeline.MSE); err != nil {
+	if err := checkLabels(f.data, data, mlp.MSE); err != nil {
 		return fmt.Errorf("eval: %v", err)
 	}
 	rep := evalReport{

@@ -6,20 +6,22 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sobolev-pruning/sobolev/internal/memlimit"
+	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 )
 
 // finetuneFlags are the options of "sobolev finetune".
 type finetuneFlags struct {
-	model, teacher, data, out, loss string
-	recipe                          pipeline.TrainRecipe
-	seed                            uint64
-	noProgress                      bool
-	maxMemory                       memlimit.Size
+	model, teacher, data, out string
+	loss                      mlp.LossKind
+	recipe                    pipeline.TrainRecipe
+	seed                      uint64
+	noProgress                bool
+	maxMemory                 memlimit.Size
 }
 
 func newFinetuneCmd() *cobra.Command {
-	f := finetuneFlags{recipe: pipeline.Default().Finetune}
+	f := finetuneFlags{recipe: pipeline.Default().Finetune, loss: mlp.Sobolev}
 	cmd := &cobra.Command{
 		Use:   "finetune --model MODEL.onnx [--teacher LARGE.onnx] --data FILE --out TUNED.onnx",
 		Short: "Fine-tune a (pruned) MLP with the Sobolev loss, optionally distilling a teacher",
@@ -58,11 +60,11 @@ interruption (Ctrl-C) leaves no file behind.`,
 	fl.StringVar(&f.teacher, "teacher", "", "ONNX model whose derivatives serve as labels (the net that was pruned)")
 	fl.StringVar(&f.data, "data", "", "training data, .npz or .csv (required)")
 	fl.StringVar(&f.out, "out", "", "ONNX file to write (required)")
-	fl.StringVar(&f.loss, "loss", "sobolev", "training loss: sobolev (value and gradient labels) or mse (value labels only)")
+	addLossFlag(fl, &f.loss)
 	addRecipeFlags(cmd, &f.recipe)
 	fl.BoolVar(&f.recipe.Teacher, "teacher-labels", f.recipe.Teacher, "use the teacher's value and gradient as labels instead of the data's")
 	fl.IntVar(&f.recipe.HVPDirections, "hvp-directions", f.recipe.HVPDirections, "directions of the second-order term, besides the all-ones vector")
-	fl.StringVar(&f.recipe.HVPKind, "hvp-kind", f.recipe.HVPKind, "random: Gaussian directions; principal: the leading principal directions of the teacher's gradients")
+	textVar(fl, &f.recipe.HVPKind, "hvp-kind", "directions of the second-order term, random (Gaussian) or principal (the leading\nprincipal directions of the teacher's gradients)")
 	fl.Float64Var(&f.recipe.HVPWeight, "hvp-weight", f.recipe.HVPWeight, "weight of the teacher's Hessian-vector products relative to the mean gradient weight; 0 switches them off")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the shuffling and of the random directions")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "print neither progress bar nor progress lines")
@@ -76,10 +78,7 @@ interruption (Ctrl-C) leaves no file behind.`,
 }
 
 func runFinetune(cmd *cobra.Command, f finetuneFlags) error {
-	loss, err := pipeline.ParseLoss(f.loss)
-	if err != nil {
-		return fmt.Errorf("finetune: --loss: %v", err)
-	}
+	loss := f.loss
 	if err := flagError(f.recipe.Validate(), recipeFlag); err != nil {
 		return fmt.Errorf("finetune: %v", err)
 	}
@@ -87,7 +86,7 @@ func runFinetune(cmd *cobra.Command, f finetuneFlags) error {
 	switch {
 	case f.teacher == "" && f.recipe.Teacher:
 		return fmt.Errorf("finetune: --teacher-labels needs --teacher, the model whose labels to use")
-	case f.teacher != "" && loss != pipeline.Sobolev:
+	case f.teacher != "" && loss != mlp.Sobolev:
 		return fmt.Errorf("finetune: --teacher is used by --loss sobolev only, not by --loss %s", f.loss)
 	}
 	if err := checkOut(f.out, inputFile{"--model", f.model}, inputFile{"--teacher", f.teacher}, inputFile{"--data", f.data}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 )
 
@@ -31,7 +32,7 @@ func TestFinetune(t *testing.T) {
 	train, _ := testData(t, dir, 3)
 	large := trainLarge(t, dir, train)
 	pruned := pruneLarge(t, dir, large, train)
-	recipe := pipeline.TrainRecipe{Epochs: 2, BatchSize: 32, LRMax: 3e-3, LRMin: 1e-4, Schedule: "constant",
+	recipe := pipeline.TrainRecipe{Epochs: 2, BatchSize: 32, LRMax: 3e-3, LRMin: 1e-4, Schedule: mlp.Constant,
 		Teacher: true, HVPDirections: 1, HVPWeight: 0.5}
 	for _, tc := range []struct {
 		name    string
@@ -45,10 +46,10 @@ func TestFinetune(t *testing.T) {
 		// The kind of directions is echoed as given, with as many as are
 		// used: no more than the 3 inputs.
 		{"principal", []string{"--teacher", large, "--hvp-kind", "principal", "--hvp-directions", "5", "--hvp-weight", "0.5"}, true,
-			pipeline.TrainRecipe{Epochs: 2, BatchSize: 32, LRMax: 3e-3, LRMin: 1e-4, Schedule: "constant",
-				HVPDirections: 5, HVPKind: "principal", HVPWeight: 0.5},
+			pipeline.TrainRecipe{Epochs: 2, BatchSize: 32, LRMax: 3e-3, LRMin: 1e-4, Schedule: mlp.Constant,
+				HVPDirections: 5, HVPKind: mlp.PrincipalDirections, HVPWeight: 0.5},
 			"labels: the data's values and gradients, the teacher's Hessian-vector products along the all-ones and 3 principal directions (weight 0.5)"},
-		{"no teacher", nil, false, pipeline.TrainRecipe{Epochs: 2, BatchSize: 32, LRMax: 3e-3, LRMin: 1e-4, Schedule: "constant",
+		{"no teacher", nil, false, pipeline.TrainRecipe{Epochs: 2, BatchSize: 32, LRMax: 3e-3, LRMin: 1e-4, Schedule: mlp.Constant,
 			HVPDirections: 2, HVPWeight: 0.1}, "labels: the data's values and gradients\n"},
 	} {
 		out := filepath.Join(dir, "tuned.onnx")
@@ -60,7 +61,7 @@ func TestFinetune(t *testing.T) {
 		}
 		got := loadNet(t, out)
 		want := loadNet(t, pruned)
-		opts := pipeline.TrainOptions{Recipe: tc.recipe, Loss: pipeline.Sobolev, Seed: 3}
+		opts := pipeline.TrainOptions{Recipe: tc.recipe, Loss: mlp.Sobolev, Seed: 3}
 		if tc.teacher {
 			opts.Teacher = loadNet(t, large)
 		}
@@ -138,7 +139,7 @@ func TestFinetuneErrors(t *testing.T) {
 		{[]string{"--model", pruned, "--data", filepath.Join(dir, "nope.csv")}, "finetune: --data: dataset: open " + filepath.Join(dir, "nope.csv")},
 		{[]string{"--model", pruned, "--data", train, "--teacher-labels"}, "finetune: --teacher-labels needs --teacher"},
 		{[]string{"--model", pruned, "--data", train, "--teacher", large, "--loss", "mse"}, "finetune: --teacher is used by --loss sobolev only, not by --loss mse"},
-		{[]string{"--model", pruned, "--data", train, "--loss", "huber"}, `finetune: --loss: unknown loss "huber"`},
+		{[]string{"--model", pruned, "--data", train, "--loss", "huber"}, `finetune: --loss "huber": want mse or sobolev`},
 		{[]string{"--model", pruned, "--data", train, "--hvp-weight", "-1"}, "finetune: --hvp-weight -1: want a finite weight ≥ 0"},
 		{[]string{"--model", pruned, "--data", train, "--hvp-directions", "-1"}, "finetune: --hvp-directions -1: want a number ≥ 0"},
 		{[]string{"--model", pruned, "--data", train, "--schedule", "linear"}, `finetune: --schedule "linear"`},

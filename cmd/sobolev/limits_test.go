@@ -77,7 +77,7 @@ func TestMaxMemory(t *testing.T) {
 	}
 	for _, v := range []string{"8G", "0", "-1GiB", "lots"} {
 		_, _, err := runSobolev(context.Background(), "eval", "--model", large, "--data", test, "--max-memory", v)
-		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("invalid argument %q for \"--max-memory\" flag", v)) {
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("eval: --max-memory %q: ", v)) {
 			t.Errorf("--max-memory %s: error %v, want an invalid argument", v, err)
 		}
 	}
@@ -179,20 +179,22 @@ func configFlags() map[string]map[string]string {
 	d := pipeline.Default()
 	i, g, b := strconv.Itoa, func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }, strconv.FormatBool
 	recipe := func(r pipeline.TrainRecipe) map[string]string {
-		return map[string]string{"epochs": i(r.Epochs), "batch": i(r.BatchSize), "lr-max": g(r.LRMax), "lr-min": g(r.LRMin), "schedule": r.Schedule}
+		return map[string]string{"epochs": i(r.Epochs), "batch": i(r.BatchSize), "lr-max": g(r.LRMax), "lr-min": g(r.LRMin), "schedule": r.Schedule.String()}
 	}
 	train := recipe(d.Large.TrainRecipe)
-	train["hidden"], train["activation"] = joinInts(d.Large.Hidden), d.Large.Activation
+	train["hidden"], train["activation"] = joinInts(d.Large.Hidden), d.Large.Activation.String()
+	train["loss"] = "sobolev"
 	finetune := recipe(d.Finetune)
 	finetune["teacher-labels"], finetune["hvp-directions"] = b(d.Finetune.Teacher), i(d.Finetune.HVPDirections)
-	finetune["hvp-kind"], finetune["hvp-weight"] = d.Finetune.HVPKind, g(d.Finetune.HVPWeight)
+	finetune["hvp-kind"], finetune["hvp-weight"] = d.Finetune.HVPKind.String(), g(d.Finetune.HVPWeight)
+	finetune["loss"] = "sobolev"
 	p := d.Prune
 	return map[string]map[string]string{
 		"run":             {"dims": i(d.Dims), "train": i(d.Train), "epochs": i(d.Large.Epochs), "keep": i(p.Keep), "seed": strconv.FormatUint(d.Seed, 10)},
 		"data bachelier":  {"dims": i(d.Dims), "train": i(d.Train), "test": i(d.Test), "seed": strconv.FormatUint(d.Seed, 10)},
 		"train":           train,
 		"finetune":        finetune,
-		"prune":           {"keep": i(p.Keep), "quota": p.Quota, "method": p.Method, "combine": p.Combine, "boxes": i(p.Boxes), "box-radius": g(p.BoxRadius), "fold": p.Fold},
+		"prune":           {"keep": i(p.Keep), "quota": p.Quota.String(), "criterion": p.Criterion.String(), "method": p.Method.String(), "combine": p.Combine.String(), "boxes": i(p.Boxes), "box-radius": g(p.BoxRadius), "fold": p.Fold.String(), "keep-per-layer": ""},
 		"eval":            {},
 		"sobolev":         {},
 		"report":          {},

@@ -13,6 +13,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/prune"
 	"github.com/sobolev-pruning/sobolev/results"
 )
 
@@ -66,14 +67,16 @@ plain intervals. The model file appears only when complete; an interruption
 	fl.StringVar(&f.model, "model", "", "ONNX model to prune (required)")
 	fl.StringVar(&f.data, "data", "", "data whose points centre the boxes and give the mean fold, .npz or .csv")
 	fl.StringVar(&f.out, "out", "", "ONNX file to write (required)")
-	fl.IntVar(&f.cfg.Keep, "keep", f.cfg.Keep, "hidden nodes to keep, over all layers")
+	fl.IntVar(&f.cfg.Keep, "keep", f.cfg.Keep, "hidden nodes to keep, over all layers (--quota even or global)")
+	fl.Var(widthsFlag{&f.cfg.KeepPerLayer}, "keep-per-layer", "hidden nodes to keep in each layer, comma-separated (--quota per-layer)")
+	textVar(fl, &f.cfg.Criterion, "criterion", "how nodes are scored, IASA significance or a baseline of method.md §7")
 	fl.StringVar(&f.box, "box", "", "domain box instead of the data's points: lo:hi for all inputs, or lo:hi,lo:hi,… one per input")
-	fl.StringVar(&f.cfg.Method, "method", f.cfg.Method, "enclosure: quadratic, affine, zonotope or naive (plain intervals)")
+	textVar(fl, &f.cfg.Method, "method", "IASA's enclosure (naive: plain intervals)")
 	fl.IntVar(&f.cfg.Boxes, "boxes", f.cfg.Boxes, "number of small boxes")
 	fl.Float64Var(&f.cfg.BoxRadius, "box-radius", f.cfg.BoxRadius, "half-width of the small boxes, in standard deviations of each input")
-	fl.StringVar(&f.cfg.Fold, "fold", f.cfg.Fold, "constant replacing a removed node: mean (its mean activation over --data), midpoint or zero")
-	fl.StringVar(&f.cfg.Combine, "combine", f.cfg.Combine, "how a node's significances on the boxes combine: max or mean")
-	fl.StringVar(&f.cfg.Quota, "quota", f.cfg.Quota, "even: --keep split evenly over the hidden layers; global: the --keep most significant nodes\nover all layers (at least one per layer)")
+	textVar(fl, &f.cfg.Fold, "fold", "constant replacing a removed node (mean: its mean activation over --data)")
+	textVar(fl, &f.cfg.Combine, "combine", "how a node's IASA significances on the boxes combine")
+	textVar(fl, &f.cfg.Quota, "quota", "global: the --keep most significant nodes over all layers (at least one per layer);\neven: --keep split evenly over the hidden layers; per-layer: --keep-per-layer")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the choice of boxes and of the over-estimation samples")
 	addMaxMemoryFlag(cmd, &f.maxMemory)
 	for _, name := range []string{"model", "out"} {
@@ -92,7 +95,7 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 	switch {
 	case f.data == "" && f.box == "":
 		return fmt.Errorf("prune: give --data (boxes around its points) or --box (a domain box)")
-	case f.data == "" && p.Fold == "mean":
+	case f.data == "" && p.Fold == prune.FoldMean:
 		return fmt.Errorf("prune: --fold mean needs --data (the mean activations over its points); use --fold midpoint or zero with --box alone")
 	}
 	if err := checkOut(f.out, inputFile{"--model", f.model}, inputFile{"--data", f.data}); err != nil {
@@ -102,13 +105,11 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 	if err != nil {
 		return fmt.Errorf("prune: %w", err)
 	}
-	hidden := net.Hidden()
-	switch {
-	case len(hidden) == 0:
+	if len(net.Hidden()) == 0 {
 		return fmt.Errorf("prune: --model %s has no hidden layers to prune", f.model)
-	case p.Keep < len(hidden) || p.Keep > net.HiddenNodes():
-		return fmt.Errorf("prune: --keep %d: want between %d (one node per hidden layer) and %d (the hidden nodes of --model %s)",
-			p.Keep, len(hidden), net.HiddenNodes(), f.model)
+	}
+	if err := flagError(p.ValidateFor(net), pruneFlag); err != nil {
+		return fmt.Errorf("prune: %v (--model %s)", err, f.model)
 	}
 	opts := pipeline.PruneOptions{Config: p, Seed: f.seed}
 	if f.box != "" {
@@ -149,7 +150,11 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 		where = "in the --box domain"
 	}
 	fmt.Fprintf(stdout, "\nsobolev prune: wrote %s: %s\n", f.out, describe(pruned))
-	fmt.Fprintf(stdout, "  %s on %d boxes %s, fold %s, %.2f s\n", rep.Method, rep.Boxes, where, rep.Fold, rep.Seconds)
+	if rep.Method != "" {
+		fmt.Fprintf(stdout, "  %s on %d boxes %s, fold %s, %.2f s\n", rep.Method, rep.Boxes, where, rep.Fold, rep.Seconds)
+	} else {
+		fmt.Fprintf(stdout, "  criterion %s, fold %s, %.2f s\n", rep.Criterion, rep.Fold, rep.Seconds)
+	}
 	return nil
 }
 

@@ -11,10 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/prune"
 )
 
 // TestPrune checks that the flags reach pipeline.PruneModel (the model file
@@ -31,7 +33,7 @@ func TestPrune(t *testing.T) {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	got := loadNet(t, out)
-	cfg := pipeline.PruneConfig{Keep: 7, Quota: "global", Method: "affine", Boxes: 8, BoxRadius: 0.1, Fold: "midpoint", Combine: "mean"}
+	cfg := pipeline.PruneConfig{Keep: 7, Quota: prune.QuotaGlobal, Method: iasa.Affine, Boxes: 8, BoxRadius: 0.1, Fold: prune.FoldMidpoint, Combine: iasa.Mean}
 	want, rep, err := pipeline.PruneModel(context.Background(), loadNet(t, large), loadSet(t, train).X,
 		pipeline.PruneOptions{Config: cfg, Seed: 4})
 	if err != nil {
@@ -85,7 +87,7 @@ func TestPruneBox(t *testing.T) {
 			t.Fatalf("--box %q: %v", tc.box, err)
 		}
 		cfg := pipeline.Default().Prune
-		cfg.Keep, cfg.Boxes, cfg.Method, cfg.Fold = 5, 4, "naive", "zero"
+		cfg.Keep, cfg.Boxes, cfg.Method, cfg.Fold = 5, 4, iasa.Naive, prune.FoldZero
 		want, _, err := pipeline.PruneModel(context.Background(), loadNet(t, large), nil,
 			pipeline.PruneOptions{Config: cfg, Domain: tc.domain})
 		if err != nil {
@@ -124,7 +126,7 @@ func TestPruneErrors(t *testing.T) {
 		{[]string{"--model", large, "--data", train2}, "prune: --data " + train2 + " has 2 input columns, but --model " + large + " has 3 inputs"},
 		{[]string{"--model", large, "--data", filepath.Join(dir, "nope.npz")}, "prune: --data: dataset: stat"},
 		{[]string{"--model", linear, "--data", train}, "prune: --model " + linear + " has no hidden layers to prune"},
-		{[]string{"--model", large, "--data", train, "--keep", "1"}, "prune: --keep 1: want between 2 (one node per hidden layer) and 22 (the hidden nodes of --model " + large + ")"},
+		{[]string{"--model", large, "--data", train, "--keep", "1"}, "prune: --keep 1: want between 2 (one node per hidden layer) and 22 (the net's hidden nodes) (--model " + large + ")"},
 		{[]string{"--model", large, "--data", train, "--keep", "23"}, "prune: --keep 23: want between 2"},
 		{[]string{"--model", large, "--box", "1:0", "--fold", "zero"}, `prune: --box "1:0": range 1 is "1:0": lo 1 ≥ hi 0, want lo < hi`},
 		{[]string{"--model", large, "--box", "0:1,1:1,0:1", "--fold", "zero"}, `range 2 is "1:1": lo 1 ≥ hi 1`},

@@ -17,6 +17,7 @@ with interval adjoint significance analysis (IASA) and fine-tunes the pruned net
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetFlagErrorFunc(flagErrorFunc)
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newDataCmd())
 	root.AddCommand(newReportCmd())

@@ -111,11 +111,11 @@ func layers(hidden []int) string {
 }
 
 // activationName returns the usual spelling of an activation's name.
-func activationName(s string) string {
-	if s == "silu" {
+func activationName(a mlp.Activation) string {
+	if a == mlp.SiLU {
 		return "SiLU"
 	}
-	return s
+	return a.String()
 }
 
 // runSetting names the settings of run's memory estimate by the flag that

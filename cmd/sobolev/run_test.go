@@ -83,7 +83,7 @@ func TestRunCommandErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "--dims", "0"}, "run: --dims 0: want at least 1 asset"},
-		{[]string{"run", "--keep", "2"}, "run: --keep 2: want at least 6 (one node per hidden layer of the large net)"},
+		{[]string{"run", "--keep", "2"}, "run: --keep 2: want between 6 (one node per hidden layer) and 768 (the net's hidden nodes)"},
 		{[]string{"run", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"run", "--config", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{[]string{"run", "--config", bad}, "dimz"},

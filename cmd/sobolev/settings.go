@@ -13,9 +13,12 @@ import (
 // setting by its flag in the messages.
 
 // recipeFlag returns the flag of train and finetune for the key of a
-// pipeline.TrainRecipe setting, "" if it has none.
+// pipeline.NetConfig or TrainRecipe setting, "" if it has none.
 func recipeFlag(key string) string {
+	key, _, _ = strings.Cut(key, "[") // hidden[1] is set by --hidden
 	switch key {
+	case "hidden", "activation":
+		return key
 	case "epochs", "schedule":
 		return key
 	case "batch_size":
@@ -31,9 +34,12 @@ func recipeFlag(key string) string {
 // pruneFlag returns the flag of prune for the key of a pipeline.PruneConfig
 // setting.
 func pruneFlag(key string) string {
+	key, _, _ = strings.Cut(key, "[") // keep_per_layer[1] is set by --keep-per-layer
 	switch key {
-	case "keep", "quota", "method", "combine", "boxes", "fold":
+	case "keep", "quota", "criterion", "method", "combine", "boxes", "fold":
 		return key
+	case "keep_per_layer":
+		return "keep-per-layer"
 	case "box_radius":
 		return "box-radius"
 	}

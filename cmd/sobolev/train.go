@@ -11,6 +11,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
@@ -22,16 +23,16 @@ import (
 
 // trainFlags are the options of "sobolev train".
 type trainFlags struct {
-	data, out, hidden, activation, loss string
-	recipe                              pipeline.TrainRecipe
-	seed                                uint64
-	noProgress                          bool
-	maxMemory                           memlimit.Size
+	data, out  string
+	net        pipeline.NetConfig
+	loss       mlp.LossKind
+	seed       uint64
+	noProgress bool
+	maxMemory  memlimit.Size
 }
 
 func newTrainCmd() *cobra.Command {
-	def := pipeline.Default().Large
-	f := trainFlags{recipe: def.TrainRecipe}
+	f := trainFlags{net: pipeline.Default().Large, loss: mlp.Sobolev}
 	cmd := &cobra.Command{
 		Use:   "train --data FILE --out MODEL.onnx",
 		Short: "Train a new MLP surrogate on a data file",
@@ -62,10 +63,10 @@ is complete: an interruption (Ctrl-C) leaves no file behind.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.data, "data", "", "training data, .npz or .csv (required)")
 	fl.StringVar(&f.out, "out", "", "ONNX file to write (required)")
-	fl.StringVar(&f.hidden, "hidden", joinInts(def.Hidden), "hidden layer widths, comma-separated")
-	fl.StringVar(&f.activation, "activation", def.Activation, "activation of the hidden layers: silu, softplus or tanh")
-	fl.StringVar(&f.loss, "loss", "sobolev", "training loss: sobolev (value and gradient labels) or mse (value labels only)")
-	addRecipeFlags(cmd, &f.recipe)
+	fl.Var(widthsFlag{&f.net.Hidden}, "hidden", "hidden layer widths, comma-separated")
+	textVar(fl, &f.net.Activation, "activation", "activation of the hidden layers (not relu)")
+	addLossFlag(fl, &f.loss)
+	addRecipeFlags(cmd, &f.net.TrainRecipe)
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the initial weights and of the shuffling")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "print neither progress bar nor progress lines")
 	addMaxMemoryFlag(cmd, &f.maxMemory)
@@ -78,19 +79,7 @@ is complete: an interruption (Ctrl-C) leaves no file behind.`,
 }
 
 func runTrain(cmd *cobra.Command, f trainFlags) error {
-	hidden, err := parseHidden(f.hidden)
-	if err != nil {
-		return fmt.Errorf("train: --hidden %q: %v", f.hidden, err)
-	}
-	act, err := parseActivation(f.activation)
-	if err != nil {
-		return fmt.Errorf("train: %v", err)
-	}
-	loss, err := pipeline.ParseLoss(f.loss)
-	if err != nil {
-		return fmt.Errorf("train: --loss: %v", err)
-	}
-	if err := flagError(f.recipe.Validate(), recipeFlag); err != nil {
+	if err := flagError(f.net.Validate(), recipeFlag); err != nil {
 		return fmt.Errorf("train: %v", err)
 	}
 	if err := checkOut(f.out, inputFile{"--data", f.data}); err != nil {
@@ -104,12 +93,12 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 	if err != nil {
 		return fmt.Errorf("train: --data: %w", err)
 	}
-	if err := checkLabels(f.data, data, loss); err != nil {
+	if err := checkLabels(f.data, data, f.loss); err != nil {
 		return fmt.Errorf("train: %v", err)
 	}
-	net := mlp.New(data.Dims(), hidden, act)
+	net := mlp.New(data.Dims(), f.net.Hidden, f.net.Activation)
 	net.Init(mlp.XavierUniform, f.seed)
-	opts := pipeline.TrainOptions{Recipe: f.recipe, Loss: loss, Seed: f.seed, FitNorm: true}
+	opts := pipeline.TrainOptions{Recipe: f.net.TrainRecipe, Loss: f.loss, Seed: f.seed, FitNorm: true}
 	held := setMemory(data, f.data)
 	if err := mem.check(append(held, fromFile(pipeline.TrainMemory(net, data.N(), opts), f.data)...), held.Bytes()); err != nil {
 		return err
@@ -125,34 +114,12 @@ func addRecipeFlags(cmd *cobra.Command, r *pipeline.TrainRecipe) {
 	fl.IntVar(&r.BatchSize, "batch", r.BatchSize, "samples per optimiser step")
 	fl.Float64Var(&r.LRMax, "lr-max", r.LRMax, "largest learning rate of the schedule")
 	fl.Float64Var(&r.LRMin, "lr-min", r.LRMin, "smallest learning rate of the schedule")
-	fl.StringVar(&r.Schedule, "schedule", r.Schedule, "learning-rate schedule: "+scheduleNames)
+	textVar(fl, &r.Schedule, "schedule", "learning-rate schedule")
 }
 
-// scheduleNames lists the learning-rate schedules the training commands
-// accept (mlp.ParseScheduleKind).
-const scheduleNames = "cosine, exponential, onecycle or constant"
-
-// parseHidden reads comma-separated positive layer widths, e.g. "128,128,128".
-func parseHidden(s string) ([]int, error) {
-	var h []int
-	for i, field := range strings.Split(s, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(field))
-		if err != nil || w < 1 {
-			return nil, fmt.Errorf("width %d is %q, want a whole number ≥ 1 (e.g. --hidden 128,128,128)", i+1, field)
-		}
-		h = append(h, w)
-	}
-	return h, nil
-}
-
-// parseActivation returns the activation named s; relu, which mlp also
-// knows, is refused because its second derivative vanishes (method.md §3).
-func parseActivation(s string) (mlp.Activation, error) {
-	switch s {
-	case "silu", "softplus", "tanh":
-		return mlp.ParseActivation(s)
-	}
-	return 0, fmt.Errorf("--activation %q: want silu, softplus or tanh", s)
+// addLossFlag registers --loss of a training command, with *loss as default.
+func addLossFlag(fl *pflag.FlagSet, loss *mlp.LossKind) {
+	textVar(fl, loss, "loss", "training loss, sobolev (value and gradient labels) or mse (value labels only)")
 }
 
 func joinInts(v []int) string {
@@ -239,13 +206,13 @@ func loadData(cmd *cobra.Command, path string, net *mlp.Network, modelPath strin
 
 // checkLabels reports whether data, read from path, have the labels that
 // training with loss needs.
-func checkLabels(path string, data *dataset.Set, loss pipeline.Loss) error {
+func checkLabels(path string, data *dataset.Set, loss mlp.LossKind) error {
 	switch {
 	case data.Y == nil:
 		return fmt.Errorf("--data %s has no value labels y", path)
 	case data.N() == 0:
 		return fmt.Errorf("--data %s has no rows", path)
-	case loss == pipeline.Sobolev && data.DYDX == nil:
+	case loss == mlp.Sobolev && data.DYDX == nil:
 		return fmt.Errorf("--data %s has no gradient labels dydx, which --loss sobolev needs (or use --loss mse)", path)
 	}
 	return nil
@@ -291,7 +258,7 @@ func trainAndSave(cmd *cobra.Command, name string, net *mlp.Network, data *datas
 // labels describes the labels a training with opts fits.
 func labels(opts pipeline.TrainOptions) string {
 	switch {
-	case opts.Loss == pipeline.MSE:
+	case opts.Loss == mlp.MSE:
 		return "the data's values"
 	case opts.Teacher == nil:
 		return "the data's values and gradients"
@@ -301,9 +268,9 @@ func labels(opts pipeline.TrainOptions) string {
 		s = "the teacher's values and gradients"
 	}
 	if r := opts.Recipe; r.HVPWeight > 0 {
-		kind, k := "random", r.HVPDirections
-		if r.HVPKind == "principal" {
-			kind, k = "principal", min(k, opts.Teacher.Inputs()) // as TrainModel uses them
+		kind, k := r.HVPKind, r.HVPDirections
+		if kind == mlp.PrincipalDirections {
+			k = min(k, opts.Teacher.Inputs()) // as TrainModel uses them
 		}
 		s += fmt.Sprintf(", the teacher's Hessian-vector products along the all-ones and %d %s directions (weight %g)",
 			k, kind, r.HVPWeight)

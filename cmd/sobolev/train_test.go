@@ -86,9 +86,9 @@ func TestTrain(t *testing.T) {
 
 	want := mlp.New(3, []int{6, 5, 4}, mlp.Tanh)
 	want.Init(mlp.XavierUniform, 5)
-	recipe := pipeline.TrainRecipe{Epochs: 3, BatchSize: 32, LRMax: 2e-3, LRMin: 1e-4, Schedule: "exponential"}
+	recipe := pipeline.TrainRecipe{Epochs: 3, BatchSize: 32, LRMax: 2e-3, LRMin: 1e-4, Schedule: mlp.Exponential}
 	if _, err := pipeline.TrainModel(context.Background(), want, loadSet(t, train),
-		pipeline.TrainOptions{Recipe: recipe, Loss: pipeline.Sobolev, Seed: 5, FitNorm: true}, nil); err != nil {
+		pipeline.TrainOptions{Recipe: recipe, Loss: mlp.Sobolev, Seed: 5, FitNorm: true}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got.Sizes, want.Sizes) || got.Act != want.Act || !sameBits(got.Params.Flat, want.Params.Flat) ||
@@ -145,21 +145,21 @@ func TestTrainErrors(t *testing.T) {
 		{[]string{"--data", filepath.Join(dir, "nope.npz")}, "train: --data: dataset: stat " + filepath.Join(dir, "nope.npz")},
 		{[]string{"--data", filepath.Join(dir, "train.txt")}, `unknown file type ".txt"`},
 		{[]string{"--data", empty}, "train: --data " + empty + " has no rows"},
-		{[]string{"--data", train, "--hidden", "8,0"}, `train: --hidden "8,0": width 2 is "0", want a whole number ≥ 1`},
+		{[]string{"--data", train, "--hidden", "8,0"}, "train: --hidden 0: want a width ≥ 1"},
 		{[]string{"--data", train, "--hidden", "8,x,8"}, `--hidden "8,x,8": width 2 is "x"`},
-		{[]string{"--data", train, "--hidden", "-3"}, `--hidden "-3": width 1 is "-3"`},
+		{[]string{"--data", train, "--hidden", "-3"}, "train: --hidden -3: want a width ≥ 1"},
 		{[]string{"--data", train, "--hidden", ""}, `--hidden "": width 1 is ""`},
 		{[]string{"--data", train, "--hidden", "8,,8"}, `width 2 is ""`},
-		{[]string{"--data", train, "--activation", "relu"}, `train: --activation "relu": want silu, softplus or tanh`},
-		{[]string{"--data", train, "--loss", "l1"}, `train: --loss: unknown loss "l1" (want mse or sobolev)`},
-		{[]string{"--data", train, "--schedule", "one-cycle"}, `train: --schedule "one-cycle": want cosine, exponential, onecycle or constant`},
+		{[]string{"--data", train, "--activation", "relu"}, "train: --activation relu: want silu, softplus or tanh (relu's second derivative vanishes)"},
+		{[]string{"--data", train, "--loss", "l1"}, `train: --loss "l1": want mse or sobolev`},
+		{[]string{"--data", train, "--schedule", "one-cycle"}, `train: --schedule "one-cycle": want constant, cosine, exponential or onecycle`},
 		{[]string{"--data", train, "--epochs", "0"}, "train: --epochs 0: want at least 1"},
 		{[]string{"--data", train, "--batch", "-1"}, "train: --batch -1: want at least 1 sample"},
 		{[]string{"--data", train, "--lr-max", "0"}, "train: --lr-max 0: want a finite learning rate > 0"},
 		{[]string{"--data", train, "--lr-max", "Inf"}, "train: --lr-max +Inf"},
 		{[]string{"--data", train, "--lr-min", "0.1"}, "train: --lr-min 0.1: want a learning rate > 0 and ≤ --lr-max 0.001"},
 		{[]string{"--data", train, "--lr-min", "NaN"}, "train: --lr-min NaN"},
-		{[]string{"--data", train, "--epochs", "ten"}, `invalid argument "ten" for "--epochs"`},
+		{[]string{"--data", train, "--epochs", "ten"}, `train: --epochs "ten": want a whole number`},
 		{[]string{"--data", train, "--out", filepath.Join(dir, "no", "m.onnx")}, "train: --out: cannot write " + filepath.Join(dir, "no", "m.onnx") + ": directory " + filepath.Join(dir, "no") + " does not exist"},
 		{[]string{"--data", train, "--out", dir}, "train: --out: cannot write " + dir + ": it is a directory, not a regular file"},
 		{[]string{"--data", train, "--out", train}, "train: --out " + train + " is the same file as --data " + train + ", which writing it would destroy; choose another --out"},
@@ -194,19 +194,19 @@ func hasFlag(args []string, flag string) bool {
 // hold (their readers require y and dydx).
 func TestCheckLabels(t *testing.T) {
 	s := dataset.New(4, 2, 0)
-	if err := checkLabels("d.npz", s, pipeline.Sobolev); err != nil {
+	if err := checkLabels("d.npz", s, mlp.Sobolev); err != nil {
 		t.Errorf("complete data: %v", err)
 	}
 	s.DYDX = nil
-	if err := checkLabels("d.npz", s, pipeline.MSE); err != nil {
+	if err := checkLabels("d.npz", s, mlp.MSE); err != nil {
 		t.Errorf("data without dydx for MSE: %v, want no error", err)
 	}
-	if err := checkLabels("d.npz", s, pipeline.Sobolev); err == nil ||
+	if err := checkLabels("d.npz", s, mlp.Sobolev); err == nil ||
 		err.Error() != "--data d.npz has no gradient labels dydx, which --loss sobolev needs (or use --loss mse)" {
 		t.Errorf("data without dydx for the Sobolev loss: error %v", err)
 	}
 	s.Y = nil
-	if err := checkLabels("d.npz", s, pipeline.MSE); err == nil || err.Error() != "--data d.npz has no value labels y" {
+	if err := checkLabels("d.npz", s, mlp.MSE); err == nil || err.Error() != "--data d.npz has no value labels y" {
 		t.Errorf("data without y: error %v", err)
 	}
 }
@@ -265,7 +265,7 @@ func TestCommandsHelp(t *testing.T) {
 	for cmd, want := range map[string][]string{
 		"train": {"Examples:", "sobolev train --data data/train.npz --hidden 128,128,128 --loss sobolev --out model.onnx",
 			"--hidden", "--activation", "--loss", "--epochs", "--batch", "--lr-max", "--lr-min", "--schedule", "--seed",
-			`(default "128,128,128,128,128,128")`},
+			`(default 128,128,128,128,128,128)`},
 		"prune": {"Examples:", "sobolev prune --model large.onnx --data data/train.npz --keep 48 --out pruned.onnx",
 			"--box", "--method", "--boxes", "--box-radius", "--fold", "--combine", "--seed", "--keep int"},
 		"finetune": {"Examples:", "sobolev finetune --model pruned.onnx --teacher large.onnx --data data/train.npz --out tuned.onnx",

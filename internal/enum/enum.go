@@ -1,0 +1,100 @@
+// Package enum gives every enumerated setting of sobolev (activations,
+// losses, schedules, pruning criteria, folds, …) one text form: the names
+// that YAML and JSON files and command-line flags use, parsed by the
+// setting's UnmarshalText, and one error for a name that is not one of them.
+//
+// A setting is an integer type whose values index a list of names; its
+// String, MarshalText and UnmarshalText methods call String, Marshal and
+// Parse with that list, as log/slog.Level does with its level names.
+package enum
+
+import (
+	"encoding"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// An Error reports a name that is not one of an enumeration's.
+type Error struct {
+	// What names the setting, e.g. "activation".
+	What string
+	// Name is the name given.
+	Name string
+	// Valid lists the names accepted, in order.
+	Valid []string
+}
+
+// Error returns the message, e.g.
+// `unknown activation "relu6": want silu, softplus, tanh or relu`.
+func (e *Error) Error() string {
+	return fmt.Sprintf("unknown %s %q: want %s", e.What, e.Name, e.Want())
+}
+
+// Want returns the accepted names as a phrase: "silu, softplus or tanh".
+func (e *Error) Want() string { return Or(e.Valid) }
+
+// Or joins names as a phrase: "a", "a or b", "a, b or c".
+func Or(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// Valid reports whether v is the value of a name in names.
+func Valid(names []string, v int) bool { return v >= 0 && v < len(names) && names[v] != "" }
+
+// String returns names[v], or typ(v) ("Activation(7)") if v has no name.
+func String(typ string, names []string, v int) string {
+	if Valid(names, v) {
+		return names[v]
+	}
+	return fmt.Sprintf("%s(%d)", typ, v)
+}
+
+// Marshal returns names[v] as text, or an error naming typ if v has no name
+// (a value that would not read back).
+func Marshal(typ string, names []string, v int) ([]byte, error) {
+	if !Valid(names, v) {
+		return nil, fmt.Errorf("%s(%d) has no name: want %s", typ, v, Or(Names(names)))
+	}
+	return []byte(names[v]), nil
+}
+
+// Parse returns the value whose name is s, or an *Error naming the setting
+// what and listing the valid names.
+func Parse(what string, names []string, s string) (int, error) {
+	for v, name := range names {
+		if name != "" && name == s {
+			return v, nil
+		}
+	}
+	return 0, &Error{What: what, Name: s, Valid: Names(names)}
+}
+
+// Names returns the names of names that are set, in order of value.
+func Names(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Want returns the phrase of the names a setting accepts ("silu, softplus,
+// tanh or relu"), read from the *Error of u.UnmarshalText on an empty name,
+// which no setting accepts; u is not changed. Validate methods use it to
+// refuse a value without a name with the same words as UnmarshalText.
+func Want(u encoding.TextUnmarshaler) string {
+	var e *Error
+	if err := u.UnmarshalText(nil); errors.As(err, &e) {
+		return e.Want()
+	}
+	return ""
+}

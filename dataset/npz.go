@@ -106,10 +106,58 @@ func ReadNPZ(path string) (*Set, error) {
 		return nil, zipOpenError(path, err)
 	}
 	defer zr.Close()
+	entries, err := npyEntries(path, zr.File)
+	if err != nil {
+		return nil, err
+	}
+
+	// Read every header and check the shapes before allocating anything.
+	var arrs []openedArray
+	defer func() {
+		for _, a := range arrs {
+			a.rc.Close()
+		}
+	}()
 	limit := uint64(info.Size())
+	for _, name := range arraysOf(WithGamma | WithHessian) {
+		f := entries[string(name)]
+		if f == nil {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("dataset: %s: array %q: %w", path, name, err)
+		}
+		arrs = append(arrs, openedArray{array: name, rc: rc})
+		if err := arrs[len(arrs)-1].readHeader(path, f, limit); err != nil {
+			return nil, err
+		}
+	}
+	rows, n, with, err := checkShapes(path, arrs)
+	if err != nil {
+		return nil, err
+	}
+
+	s := New(rows, n, with)
+	buf := make([]byte, bufSize)
+	for _, a := range arrs {
+		if err := a.readData(path, s, n, buf); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.finiteError(0); err != nil {
+		return nil, fmt.Errorf("dataset: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// npyEntries returns the .npy members of the archive at path by array name
+// (the member's name without ".npy"), or an error naming the members there
+// are if x, y or dydx is missing.
+func npyEntries(path string, files []*zip.File) (map[string]*zip.File, error) {
 	entries := map[string]*zip.File{}
 	var names []string
-	for _, f := range zr.File {
+	for _, f := range files {
 		if name, ok := strings.CutSuffix(f.Name, ".npy"); ok {
 			entries[name] = f
 			names = append(names, strconv.Quote(name))
@@ -124,58 +172,55 @@ func ReadNPZ(path string) (*Set, error) {
 			return nil, fmt.Errorf("dataset: %s: missing array %q (the archive has %s)", path, name, found)
 		}
 	}
+	return entries, nil
+}
 
-	// Read every header and check the shapes before allocating anything.
-	type opened struct {
-		array
-		rc    io.ReadCloser
-		dtype dtype
-		shape []int
+// openedArray is an array member of a .npz archive opened for reading, with
+// the dtype and shape its .npy header declares once readHeader has read it.
+type openedArray struct {
+	array
+	rc    io.ReadCloser
+	dtype dtype
+	shape []int
+}
+
+// readHeader reads the .npy header of the member f of the archive at path
+// (limit bytes long) and records its dtype and shape. It returns an error
+// unless the data after the header hold exactly the bytes the shape needs,
+// which also bounds what reading the array can allocate.
+func (a *openedArray) readHeader(path string, f *zip.File, limit uint64) error {
+	h, err := readNPYHeader(a.rc, f.UncompressedSize64)
+	if err != nil {
+		return fmt.Errorf("dataset: %s: array %q: %w", path, a.array, err)
 	}
-	var arrs []opened
-	defer func() {
-		for _, a := range arrs {
-			a.rc.Close()
-		}
-	}()
-	for _, name := range arraysOf(WithGamma | WithHessian) {
-		f := entries[string(name)]
-		if f == nil {
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, fmt.Errorf("dataset: %s: array %q: %w", path, name, err)
-		}
-		arrs = append(arrs, opened{array: name, rc: rc})
-		a := &arrs[len(arrs)-1]
-		h, err := readNPYHeader(rc, f.UncompressedSize64)
-		if err != nil {
-			return nil, fmt.Errorf("dataset: %s: array %q: %w", path, name, err)
-		}
-		a.dtype, a.shape = h.dtype, h.shape
-		avail := f.UncompressedSize64 - uint64(h.size)
-		bound := limit
-		if f.Method != zip.Store {
-			bound *= maxDeflateRatio
-		}
-		need, ok := byteSize(h.shape, h.dtype.size)
-		if !ok || need > avail || need > bound {
-			return nil, fmt.Errorf("dataset: %s: array %q: %s %s needs %s bytes, %d left: %w",
-				path, name, dimsString(h.shape), h.dtype.name(), needString(need, ok), min(avail, bound), io.ErrUnexpectedEOF)
-		}
-		if need < avail {
-			return nil, fmt.Errorf("dataset: %s: array %q: %s %s needs %d bytes, but the entry holds %d after its header",
-				path, name, dimsString(h.shape), h.dtype.name(), need, avail)
-		}
+	a.dtype, a.shape = h.dtype, h.shape
+	avail := f.UncompressedSize64 - uint64(h.size)
+	bound := limit
+	if f.Method != zip.Store {
+		bound *= maxDeflateRatio
 	}
+	need, ok := byteSize(h.shape, h.dtype.size)
+	if !ok || need > avail || need > bound {
+		return fmt.Errorf("dataset: %s: array %q: %s %s needs %s bytes, %d left: %w",
+			path, a.array, dimsString(h.shape), h.dtype.name(), needString(need, ok), min(avail, bound), io.ErrUnexpectedEOF)
+	}
+	if need < avail {
+		return fmt.Errorf("dataset: %s: array %q: %s %s needs %d bytes, but the entry holds %d after its header",
+			path, a.array, dimsString(h.shape), h.dtype.name(), need, avail)
+	}
+	return nil
+}
+
+// checkShapes returns the number of rows and of inputs that x's shape
+// declares, and the optional arrays among arrs, or an error if x is not
+// (N, n) or another array's shape does not match it ((N, 1) reads as (N,)).
+func checkShapes(path string, arrs []openedArray) (rows, n int, with Arrays, err error) {
 	x := arrs[0].shape
 	if len(x) != 2 || x[1] < 1 {
-		return nil, fmt.Errorf("dataset: %s: array %q has shape %s, want (N, n) with n ≥ 1: one row of n inputs per sample",
+		return 0, 0, 0, fmt.Errorf("dataset: %s: array %q has shape %s, want (N, n) with n ≥ 1: one row of n inputs per sample",
 			path, "x", shapeString(x))
 	}
-	rows, n := x[0], x[1]
-	var with Arrays
+	rows, n = x[0], x[1]
 	for i := range arrs {
 		a := &arrs[i]
 		switch a.array {
@@ -189,38 +234,37 @@ func ReadNPZ(path string) (*Set, error) {
 			got = got[:1] // (N, 1) reads as (N,)
 		}
 		if !equalShape(got, want) {
-			return nil, fmt.Errorf("dataset: %s: array %q has shape %s, want %s to match %q",
+			return 0, 0, 0, fmt.Errorf("dataset: %s: array %q has shape %s, want %s to match %q",
 				path, a.array, shapeString(a.shape), shapeString(want), "x")
 		}
 	}
+	return rows, n, with, nil
+}
 
-	s := New(rows, n, with)
-	buf := make([]byte, bufSize)
-	for _, a := range arrs {
-		if err := a.dtype.decode(a.data(s), a.rc, buf); err != nil {
-			var ie *inexactError
-			if errors.As(err, &ie) {
-				return nil, fmt.Errorf("dataset: %s: array %q is %s ('%s') and has %s at %s, which float64 cannot represent exactly "+
-					"(float64 holds integers exactly up to 2⁵³ in magnitude); save the array as float64 if rounding is acceptable",
-					path, a.array, a.dtype.name(), a.dtype.descr, ie.value, a.array.at(ie.index, n, 0))
-			}
-			return nil, fmt.Errorf("dataset: %s: array %q: %s %s data: %w", path, a.array, dimsString(a.shape), a.dtype.name(), err)
+// readData decodes the array's values into its slice of s (rows of n
+// inputs), through buf, records in s.Widened that it was not float64, and
+// reads the member to its end so that the zip reader verifies its checksum.
+func (a openedArray) readData(path string, s *Set, n int, buf []byte) error {
+	if err := a.dtype.decode(a.data(s), a.rc, buf); err != nil {
+		var ie *inexactError
+		if errors.As(err, &ie) {
+			return fmt.Errorf("dataset: %s: array %q is %s ('%s') and has %s at %s, which float64 cannot represent exactly "+
+				"(float64 holds integers exactly up to 2⁵³ in magnitude); save the array as float64 if rounding is acceptable",
+				path, a.array, a.dtype.name(), a.dtype.descr, ie.value, a.array.at(ie.index, n, 0))
 		}
-		if a.dtype.widens() {
-			s.Widened = append(s.Widened, Widening{Array: string(a.array), Dtype: a.dtype.descr})
-		}
-		// Reading to the end makes the zip reader verify the entry's checksum.
-		if _, err := a.rc.Read(buf[:1]); err != io.EOF {
-			if err == nil {
-				err = errors.New("entry holds more data than its header declares")
-			}
-			return nil, fmt.Errorf("dataset: %s: array %q: %w", path, a.array, err)
-		}
+		return fmt.Errorf("dataset: %s: array %q: %s %s data: %w", path, a.array, dimsString(a.shape), a.dtype.name(), err)
 	}
-	if err := s.finiteError(0); err != nil {
-		return nil, fmt.Errorf("dataset: %s: %w", path, err)
+	if a.dtype.widens() {
+		s.Widened = append(s.Widened, Widening{Array: string(a.array), Dtype: a.dtype.descr})
 	}
-	return s, nil
+	// Reading to the end makes the zip reader verify the entry's checksum.
+	if _, err := a.rc.Read(buf[:1]); err != io.EOF {
+		if err == nil {
+			err = errors.New("entry holds more data than its header declares")
+		}
+		return fmt.Errorf("dataset: %s: array %q: %w", path, a.array, err)
+	}
+	return nil
 }
 
 // zipOpenError explains why zip.OpenReader failed on path.

@@ -74,30 +74,9 @@ func (w *walker) matmul(i int) error {
 func (w *walker) dense(i int, a, b, c string, transA, transB bool, alpha, beta float64) error {
 	nd := w.nodes[i]
 	desc := describe(i, nd)
-	var dataFirst bool
-	var wName string
-	switch {
-	case c == w.cur:
-		return fmt.Errorf("%s reads the data %q as C, want it as A or B (the bias is a constant)", desc, w.cur)
-	case a == w.cur && b == w.cur:
-		return fmt.Errorf("%s reads the data %q as A and B, want a constant weight matrix as one of them", desc, w.cur)
-	case a == w.cur:
-		dataFirst, wName = true, b
-	default:
-		dataFirst, wName = false, a
-	}
-	if w.form == vector {
-		return fmt.Errorf("%s multiplies the data %q of shape [batch], want %s or %s (a dense layer takes a matrix)",
-			desc, w.cur, layout(w.width, rows), layout(w.width, cols))
-	}
-	transposed := w.form == cols
-	if dataFirst && transposed != transA {
-		return fmt.Errorf("%s multiplies the data %q as A' of shape %s, want %s (one row per sample, the weights as B)",
-			desc, w.cur, layout(w.width, cols), layout(w.width, rows))
-	}
-	if !dataFirst && transposed == transB {
-		return fmt.Errorf("%s multiplies the data %q as B' of shape %s, want %s (one column per sample, the weights as A)",
-			desc, w.cur, layout(w.width, rows), layout(w.width, cols))
+	dataFirst, wName, err := w.denseOperands(desc, a, b, c, transA, transB)
+	if err != nil {
+		return err
 	}
 	k, err := w.constant(desc, wName, w.dtype)
 	if err != nil {
@@ -115,6 +94,64 @@ func (w *walker) dense(i int, a, b, c string, transA, transB bool, alpha, beta f
 	if dataFirst {
 		rowsOut = transB
 	}
+	wt, out, err := denseWeights(desc, wName, k, in, rowsOut, matmul, alpha)
+	if err != nil {
+		return err
+	}
+	outForm := rows
+	if !dataFirst {
+		outForm = cols
+	}
+	var bias []float64
+	if c != "" {
+		if bias, err = w.denseBias(desc, c, out, outForm, beta); err != nil {
+			return err
+		}
+	}
+	w.stages = append(w.stages, stage{kind: stageDense, desc: desc, w: wt, b: bias, out: out})
+	w.form = outForm
+	w.advance(nd.GetOutput()[0], out, i)
+	return nil
+}
+
+// denseOperands returns whether the data, cur, is the operand A of the dense
+// node desc (rather than B), and the name of the other operand, the weights.
+// It returns an error if the data is C, is both A and B, is a vector, or does
+// not arrive in the orientation the node reads it in (transA, transB): one
+// row per sample as A', one column per sample as B'.
+func (w *walker) denseOperands(desc, a, b, c string, transA, transB bool) (dataFirst bool, wName string, err error) {
+	switch {
+	case c == w.cur:
+		return false, "", fmt.Errorf("%s reads the data %q as C, want it as A or B (the bias is a constant)", desc, w.cur)
+	case a == w.cur && b == w.cur:
+		return false, "", fmt.Errorf("%s reads the data %q as A and B, want a constant weight matrix as one of them", desc, w.cur)
+	case a == w.cur:
+		dataFirst, wName = true, b
+	default:
+		dataFirst, wName = false, a
+	}
+	if w.form == vector {
+		return false, "", fmt.Errorf("%s multiplies the data %q of shape [batch], want %s or %s (a dense layer takes a matrix)",
+			desc, w.cur, layout(w.width, rows), layout(w.width, cols))
+	}
+	transposed := w.form == cols
+	if dataFirst && transposed != transA {
+		return false, "", fmt.Errorf("%s multiplies the data %q as A' of shape %s, want %s (one row per sample, the weights as B)",
+			desc, w.cur, layout(w.width, cols), layout(w.width, rows))
+	}
+	if !dataFirst && transposed == transB {
+		return false, "", fmt.Errorf("%s multiplies the data %q as B' of shape %s, want %s (one column per sample, the weights as A)",
+			desc, w.cur, layout(w.width, rows), layout(w.width, cols))
+	}
+	return dataFirst, wName, nil
+}
+
+// denseWeights returns W = alpha·k as an out × in row-major matrix, and out,
+// from the weight constant k (named wName) of the dense node desc, which
+// stores one row per output if rowsOut and one column per output if not. It
+// returns an error if k's shape does not have in on the input side; the
+// message also offers [in] if the node is a MatMul.
+func denseWeights(desc, wName string, k *constTensor, in int, rowsOut, matmul bool, alpha float64) ([]float64, int, error) {
 	if d := k.dims; len(d) != 2 || d[0] < 1 || d[1] < 1 || rowsOut && d[1] != in || !rowsOut && d[0] != in {
 		want := fmt.Sprintf("[out %d] (out × in as this node reads it; the layer input has width %d)", in, in)
 		if !rowsOut {
@@ -123,7 +160,7 @@ func (w *walker) dense(i int, a, b, c string, transA, transB bool, alpha, beta f
 		if matmul {
 			want += fmt.Sprintf(", or [%d] for one output", in)
 		}
-		return fmt.Errorf("%s: weight %q has shape %v, want %s", desc, wName, k.dims, want)
+		return nil, 0, fmt.Errorf("%s: weight %q has shape %v, want %s", desc, wName, k.dims, want)
 	}
 	out := k.dims[0]
 	if !rowsOut {
@@ -139,31 +176,25 @@ func (w *walker) dense(i int, a, b, c string, transA, transB bool, alpha, beta f
 			wt[o*in+j] = alpha * v
 		}
 	}
-	var bias []float64
-	if c != "" {
-		kc, err := w.constant(desc, c, w.dtype)
-		if err != nil {
-			return err
-		}
-		var ok bool
-		outForm := rows
-		if !dataFirst {
-			outForm = cols
-		}
-		if bias, ok = expand(kc, out, outForm); !ok {
-			return fmt.Errorf("%s: bias %q has shape %v, want %s", desc, c, kc.dims, broadcastShapes(out, outForm))
-		}
-		for o := range bias {
-			bias[o] *= beta
-		}
+	return wt, out, nil
+}
+
+// denseBias returns b = beta·C, the bias of the dense node desc with out
+// outputs, from the constant named c broadcast to the node's output, which
+// has the given form, or an error if it does not broadcast.
+func (w *walker) denseBias(desc, c string, out int, outForm form, beta float64) ([]float64, error) {
+	kc, err := w.constant(desc, c, w.dtype)
+	if err != nil {
+		return nil, err
 	}
-	w.stages = append(w.stages, stage{kind: stageDense, desc: desc, w: wt, b: bias, out: out})
-	w.form = rows
-	if !dataFirst {
-		w.form = cols
+	bias, ok := expand(kc, out, outForm)
+	if !ok {
+		return nil, fmt.Errorf("%s: bias %q has shape %v, want %s", desc, c, kc.dims, broadcastShapes(out, outForm))
 	}
-	w.advance(nd.GetOutput()[0], out, i)
-	return nil
+	for o := range bias {
+		bias[o] *= beta
+	}
+	return bias, nil
 }
 
 // silu reads SiLU, z·sigmoid(z), that starts at node si, a Sigmoid or a Neg
@@ -248,236 +279,6 @@ func (w *walker) silu(si int, cons []int) error {
 	w.stages = append(w.stages, stage{kind: stageAct, desc: head + " … " + describe(mi, mul), act: mlp.SiLU})
 	w.advance(mul.GetOutput()[0], w.width, append(chain, mi)...)
 	return nil
-}
-
-// softplusWant describes Softplus written out, for error messages.
-const softplusWant = "want Add(Relu(z), Log(Add(Exp(Neg(Abs(z))), 1))), Softplus written out " +
-	"(or Max(z, 0) for Relu, Abs(Sub(z, 0)), and JAX's Where(IsNaN(z), Add(z, 0), ·) around the sum)"
-
-// guardForm describes the NaN guard of jnp.logaddexp, for error messages.
-const guardForm = "Where(IsNaN(z), Add(z, 0), sum) around the sum, as jax2tf writes jnp.logaddexp(z, 0); " +
-	"IsNaN may read Sub(z, 0), and the Where z in place of Add(z, 0)"
-
-// softplusReaders reports whether nodes of the given op types, the readers
-// of a value, begin Softplus written out (see softplus): an Abs, or a Relu or
-// Max with a Sub, IsNaN or Where.
-func softplusReaders(ops []string) bool {
-	relu, other := false, false
-	for _, op := range ops {
-		switch op {
-		case "Abs":
-			return true
-		case "Relu", "Max":
-			relu = true
-		case "Sub", "IsNaN", "Where":
-			other = true
-		}
-	}
-	return relu && other
-}
-
-// ops returns the op types of the given nodes.
-func (w *walker) ops(nodes []int) []string {
-	ops := make([]string, len(nodes))
-	for k, i := range nodes {
-		ops[k] = w.nodes[i].GetOpType()
-	}
-	return ops
-}
-
-// softplus reads Softplus, log(1 + eᶻ) = max(z, 0) + log(1 + e⁻|ᶻ|), written
-// out as Save writes it, which onnxruntime runs in float64 (it has no
-// float64 Softplus), or as jax2tf and tf2onnx write jax.nn.softplus, which
-// is jnp.logaddexp(z, 0):
-//
-//	s = Add(Relu(z), Log(Add(Exp(Neg(Abs(z))), 1)))                        Save
-//	d = Sub(z, 0)
-//	s = Add(Max(z, 0), Log(Add(Exp(Neg(Abs(d))), 1)))                      JAX
-//	    Where(IsNaN(d), Add(z, 0), s)
-//
-// Commutative operands may come in either order. Sub(z, 0) may be left out
-// (d = z), and so may the NaN guard Where, or only its Add(z, 0) (z read by
-// the Where); for numbers the guard gives s. cons are the nodes reading
-// z = cur.
-func (w *walker) softplus(cons []int) error {
-	z := w.cur
-	ops := w.ops(cons)
-	head := cons[0]
-	if k := slices.Index(ops, "Abs"); k >= 0 {
-		head = cons[k]
-	} else if k := slices.Index(ops, "Sub"); k >= 0 {
-		head = cons[k]
-	}
-	hd := describe(head, w.nodes[head])
-	// The roles of the readers of z and of d, -1 for none.
-	relu, sub, abs, isNaN, add0, where := -1, -1, -1, -1, -1, -1
-	assign := func(i int, v string) error {
-		var role *int
-		switch w.nodes[i].GetOpType() {
-		case "Relu", "Max":
-			role = &relu
-		case "Sub":
-			role = &sub
-		case "Abs":
-			role = &abs
-		case "IsNaN":
-			role = &isNaN
-		case "Add":
-			role = &add0
-		case "Where":
-			role = &where
-		}
-		if role == nil || *role >= 0 || v != z && role != &abs && role != &isNaN {
-			return fmt.Errorf("%s: %s reads %q, %s", hd, describe(i, w.nodes[i]), v, softplusWant)
-		}
-		*role = i
-		return nil
-	}
-	for _, i := range cons {
-		if err := assign(i, z); err != nil {
-			return err
-		}
-	}
-	switch {
-	case abs >= 0 && sub >= 0:
-		return fmt.Errorf("%s: %q is read by both %s and %s, want Abs(z) or Abs(Sub(z, 0))",
-			hd, z, describe(abs, w.nodes[abs]), describe(sub, w.nodes[sub]))
-	case relu < 0 || abs < 0 && sub < 0:
-		return fmt.Errorf("%s: %q has %d readers, %s", hd, z, len(cons), softplusWant)
-	}
-	chain := []int{relu}
-	var err error
-	if w.nodes[relu].GetOpType() == "Relu" {
-		err = w.plain(relu, 1)
-	} else if err = w.plain(relu, 2); err == nil {
-		err = w.isConst(relu, w.other(relu, z), 0, "zero", fmt.Sprintf("Max(%q, 0), the positive part of Softplus", z))
-	}
-	if err != nil {
-		return err
-	}
-	d := z // |d| = |z|
-	if sub >= 0 {
-		if err := w.plain(sub, 2); err != nil {
-			return err
-		}
-		in := w.nodes[sub].GetInput()
-		if in[0] != z {
-			return fmt.Errorf("%s reads %q as its second operand, want Sub(%q, 0)", describe(sub, w.nodes[sub]), z, z)
-		}
-		if err := w.isConst(sub, in[1], 0, "zero", fmt.Sprintf("Sub(%q, 0), whose Abs is |%s|", z, z)); err != nil {
-			return err
-		}
-		chain = append(chain, sub)
-		d = w.nodes[sub].GetOutput()[0]
-		for _, i := range w.consumers[d] {
-			if err := w.checkNode(i); err != nil {
-				return err
-			}
-			if err := assign(i, d); err != nil {
-				return err
-			}
-		}
-		if abs < 0 {
-			return fmt.Errorf("%s: %q has %d readers, %s", hd, d, len(w.consumers[d]), softplusWant)
-		}
-	}
-	if err := w.plain(abs, 1); err != nil {
-		return err
-	}
-	chain = append(chain, abs)
-	v := w.nodes[abs].GetOutput()[0]
-	for _, op := range []string{"Neg", "Exp", "Add", "Log"} {
-		i, err := w.reader(v, hd, softplusWant, op)
-		if err != nil {
-			return err
-		}
-		if op == "Add" {
-			err = w.addOne(i, v, "1 (log(1 + u) is Log(Add(u, 1)))")
-		} else {
-			err = w.plain(i, 1)
-		}
-		if err != nil {
-			return err
-		}
-		chain = append(chain, i)
-		v = w.nodes[i].GetOutput()[0]
-	}
-	r := w.nodes[relu].GetOutput()[0]
-	si, err := w.reader(v, hd, softplusWant, "Add")
-	if err != nil {
-		return err
-	}
-	if err := w.plain(si, 2); err != nil {
-		return err
-	}
-	if in := w.nodes[si].GetInput(); !(in[0] == r && in[1] == v || in[0] == v && in[1] == r) || len(w.consumers[r]) != 1 {
-		return fmt.Errorf("%s: %s adds %q, want the sum of %q and %q, each read by it alone (%s)", hd, describe(si, w.nodes[si]), in, r, v, softplusWant)
-	}
-	chain = append(chain, si)
-	end := si
-	if isNaN >= 0 || add0 >= 0 || where >= 0 {
-		if end, err = w.nanGuard(hd, z, d, isNaN, add0, where, si); err != nil {
-			return err
-		}
-		chain = append(chain, end, isNaN)
-		if add0 >= 0 {
-			chain = append(chain, add0)
-		}
-	}
-	w.stages = append(w.stages, stage{kind: stageAct, desc: hd + " … " + describe(end, w.nodes[end]), act: mlp.Softplus})
-	w.advance(w.nodes[end].GetOutput()[0], w.width, chain...)
-	return nil
-}
-
-// nanGuard checks the NaN guard of jnp.logaddexp(z, 0) around the sum s
-// that node si writes, Where(IsNaN(d), t, s) with d = z or Sub(z, 0) and
-// t = z or Add(z, 0), and returns the Where node. isNaN, add0 and where are
-// the IsNaN reading d, the Add and the Where reading z, -1 for none; hd names
-// the pattern's first node.
-func (w *walker) nanGuard(hd, z, d string, isNaN, add0, where, si int) (int, error) {
-	s := w.nodes[si].GetOutput()[0]
-	wi, err := w.reader(s, hd, "want "+guardForm, "Where")
-	if err != nil {
-		return 0, err
-	}
-	wd := describe(wi, w.nodes[wi])
-	if err := w.plain(wi, 3); err != nil {
-		return 0, err
-	}
-	in := w.nodes[wi].GetInput()
-	if in[2] != s {
-		return 0, fmt.Errorf("%s: %s takes the sum %q as its value for NaN, want it as its value for numbers (the guard is %s)",
-			hd, wd, s, guardForm)
-	}
-	if isNaN < 0 {
-		return 0, fmt.Errorf("%s: %q is read by no IsNaN (the guard is %s)", hd, d, guardForm)
-	}
-	if err := w.plain(isNaN, 1); err != nil {
-		return 0, err
-	}
-	c, nd := w.nodes[isNaN].GetOutput()[0], describe(isNaN, w.nodes[isNaN])
-	if in[0] != c {
-		return 0, fmt.Errorf("%s: %s has condition %q, want %q, which %s writes (the guard is %s)", hd, wd, in[0], c, nd, guardForm)
-	}
-	if n := len(w.consumers[c]); n != 1 {
-		return 0, fmt.Errorf("%s: %q, which %s writes, has %d readers, want %s alone (the guard is %s)", hd, c, nd, n, wd, guardForm)
-	}
-	t := z // the value for NaN
-	if add0 >= 0 {
-		t = w.nodes[add0].GetOutput()[0]
-	}
-	if in[1] != t || add0 >= 0 && (where >= 0 || len(w.consumers[t]) != 1) || add0 < 0 && where != wi {
-		return 0, fmt.Errorf("%s: %s takes %q for NaN, want %q or Add(%q, 0) read by it alone (the guard is %s)", hd, wd, in[1], z, z, guardForm)
-	}
-	if add0 >= 0 {
-		if err := w.plain(add0, 2); err != nil {
-			return 0, err
-		}
-		if err := w.isConst(add0, w.other(add0, z), 0, "zero", fmt.Sprintf("Add(%q, 0), the NaN of the guard", z)); err != nil {
-			return 0, err
-		}
-	}
-	return wi, nil
 }
 
 // reader returns the one node reading value v, which must have one of the

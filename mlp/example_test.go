@@ -2,6 +2,7 @@ package mlp_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -122,4 +123,24 @@ func ExampleNetwork_TraceReverse() {
 	// a_1 [0.000000 0.731059 -0.268941 1.761594]
 	// g_1 [1.000000 1.000000 1.000000 1.000000]
 	// g_0 [0.500000 0.927671 0.072329 1.090784]
+}
+
+// The training settings read and write their names, so a JSON or YAML file
+// (or a command-line flag) gives them by name; an unknown name lists the
+// valid ones.
+func ExampleActivation_UnmarshalText() {
+	var cfg struct {
+		Activation mlp.Activation    `json:"activation"`
+		Loss       mlp.LossKind      `json:"loss"`
+		Schedule   mlp.ScheduleKind  `json:"schedule"`
+		HVPKind    mlp.HVPDirections `json:"hvp_kind"`
+	}
+	err := json.Unmarshal([]byte(`{"activation": "tanh", "loss": "mse", "schedule": "onecycle", "hvp_kind": "principal"}`), &cfg)
+	fmt.Println(cfg.Activation, cfg.Loss, cfg.Schedule, cfg.HVPKind, err)
+	fmt.Println(json.Unmarshal([]byte(`{"activation": "gelu"}`), &cfg))
+	fmt.Println(mlp.Activation(7))
+	// Output:
+	// tanh mse onecycle principal <nil>
+	// unknown activation "gelu": want silu, softplus, tanh or relu
+	// Activation(7)
 }

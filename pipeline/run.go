@@ -301,6 +301,10 @@ func (r *runner) prune(ctx context.Context, large *mlp.Network) (*mlp.Network, e
 		return fmt.Sprintf("%.3g", float64(m))
 	}
 	for _, l := range rep.Layers {
+		if rep.Method == "" { // a criterion without enclosures
+			r.logf("  layer %d: kept %3d of %3d by %s", l.Layer, len(l.Kept), l.Width, rep.Criterion)
+			continue
+		}
 		r.logf("  layer %d: kept %3d of %3d, over-estimation %s value %s adjoint %s (naive value %s)",
 			l.Layer, len(l.Kept), l.Width, rep.Method, over(l.OverValue), over(l.OverAdjoint), over(l.NaiveOverValue))
 	}

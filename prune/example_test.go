@@ -1,7 +1,9 @@
 package prune_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"log"
 
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/prune"
@@ -33,4 +35,38 @@ func ExampleApply() {
 	}
 	fmt.Println(small.Sizes, small.NumParams(), small.Validate())
 	// Output: [7 8 8 1] 145 <nil>
+}
+
+// The pruning settings read and write their names, as YAML and JSON files
+// and the command-line flags give them; an unknown name lists the valid
+// ones.
+func ExampleCriterion() {
+	var c prune.Criterion
+	if err := c.UnmarshalText([]byte("taylor")); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c, c == prune.ByTaylor)
+	fmt.Println(c.UnmarshalText([]byte("l1")))
+
+	b, err := json.Marshal(struct {
+		Quota prune.Quota `json:"quota"`
+		Fold  prune.Fold  `json:"fold"`
+	}{prune.QuotaEven, prune.FoldMidpoint})
+	fmt.Println(string(b), err)
+	// Output:
+	// taylor true
+	// unknown criterion "l1": want iasa, magnitude, random or taylor
+	// {"quota":"even","fold":"midpoint"} <nil>
+}
+
+// A Budget with the even quota splits the nodes kept over the layers as
+// EvenSplit does, and keeps the best nodes of each layer.
+func ExampleBudget() {
+	scores := [][]float64{{0.1, 0.9, 0.5}, {3, 1, 2}, {7, 8}}
+	fmt.Println(prune.EvenSplit(5, []int{3, 3, 2}))
+	keep, err := prune.Select(scores, prune.Budget{Quota: prune.QuotaEven, Total: 5})
+	fmt.Println(keep, err)
+	// Output:
+	// [2 2 1]
+	// [[1 2] [0 2] [1]] <nil>
 }

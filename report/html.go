@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -283,12 +284,14 @@ func iasaTables(p *results.PruneReport) ([]keyValue, []cell, [][]cell) {
 		kept, width = kept+len(l.Kept), width+l.Width
 	}
 	summary := []keyValue{
+		{"criterion", p.Criterion},
 		{"enclosure", p.Method},
 		{"boxes", fmtInt(p.Boxes)},
 		{"fold of removed nodes", p.Fold},
 		{"nodes kept", fmt.Sprintf("%s of %s", fmtInt(kept), fmtInt(width))},
 		{"seconds", fmtSeconds(p.Seconds)},
 	}
+	summary = slices.DeleteFunc(summary, func(kv keyValue) bool { return kv.Value == "" }) // no criterion before it was recorded, no enclosure without IASA
 	header := []cell{{Text: "layer", Num: true}, {Text: "width", Num: true}, {Text: "kept", Num: true},
 		{Text: "smallest kept S", Num: true}, {Text: "largest removed S", Num: true},
 		{Text: "over-estimation, values", Num: true}, {Text: "over-estimation, adjoints", Num: true},

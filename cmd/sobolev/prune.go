@@ -44,10 +44,17 @@ is needed only by --fold mean.
 On every box --method encloses each hidden node's value and adjoint (quadratic
 and affine forms, zonotopes or plain intervals); a node's significance is its
 value range times its largest adjoint, combined over the boxes by --combine.
-The --keep most significant nodes are kept (ranked over all layers, at least one
-per layer); every removed node is replaced by a constant folded into the next
-layer's bias: its mean activation over --data, the midpoint of its enclosure or
-zero (--fold).
+The --keep most significant nodes are kept (by default split evenly over the
+layers, --quota even); every removed node is replaced by a constant folded
+into the next layer's bias: its mean activation over --data, the midpoint of
+its enclosure or zero (--fold).
+
+--criterion chooses how the nodes are scored: iasa (the default, as above),
+or one of the baselines of method.md §7: magnitude (ℓ1 norms of a node's
+incoming and outgoing weights), random (uniform scores drawn from --seed) or
+taylor (mean |adjoint × (activation − its mean)| over the --data points, or
+over --boxes points of the --box domain). --quota shares the kept nodes among
+the layers: global, even, or per-layer with --keep-per-layer 24,12,…
 
 The command prints, per hidden layer, the width, the nodes kept, and how much
 the enclosures over-estimate the ranges of values and adjoints (enclosure width
@@ -57,6 +64,7 @@ plain intervals. The model file appears only when complete; an interruption
 		Example: `  sobolev prune --model large.onnx --data data/train.npz --keep 48 --out pruned.onnx
   sobolev prune --model large.onnx --data data/train.npz --keep 24 --method naive --fold midpoint --out naive.onnx
   sobolev prune --model torch.onnx --box 0.5:1.5 --fold zero --keep 32 --out pruned.onnx
+  sobolev prune --model large.onnx --data data/train.npz --criterion magnitude --quota per-layer --keep-per-layer 16,8,8,8,4,4 --out magnitude.onnx
   sobolev prune --model large.onnx --box 0.3:1.7,0.3:1.7,0.8:1.2 --data data/train.npz --boxes 1024 --box-radius 0.1 --out pruned.onnx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -93,8 +101,8 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 		return fmt.Errorf("prune: %v", err)
 	}
 	switch {
-	case f.data == "" && f.box == "":
-		return fmt.Errorf("prune: give --data (boxes around its points) or --box (a domain box)")
+	case f.data == "" && f.box == "" && (p.Criterion == prune.ByIASA || p.Criterion == prune.ByTaylor):
+		return fmt.Errorf("prune: give --data (points to score around) or --box (a domain box) to --criterion %s", p.Criterion)
 	case f.data == "" && p.Fold == prune.FoldMean:
 		return fmt.Errorf("prune: --fold mean needs --data (the mean activations over its points); use --fold midpoint or zero with --box alone")
 	}
@@ -151,7 +159,7 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 	}
 	fmt.Fprintf(stdout, "\nsobolev prune: wrote %s: %s\n", f.out, describe(pruned))
 	if rep.Method != "" {
-		fmt.Fprintf(stdout, "  %s on %d boxes %s, fold %s, %.2f s\n", rep.Method, rep.Boxes, where, rep.Fold, rep.Seconds)
+		fmt.Fprintf(stdout, "  criterion %s, %s on %d boxes %s, fold %s, %.2f s\n", rep.Criterion, rep.Method, rep.Boxes, where, rep.Fold, rep.Seconds)
 	} else {
 		fmt.Fprintf(stdout, "  criterion %s, fold %s, %.2f s\n", rep.Criterion, rep.Fold, rep.Seconds)
 	}
@@ -191,11 +199,20 @@ func parseBox(s string, n int) ([]interval.Interval, error) {
 // writePruneTable prints the per-layer table of a pruning and its totals.
 func writePruneTable(w io.Writer, rep *results.PruneReport) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "layer\twidth\tkept\tvalue over-est. (%s)\tadjoint over-est. (%s)\tvalue over-est. (naive)\t\n", rep.Method, rep.Method)
+	iasa := rep.Method != "" // the other criteria have no enclosures
+	if iasa {
+		fmt.Fprintf(tw, "layer\twidth\tkept\tvalue over-est. (%s)\tadjoint over-est. (%s)\tvalue over-est. (naive)\t\n", rep.Method, rep.Method)
+	} else {
+		fmt.Fprintf(tw, "layer\twidth\tkept\t\n")
+	}
 	width, kept := 0, 0
 	for _, l := range rep.Layers {
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%s\t%s\t\n", l.Layer, l.Width, len(l.Kept),
-			overEst(l.OverValue), overEst(l.OverAdjoint), overEst(l.NaiveOverValue))
+		if iasa {
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%s\t%s\t\n", l.Layer, l.Width, len(l.Kept),
+				overEst(l.OverValue), overEst(l.OverAdjoint), overEst(l.NaiveOverValue))
+		} else {
+			fmt.Fprintf(tw, "%d\t%d\t%d\t\n", l.Layer, l.Width, len(l.Kept))
+		}
 		width += l.Width
 		kept += len(l.Kept)
 	}

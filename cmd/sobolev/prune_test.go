@@ -60,7 +60,7 @@ func TestPrune(t *testing.T) {
 		t.Errorf("table has no totals row (22 nodes, 7 kept):\n%s", stdout)
 	}
 	for _, s := range []string{"value over-est. (affine)", "adjoint over-est. (affine)", "value over-est. (naive)",
-		"wrote " + out, "affine on 8 boxes around points of " + train, "fold midpoint"} {
+		"wrote " + out, "criterion iasa, affine on 8 boxes around points of " + train, "fold midpoint"} {
 		if !strings.Contains(stdout, s) {
 			t.Errorf("output does not contain %q:\n%s", s, stdout)
 		}
@@ -137,7 +137,7 @@ func TestPruneErrors(t *testing.T) {
 		{[]string{"--model", large, "--box", "0:Inf", "--fold", "zero"}, `range 1 is "0:Inf", want finite bounds`},
 		{[]string{"--model", large, "--box", "NaN:1", "--fold", "zero"}, `range 1 is "NaN:1", want finite bounds`},
 		{[]string{"--model", large, "--box", "0:1"}, "prune: --fold mean needs --data"},
-		{[]string{"--model", large}, "prune: give --data (boxes around its points) or --box (a domain box)"},
+		{[]string{"--model", large}, "prune: give --data (points to score around) or --box (a domain box) to --criterion iasa"},
 		{[]string{"--model", large, "--data", train, "--method", "crown"}, `prune: --method "crown": want quadratic, affine, zonotope or naive`},
 		{[]string{"--model", large, "--data", train, "--fold", "median"}, `prune: --fold "median": want mean, midpoint or zero`},
 		{[]string{"--model", large, "--data", train, "--combine", "min"}, `prune: --combine "min": want max or mean`},
@@ -195,5 +195,94 @@ func TestPruneInterrupted(t *testing.T) {
 	}
 	if got := files(t, dir); !reflect.DeepEqual(got, []string{"large.onnx", "test.npz", "train.npz"}) {
 		t.Errorf("cancelled pruning left %q, want only the inputs", got)
+	}
+}
+
+// TestPruneCriteria prunes with every criterion, on data and in a domain
+// box alone, and with each quota, and checks that the model file is
+// PruneModel's net for the same settings, that the kept nodes are the best
+// of the criterion's scores, and that the output names the criterion.
+func TestPruneCriteria(t *testing.T) {
+	dir := t.TempDir()
+	train, _ := testData(t, dir, 3)
+	large := trainLarge(t, dir, train)
+	net, x := loadNet(t, large), loadSet(t, train).X
+	out := filepath.Join(dir, "pruned.onnx")
+	kept := map[string][][]int{}
+	for _, tc := range []struct {
+		criterion prune.Criterion
+		box       bool
+		quota     []string
+	}{
+		{prune.ByIASA, false, nil},
+		{prune.ByMagnitude, false, nil},
+		{prune.ByRandom, false, []string{"--quota", "global"}},
+		{prune.ByTaylor, false, []string{"--quota", "per-layer", "--keep-per-layer", "4,2"}},
+		{prune.ByMagnitude, true, nil},
+		{prune.ByRandom, true, nil},
+		{prune.ByTaylor, true, nil},
+	} {
+		args := []string{"prune", "--model", large, "--criterion", tc.criterion.String(), "--keep", "6", "--boxes", "8",
+			"--seed", "2", "--fold", "zero", "--out", out}
+		cfg := pipeline.Default().Prune
+		cfg.Criterion, cfg.Keep, cfg.Boxes, cfg.Fold = tc.criterion, 6, 8, prune.FoldZero
+		opts := pipeline.PruneOptions{Config: cfg, Seed: 2}
+		data := x
+		if tc.box {
+			args = append(args, "--box", "0.5:1.5")
+			opts.Domain = []interval.Interval{{Lo: 0.5, Hi: 1.5}, {Lo: 0.5, Hi: 1.5}, {Lo: 0.5, Hi: 1.5}}
+			data = nil
+		} else {
+			args = append(args, "--data", train)
+		}
+		args = append(args, tc.quota...)
+		switch {
+		case tc.quota == nil:
+		case tc.quota[1] == "global":
+			opts.Config.Quota = prune.QuotaGlobal
+		default:
+			opts.Config.Quota, opts.Config.KeepPerLayer = prune.QuotaPerLayer, []int{4, 2}
+		}
+		name := strings.Join(args[4:], " ")
+		stdout, stderr, err := runSobolev(context.Background(), args...)
+		if err != nil {
+			t.Errorf("%s: %v\n%s", name, err, stderr)
+			continue
+		}
+		want, rep, err := pipeline.PruneModel(context.Background(), net, data, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := loadNet(t, out)
+		if !reflect.DeepEqual(got.Sizes, want.Sizes) || !sameBits(got.Params.Flat, want.Params.Flat) {
+			t.Errorf("%s: the model file (sizes %v) differs from PruneModel's (sizes %v)", name, got.Sizes, want.Sizes)
+		}
+		if got.HiddenNodes() != 6 {
+			t.Errorf("%s: %d hidden nodes kept, want 6", name, got.HiddenNodes())
+		}
+		if rep.Criterion != tc.criterion.String() || !strings.Contains(stdout, tc.criterion.String()) {
+			t.Errorf("%s: report of criterion %q; output:\n%s", name, rep.Criterion, stdout)
+		}
+		var keep [][]int
+		for _, l := range rep.Layers {
+			keep = append(keep, l.Kept)
+		}
+		if tc.criterion == prune.ByMagnitude {
+			best, err := prune.Select(prune.Magnitude(net), prune.Budget{Quota: prune.QuotaEven, Total: 6})
+			if err != nil || !reflect.DeepEqual(keep, best) {
+				t.Errorf("%s: kept %v, want the best magnitudes %v (%v)", name, keep, best, err)
+			}
+		}
+		if !tc.box {
+			kept[tc.criterion.String()] = keep
+		}
+	}
+	// Magnitude needs neither data nor a domain.
+	if _, stderr, err := runSobolev(context.Background(), "prune", "--model", large, "--criterion", "magnitude", "--keep", "6",
+		"--fold", "zero", "--out", out); err != nil {
+		t.Errorf("prune --criterion magnitude without --data or --box: %v\n%s", err, stderr)
+	}
+	if reflect.DeepEqual(kept["iasa"], kept["magnitude"]) && reflect.DeepEqual(kept["iasa"], kept["random"]) {
+		t.Errorf("iasa, magnitude and random kept the same nodes %v", kept["iasa"])
 	}
 }

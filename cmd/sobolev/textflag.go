@@ -60,7 +60,7 @@ func (f widthsFlag) Set(s string) error {
 	for i, field := range strings.Split(s, ",") {
 		w, err := strconv.Atoi(strings.TrimSpace(field))
 		if err != nil {
-			return fmt.Errorf("width %d is %q, want a whole number (e.g. 128,128,128)", i+1, field)
+			return fmt.Errorf("width %d is %q: want a whole number", i+1, field)
 		}
 		h = append(h, w)
 	}

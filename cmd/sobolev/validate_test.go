@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,9 +15,10 @@ import (
 )
 
 // setConfig sets the field of c with the YAML key (sections joined by dots)
-// to the value v as a flag would read it, and reports whether the field's
-// type can hold it.
-func setConfig(c *pipeline.Config, key, v string) bool {
+// to the value v as the Go API would: a number if the field's type holds it
+// (ok false otherwise), a named setting through its UnmarshalText, whose
+// error is returned.
+func setConfig(c *pipeline.Config, key, v string) (ok bool, err error) {
 	f := reflect.ValueOf(c).Elem()
 	for _, name := range strings.Split(key, ".") {
 		var ok bool
@@ -24,29 +26,49 @@ func setConfig(c *pipeline.Config, key, v string) bool {
 			panic("no setting " + key)
 		}
 	}
+	if u, isText := f.Addr().Interface().(encoding.TextUnmarshaler); isText {
+		return true, u.UnmarshalText([]byte(v))
+	}
 	switch f.Kind() {
 	case reflect.Int:
 		i, err := strconv.Atoi(v)
 		if err != nil {
-			return false
+			return false, nil
 		}
 		f.SetInt(int64(i))
 	case reflect.Uint64:
 		u, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			return false
+			return false, nil
 		}
 		f.SetUint(u)
 	case reflect.Float64:
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return false
+			return false, nil
 		}
 		f.SetFloat(x)
 	default:
-		panic("setting " + key + " is not a number")
+		panic("setting " + key + " is neither a number nor a named setting")
 	}
-	return true
+	return true, nil
+}
+
+// wantOf returns what an error about a setting says is wanted: the text
+// from its last ": want " on, cut after "≤" where the words go on to name
+// another setting (a key in YAML and the Go API, a flag on the command
+// line).
+func wantOf(err error) string {
+	s := err.Error()
+	i := strings.LastIndex(s, ": want ")
+	if i < 0 {
+		return s
+	}
+	s = s[i:]
+	if j := strings.Index(s, "≤"); j >= 0 {
+		s = s[:j+len("≤")]
+	}
+	return s
 }
 
 // yamlFieldValue returns the field of the struct v, or of a struct inlined in
@@ -76,6 +98,9 @@ func yamlDoc(key, v string) string {
 	case "-Inf":
 		v = "-.inf"
 	}
+	if key == "large.hidden" {
+		v = "[" + v + "]"
+	}
 	var b strings.Builder
 	parts := strings.Split(key, ".")
 	for i, p := range parts {
@@ -88,10 +113,12 @@ func yamlDoc(key, v string) string {
 }
 
 // TestSettingsRefusedEverywhere checks that the same impossible values —
-// NaN, ±Inf, 0 and negative numbers where they make no sense, and numbers
-// that are not whole for integer settings — are refused by all three ways of
-// giving a setting: the Go API (Config.Validate), a YAML file (LoadConfig)
-// and the command-line flag, each error naming the setting as it was given.
+// NaN, ±Inf, 0 and negative numbers where they make no sense, numbers that
+// are not whole for integer settings and unknown names for named settings —
+// are refused by all three ways of giving a setting: the Go API
+// (Config.Validate, or UnmarshalText for a name), a YAML file (LoadConfig)
+// and the command-line flag, each error naming the setting as it was given
+// and saying what is wanted in the same words.
 func TestSettingsRefusedEverywhere(t *testing.T) {
 	dir := t.TempDir()
 	nope := filepath.Join(dir, "nope.npz")
@@ -116,26 +143,43 @@ func TestSettingsRefusedEverywhere(t *testing.T) {
 		{"seed", run, "seed", []string{"-1", "2.5", "NaN"}},
 		{"test", nil, "", append(ints, "1")},
 		{"smoothing", data, "smoothing", []string{"NaN", "+Inf", "-Inf", "-1"}},
+		{"large.hidden", train, "hidden", []string{"0", "-3", "2.5"}},
+		{"large.activation", train, "activation", []string{"gelu", "relu", "SiLU", ""}},
 		{"large.epochs", train, "epochs", ints},
 		{"large.batch_size", train, "batch", ints},
 		{"large.lr_max", train, "lr-max", positive},
 		{"large.lr_min", train, "lr-min", append(positive, "0.5")},
+		{"large.schedule", train, "schedule", []string{"linear", "one-cycle"}},
 		{"finetune.epochs", finetune, "epochs", ints},
 		{"finetune.batch_size", finetune, "batch", ints},
 		{"finetune.lr_max", finetune, "lr-max", positive},
+		{"finetune.schedule", finetune, "schedule", []string{"step"}},
 		{"finetune.hvp_directions", finetune, "hvp-directions", []string{"-1", "2.5", "NaN"}},
 		{"finetune.hvp_weight", finetune, "hvp-weight", []string{"NaN", "+Inf", "-Inf", "-1"}},
+		{"finetune.hvp_kind", finetune, "hvp-kind", []string{"pca", "Random"}},
 		{"prune.boxes", prune, "boxes", ints},
 		{"prune.box_radius", prune, "box-radius", positive},
 		{"prune.keep", prune, "keep", []string{"0", "-1", "2.5", "NaN"}},
+		{"prune.criterion", prune, "criterion", []string{"l1", "IASA", "snip"}},
+		{"prune.quota", prune, "quota", []string{"odd", "per_layer"}},
+		{"prune.method", prune, "method", []string{"crown", "interval"}},
+		{"prune.combine", prune, "combine", []string{"sum"}},
+		{"prune.fold", prune, "fold", []string{"median", "none"}},
 	} {
 		for _, v := range tc.bad {
+			var wants []string
 			// The Go API, where the type holds the value.
 			c := pipeline.Default()
-			if setConfig(&c, tc.key, v) {
-				var se *pipeline.SettingError
-				if err := c.Validate(); !errors.As(err, &se) || se.Key != tc.key {
-					t.Errorf("Config.Validate with %s = %s: %v, want a *SettingError of that key", tc.key, v, err)
+			if ok, err := setConfigList(&c, tc.key, v); ok {
+				if err == nil {
+					err = c.Validate()
+					var se *pipeline.SettingError
+					if !errors.As(err, &se) || !strings.HasPrefix(se.Key, tc.key) {
+						t.Errorf("Config.Validate with %s = %s: %v, want a *SettingError of that key", tc.key, v, err)
+					}
+				}
+				if err != nil {
+					wants = append(wants, wantOf(err))
 				}
 			}
 			// A YAML file.
@@ -144,20 +188,45 @@ func TestSettingsRefusedEverywhere(t *testing.T) {
 			if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := pipeline.LoadConfig(path, pipeline.Default()); err == nil || !strings.Contains(err.Error(), tc.key) {
+			_, err := pipeline.LoadConfig(path, pipeline.Default())
+			if err == nil || !strings.Contains(err.Error(), tc.key) {
 				t.Errorf("LoadConfig of %q: %v, want an error naming %s", doc, err, tc.key)
+			} else {
+				wants = append(wants, wantOf(err))
 			}
 			// The flag.
-			if tc.cmd == nil {
-				continue
+			if tc.cmd != nil {
+				args := append(append([]string(nil), tc.cmd...), "--"+tc.flag+"="+v)
+				_, _, err := runSobolev(context.Background(), args...)
+				if err == nil || !strings.Contains(err.Error(), "--"+tc.flag) {
+					t.Errorf("sobolev %s: %v, want an error naming --%s", strings.Join(args, " "), err, tc.flag)
+				} else {
+					wants = append(wants, wantOf(err))
+				}
 			}
-			args := append(append([]string(nil), tc.cmd...), "--"+tc.flag+"="+v)
-			if _, _, err := runSobolev(context.Background(), args...); err == nil || !strings.Contains(err.Error(), "--"+tc.flag) {
-				t.Errorf("sobolev %s: %v, want an error naming --%s", strings.Join(args, " "), err, tc.flag)
+			for _, w := range wants[1:] {
+				if w != wants[0] {
+					t.Errorf("%s = %q: the ways of giving it want %q, want the same words", tc.key, v, wants)
+					break
+				}
 			}
 		}
 	}
 	if got := files(t, dir); !reflect.DeepEqual(got, []string{"c.yaml"}) {
 		t.Errorf("refused commands left %q", got)
 	}
+}
+
+// setConfigList is setConfig, with a list setting (large.hidden) set to the
+// one-element list of v.
+func setConfigList(c *pipeline.Config, key, v string) (bool, error) {
+	if key == "large.hidden" {
+		w, err := strconv.Atoi(v)
+		if err != nil {
+			return false, nil
+		}
+		c.Large.Hidden = []int{w}
+		return true, nil
+	}
+	return setConfig(c, key, v)
 }

@@ -1,6 +1,6 @@
 package iasa
 
-import "github.com/sobolev-pruning/sobolev/internal/enum"
+import "github.com/sobolev-pruning/sobolev/setting"
 
 // Method selects how Analyze encloses the values and adjoints on a box.
 type Method int
@@ -39,15 +39,17 @@ var methodNames = [...]string{Quadratic: "quadratic", Affine: "affine", Zonotope
 
 // String returns the method's name: "quadratic", "affine", "zonotope" or
 // "naive" ("Method(7)" for a value without a name).
-func (m Method) String() string { return enum.String("Method", methodNames[:], int(m)) }
+func (m Method) String() string { return setting.String("Method", methodNames[:], int(m)) }
 
 // MarshalText returns the method's name; a value without a name is an error.
-func (m Method) MarshalText() ([]byte, error) { return enum.Marshal("Method", methodNames[:], int(m)) }
+func (m Method) MarshalText() ([]byte, error) {
+	return setting.Marshal("Method", methodNames[:], int(m))
+}
 
 // UnmarshalText sets m to the method named text; an unknown name is an
-// *enum.Error listing the valid ones.
+// *setting.NameError listing the valid ones.
 func (m *Method) UnmarshalText(text []byte) error {
-	v, err := enum.Parse("enclosure method", methodNames[:], string(text))
+	v, err := setting.Parse("enclosure method", methodNames[:], string(text))
 	if err == nil {
 		*m = Method(v)
 	}
@@ -55,7 +57,7 @@ func (m *Method) UnmarshalText(text []byte) error {
 }
 
 // Valid reports whether m is one of the named methods.
-func (m Method) Valid() bool { return enum.Valid(methodNames[:], int(m)) }
+func (m Method) Valid() bool { return setting.Valid(methodNames[:], int(m)) }
 
 // ParseMethod returns the Method named s ("quadratic", "affine", "zonotope",
 // "naive").
@@ -78,18 +80,18 @@ const (
 var combineNames = [...]string{Max: "max", Mean: "mean"}
 
 // String returns the combination's name: "max" or "mean".
-func (c Combine) String() string { return enum.String("Combine", combineNames[:], int(c)) }
+func (c Combine) String() string { return setting.String("Combine", combineNames[:], int(c)) }
 
 // MarshalText returns the combination's name; a value without a name is an
 // error.
 func (c Combine) MarshalText() ([]byte, error) {
-	return enum.Marshal("Combine", combineNames[:], int(c))
+	return setting.Marshal("Combine", combineNames[:], int(c))
 }
 
 // UnmarshalText sets c to the combination named text; an unknown name is an
-// *enum.Error listing the valid ones.
+// *setting.NameError listing the valid ones.
 func (c *Combine) UnmarshalText(text []byte) error {
-	v, err := enum.Parse("combination", combineNames[:], string(text))
+	v, err := setting.Parse("combination", combineNames[:], string(text))
 	if err == nil {
 		*c = Combine(v)
 	}
@@ -97,7 +99,7 @@ func (c *Combine) UnmarshalText(text []byte) error {
 }
 
 // Valid reports whether c is one of the named combinations.
-func (c Combine) Valid() bool { return enum.Valid(combineNames[:], int(c)) }
+func (c Combine) Valid() bool { return setting.Valid(combineNames[:], int(c)) }
 
 // ParseCombine returns the Combine named s ("max", "mean").
 func ParseCombine(s string) (Combine, error) {

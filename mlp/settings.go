@@ -1,6 +1,6 @@
 package mlp
 
-import "github.com/sobolev-pruning/sobolev/internal/enum"
+import "github.com/sobolev-pruning/sobolev/setting"
 
 // The enumerated settings of training. Each has a text form — the names
 // below, as YAML and JSON files and command-line flags write them — read by
@@ -25,18 +25,18 @@ var activationNames = [...]string{SiLU: "silu", Softplus: "softplus", Tanh: "tan
 
 // String returns the activation's name: "silu", "softplus", "tanh" or
 // "relu" ("Activation(7)" for a value without a name).
-func (a Activation) String() string { return enum.String("Activation", activationNames[:], int(a)) }
+func (a Activation) String() string { return setting.String("Activation", activationNames[:], int(a)) }
 
 // MarshalText returns the activation's name; a value without a name is an
 // error.
 func (a Activation) MarshalText() ([]byte, error) {
-	return enum.Marshal("Activation", activationNames[:], int(a))
+	return setting.Marshal("Activation", activationNames[:], int(a))
 }
 
 // UnmarshalText sets a to the activation named text; an unknown name is an
-// *enum.Error listing the valid ones.
+// *setting.NameError listing the valid ones.
 func (a *Activation) UnmarshalText(text []byte) error {
-	v, err := enum.Parse("activation", activationNames[:], string(text))
+	v, err := setting.Parse("activation", activationNames[:], string(text))
 	if err == nil {
 		*a = Activation(v)
 	}
@@ -70,18 +70,20 @@ var scheduleNames = [...]string{Constant: "constant", Cosine: "cosine", Exponent
 
 // String returns the schedule's name: "constant", "cosine", "exponential" or
 // "onecycle".
-func (k ScheduleKind) String() string { return enum.String("ScheduleKind", scheduleNames[:], int(k)) }
+func (k ScheduleKind) String() string {
+	return setting.String("ScheduleKind", scheduleNames[:], int(k))
+}
 
 // MarshalText returns the schedule's name; a value without a name is an
 // error.
 func (k ScheduleKind) MarshalText() ([]byte, error) {
-	return enum.Marshal("ScheduleKind", scheduleNames[:], int(k))
+	return setting.Marshal("ScheduleKind", scheduleNames[:], int(k))
 }
 
 // UnmarshalText sets k to the schedule named text; an unknown name is an
-// *enum.Error listing the valid ones.
+// *setting.NameError listing the valid ones.
 func (k *ScheduleKind) UnmarshalText(text []byte) error {
-	v, err := enum.Parse("learning-rate schedule", scheduleNames[:], string(text))
+	v, err := setting.Parse("learning-rate schedule", scheduleNames[:], string(text))
 	if err == nil {
 		*k = ScheduleKind(v)
 	}
@@ -112,17 +114,17 @@ const (
 var lossNames = [...]string{MSE: "mse", Sobolev: "sobolev"}
 
 // String returns the loss's name: "mse" or "sobolev".
-func (k LossKind) String() string { return enum.String("LossKind", lossNames[:], int(k)) }
+func (k LossKind) String() string { return setting.String("LossKind", lossNames[:], int(k)) }
 
 // MarshalText returns the loss's name; a value without a name is an error.
 func (k LossKind) MarshalText() ([]byte, error) {
-	return enum.Marshal("LossKind", lossNames[:], int(k))
+	return setting.Marshal("LossKind", lossNames[:], int(k))
 }
 
 // UnmarshalText sets k to the loss named text; an unknown name is an
-// *enum.Error listing the valid ones.
+// *setting.NameError listing the valid ones.
 func (k *LossKind) UnmarshalText(text []byte) error {
-	v, err := enum.Parse("loss", lossNames[:], string(text))
+	v, err := setting.Parse("loss", lossNames[:], string(text))
 	if err == nil {
 		*k = LossKind(v)
 	}
@@ -146,18 +148,18 @@ const (
 var hvpNames = [...]string{RandomDirections: "random", PrincipalDirections: "principal"}
 
 // String returns the directions' name: "random" or "principal".
-func (d HVPDirections) String() string { return enum.String("HVPDirections", hvpNames[:], int(d)) }
+func (d HVPDirections) String() string { return setting.String("HVPDirections", hvpNames[:], int(d)) }
 
 // MarshalText returns the directions' name; a value without a name is an
 // error.
 func (d HVPDirections) MarshalText() ([]byte, error) {
-	return enum.Marshal("HVPDirections", hvpNames[:], int(d))
+	return setting.Marshal("HVPDirections", hvpNames[:], int(d))
 }
 
 // UnmarshalText sets d to the directions named text; an unknown name is an
-// *enum.Error listing the valid ones.
+// *setting.NameError listing the valid ones.
 func (d *HVPDirections) UnmarshalText(text []byte) error {
-	v, err := enum.Parse("HVP directions", hvpNames[:], string(text))
+	v, err := setting.Parse("HVP directions", hvpNames[:], string(text))
 	if err == nil {
 		*d = HVPDirections(v)
 	}
@@ -165,13 +167,13 @@ func (d *HVPDirections) UnmarshalText(text []byte) error {
 }
 
 // Valid reports whether a is one of the named activations.
-func (a Activation) Valid() bool { return enum.Valid(activationNames[:], int(a)) }
+func (a Activation) Valid() bool { return setting.Valid(activationNames[:], int(a)) }
 
 // Valid reports whether k is one of the named schedules.
-func (k ScheduleKind) Valid() bool { return enum.Valid(scheduleNames[:], int(k)) }
+func (k ScheduleKind) Valid() bool { return setting.Valid(scheduleNames[:], int(k)) }
 
 // Valid reports whether k is one of the named losses.
-func (k LossKind) Valid() bool { return enum.Valid(lossNames[:], int(k)) }
+func (k LossKind) Valid() bool { return setting.Valid(lossNames[:], int(k)) }
 
 // Valid reports whether d is one of the named kinds of directions.
-func (d HVPDirections) Valid() bool { return enum.Valid(hvpNames[:], int(d)) }
+func (d HVPDirections) Valid() bool { return setting.Valid(hvpNames[:], int(d)) }

@@ -9,13 +9,12 @@ import (
 	"math"
 	"os"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/sobolev-pruning/sobolev/internal/enum"
 	"github.com/sobolev-pruning/sobolev/prune"
+	"github.com/sobolev-pruning/sobolev/setting"
 
 	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
@@ -192,7 +191,7 @@ func LoadConfig(path string, base Config) (Config, error) {
 	return c, nil
 }
 
-// checkWhole returns a *SettingError for the first scalar of the YAML node
+// checkWhole returns a *setting.Error for the first scalar of the YAML node
 // that sets an integer field of type t (at key) with a number that is not a
 // YAML integer, such as 2.5, 2.0, 1e3 or .nan, an unsigned field with a
 // negative number, or a named setting (mlp.Activation, prune.Fold, …) with a
@@ -212,11 +211,11 @@ func checkWhole(node *yaml.Node, t reflect.Type, key string) error {
 	if reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
 		u := reflect.New(t).Interface().(encoding.TextUnmarshaler)
 		if node.Kind != yaml.ScalarNode {
-			return &SettingError{Key: key, Value: literal("a " + node.ShortTag()[2:]), Want: enum.Want(u)}
+			return &setting.Error{Key: key, Value: setting.Literal("a " + node.ShortTag()[2:]), Want: setting.Want(u)}
 		}
-		var e *enum.Error
+		var e *setting.NameError
 		if err := u.UnmarshalText([]byte(node.Value)); errors.As(err, &e) {
-			return &SettingError{Key: key, Value: node.Value, Want: e.Want()}
+			return &setting.Error{Key: key, Value: node.Value, Want: e.Want()}
 		}
 		return nil
 	}
@@ -244,12 +243,12 @@ func checkWhole(node *yaml.Node, t reflect.Type, key string) error {
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		if node.Kind == yaml.ScalarNode && node.ShortTag() == "!!float" {
-			return &SettingError{Key: key, Value: literal(node.Value), Want: "a whole number"}
+			return &setting.Error{Key: key, Value: setting.Literal(node.Value), Want: "a whole number"}
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		if node.Kind == yaml.ScalarNode && (node.ShortTag() == "!!float" ||
 			node.ShortTag() == "!!int" && strings.HasPrefix(node.Value, "-")) {
-			return &SettingError{Key: key, Value: literal(node.Value), Want: "a whole number ≥ 0"}
+			return &setting.Error{Key: key, Value: setting.Literal(node.Value), Want: "a whole number ≥ 0"}
 		}
 	}
 	return nil
@@ -274,54 +273,6 @@ func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
 	return reflect.StructField{}, false
 }
 
-// A SettingError reports an impossible value of one setting.
-type SettingError struct {
-	// Key names the setting by its YAML key, with the keys of the sections
-	// it is in: "dims", "finetune.lr_max", "large.hidden[1]".
-	Key string
-	// Value is the value found; for a YAML number that is not a whole
-	// number, its text as written (2.5, .nan).
-	Value any
-	// Want says what is expected, e.g. "a finite learning rate > 0".
-	Want string
-	// Bound, if not empty, is the key of the setting Want ends by comparing
-	// with (Want "a learning rate > 0 and ≤", Bound "lr_max"), BoundValue
-	// its value.
-	Bound      string
-	BoundValue any
-}
-
-// Error returns the message with the settings named by their keys, e.g.
-// "finetune.lr_min = 0.1: want a learning rate > 0 and ≤ finetune.lr_max = 0.001".
-func (e *SettingError) Error() string {
-	s := e.Key + " = " + FormatValue(e.Value) + ": want " + e.Want
-	if e.Bound != "" {
-		s += " " + e.Bound + " = " + FormatValue(e.BoundValue)
-	}
-	return s
-}
-
-// literal is a value as written in a YAML file; FormatValue shows it as is.
-type literal string
-
-// FormatValue formats the value of a setting for a message: strings quoted,
-// lists as [a, b], numbers as Go prints them (NaN, +Inf).
-func FormatValue(v any) string {
-	switch v := v.(type) {
-	case literal:
-		return string(v)
-	case string:
-		return strconv.Quote(v)
-	case []int:
-		s := make([]string, len(v))
-		for i, x := range v {
-			s[i] = strconv.Itoa(x)
-		}
-		return "[" + strings.Join(s, ", ") + "]"
-	}
-	return fmt.Sprint(v)
-}
-
 // joinKey returns the key of setting name in the section prefix ("" for the
 // top level).
 func joinKey(prefix, name string) string {
@@ -334,12 +285,12 @@ func joinKey(prefix, name string) string {
 // finite reports whether x is neither NaN nor infinite.
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// Validate reports the first impossible value in c as a *SettingError
+// Validate reports the first impossible value in c as a *setting.Error
 // naming its YAML key. Every command-line flag of a setting is checked by
 // this method (or by TrainRecipe.Validate or PruneConfig.Validate), so the
 // flags, the YAML file and the Go API refuse the same values.
 func (c Config) Validate() error {
-	bad := func(key string, v any, want string) error { return &SettingError{Key: key, Value: v, Want: want} }
+	bad := func(key string, v any, want string) error { return &setting.Error{Key: key, Value: v, Want: want} }
 	switch {
 	case c.Dims < 1:
 		return bad("dims", c.Dims, "at least 1 asset")
@@ -365,7 +316,7 @@ func (c Config) Validate() error {
 	return c.Prune.validateFor("prune", c.Large.Hidden)
 }
 
-// Validate reports the first impossible value in n as a *SettingError whose
+// Validate reports the first impossible value in n as a *setting.Error whose
 // key is the setting's YAML key within the section ("hidden[1]",
 // "activation", "lr_max").
 func (n NetConfig) Validate() error { return n.validate("") }
@@ -376,19 +327,19 @@ func (n NetConfig) validate(key string) error {
 		return err
 	}
 	if a := n.Activation; !a.Valid() || a == mlp.ReLU {
-		return &SettingError{Key: joinKey(key, "activation"), Value: a, Want: "silu, softplus or tanh (relu's second derivative vanishes)"}
+		return &setting.Error{Key: joinKey(key, "activation"), Value: a, Want: "silu, softplus or tanh (relu's second derivative vanishes)"}
 	}
 	return n.TrainRecipe.validate(key)
 }
 
-// Validate reports the first impossible value in r as a *SettingError whose
+// Validate reports the first impossible value in r as a *setting.Error whose
 // key is the setting's YAML key within the recipe ("epochs", "lr_max").
 func (r TrainRecipe) Validate() error { return r.validate("") }
 
 // validate is Validate with the keys in the section key.
 func (r TrainRecipe) validate(key string) error {
 	bad := func(name string, v any, want string) error {
-		return &SettingError{Key: joinKey(key, name), Value: v, Want: want}
+		return &setting.Error{Key: joinKey(key, name), Value: v, Want: want}
 	}
 	switch {
 	case r.Epochs < 1:
@@ -398,21 +349,21 @@ func (r TrainRecipe) validate(key string) error {
 	case !(r.LRMax > 0) || !finite(r.LRMax):
 		return bad("lr_max", r.LRMax, "a finite learning rate > 0")
 	case !(r.LRMin > 0) || r.LRMin > r.LRMax:
-		return &SettingError{Key: joinKey(key, "lr_min"), Value: r.LRMin, Want: "a learning rate > 0 and ≤",
+		return &setting.Error{Key: joinKey(key, "lr_min"), Value: r.LRMin, Want: "a learning rate > 0 and ≤",
 			Bound: joinKey(key, "lr_max"), BoundValue: r.LRMax}
 	case !r.Schedule.Valid():
-		return bad("schedule", r.Schedule, enum.Want(new(mlp.ScheduleKind)))
+		return bad("schedule", r.Schedule, setting.Want(new(mlp.ScheduleKind)))
 	case r.HVPDirections < 0:
 		return bad("hvp_directions", r.HVPDirections, "a number ≥ 0")
 	case !(r.HVPWeight >= 0) || !finite(r.HVPWeight):
 		return bad("hvp_weight", r.HVPWeight, "a finite weight ≥ 0")
 	case !r.HVPKind.Valid():
-		return bad("hvp_kind", r.HVPKind, enum.Want(new(mlp.HVPDirections)))
+		return bad("hvp_kind", r.HVPKind, setting.Want(new(mlp.HVPDirections)))
 	}
 	return nil
 }
 
-// Validate reports the first impossible value in p as a *SettingError whose
+// Validate reports the first impossible value in p as a *setting.Error whose
 // key is the setting's YAML key within the recipe ("boxes", "box_radius").
 // Keep and KeepPerLayer are only checked against the quota and to be
 // positive here: how many nodes can be kept depends on the net
@@ -423,11 +374,11 @@ func (p PruneConfig) Validate() error { return p.validate("") }
 // validate is Validate with the keys in the section key.
 func (p PruneConfig) validate(key string) error {
 	bad := func(name string, v any, want string) error {
-		return &SettingError{Key: joinKey(key, name), Value: v, Want: want}
+		return &setting.Error{Key: joinKey(key, name), Value: v, Want: want}
 	}
 	switch {
 	case !p.Quota.Valid():
-		return bad("quota", p.Quota, enum.Want(new(prune.Quota)))
+		return bad("quota", p.Quota, setting.Want(new(prune.Quota)))
 	case p.Quota == prune.QuotaPerLayer && len(p.KeepPerLayer) == 0:
 		return bad("keep_per_layer", p.KeepPerLayer, "a count per hidden layer with quota per-layer")
 	case p.Quota != prune.QuotaPerLayer && len(p.KeepPerLayer) > 0:
@@ -435,17 +386,17 @@ func (p PruneConfig) validate(key string) error {
 	case p.Quota != prune.QuotaPerLayer && p.Keep < 1:
 		return bad("keep", p.Keep, "at least 1 node")
 	case !p.Criterion.Valid():
-		return bad("criterion", p.Criterion, enum.Want(new(prune.Criterion)))
+		return bad("criterion", p.Criterion, setting.Want(new(prune.Criterion)))
 	case !p.Method.Valid():
-		return bad("method", p.Method, enum.Want(new(iasa.Method)))
+		return bad("method", p.Method, setting.Want(new(iasa.Method)))
 	case !p.Combine.Valid():
-		return bad("combine", p.Combine, enum.Want(new(iasa.Combine)))
+		return bad("combine", p.Combine, setting.Want(new(iasa.Combine)))
 	case p.Boxes < 1:
 		return bad("boxes", p.Boxes, "at least 1")
 	case !(p.BoxRadius > 0) || !finite(p.BoxRadius):
 		return bad("box_radius", p.BoxRadius, "a finite half-width > 0")
 	case !p.Fold.Valid():
-		return bad("fold", p.Fold, enum.Want(new(prune.Fold)))
+		return bad("fold", p.Fold, setting.Want(new(prune.Fold)))
 	case p.Fold == prune.FoldMidpoint && p.Criterion != prune.ByIASA:
 		return bad("fold", p.Fold, "mean or zero with criterion "+p.Criterion.String()+" (midpoint is the midpoint of IASA's enclosure)")
 	}
@@ -459,11 +410,11 @@ func (p PruneConfig) validate(key string) error {
 
 func validHidden(key string, h []int) error {
 	if len(h) == 0 {
-		return &SettingError{Key: key, Value: h, Want: "at least one hidden layer"}
+		return &setting.Error{Key: key, Value: h, Want: "at least one hidden layer"}
 	}
 	for i, w := range h {
 		if w < 1 {
-			return &SettingError{Key: fmt.Sprintf("%s[%d]", key, i), Value: w, Want: "a width ≥ 1"}
+			return &setting.Error{Key: fmt.Sprintf("%s[%d]", key, i), Value: w, Want: "a width ≥ 1"}
 		}
 	}
 	return nil
@@ -485,19 +436,19 @@ func (p PruneConfig) validateFor(key string, hidden []int) error {
 	if p.Quota == prune.QuotaPerLayer {
 		per := p.KeepPerLayer
 		if len(per) != len(hidden) {
-			return &SettingError{Key: joinKey(key, "keep_per_layer"), Value: per,
+			return &setting.Error{Key: joinKey(key, "keep_per_layer"), Value: per,
 				Want: fmt.Sprintf("%d counts, one per hidden layer of the net", len(hidden))}
 		}
 		for l, k := range per {
 			if k > hidden[l] {
-				return &SettingError{Key: fmt.Sprintf("%s[%d]", joinKey(key, "keep_per_layer"), l), Value: k,
+				return &setting.Error{Key: fmt.Sprintf("%s[%d]", joinKey(key, "keep_per_layer"), l), Value: k,
 					Want: fmt.Sprintf("at most %d (the width of hidden layer %d)", hidden[l], l+1)}
 			}
 		}
 		return nil
 	}
 	if keep := p.Keep; keep < len(hidden) || keep > sum(hidden) {
-		return &SettingError{Key: joinKey(key, "keep"), Value: keep,
+		return &setting.Error{Key: joinKey(key, "keep"), Value: keep,
 			Want: fmt.Sprintf("between %d (one node per hidden layer) and %d (the net's hidden nodes)", len(hidden), sum(hidden))}
 	}
 	return nil

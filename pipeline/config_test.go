@@ -12,6 +12,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/prune"
+	"github.com/sobolev-pruning/sobolev/setting"
 )
 
 func TestDefaultsValid(t *testing.T) {
@@ -69,7 +70,7 @@ func TestLoadConfig(t *testing.T) {
 }
 
 // TestValidateSettings checks that every impossible value is refused with a
-// *SettingError naming its key, including the non-finite numbers that slipped
+// *setting.Error naming its key, including the non-finite numbers that slipped
 // through before (an infinite learning rate, box radius or HVP weight, a NaN
 // HVP weight).
 func TestValidateSettings(t *testing.T) {
@@ -126,9 +127,9 @@ func TestValidateSettings(t *testing.T) {
 		c.Scratch = slices.Clone(c.Scratch)
 		tc.set(&c)
 		err := c.Validate()
-		var se *SettingError
+		var se *setting.Error
 		if !errors.As(err, &se) || se.Key != tc.key {
-			t.Errorf("Validate of a config with a bad %s: %v, want a *SettingError of that key", tc.key, err)
+			t.Errorf("Validate of a config with a bad %s: %v, want a *setting.Error of that key", tc.key, err)
 		}
 	}
 }

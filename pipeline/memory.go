@@ -23,7 +23,7 @@ type MemoryPart struct {
 	// What says what the memory holds, e.g. "the test set".
 	What string
 	// Key is the YAML key of the setting the part grows with (see
-	// SettingError.Key), "train" for the number of training samples also
+	// setting.Error.Key), "train" for the number of training samples also
 	// where they come from a data file, and Value that setting's value.
 	Key   string
 	Value any

@@ -53,7 +53,7 @@ const (
 // The report lists, per layer, the kept nodes and the scores; with IASA also
 // the over-estimation of the chosen enclosure and of plain intervals,
 // measured on a subset of the boxes (NaN otherwise). PruneModel returns the
-// *SettingError of opts.Config.Validate for an impossible setting, also for
+// *setting.Error of opts.Config.Validate for an impossible setting, also for
 // Keep or KeepPerLayer that do not fit the widths of net. If ctx is
 // cancelled, PruneModel returns ctx.Err() within milliseconds
 // (iasa.AnalyzeContext).

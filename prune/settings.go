@@ -1,6 +1,6 @@
 package prune
 
-import "github.com/sobolev-pruning/sobolev/internal/enum"
+import "github.com/sobolev-pruning/sobolev/setting"
 
 // The enumerated settings of a pruning. Each has a text form — the names
 // below, as YAML and JSON files and command-line flags write them — read by
@@ -29,18 +29,18 @@ var criterionNames = [...]string{ByIASA: "iasa", ByMagnitude: "magnitude", ByRan
 
 // String returns the criterion's name: "iasa", "magnitude", "random" or
 // "taylor" ("Criterion(7)" for a value without a name).
-func (c Criterion) String() string { return enum.String("Criterion", criterionNames[:], int(c)) }
+func (c Criterion) String() string { return setting.String("Criterion", criterionNames[:], int(c)) }
 
 // MarshalText returns the criterion's name; a value without a name is an
 // error.
 func (c Criterion) MarshalText() ([]byte, error) {
-	return enum.Marshal("Criterion", criterionNames[:], int(c))
+	return setting.Marshal("Criterion", criterionNames[:], int(c))
 }
 
 // UnmarshalText sets c to the criterion named text; an unknown name is an
-// *enum.Error listing the valid ones.
+// *setting.NameError listing the valid ones.
 func (c *Criterion) UnmarshalText(text []byte) error {
-	v, err := enum.Parse("criterion", criterionNames[:], string(text))
+	v, err := setting.Parse("criterion", criterionNames[:], string(text))
 	if err == nil {
 		*c = Criterion(v)
 	}
@@ -48,7 +48,7 @@ func (c *Criterion) UnmarshalText(text []byte) error {
 }
 
 // Valid reports whether c is one of the named criteria.
-func (c Criterion) Valid() bool { return enum.Valid(criterionNames[:], int(c)) }
+func (c Criterion) Valid() bool { return setting.Valid(criterionNames[:], int(c)) }
 
 // Fold names the constant that replaces the output of a removed node before
 // it is folded into the next layer's bias (Apply; method.md §5 step 4).
@@ -68,15 +68,15 @@ const (
 var foldNames = [...]string{FoldMean: "mean", FoldMidpoint: "midpoint", FoldZero: "zero"}
 
 // String returns the fold's name: "mean", "midpoint" or "zero".
-func (f Fold) String() string { return enum.String("Fold", foldNames[:], int(f)) }
+func (f Fold) String() string { return setting.String("Fold", foldNames[:], int(f)) }
 
 // MarshalText returns the fold's name; a value without a name is an error.
-func (f Fold) MarshalText() ([]byte, error) { return enum.Marshal("Fold", foldNames[:], int(f)) }
+func (f Fold) MarshalText() ([]byte, error) { return setting.Marshal("Fold", foldNames[:], int(f)) }
 
 // UnmarshalText sets f to the fold named text; an unknown name is an
-// *enum.Error listing the valid ones.
+// *setting.NameError listing the valid ones.
 func (f *Fold) UnmarshalText(text []byte) error {
-	v, err := enum.Parse("fold", foldNames[:], string(text))
+	v, err := setting.Parse("fold", foldNames[:], string(text))
 	if err == nil {
 		*f = Fold(v)
 	}
@@ -84,7 +84,7 @@ func (f *Fold) UnmarshalText(text []byte) error {
 }
 
 // Valid reports whether f is one of the named folds.
-func (f Fold) Valid() bool { return enum.Valid(foldNames[:], int(f)) }
+func (f Fold) Valid() bool { return setting.Valid(foldNames[:], int(f)) }
 
 // Quota names how a Budget's nodes are shared among the hidden layers.
 type Quota int
@@ -106,15 +106,15 @@ const (
 var quotaNames = [...]string{QuotaGlobal: "global", QuotaPerLayer: "per-layer", QuotaEven: "even"}
 
 // String returns the quota's name: "global", "per-layer" or "even".
-func (q Quota) String() string { return enum.String("Quota", quotaNames[:], int(q)) }
+func (q Quota) String() string { return setting.String("Quota", quotaNames[:], int(q)) }
 
 // MarshalText returns the quota's name; a value without a name is an error.
-func (q Quota) MarshalText() ([]byte, error) { return enum.Marshal("Quota", quotaNames[:], int(q)) }
+func (q Quota) MarshalText() ([]byte, error) { return setting.Marshal("Quota", quotaNames[:], int(q)) }
 
 // UnmarshalText sets q to the quota named text; an unknown name is an
-// *enum.Error listing the valid ones.
+// *setting.NameError listing the valid ones.
 func (q *Quota) UnmarshalText(text []byte) error {
-	v, err := enum.Parse("quota", quotaNames[:], string(text))
+	v, err := setting.Parse("quota", quotaNames[:], string(text))
 	if err == nil {
 		*q = Quota(v)
 	}
@@ -122,4 +122,4 @@ func (q *Quota) UnmarshalText(text []byte) error {
 }
 
 // Valid reports whether q is one of the named quotas.
-func (q Quota) Valid() bool { return enum.Valid(quotaNames[:], int(q)) }
+func (q Quota) Valid() bool { return setting.Valid(quotaNames[:], int(q)) }

@@ -10,11 +10,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/pipeline"
-	"github.com/spf13/cobra"
 )
 
 // blockBytes is the memory of one block of samples while data are generated.

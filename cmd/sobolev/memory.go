@@ -14,6 +14,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/setting"
 )
 
 // maxMemoryUsage is the help text of --max-memory.
@@ -86,9 +87,9 @@ func flagSetting(cmd *cobra.Command, flags map[string]string, fromConfig bool) f
 			if path, ok := p.Value.(dataFile); ok {
 				return "--" + fl + " " + string(path), "use a smaller --" + fl
 			}
-			return "--" + fl + " " + pipeline.FormatValue(p.Value), verb + "--" + fl
+			return "--" + fl + " " + setting.FormatValue(p.Value), verb + "--" + fl
 		}
-		return p.Key + " = " + pipeline.FormatValue(p.Value), verb + p.Key
+		return p.Key + " = " + setting.FormatValue(p.Value), verb + p.Key
 	}
 }
 

@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/sobolev-pruning/sobolev/report"
 	"github.com/spf13/cobra"
+
+	"github.com/sobolev-pruning/sobolev/report"
 )
 
 // newReportCmd returns the "report" command, which writes the web page of a

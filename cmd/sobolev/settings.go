@@ -6,6 +6,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/setting"
 )
 
 // The settings of pipeline.Config are checked by pipeline's Validate
@@ -60,20 +61,20 @@ func runFlag(key string) string {
 }
 
 // flagError returns err with its setting named by its flag: a
-// *pipeline.SettingError whose key has a flag (flag returns its name without
+// *setting.Error whose key has a flag (flag returns its name without
 // dashes, "" for none) reads "--flag value: want …"; other errors, and nil,
 // are returned as they are.
 func flagError(err error, flag func(key string) string) error {
-	var se *pipeline.SettingError
+	var se *setting.Error
 	if !errors.As(err, &se) || flag(se.Key) == "" {
 		return err
 	}
-	s := "--" + flag(se.Key) + " " + pipeline.FormatValue(se.Value) + ": want " + se.Want
+	s := "--" + flag(se.Key) + " " + setting.FormatValue(se.Value) + ": want " + se.Want
 	if se.Bound != "" {
 		if b := flag(se.Bound); b != "" {
-			s += " --" + b + " " + pipeline.FormatValue(se.BoundValue)
+			s += " --" + b + " " + setting.FormatValue(se.BoundValue)
 		} else {
-			s += " " + se.Bound + " = " + pipeline.FormatValue(se.BoundValue)
+			s += " " + se.Bound + " = " + setting.FormatValue(se.BoundValue)
 		}
 	}
 	return errors.New(s)

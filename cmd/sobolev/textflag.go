@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/sobolev-pruning/sobolev/internal/enum"
+	"github.com/sobolev-pruning/sobolev/setting"
 )
 
 // textSetting is a named setting (mlp.Activation, prune.Fold, …): its text
@@ -43,7 +43,7 @@ func (f textFlag) Type() string { return "name" }
 // textVar defines the flag name of the named setting p, whose current value
 // is the default; usage is followed by the valid names.
 func textVar(fl *pflag.FlagSet, p textSetting, name, usage string) {
-	fl.Var(textFlag{p}, name, usage+": "+enum.Want(p))
+	fl.Var(textFlag{p}, name, usage+": "+setting.Want(p))
 }
 
 // widthsFlag is the pflag.Value of a list of hidden widths, written
@@ -82,7 +82,7 @@ func flagErrorFunc(cmd *cobra.Command, err error) error {
 		return err
 	}
 	name := fmt.Sprintf("%s: --%s %s", strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "), iv.GetFlag().Name, strconv.Quote(iv.GetValue()))
-	var e *enum.Error
+	var e *setting.NameError
 	var ne *strconv.NumError
 	switch {
 	case errors.As(err, &e):

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/setting"
 )
 
 // setConfig sets the field of c with the YAML key (sections joined by dots)
@@ -173,7 +174,7 @@ func TestSettingsRefusedEverywhere(t *testing.T) {
 			if ok, err := setConfigList(&c, tc.key, v); ok {
 				if err == nil {
 					err = c.Validate()
-					var se *pipeline.SettingError
+					var se *setting.Error
 					if !errors.As(err, &se) || !strings.HasPrefix(se.Key, tc.key) {
 						t.Errorf("Config.Validate with %s = %s: %v, want a *SettingError of that key", tc.key, v, err)
 					}

@@ -1,12 +1,4 @@
-// Package enum gives every enumerated setting of sobolev (activations,
-// losses, schedules, pruning criteria, folds, …) one text form: the names
-// that YAML and JSON files and command-line flags use, parsed by the
-// setting's UnmarshalText, and one error for a name that is not one of them.
-//
-// A setting is an integer type whose values index a list of names; its
-// String, MarshalText and UnmarshalText methods call String, Marshal and
-// Parse with that list, as log/slog.Level does with its level names.
-package enum
+package setting
 
 import (
 	"encoding"
@@ -15,8 +7,8 @@ import (
 	"strings"
 )
 
-// An Error reports a name that is not one of an enumeration's.
-type Error struct {
+// A NameError reports a name that is not one of an enumeration's.
+type NameError struct {
 	// What names the setting, e.g. "activation".
 	What string
 	// Name is the name given.
@@ -27,12 +19,12 @@ type Error struct {
 
 // Error returns the message, e.g.
 // `unknown activation "relu6": want silu, softplus, tanh or relu`.
-func (e *Error) Error() string {
+func (e *NameError) Error() string {
 	return fmt.Sprintf("unknown %s %q: want %s", e.What, e.Name, e.Want())
 }
 
 // Want returns the accepted names as a phrase: "silu, softplus or tanh".
-func (e *Error) Want() string { return Or(e.Valid) }
+func (e *NameError) Want() string { return Or(e.Valid) }
 
 // Or joins names as a phrase: "a", "a or b", "a, b or c".
 func Or(names []string) string {
@@ -65,7 +57,7 @@ func Marshal(typ string, names []string, v int) ([]byte, error) {
 	return []byte(names[v]), nil
 }
 
-// Parse returns the value whose name is s, or an *Error naming the setting
+// Parse returns the value whose name is s, or a *NameError naming the setting
 // what and listing the valid names.
 func Parse(what string, names []string, s string) (int, error) {
 	for v, name := range names {
@@ -73,7 +65,7 @@ func Parse(what string, names []string, s string) (int, error) {
 			return v, nil
 		}
 	}
-	return 0, &Error{What: what, Name: s, Valid: Names(names)}
+	return 0, &NameError{What: what, Name: s, Valid: Names(names)}
 }
 
 // Names returns the names of names that are set, in order of value.
@@ -88,11 +80,11 @@ func Names(names []string) []string {
 }
 
 // Want returns the phrase of the names a setting accepts ("silu, softplus,
-// tanh or relu"), read from the *Error of u.UnmarshalText on an empty name,
+// tanh or relu"), read from the *NameError of u.UnmarshalText on an empty name,
 // which no setting accepts; u is not changed. Validate methods use it to
 // refuse a value without a name with the same words as UnmarshalText.
 func Want(u encoding.TextUnmarshaler) string {
-	var e *Error
+	var e *NameError
 	if err := u.UnmarshalText(nil); errors.As(err, &e) {
 		return e.Want()
 	}

@@ -1,4 +1,4 @@
-package enum
+package setting
 
 import (
 	"errors"
@@ -30,7 +30,7 @@ func TestParseStringMarshal(t *testing.T) {
 		}
 	}
 	_, err := Parse("combination", names, "sum")
-	var e *Error
+	var e *NameError
 	if !errors.As(err, &e) || err.Error() != `unknown combination "sum": want max or mean` {
 		t.Errorf("Parse(sum): %v", err)
 	}

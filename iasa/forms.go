@@ -199,17 +199,48 @@ func (p *formPass) stopped() bool {
 // it stops within milliseconds even when one box takes a minute (second-order
 // forms of a net with a thousand inputs have half a million columns).
 func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
-	n := p.n
-	L := len(p.sym)
+	if !p.forward(cen, rad, nb, out) {
+		return
+	}
+	p.adjoint(nb, out)
+}
 
-	// Input forms: x_j = cen_j + rad_j·ε_j exactly.
+// forward is the forward pass (method.md §5, step 1) on the forms: for each
+// hidden layer l, the forms of z^(l) = W[l]·a + b[l] in p.zf[l] and p.zr[l],
+// and the enclosures of the activations σ(z^(l)) in out[b].A[l]. It returns
+// false if p.done was closed before it finished.
+func (p *formPass) forward(cen, rad []float64, nb int, out []Enclosure) bool {
+	in, inR, ok := p.inputForms(cen, rad, nb)
+	if !ok {
+		return false
+	}
+	rows := p.n
+	for l := range len(p.sym) {
+		h, m := p.sizes[l+1], p.sym[l]
+		cols := nb * (1 + m)
+		zf, zr := p.zf[l][:h*cols], p.zr[l][:h*nb]
+		if !p.linear(l, blas.NoTrans, h, rows, m, nb, in, inR, zf, zr, p.net.Params.B[l]) {
+			return false
+		}
+		if in, inR, ok = p.activate(l, nb, out); !ok {
+			return false
+		}
+		rows = h
+	}
+	return true
+}
+
+// inputForms returns the forms and radii of the nb boxes' normalised inputs,
+// x_j = cen_j + rad_j·ε_j exactly, in p.af and p.ar (the radii are 0), and
+// false if p.done was closed before it finished.
+func (p *formPass) inputForms(cen, rad []float64, nb int) (in, inR []float64, ok bool) {
+	n := p.n
 	cols := nb * (1 + p.nm)
-	in := p.af[:n*cols]
-	inR := p.ar[:n*nb]
+	in, inR = p.af[:n*cols], p.ar[:n*nb]
 	clear(inR)
 	for j := range n {
 		if p.stopped() {
-			return
+			return nil, nil, false
 		}
 		clear(in[j*cols : (j+1)*cols])
 		for b := range nb {
@@ -217,47 +248,84 @@ func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
 			in[j*cols+b*(1+p.nm)+1+j] = rad[b*n+j]
 		}
 	}
+	return in, inR, true
+}
 
-	rows := n
-	for l := range L {
-		h, m := p.sizes[l+1], p.sym[l]
-		cols := nb * (1 + m)
-		zf, zr := p.zf[l][:h*cols], p.zr[l][:h*nb]
-		if !p.linear(l, blas.NoTrans, h, rows, m, nb, in, inR, zf, zr, p.net.Params.B[l]) {
+// activate returns the forms and radii, in p.af and p.ar, of the activations
+// σ(z^(l)) of hidden layer l from the forms of z^(l) in p.zf[l] and p.zr[l],
+// with the K largest errors of σ of each box as new error symbols unless l
+// is the last layer, and stores their enclosures in out[b].A[l]. It returns
+// false if p.done was closed before it finished.
+func (p *formPass) activate(l, nb int, out []Enclosure) (af, ar []float64, ok bool) {
+	h, m := p.sizes[l+1], p.sym[l]
+	cols := nb * (1 + m)
+	zf, zr := p.zf[l][:h*cols], p.zr[l][:h*nb]
+	mo := p.symOut(l)
+	colsA := nb * (1 + mo)
+	af, ar = p.af[:h*colsA], p.ar[:h*nb]
+	for j := range h {
+		if p.stopped() {
+			return nil, nil, false
+		}
+		for b := range nb {
+			src := zf[j*cols+b*(1+m):][:1+m]
+			dst := af[j*colsA+b*(1+mo):][:1+mo]
+			clear(dst[1+m:])
+			r := zr[j*nb+b]
+			ra, rng := p.unary(dst[:1+m], src, r, false)
+			rd := up(up(sumAbs(dst[1:]), mo)+ra, 1)
+			out[b].A[l][j] = interval.Intersection(interval.Interval{Lo: below(dst[0], rd), Hi: above(dst[0], rd)}, rng)
+			ar[j*nb+b] = ra
+		}
+	}
+	if mo > m {
+		p.symbolize(af, ar, h, nb, mo, m, p.keep)
+	}
+	return af, ar, true
+}
+
+// adjoint is the adjoint pass (method.md §5, step 2) on the forms, after
+// forward: from G^(L−1) = W_outᵀ, for l = L−1, …, 0, the enclosures of the
+// adjoints G^(l) in out[b].G[l], then Δ^(l) = σ′(z^(l)) ⊙ G^(l) and
+// G^(l−1) = W[l]ᵀ·Δ^(l). The adjoint forms have the forward monomials, then
+// the error symbols of the products made so far: ma grows by K at every
+// product. It returns early if p.done is closed.
+func (p *formPass) adjoint(nb int, out []Enclosure) {
+	L := len(p.sym)
+	ma := p.sym[L-1]
+	gf, gr := p.outputAdjoint(nb, ma)
+	for l := L - 1; l >= 0; l-- {
+		h := p.sizes[l+1]
+		// Monomials of Δ^(l): K error symbols more, except for Δ^(1), whose
+		// errors pass through one product with W before the last range is
+		// taken, which bounds them as tightly as symbols would.
+		md := ma + min(p.keepA, h)
+		if l <= 1 {
+			md = ma
+		}
+		df, dr, ok := p.delta(l, nb, ma, md, gf, gr, out)
+		if !ok || l == 0 {
 			return
 		}
-
-		mo := p.symOut(l)
-		colsA := nb * (1 + mo)
-		af, ar := p.af[:h*colsA], p.ar[:h*nb]
-		for j := range h {
-			if p.stopped() {
-				return
-			}
-			for b := range nb {
-				src := zf[j*cols+b*(1+m):][:1+m]
-				dst := af[j*colsA+b*(1+mo):][:1+mo]
-				clear(dst[1+m:])
-				r := zr[j*nb+b]
-				ra, rng := p.unary(dst[:1+m], src, r, false)
-				rd := up(up(sumAbs(dst[1:]), mo)+ra, 1)
-				out[b].A[l][j] = interval.Intersection(interval.Interval{Lo: below(dst[0], rd), Hi: above(dst[0], rd)}, rng)
-				ar[j*nb+b] = ra
-			}
+		if md > ma {
+			p.symbolize(df, dr, h, nb, md, ma, p.keepA)
 		}
-		if mo > m {
-			p.symbolize(af, ar, h, nb, mo, m, p.keep)
+		// G^(l−1) = W[l]ᵀ·Δ^(l).
+		hp, colsG := p.sizes[l], nb*(1+md)
+		if !p.linear(l, blas.Trans, hp, h, md, nb, df, dr, p.gf[:hp*colsG], p.gr[:hp*nb], nil) {
+			return
 		}
-		in, inR, rows = af, ar, h
+		ma, gf, gr = md, p.gf[:hp*colsG], p.gr[:hp*nb]
 	}
+}
 
-	// Adjoint: G^(L−1) = W_outᵀ, a point. The adjoint forms have the
-	// forward monomials, then the error symbols of the products made so far:
-	// ma grows by K at every product.
-	ma := p.sym[L-1]
-	colsG := nb * (1 + ma)
-	hL := p.sizes[L]
-	gf, gr := p.gf[:hL*colsG], p.gr[:hL*nb]
+// outputAdjoint returns the forms and radii, in p.gf and p.gr, of the
+// adjoints of the last hidden layer, G^(L−1) = W_outᵀ: a point, as forms with
+// ma monomials.
+func (p *formPass) outputAdjoint(nb, ma int) (gf, gr []float64) {
+	L := len(p.sym)
+	colsG, hL := nb*(1+ma), p.sizes[L]
+	gf, gr = p.gf[:hL*colsG], p.gr[:hL*nb]
 	clear(gf)
 	clear(gr)
 	wOut := p.net.Params.W[L]
@@ -266,53 +334,41 @@ func (p *formPass) run(cen, rad []float64, nb int, out []Enclosure) {
 			gf[i*colsG+b*(1+ma)] = wOut[i]
 		}
 	}
-	for l := L - 1; l >= 0; l-- {
-		h, m := p.sizes[l+1], p.sym[l]
-		cols := nb * (1 + m)
-		zf, zr := p.zf[l], p.zr[l]
-		// Monomials of Δ^(l): K error symbols more, except for Δ^(1), whose
-		// errors pass through one product with W before the last range is
-		// taken, which bounds them as tightly as symbols would.
-		md := ma + min(p.keepA, h)
-		if l <= 1 {
-			md = ma
+	return gf, gr
+}
+
+// delta stores in out[b].G[l] the enclosures of the adjoints G^(l) of hidden
+// layer l, whose forms (ma monomials) and radii are gf and gr, and for l ≥ 1
+// returns the forms (md ≥ ma monomials, those after the first ma zero, for
+// symbolize) and radii of Δ^(l) = σ′(z^(l)) ⊙ G^(l) in p.df and p.dr, with
+// σ′(z^(l)) as a form over the monomials of z^(l). It returns false if p.done
+// was closed before it finished.
+func (p *formPass) delta(l, nb, ma, md int, gf, gr []float64, out []Enclosure) (df, dr []float64, ok bool) {
+	h, m := p.sizes[l+1], p.sym[l]
+	cols, colsG, colsD := nb*(1+m), nb*(1+ma), nb*(1+md)
+	zf, zr := p.zf[l], p.zr[l]
+	df, dr = p.df[:h*colsD], p.dr[:h*nb]
+	for j := range h {
+		if p.stopped() {
+			return nil, nil, false
 		}
-		colsD := nb * (1 + md)
-		df, dr := p.df[:h*colsD], p.dr[:h*nb]
-		for j := range h {
-			if p.stopped() {
-				return
+		for b := range nb {
+			g := gf[j*colsG+b*(1+ma):][:1+ma]
+			w := up(up(sumAbs(g[1:]), ma)+gr[j*nb+b], 1)
+			out[b].G[l][j] = interval.Interval{Lo: below(g[0], w), Hi: above(g[0], w)}
+			if l == 0 {
+				continue
 			}
-			for b := range nb {
-				g := gf[j*colsG+b*(1+ma):][:1+ma]
-				w := up(up(sumAbs(g[1:]), ma)+gr[j*nb+b], 1)
-				out[b].G[l][j] = interval.Interval{Lo: below(g[0], w), Hi: above(g[0], w)}
-				if l == 0 {
-					continue
-				}
-				// S = σ′(z) as a form over z's monomials, then Δ = S·G.
-				src := zf[j*cols+b*(1+m):][:1+m]
-				s := p.s[:1+m]
-				sr, _ := p.unary(s, src, zr[j*nb+b], true)
-				d := df[j*colsD+b*(1+md):][:1+md]
-				clear(d[1+ma:])
-				dr[j*nb+b] = p.product(d[:1+ma], s, g, sr, gr[j*nb+b])
-			}
+			// S = σ′(z) as a form over z's monomials, then Δ = S·G.
+			src := zf[j*cols+b*(1+m):][:1+m]
+			s := p.s[:1+m]
+			sr, _ := p.unary(s, src, zr[j*nb+b], true)
+			d := df[j*colsD+b*(1+md):][:1+md]
+			clear(d[1+ma:])
+			dr[j*nb+b] = p.product(d[:1+ma], s, g, sr, gr[j*nb+b])
 		}
-		if l == 0 {
-			break
-		}
-		if md > ma {
-			p.symbolize(df, dr, h, nb, md, ma, p.keepA)
-		}
-		// G^(l−1) = W[l]ᵀ·Δ^(l).
-		hp := p.sizes[l]
-		ma, colsG = md, colsD
-		if !p.linear(l, blas.Trans, hp, h, ma, nb, df, dr, p.gf[:hp*colsG], p.gr[:hp*nb], nil) {
-			return
-		}
-		gf, gr = p.gf[:hp*colsG], p.gr[:hp*nb]
 	}
+	return df, dr, true
 }
 
 // unary sets dst (same length as src) to a form of f(q) for the form

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/prune"
 	"github.com/sobolev-pruning/sobolev/setting"
 
@@ -292,14 +293,13 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 func (c Config) Validate() error {
 	bad := func(key string, v any, want string) error { return &setting.Error{Key: key, Value: v, Want: want} }
 	switch {
-	case c.Dims < 1:
-		return bad("dims", c.Dims, "at least 1 asset")
 	case c.Train < 2:
 		return bad("train", c.Train, "at least 2 samples")
 	case c.Test < 2:
 		return bad("test", c.Test, "at least 2 points")
-	case !(c.Smoothing >= 0) || math.IsInf(c.Smoothing, 0):
-		return bad("smoothing", c.Smoothing, "a finite width ≥ 0 (0 keeps the call payoff)")
+	}
+	if err := c.dataConfig().Validate(); err != nil {
+		return err
 	}
 	if err := c.Large.validate("large"); err != nil {
 		return err
@@ -460,6 +460,11 @@ func sum(h []int) int {
 		s += w
 	}
 	return s
+}
+
+// dataConfig returns the data folder of a run of c.
+func (c Config) dataConfig() bachelier.DataConfig {
+	return bachelier.DataConfig{Dims: c.Dims, Seed: c.Seed, Train: c.Train, Test: c.Test, Smoothing: c.Smoothing}
 }
 
 // TotalEpochs returns the number of training epochs of a run of c, over all

@@ -166,47 +166,17 @@ func (r *runner) all(ctx context.Context) (*results.Run, error) {
 // data makes the Bachelier model, the training and the test set, and writes
 // them to OUT/data.
 func (r *runner) data(ctx context.Context) error {
-	m, err := bachelier.New(r.cfg.Dims, r.cfg.Seed)
+	files := bachelier.FolderFiles(filepath.Join(r.out, "data"))
+	m, err := bachelier.WriteData(ctx, files, r.cfg.dataConfig(), nil)
 	if err != nil {
 		return err
 	}
 	r.n = m.Dims()
-	opts := bachelier.TrainOptions{Smoothing: r.cfg.Smoothing}
-	if r.train, err = fill(ctx, m.TrainingSampler(opts), r.cfg.Train); err != nil {
+	if r.train, err = dataset.Load(files.Train); err != nil {
 		return err
 	}
-	if r.test, err = fill(ctx, m.TestSampler(false), r.cfg.Test); err != nil {
-		return err
-	}
-	dir := filepath.Join(r.out, "data")
-	if err := dataset.WriteNPZ(filepath.Join(dir, "train.npz"), r.train); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := dataset.WriteNPZ(filepath.Join(dir, "test.npz"), r.test); err != nil {
-		return err
-	}
-	return m.Spec(r.cfg.Train, r.cfg.Test, opts, false).Write(filepath.Join(dir, "spec.json"))
-}
-
-// fillBlock is the number of samples fill draws between two checks of its
-// context.
-const fillBlock = 4096
-
-// fill returns the first rows samples of s, the set that s.Fill(s.NewSet(rows))
-// returns, drawn in blocks of fillBlock samples; if ctx is cancelled, it
-// stops at the next block and returns ctx.Err().
-func fill(ctx context.Context, s *bachelier.Sampler, rows int) (*dataset.Set, error) {
-	set := s.NewSet(rows)
-	for i := 0; i < rows; i += fillBlock {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		s.Fill(set.Slice(i, min(i+fillBlock, rows)))
-	}
-	return set, nil
+	r.test, err = dataset.Load(files.Test)
+	return err
 }
 
 // trainJob is one training stage of a run.

@@ -5,21 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
-	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/internal/memlimit"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 )
-
-// blockBytes is the memory of one block of samples while data are generated.
-const blockBytes = 4 << 20
 
 // newDataCmd returns the "data" command, whose subcommands generate data sets.
 func newDataCmd() *cobra.Command {
@@ -40,19 +34,16 @@ The one model so far is bachelier, the Bachelier basket option of method.md §2.
 
 // bachelierFlags are the options of "sobolev data bachelier".
 type bachelierFlags struct {
-	dims, train, test int
-	seed              uint64
-	out               string
-	smoothing         float64
-	hessian           bool
-	maxMemory         memlimit.Size
+	cfg       bachelier.DataConfig
+	out       string
+	maxMemory memlimit.Size
 }
 
 // newDataBachelierCmd returns "data bachelier"; progress lines are printed at
 // most once per progressEvery.
 func newDataBachelierCmd(progressEvery time.Duration) *cobra.Command {
-	var f bachelierFlags
 	def := pipeline.Default()
+	f := bachelierFlags{cfg: bachelier.DataConfig{Dims: def.Dims, Train: def.Train, Test: def.Test, Seed: def.Seed}}
 	cmd := &cobra.Command{
 		Use:   "bachelier --out DIR",
 		Short: "Bachelier basket option: training and test sets (method.md §2)",
@@ -82,13 +73,13 @@ interruption (Ctrl-C) leaves none behind.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.dims, "dims", def.Dims, "number of assets n (at least 1)")
-	fl.IntVar(&f.train, "train", def.Train, "number of training samples (Monte Carlo paths)")
-	fl.IntVar(&f.test, "test", def.Test, "number of analytic test points")
-	fl.Uint64Var(&f.seed, "seed", def.Seed, "seed of the model and of both data sets")
+	fl.IntVar(&f.cfg.Dims, "dims", f.cfg.Dims, "number of assets n (at least 1)")
+	fl.IntVar(&f.cfg.Train, "train", f.cfg.Train, "number of training samples (Monte Carlo paths)")
+	fl.IntVar(&f.cfg.Test, "test", f.cfg.Test, "number of analytic test points")
+	fl.Uint64Var(&f.cfg.Seed, "seed", f.cfg.Seed, "seed of the model and of both data sets")
 	fl.StringVar(&f.out, "out", "", "output directory, created if missing (required)")
-	fl.Float64Var(&f.smoothing, "smoothing", 0, "width h of the smoothed payoff h·log(1+exp((B−K)/h)) of the training labels;\n0 keeps the call payoff (B−K)⁺ and writes no second-order training labels")
-	fl.BoolVar(&f.hessian, "hessian", false, "also write full Hessians: exact ones in test.npz, and pathwise ones\nin train.npz if --smoothing is set (N×n×n values each: mind the size)")
+	fl.Float64Var(&f.cfg.Smoothing, "smoothing", f.cfg.Smoothing, "width h of the smoothed payoff h·log(1+exp((B−K)/h)) of the training labels;\n0 keeps the call payoff (B−K)⁺ and writes no second-order training labels")
+	fl.BoolVar(&f.cfg.Hessian, "hessian", f.cfg.Hessian, "also write full Hessians: exact ones in test.npz, and pathwise ones\nin train.npz if --smoothing is set (N×n×n values each: mind the size)")
 	addMaxMemoryFlag(cmd, &f.maxMemory)
 	if err := cmd.MarkFlagRequired("out"); err != nil {
 		panic(err)
@@ -100,38 +91,21 @@ interruption (Ctrl-C) leaves none behind.`,
 // built and one block of samples. The samples are streamed to the files, so
 // their number does not matter.
 func (f bachelierFlags) memory() pipeline.MemoryEstimate {
-	perRow := 2*float64(f.dims) + 2
-	if f.hessian {
-		perRow += float64(f.dims) * float64(f.dims)
+	n := f.cfg.Dims
+	perRow := 2*float64(n) + 2
+	if f.cfg.Hessian {
+		perRow += float64(n) * float64(n)
 	}
-	return pipeline.MemoryEstimate{pipeline.BachelierMemory(f.dims),
-		{What: "a block of samples", Key: "dims", Value: f.dims, Bytes: max(blockBytes, 8*perRow)}}
-}
-
-func (f bachelierFlags) check() error {
-	switch {
-	case f.dims < 1:
-		return fmt.Errorf("data bachelier: --dims %d: want at least 1 asset", f.dims)
-	case f.train < 0:
-		return fmt.Errorf("data bachelier: --train %d: want a number of samples ≥ 0", f.train)
-	case f.test < 0:
-		return fmt.Errorf("data bachelier: --test %d: want a number of points ≥ 0", f.test)
-	case !(f.smoothing >= 0) || math.IsInf(f.smoothing, 1):
-		return fmt.Errorf("data bachelier: --smoothing %v: want a finite width ≥ 0 (0 keeps the call payoff)", f.smoothing)
-	}
-	return nil
+	return pipeline.MemoryEstimate{pipeline.BachelierMemory(n),
+		{What: "a block of samples", Key: "dims", Value: n, Bytes: max(bachelier.BlockBytes, 8*perRow)}}
 }
 
 func runDataBachelier(ctx context.Context, f bachelierFlags, stdout, stderr io.Writer, progressEvery time.Duration) (err error) {
-	if err := f.check(); err != nil {
-		return err
+	if err := flagError(f.cfg.Validate(), dataFlag); err != nil {
+		return fmt.Errorf("data bachelier: %v", err)
 	}
 	mem := memoryCheck{name: "data bachelier", max: f.maxMemory, setting: flagSetting(nil, map[string]string{"dims": "dims"}, false)}
 	if err := mem.check(f.memory(), 0); err != nil {
-		return err
-	}
-	model, err := bachelier.New(f.dims, f.seed)
-	if err != nil {
 		return err
 	}
 
@@ -150,31 +124,15 @@ func runDataBachelier(ctx context.Context, f bachelierFlags, stdout, stderr io.W
 			os.Remove(f.out) // only if we created it and it is empty
 		}
 	}()
-	stage, err := newStaging(filepath.Join(f.out, "train.npz"), filepath.Join(f.out, "test.npz"), filepath.Join(f.out, "spec.json"))
+	files := bachelier.FolderFiles(f.out)
+	stage, err := newStaging(files.Train, files.Test, files.Spec)
 	if err != nil {
 		return fmt.Errorf("data bachelier: --out: %w", err)
 	}
 	defer stage.remove()
-
-	opts := bachelier.TrainOptions{Smoothing: f.smoothing, Hessian: f.hessian && f.smoothing > 0}
-	train := model.TrainingSampler(opts)
-	test := model.TestSampler(f.hessian)
-	files := []struct {
-		name    string
-		sampler *bachelier.Sampler
-		rows    int
-	}{
-		{"train.npz", train, f.train},
-		{"test.npz", test, f.test},
-	}
-	for i, file := range files { // staged[i] is file's
-		p := progress{w: stderr, name: file.name, total: file.rows, every: progressEvery, last: time.Now()}
-		if err := writeSet(ctx, stage.staged[i], file.sampler, f.dims, file.rows, &p); err != nil {
-			return err
-		}
-	}
-
-	if err := model.Spec(f.train, f.test, opts, f.hessian).Write(stage.staged[2]); err != nil {
+	p := progress{w: stderr, every: progressEvery, last: time.Now()}
+	staged := bachelier.DataFiles{Train: stage.staged[0], Test: stage.staged[1], Spec: stage.staged[2]}
+	if _, err := bachelier.WriteData(ctx, staged, f.cfg, p.update); err != nil {
 		return fmt.Errorf("data bachelier: %w", err)
 	}
 	// Once all are complete, the files are renamed into place even if a
@@ -183,54 +141,31 @@ func runDataBachelier(ctx context.Context, f bachelierFlags, stdout, stderr io.W
 		return fmt.Errorf("data bachelier: %w", err)
 	}
 	fmt.Fprintf(stdout, "sobolev data: wrote %s (%d samples), %s (%d points) and %s\n",
-		filepath.Join(f.out, "train.npz"), f.train, filepath.Join(f.out, "test.npz"), f.test, filepath.Join(f.out, "spec.json"))
+		files.Train, f.cfg.Train, files.Test, f.cfg.Test, files.Spec)
 	return nil
 }
 
-// writeSet streams rows samples of s, which have n inputs, into the .npz
-// archive at path, in blocks of about blockBytes.
-func writeSet(ctx context.Context, path string, s *bachelier.Sampler, n, rows int, p *progress) error {
-	perRow := 2*n + 2
-	if s.Arrays()&dataset.WithHessian != 0 {
-		perRow += n * n
-	}
-	block := max(1, blockBytes/(8*perRow))
-	w, err := dataset.CreateNPZ(path, n, s.Arrays())
-	if err != nil {
-		return err
-	}
-	defer w.Abort()
-	err = s.Stream(ctx, rows, block, func(b *dataset.Set) error {
-		if err := w.Write(b); err != nil {
-			return err
-		}
-		p.update(w.Rows())
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if p.printed {
-		fmt.Fprintf(p.w, "sobolev data: %s: all samples drawn, writing the archive\n", p.name)
-	}
-	return w.CloseContext(ctx)
-}
-
-// progress prints a line on w at most once per every while a set is written.
+// progress prints a line on w at most once per every while a data set is
+// written, and a last one when its samples are drawn if it printed before.
 type progress struct {
 	w     io.Writer
-	name  string
-	total int
 	every time.Duration
 	last  time.Time
-	// printed is set once a line has been printed.
+	// printed is set once a line has been printed for the current file.
 	printed bool
 }
 
-func (p *progress) update(done int) {
+// update reports done of total samples of the file name written.
+func (p *progress) update(name string, done, total int) {
 	if now := time.Now(); now.Sub(p.last) >= p.every {
 		p.last, p.printed = now, true
-		fmt.Fprintf(p.w, "sobolev data: %s: %d of %d samples (%.0f%%)\n", p.name, done, p.total, 100*float64(done)/float64(p.total))
+		fmt.Fprintf(p.w, "sobolev data: %s: %d of %d samples (%.0f%%)\n", name, done, total, 100*float64(done)/float64(total))
+	}
+	if done == total {
+		if p.printed {
+			fmt.Fprintf(p.w, "sobolev data: %s: all samples drawn, writing the archive\n", name)
+		}
+		p.printed = false
 	}
 }
 

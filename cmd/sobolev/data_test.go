@@ -242,7 +242,7 @@ func TestDataBachelierInterrupted(t *testing.T) {
 
 func TestDataBachelierProgress(t *testing.T) {
 	var stderr bytes.Buffer
-	f := bachelierFlags{dims: 2, train: 100_000, test: 10, out: t.TempDir()}
+	f := bachelierFlags{cfg: bachelier.DataConfig{Dims: 2, Train: 100_000, Test: 10}, out: t.TempDir()}
 	if err := runDataBachelier(context.Background(), f, &bytes.Buffer{}, &stderr, 0); err != nil {
 		t.Fatal(err)
 	}

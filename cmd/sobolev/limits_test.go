@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 )
@@ -86,12 +87,12 @@ func TestMaxMemory(t *testing.T) {
 // TestDataBachelierMemory checks that data bachelier, which streams its
 // samples to the files, does not count them.
 func TestDataBachelierMemory(t *testing.T) {
-	small := bachelierFlags{dims: 30, train: 10, test: 10}.memory()
-	huge := bachelierFlags{dims: 30, train: 1 << 40, test: 1 << 40}.memory()
+	small := bachelierFlags{cfg: bachelier.DataConfig{Dims: 30, Train: 10, Test: 10}}.memory()
+	huge := bachelierFlags{cfg: bachelier.DataConfig{Dims: 30, Train: 1 << 40, Test: 1 << 40}}.memory()
 	if small.Bytes() != huge.Bytes() || small.Bytes() > 8<<20 {
 		t.Errorf("30 assets: %g bytes for 10 samples, %g for 2⁴⁰; want the same few MB", small.Bytes(), huge.Bytes())
 	}
-	h := bachelierFlags{dims: 2000, hessian: true}.memory()
+	h := bachelierFlags{cfg: bachelier.DataConfig{Dims: 2000, Hessian: true}}.memory()
 	if got, want := h.Bytes(), (9*2000*2000+2000*2000+2*2000+2)*8.0; got != want {
 		t.Errorf("2000 assets with Hessians: %g bytes, want %g (the model and a block of one sample)", got, want)
 	}

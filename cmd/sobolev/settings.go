@@ -47,6 +47,10 @@ func pruneFlag(key string) string {
 	return ""
 }
 
+// dataFlag returns the flag of "data bachelier" for the key of a
+// bachelier.DataConfig setting.
+func dataFlag(key string) string { return key }
+
 // runFlag returns the flag of run for the key of a pipeline.Config setting.
 func runFlag(key string) string {
 	switch key {

@@ -106,21 +106,7 @@ func refLoss(net *Network, bt Batch, w LossWeights) (Loss, []float64) {
 	if bt.Dirs != nil {
 		K = len(bt.Dirs) / (B * n)
 	}
-	nl := len(net.Sizes) - 1
-	L := nl - 1
 	grad := NewParams(net.Sizes)
-	lam := func(j int) float64 {
-		if w.Lambda == nil {
-			return 1
-		}
-		return w.Lambda[j]
-	}
-	mu := func(k int) float64 {
-		if w.Mu == nil {
-			return 1
-		}
-		return w.Mu[k]
-	}
 	var loss Loss
 	for b := range B {
 		v := make([][]float64, K)
@@ -128,120 +114,175 @@ func refLoss(net *Network, bt Batch, w LossWeights) (Loss, []float64) {
 			v[k] = bt.Dirs[(b*K+k)*n : (b*K+k+1)*n]
 		}
 		r := refForward(net, bt.X[b*n:(b+1)*n], v)
-		ybar := 0.0
-		if bt.Y != nil {
-			e := r.y - bt.Y[b]
-			loss.Value += e * e / float64(B)
-			ybar = 2 * w.Value * e / float64(B)
-		}
-		gbar := make([][]float64, nl)
-		gbar[0] = make([]float64, n)
-		if bt.DYDX != nil {
-			for j := range n {
-				e := r.g[0][j] - bt.DYDX[b*n+j]
-				loss.Grad += lam(j) * e * e / float64(B*n)
-				gbar[0][j] = 2 * w.Grad * lam(j) * e / float64(B*n)
-			}
-		}
-		gdbar := make([][][]float64, K)
-		for k := range K {
-			gdbar[k] = make([][]float64, nl)
-			gdbar[k][0] = make([]float64, n)
-			for j := range n {
-				e := r.gd[k][0][j] - bt.HV[(b*K+k)*n+j]
-				loss.HVP += mu(k) * e * e / float64(B*K*n)
-				gdbar[k][0][j] = 2 * w.HVP * mu(k) * e / float64(B*K*n)
-			}
-		}
-		zbar := make([][]float64, nl)
-		zdbar := make([][][]float64, K)
-		for k := range K {
-			zdbar[k] = make([][]float64, nl)
-		}
-		full := bt.DYDX != nil || K > 0
-		// Upward: adjoint of the reverse passes.
-		for l := 1; l <= L && full; l++ {
-			in, out := net.Sizes[l-1], net.Sizes[l]
-			W, gW := net.Params.W[l-1], grad.W[l-1]
-			delbar := make([]float64, out)
-			zbar[l] = make([]float64, out)
-			gbar[l] = make([]float64, out)
-			for i := range out {
-				for j := range in {
-					delbar[i] += W[i*in+j] * gbar[l-1][j]
-					gW[i*in+j] += r.del[l][i] * gbar[l-1][j]
-				}
-				zbar[l][i] = r.d2[l][i] * r.g[l][i] * delbar[i]
-				gbar[l][i] = r.d1[l][i] * delbar[i]
-			}
-			for k := range K {
-				deldbar := make([]float64, out)
-				zdbar[k][l] = make([]float64, out)
-				gdbar[k][l] = make([]float64, out)
-				for i := range out {
-					for j := range in {
-						deldbar[i] += W[i*in+j] * gdbar[k][l-1][j]
-						gW[i*in+j] += r.deld[k][l][i] * gdbar[k][l-1][j]
-					}
-					zbar[l][i] += (r.d3[l][i]*r.zd[k][l][i]*r.g[l][i] + r.d2[l][i]*r.gd[k][l][i]) * deldbar[i]
-					zdbar[k][l][i] = r.d2[l][i] * r.g[l][i] * deldbar[i]
-					gbar[l][i] += r.d2[l][i] * r.zd[k][l][i] * deldbar[i]
-					gdbar[k][l][i] = r.d1[l][i] * deldbar[i]
-				}
-			}
-		}
-		// Output layer.
-		gwout := grad.W[L]
-		grad.B[L][0] += ybar
-		abar := make([]float64, len(gwout))
-		for i := range gwout {
-			gwout[i] += ybar * r.a[L][i]
-			if full {
-				gwout[i] += gbar[L][i]
-			}
-			abar[i] = ybar * net.Params.W[L][i]
-		}
-		adbar := make([][]float64, K)
-		for k := range K {
-			adbar[k] = make([]float64, len(gwout))
-		}
-		// Downward: adjoint of the forward passes.
-		for l := L; l >= 1; l-- {
-			in, out := net.Sizes[l-1], net.Sizes[l]
-			W, gW, gB := net.Params.W[l-1], grad.W[l-1], grad.B[l-1]
-			if zbar[l] == nil {
-				zbar[l] = make([]float64, out)
-			}
-			for i := range out {
-				zbar[l][i] += r.d1[l][i] * abar[i]
-				for k := range K {
-					zbar[l][i] += r.d2[l][i] * r.zd[k][l][i] * adbar[k][i]
-					zdbar[k][l][i] += r.d1[l][i] * adbar[k][i]
-				}
-				gB[i] += zbar[l][i]
-			}
-			prev := make([]float64, in)
-			for i := range out {
-				for j := range in {
-					gW[i*in+j] += zbar[l][i] * r.a[l-1][j]
-					prev[j] += W[i*in+j] * zbar[l][i]
-				}
-			}
-			abar = prev
-			for k := range K {
-				prevd := make([]float64, in)
-				for i := range out {
-					for j := range in {
-						gW[i*in+j] += zdbar[k][l][i] * r.ad[k][l-1][j]
-						prevd[j] += W[i*in+j] * zdbar[k][l][i]
-					}
-				}
-				adbar[k] = prevd
-			}
-		}
+		adj := refSeeds(&loss, net, r, bt, w, b, K)
+		adj.upward(net, r, grad)
+		abar, adbar := adj.outputLayer(net, r, grad)
+		adj.downward(net, r, grad, abar, adbar)
 	}
 	loss.Total = w.Value*loss.Value + w.Grad*loss.Grad + w.HVP*loss.HVP
 	return loss, grad.Flat
+}
+
+// refAdjoints holds the adjoints of one sample's quantities in refLoss: of
+// the output y, of the gradients g and pre-activations z by layer, and of
+// their directional derivatives gd and zd by direction and layer.
+type refAdjoints struct {
+	K            int  // directions
+	full         bool // the loss has gradient or HVP terms: the reverse passes have adjoints
+	ybar         float64
+	gbar, zbar   [][]float64
+	gdbar, zdbar [][][]float64
+}
+
+// refWeight returns ws[j], or 1 if ws is nil (the weights of LossWeights).
+func refWeight(ws []float64, j int) float64 {
+	if ws == nil {
+		return 1
+	}
+	return ws[j]
+}
+
+// refSeeds adds the loss terms of sample b of bt, whose passes are r and
+// which has K directions, to loss, and returns the adjoints they seed: of
+// the output, of the input gradient and of its directional derivatives.
+func refSeeds(loss *Loss, net *Network, r *refSample, bt Batch, w LossWeights, b, K int) *refAdjoints {
+	n := net.Sizes[0]
+	B := len(bt.X) / n
+	nl := len(net.Sizes) - 1
+	a := &refAdjoints{K: K, full: bt.DYDX != nil || K > 0}
+	if bt.Y != nil {
+		e := r.y - bt.Y[b]
+		loss.Value += e * e / float64(B)
+		a.ybar = 2 * w.Value * e / float64(B)
+	}
+	a.gbar = make([][]float64, nl)
+	a.gbar[0] = make([]float64, n)
+	if bt.DYDX != nil {
+		for j := range n {
+			e := r.g[0][j] - bt.DYDX[b*n+j]
+			loss.Grad += refWeight(w.Lambda, j) * e * e / float64(B*n)
+			a.gbar[0][j] = 2 * w.Grad * refWeight(w.Lambda, j) * e / float64(B*n)
+		}
+	}
+	a.gdbar = make([][][]float64, K)
+	for k := range K {
+		a.gdbar[k] = make([][]float64, nl)
+		a.gdbar[k][0] = make([]float64, n)
+		for j := range n {
+			e := r.gd[k][0][j] - bt.HV[(b*K+k)*n+j]
+			loss.HVP += refWeight(w.Mu, k) * e * e / float64(B*K*n)
+			a.gdbar[k][0][j] = 2 * w.HVP * refWeight(w.Mu, k) * e / float64(B*K*n)
+		}
+	}
+	a.zbar = make([][]float64, nl)
+	a.zdbar = make([][][]float64, K)
+	for k := range K {
+		a.zdbar[k] = make([][]float64, nl)
+	}
+	return a
+}
+
+// upward runs the adjoint of the reverse passes of r, from the input
+// gradient up to the last hidden layer, if the loss has gradient or HVP
+// terms: it adds to grad and sets the adjoints of g, z, gd and zd.
+func (a *refAdjoints) upward(net *Network, r *refSample, grad Params) {
+	if !a.full {
+		return
+	}
+	L := len(net.Sizes) - 2
+	for l := 1; l <= L; l++ {
+		in, out := net.Sizes[l-1], net.Sizes[l]
+		W, gW := net.Params.W[l-1], grad.W[l-1]
+		delbar := make([]float64, out)
+		a.zbar[l] = make([]float64, out)
+		a.gbar[l] = make([]float64, out)
+		for i := range out {
+			for j := range in {
+				delbar[i] += W[i*in+j] * a.gbar[l-1][j]
+				gW[i*in+j] += r.del[l][i] * a.gbar[l-1][j]
+			}
+			a.zbar[l][i] = r.d2[l][i] * r.g[l][i] * delbar[i]
+			a.gbar[l][i] = r.d1[l][i] * delbar[i]
+		}
+		for k := range a.K {
+			deldbar := make([]float64, out)
+			a.zdbar[k][l] = make([]float64, out)
+			a.gdbar[k][l] = make([]float64, out)
+			for i := range out {
+				for j := range in {
+					deldbar[i] += W[i*in+j] * a.gdbar[k][l-1][j]
+					gW[i*in+j] += r.deld[k][l][i] * a.gdbar[k][l-1][j]
+				}
+				a.zbar[l][i] += (r.d3[l][i]*r.zd[k][l][i]*r.g[l][i] + r.d2[l][i]*r.gd[k][l][i]) * deldbar[i]
+				a.zdbar[k][l][i] = r.d2[l][i] * r.g[l][i] * deldbar[i]
+				a.gbar[l][i] += r.d2[l][i] * r.zd[k][l][i] * deldbar[i]
+				a.gdbar[k][l][i] = r.d1[l][i] * deldbar[i]
+			}
+		}
+	}
+}
+
+// outputLayer adds the output layer's parameter gradient to grad and
+// returns the adjoints of the last hidden layer's activations and (zero) of
+// their directional derivatives.
+func (a *refAdjoints) outputLayer(net *Network, r *refSample, grad Params) (abar []float64, adbar [][]float64) {
+	L := len(net.Sizes) - 2
+	gwout := grad.W[L]
+	grad.B[L][0] += a.ybar
+	abar = make([]float64, len(gwout))
+	for i := range gwout {
+		gwout[i] += a.ybar * r.a[L][i]
+		if a.full {
+			gwout[i] += a.gbar[L][i]
+		}
+		abar[i] = a.ybar * net.Params.W[L][i]
+	}
+	adbar = make([][]float64, a.K)
+	for k := range a.K {
+		adbar[k] = make([]float64, len(gwout))
+	}
+	return abar, adbar
+}
+
+// downward runs the adjoint of the forward passes of r, from the last
+// hidden layer down to the input, from the adjoints abar and adbar of the
+// last hidden layer's activations and their directional derivatives, and
+// adds to grad.
+func (a *refAdjoints) downward(net *Network, r *refSample, grad Params, abar []float64, adbar [][]float64) {
+	L := len(net.Sizes) - 2
+	for l := L; l >= 1; l-- {
+		in, out := net.Sizes[l-1], net.Sizes[l]
+		W, gW, gB := net.Params.W[l-1], grad.W[l-1], grad.B[l-1]
+		if a.zbar[l] == nil {
+			a.zbar[l] = make([]float64, out)
+		}
+		for i := range out {
+			a.zbar[l][i] += r.d1[l][i] * abar[i]
+			for k := range a.K {
+				a.zbar[l][i] += r.d2[l][i] * r.zd[k][l][i] * adbar[k][i]
+				a.zdbar[k][l][i] += r.d1[l][i] * adbar[k][i]
+			}
+			gB[i] += a.zbar[l][i]
+		}
+		prev := make([]float64, in)
+		for i := range out {
+			for j := range in {
+				gW[i*in+j] += a.zbar[l][i] * r.a[l-1][j]
+				prev[j] += W[i*in+j] * a.zbar[l][i]
+			}
+		}
+		abar = prev
+		for k := range a.K {
+			prevd := make([]float64, in)
+			for i := range out {
+				for j := range in {
+					gW[i*in+j] += a.zdbar[k][l][i] * r.ad[k][l-1][j]
+					prevd[j] += W[i*in+j] * a.zdbar[k][l][i]
+				}
+			}
+			adbar[k] = prevd
+		}
+	}
 }
 
 // testNet returns a network of the given sizes and activation with random

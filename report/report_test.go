@@ -31,11 +31,37 @@ func TestWrite(t *testing.T) {
 	page := checkPage(t, out)
 	checkOnlyIndex(t, out)
 
+	checkResultsTable(t, page, res)
+	for i, st := range res.Stages {
+		h := page.byID(fmt.Sprintf("stage%d", i+1))
+		if h == nil || h.text != st.Stage {
+			t.Errorf("no heading for stage %q", st.Stage)
+		}
+	}
+	checkFigures(t, page, res)
+	checkIASATable(t, page, res)
+	if text := page.allText(); !strings.Contains(text, "gonum (pure Go)") || !strings.Contains(text, "basket weights") {
+		t.Error("the page does not name the backend or the basket weights")
+	}
+	if text := page.allText(); strings.Contains(text, "NaN") {
+		t.Error("the page shows NaN")
+	}
+}
+
+// r2Column is the column of R² value in the results table; R² delta and
+// gamma follow.
+const r2Column = 4
+
+// checkResultsTable checks the results table of page against res: one row
+// per stage with its name, hidden nodes, parameters and R² (in full in the
+// title, to six decimals in the text), and the best R² of each column
+// highlighted.
+func checkResultsTable(t *testing.T, page *node, res *results.Run) {
+	t.Helper()
 	rows := resultsRows(t, page)
 	if len(rows) != len(res.Stages) {
 		t.Fatalf("results table has %d rows, want one per stage (%d)", len(rows), len(res.Stages))
 	}
-	const first = 4 // column of R² value; R² delta and gamma follow
 	for i, st := range res.Stages {
 		row := rows[i]
 		if len(row) != 11 {
@@ -51,7 +77,7 @@ func TestWrite(t *testing.T) {
 			t.Errorf("stage %q: hidden nodes %q, want %d", st.Stage, row[2].text, st.HiddenNodes)
 		}
 		for j, want := range []results.Metric{st.R2Value, st.R2Delta, st.R2Gamma} {
-			c := row[first+j]
+			c := row[r2Column+j]
 			full, err1 := strconv.ParseFloat(c.attr["title"], 64)
 			shown, err2 := strconv.ParseFloat(c.text, 64)
 			if err1 != nil || err2 != nil || full != float64(want) {
@@ -64,26 +90,33 @@ func TestWrite(t *testing.T) {
 			}
 		}
 	}
+	checkBestMarked(t, rows, res)
+}
+
+// checkBestMarked checks that in each R² column of the results table rows
+// exactly the cells of the best value are highlighted.
+func checkBestMarked(t *testing.T, rows [][]*node, res *results.Run) {
+	t.Helper()
 	for j := range 3 {
 		best := math.Inf(-1)
 		for _, row := range rows {
-			v, _ := strconv.ParseFloat(row[first+j].attr["title"], 64)
+			v, _ := strconv.ParseFloat(row[r2Column+j].attr["title"], 64)
 			best = max(best, v)
 		}
 		for i, row := range rows {
-			v, _ := strconv.ParseFloat(row[first+j].attr["title"], 64)
-			if marked := strings.Contains(row[first+j].attr["class"], "best"); marked != (v == best) {
+			v, _ := strconv.ParseFloat(row[r2Column+j].attr["title"], 64)
+			if marked := strings.Contains(row[r2Column+j].attr["class"], "best"); marked != (v == best) {
 				t.Errorf("stage %q, R² column %d: %v highlighted %v; the best is %v", res.Stages[i].Stage, j, v, marked, best)
 			}
 		}
 	}
+}
 
-	for i, st := range res.Stages {
-		h := page.byID(fmt.Sprintf("stage%d", i+1))
-		if h == nil || h.text != st.Stage {
-			t.Errorf("no heading for stage %q", st.Stage)
-		}
-	}
+// checkFigures checks the plots page shows for res: value, delta and gamma
+// per stage, the loss, significance, kept and over-estimation plots, and the
+// notes in the captions of a diverged stage and of dead nodes.
+func checkFigures(t *testing.T, page *node, res *results.Run) {
+	t.Helper()
 	figs := figures(t, page)
 	if len(figs) != 3*len(res.Stages)+4 {
 		t.Errorf("the page shows %d plots, want 3 per stage and 4 more", len(figs))
@@ -109,6 +142,12 @@ func TestWrite(t *testing.T) {
 	if c := figs["significance"]; !strings.Contains(c, "3 nodes of zero") {
 		t.Errorf("caption of the significance plot: %q; want a note on the 3 dead nodes", c)
 	}
+}
+
+// checkIASATable checks the IASA section of page against res: one row per
+// layer with its number, width, kept nodes and adjoint over-estimation.
+func checkIASATable(t *testing.T, page *node, res *results.Run) {
+	t.Helper()
 	iasa := page.byID("iasa")
 	if iasa == nil {
 		t.Fatal("no IASA section")
@@ -126,12 +165,6 @@ func TestWrite(t *testing.T) {
 		if want := fmtG(float64(lp.OverAdjoint)); tds[6].text != want {
 			t.Errorf("IASA row %d: adjoint over-estimation %q, want %q", i, tds[6].text, want)
 		}
-	}
-	if text := page.allText(); !strings.Contains(text, "gonum (pure Go)") || !strings.Contains(text, "basket weights") {
-		t.Error("the page does not name the backend or the basket weights")
-	}
-	if text := page.allText(); strings.Contains(text, "NaN") {
-		t.Error("the page shows NaN")
 	}
 }
 

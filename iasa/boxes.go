@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/sobolev-pruning/sobolev/interval"
 )
@@ -70,6 +72,59 @@ func AroundPoints(x []float64, n int, delta float64, count int, seed uint64) ([]
 		}
 	}
 	return boxes, nil
+}
+
+// ParseBox reads a box of n inputs written "lo:hi" (the same range for all
+// inputs) or "lo:hi,lo:hi,…" (n ranges, one per input), as the --box flag
+// gives it. A range that is not two numbers, or that Validate refuses, is an
+// error naming it.
+func ParseBox(s string, n int) (Box, error) {
+	fields := strings.Split(s, ",")
+	if len(fields) != 1 && len(fields) != n {
+		return nil, fmt.Errorf("%d ranges for a model of %d inputs, want one lo:hi for all inputs or %d", len(fields), n, n)
+	}
+	box := make(Box, n)
+	for i, field := range fields {
+		lo, hi, ok := strings.Cut(field, ":")
+		a, errLo := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+		b, errHi := strconv.ParseFloat(strings.TrimSpace(hi), 64)
+		if !ok || errLo != nil || errHi != nil {
+			return nil, fmt.Errorf("range %d is %q, want lo:hi with two numbers, e.g. 0.5:1.5", i+1, field)
+		}
+		box[i] = interval.Interval{Lo: a, Hi: b}
+		if err := checkRange(box[i]); err != nil {
+			return nil, fmt.Errorf("range %d is %q: %v", i+1, field, err)
+		}
+	}
+	if len(fields) == 1 {
+		for i := range box {
+			box[i] = box[0]
+		}
+	}
+	return box, nil
+}
+
+// Validate reports the first range of b whose bounds are not finite or not
+// increasing (lo < hi): a domain box must have a positive width in every
+// input.
+func (b Box) Validate() error {
+	for j, iv := range b {
+		if err := checkRange(iv); err != nil {
+			return fmt.Errorf("iasa: range of input %d: %v", j, err)
+		}
+	}
+	return nil
+}
+
+// checkRange reports a range whose bounds are not finite or not increasing.
+func checkRange(iv interval.Interval) error {
+	switch {
+	case math.IsNaN(iv.Lo) || math.IsNaN(iv.Hi) || math.IsInf(iv.Lo, 0) || math.IsInf(iv.Hi, 0):
+		return fmt.Errorf("want finite bounds, not [%v, %v]", iv.Lo, iv.Hi)
+	case iv.Lo >= iv.Hi:
+		return fmt.Errorf("lo %v ≥ hi %v, want lo < hi", iv.Lo, iv.Hi)
+	}
+	return nil
 }
 
 // Sample fills dst, rows of len(b) inputs (row-major), with points drawn

@@ -111,6 +111,9 @@ func checkPruneInputs(net *mlp.Network, x []float64, opts PruneOptions) error {
 	if opts.Domain != nil && len(opts.Domain) != n {
 		return fmt.Errorf("the domain has %d intervals, the model has %d inputs", len(opts.Domain), n)
 	}
+	if err := iasa.Box(opts.Domain).Validate(); err != nil {
+		return err
+	}
 	switch c := opts.Config.Criterion; {
 	case (c == prune.ByIASA || c == prune.ByTaylor) && len(x) == 0 && opts.Domain == nil:
 		return fmt.Errorf("pruning by %s needs data points or a domain box", c)

@@ -4,14 +4,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/internal/memlimit"
-	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 	"github.com/sobolev-pruning/sobolev/prune"
 	"github.com/sobolev-pruning/sobolev/results"
@@ -121,7 +119,7 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 	}
 	opts := pipeline.PruneOptions{Config: p, Seed: f.seed}
 	if f.box != "" {
-		if opts.Domain, err = parseBox(f.box, net.Inputs()); err != nil {
+		if opts.Domain, err = iasa.ParseBox(f.box, net.Inputs()); err != nil {
 			return fmt.Errorf("prune: --box %q: %v", f.box, err)
 		}
 	}
@@ -164,36 +162,6 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 		fmt.Fprintf(stdout, "  criterion %s, fold %s, %.2f s\n", rep.Criterion, rep.Fold, rep.Seconds)
 	}
 	return nil
-}
-
-// parseBox reads a domain box for n inputs: one "lo:hi" for all inputs, or
-// n comma-separated ranges.
-func parseBox(s string, n int) ([]interval.Interval, error) {
-	fields := strings.Split(s, ",")
-	if len(fields) != 1 && len(fields) != n {
-		return nil, fmt.Errorf("%d ranges for a model of %d inputs, want one lo:hi for all inputs or %d", len(fields), n, n)
-	}
-	box := make([]interval.Interval, n)
-	for i, field := range fields {
-		lo, hi, ok := strings.Cut(field, ":")
-		a, errLo := strconv.ParseFloat(strings.TrimSpace(lo), 64)
-		b, errHi := strconv.ParseFloat(strings.TrimSpace(hi), 64)
-		switch {
-		case !ok || errLo != nil || errHi != nil:
-			return nil, fmt.Errorf("range %d is %q, want lo:hi with two numbers, e.g. 0.5:1.5", i+1, field)
-		case math.IsNaN(a) || math.IsNaN(b) || math.IsInf(a, 0) || math.IsInf(b, 0):
-			return nil, fmt.Errorf("range %d is %q, want finite bounds", i+1, field)
-		case a >= b:
-			return nil, fmt.Errorf("range %d is %q: lo %v ≥ hi %v, want lo < hi", i+1, field, a, b)
-		}
-		box[i] = interval.New(a, b)
-	}
-	if len(fields) == 1 {
-		for i := range box {
-			box[i] = box[0]
-		}
-	}
-	return box, nil
 }
 
 // writePruneTable prints the per-layer table of a pruning and its totals.

@@ -101,34 +101,16 @@ func (k kit) deriv4(z interval.Interval) interval.Interval {
 	panic(panicActivation)
 }
 
-// point returns enclosures of σ(c), σ′(c), σ″(c) and σ‴(c) at the point c,
-// from one or two tight enclosures of package interval and the formulas of
-// mlp.Activation.Eval in interval arithmetic (a few ulp wide); σ must be
-// smooth.
-func (k kit) point(c float64) (d [4]interval.Interval) {
-	pc := interval.Point(c)
-	one := interval.Point(1)
+// point returns enclosures of σ(c), σ′(c), σ″(c) and σ‴(c) at the point c
+// (package interval's jets, a few ulp wide); σ must be smooth.
+func (k kit) point(c float64) [4]interval.Interval {
 	switch k.act {
-	case mlp.SiLU, mlp.Softplus:
-		s := interval.Sigmoid(pc)
-		q := interval.Sub(one, s)
-		p := interval.Mul(s, q) // s(1−s)
-		m := interval.Sub(q, s) // 1 − 2s
-		if k.act == mlp.Softplus {
-			return [4]interval.Interval{interval.Softplus(pc), s, p, interval.Mul(p, m)}
-		}
-		d[0] = interval.Mul(pc, s)
-		d[1] = interval.Mul(s, interval.Add(one, interval.Mul(pc, q)))
-		d[2] = interval.Mul(p, interval.Add(interval.Point(2), interval.Mul(pc, m)))
-		d[3] = interval.Mul(p, interval.Add(interval.Mul(interval.Point(3), m),
-			interval.Mul(pc, interval.Sub(one, interval.Mul(interval.Point(6), p)))))
-		return d
+	case mlp.SiLU:
+		return interval.SiLUJet(c)
+	case mlp.Softplus:
+		return interval.SoftplusJet(c)
 	case mlp.Tanh:
-		t, q := interval.Tanh(pc), interval.TanhPrime(pc)
-		d[0], d[1] = t, q
-		d[2] = interval.Mul(interval.Point(-2), interval.Mul(t, q))
-		d[3] = interval.Mul(q, interval.Sub(interval.Point(4), interval.Mul(interval.Point(6), q)))
-		return d
+		return interval.TanhJet(c)
 	}
 	panic(panicActivation)
 }

@@ -168,5 +168,3 @@ func (p *progress) update(name string, done, total int) {
 		p.printed = false
 	}
 }
-
-// arrayNames lists the arrays of a set with the optional arrays a, as in the archive.

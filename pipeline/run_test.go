@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -176,32 +175,6 @@ func TestRunCancelled(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestPrincipalDirections(t *testing.T) {
-	// A teacher whose gradient moves only along (1, 2, 0) up to scale: y =
-	// softplus(x1 + 2x2) has ∇y = s·(1, 2, 0), so the leading principal
-	// direction of its gradients is (1, 2, 0)/√5.
-	net := mlp.New(3, []int{1}, mlp.Softplus)
-	copy(net.Params.W[0], []float64{1, 2, 0})
-	net.Params.W[1][0] = 1
-	x := make([]float64, 300)
-	for i := range x {
-		x[i] = math.Sin(float64(i)) // deterministic spread
-	}
-	d := principalDirections(net, x, 1)
-	if len(d) != 6 {
-		t.Fatalf("got %d values, want 2 directions of 3", len(d))
-	}
-	for j, want := range []float64{1, 1, 1, 1, 2, 0} {
-		w := want
-		if j >= 3 {
-			w = want * math.Sqrt(3.0/5.0)
-		}
-		if math.Abs(d[j]-w) > 1e-9 {
-			t.Errorf("direction entry %d = %v, want %v", j, d[j], w)
-		}
 	}
 }
 

@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
-
-	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat"
 
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/mlp"
@@ -84,11 +80,7 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 			return mlp.History{}, err
 		}
 		if hvp > 0 {
-			if recipe.HVPKind == mlp.PrincipalDirections {
-				data.Dirs = principalDirections(opts.Teacher, train.X, recipe.HVPDirections)
-			} else {
-				data.Dirs = directions(n, recipe.HVPDirections, opts.Seed+seedStreamDirections)
-			}
+			data.Dirs = recipe.HVPKind.Directions(opts.Teacher, train.X, recipe.HVPDirections, opts.Seed+seedStreamDirections)
 			data.HV = mlp.HessVecLabels(opts.Teacher, train.X, data.Dirs)
 		}
 	}
@@ -139,71 +131,4 @@ func historyOf(h mlp.History) []results.Epoch {
 
 func schedule(t TrainRecipe) mlp.Schedule {
 	return mlp.Schedule{Kind: t.Schedule, Max: t.LRMax, Min: t.LRMin}
-}
-
-// directions returns the raw directions of the second-order term, shape
-// (1+k, n): the all-ones vector, then k Gaussian directions scaled to the
-// same length √n.
-func directions(n, k int, seed uint64) []float64 {
-	rng := rand.New(rand.NewPCG(seed, 0))
-	d := make([]float64, (1+k)*n)
-	for j := 0; j < n; j++ {
-		d[j] = 1
-	}
-	for i := 1; i <= k; i++ {
-		v := d[i*n : (i+1)*n]
-		var ss float64
-		for j := range v {
-			v[j] = rng.NormFloat64()
-			ss += v[j] * v[j]
-		}
-		s := math.Sqrt(float64(n) / ss)
-		for j := range v {
-			v[j] *= s
-		}
-	}
-	return d
-}
-
-// principalDirections returns the raw directions of the second-order term,
-// shape (1+k, n): the all-ones vector, then the k leading principal
-// directions (eigenvectors of the covariance, largest eigenvalue first) of
-// the teacher's gradients at the rows of x, each scaled to length √n with
-// its largest entry positive. If k ≥ n, all n directions are used.
-func principalDirections(teacher *mlp.Network, x []float64, k int) []float64 {
-	n := teacher.Inputs()
-	rows := len(x) / n
-	grad := make([]float64, len(x))
-	mlp.EvalParallel(teacher, nil, grad, nil, x, 0)
-	cov := mat.NewSymDense(n, nil)
-	stat.CovarianceMatrix(cov, mat.NewDense(rows, n, grad), nil)
-	var eig mat.EigenSym
-	if !eig.Factorize(cov, true) {
-		return directions(n, 0, 0) // degenerate gradients: the all-ones vector alone
-	}
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
-	k = min(k, n)
-	d := directions(n, 0, 0)
-	scale := math.Sqrt(float64(n))
-	for i := 0; i < k; i++ {
-		col := n - 1 - i // EigenSym sorts the eigenvalues in ascending order
-		v := make([]float64, n)
-		big := 0
-		for j := range v {
-			v[j] = vecs.At(j, col)
-			if math.Abs(v[j]) > math.Abs(v[big]) {
-				big = j
-			}
-		}
-		s := scale
-		if v[big] < 0 {
-			s = -scale
-		}
-		for j := range v {
-			v[j] *= s
-		}
-		d = append(d, v...)
-	}
-	return d
 }

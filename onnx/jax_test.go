@@ -14,8 +14,9 @@ import (
 
 // This file tests the forms of graphs that jax2tf and tf2onnx export: a
 // fixed batch size, an output of shape [batch], Flatten, Squeeze and
-// Unsqueeze on the data, and jax.nn.softplus written out. foreign_test.go
-// writes them (exporter fields batch, out, flatten and softplus).
+// Unsqueeze on the data, and jax.nn.softplus written out.
+// foreign_export_test.go writes them (exporter fields batch, out, flatten and
+// softplus).
 
 // interpretRows evaluates the graph of m, whose input is "input", at the
 // rows of x and returns one output per row. If batch is not 0, the graph's
@@ -100,23 +101,66 @@ func jaxBase() exporter {
 		batch: 256, out: "reshape", opset: 17}
 }
 
+// jaxVariant is a change to the graph of exporter e (jaxBase or a variant)
+// for a 3 → 4 → 5 → 1 Softplus network that Read must accept and read back as
+// the network written.
+type jaxVariant struct {
+	name   string
+	e      exporter
+	mutate func(t *testing.T, g *onnxpb.GraphProto)
+}
+
 func TestReadJAXVariants(t *testing.T) {
+	for _, tc := range slices.Concat(jaxShapeVariants(), jaxSoftplusVariants()) {
+		t.Run(tc.name, func(t *testing.T) { checkJAXVariant(t, tc) })
+	}
+}
+
+// checkJAXVariant checks that Read reads the graph of tc, changed, back as
+// the network written, and that it computes what the graph does.
+func checkJAXVariant(t *testing.T, tc jaxVariant) {
+	want := foreignNetwork(rand.New(rand.NewPCG(31, 32)), tc.e, 3, []int{4, 5}, mlp.Softplus)
+	m := tc.e.model(want)
+	if findNode(t, m.Graph, "max_14_node").Input[0] != "add_12" {
+		t.Fatalf("%s: the graph has changed: update the node names in the test", tc.name)
+	}
+	tc.mutate(t, m.Graph)
+	got, err := readModel(t, m)
+	if err != nil {
+		t.Errorf("%s: %v", tc.name, err)
+		return
+	}
+	if d := sameNetwork(got, want); d != "" {
+		t.Errorf("%s: %s", tc.name, d)
+	}
+	x := tensor{shape: []int{3, 3}, data: []float64{0.5, -1, 2, 3, 0.25, -0.75, -40, 30, 0}}
+	y, err := interpretRows(m, x, 256)
+	if err != nil {
+		t.Fatalf("%s: %v", tc.name, err)
+	}
+	for r := range 3 {
+		// Sums in another order: see TestReadForeign.
+		if v := got.Value(x.data[3*r : 3*r+3]); !closeTo(v, y[r], 1e-14) {
+			t.Errorf("%s: row %d: read network gives %v, graph %v", tc.name, r, v, y[r])
+		}
+	}
+}
+
+// outReshape returns the output Reshape of the graph of jaxBase: its second
+// Reshape.
+func outReshape(t *testing.T, g *onnxpb.GraphProto) *onnxpb.NodeProto {
+	i, _ := nodeOf(t, g, "Reshape", 1)
+	return g.Node[i]
+}
+
+// jaxShapeVariants returns the variants of the shapes of the input and the
+// output: Squeeze, Reshape, Unsqueeze, Flatten and Transpose that keep the
+// data in place.
+func jaxShapeVariants() []jaxVariant {
 	base := jaxBase()
 	opset11 := base
 	opset11.opset = 11
-	// In the graph of base for 3 → 4 → 5 → 1, the output Reshape is the
-	// second Reshape, the first softplus reads "add_12", its Sub writes
-	// "sub_15", its Max is "max_14_node", its IsNaN "isnan_23_node", its
-	// guard Add "add_24_node" and its Where "where_25_node".
-	outReshape := func(t *testing.T, g *onnxpb.GraphProto) *onnxpb.NodeProto {
-		i, _ := nodeOf(t, g, "Reshape", 1)
-		return g.Node[i]
-	}
-	for _, tc := range []struct {
-		name   string
-		e      exporter
-		mutate func(t *testing.T, g *onnxpb.GraphProto)
-	}{
+	return []jaxVariant{
 		{"Squeeze without axes, batch size 256", base, func(t *testing.T, g *onnxpb.GraphProto) {
 			nd := outReshape(t, g)
 			nd.OpType, nd.Input = proto.String("Squeeze"), nd.Input[:1]
@@ -153,6 +197,17 @@ func TestReadJAXVariants(t *testing.T) {
 			insertAfter(g, "input", node("flatten", "Flatten", []string{"input"}, intAttribute("axis", -1)))
 			insertAfter(g, "flatten", node("reshape", "Reshape", []string{"flatten", "fixed"}))
 		}},
+	}
+}
+
+// jaxSoftplusVariants returns the variants of jax.nn.softplus written out.
+// In the graph of jaxBase for 3 → 4 → 5 → 1, the first softplus reads
+// "add_12", its Sub writes "sub_15", its Max is "max_14_node", its IsNaN
+// "isnan_23_node", its guard Add "add_24_node" and its Where
+// "where_25_node".
+func jaxSoftplusVariants() []jaxVariant {
+	base := jaxBase()
+	return []jaxVariant{
 		{"Sub(z, 0) left out", base, func(t *testing.T, g *onnxpb.GraphProto) {
 			removeNode(t, g, "sub_15_node")
 		}},
@@ -191,36 +246,49 @@ func TestReadJAXVariants(t *testing.T) {
 			nd := findNode(t, g, "max_14_node")
 			nd.OpType, nd.Input = proto.String("Relu"), nd.Input[:1]
 		}},
-	} {
-		want := foreignNetwork(rand.New(rand.NewPCG(31, 32)), tc.e, 3, []int{4, 5}, mlp.Softplus)
-		m := tc.e.model(want)
-		if findNode(t, m.Graph, "max_14_node").Input[0] != "add_12" {
-			t.Fatalf("%s: the graph has changed: update the node names in the test", tc.name)
-		}
-		tc.mutate(t, m.Graph)
-		got, err := readModel(t, m)
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if d := sameNetwork(got, want); d != "" {
-			t.Errorf("%s: %s", tc.name, d)
-		}
-		x := tensor{shape: []int{3, 3}, data: []float64{0.5, -1, 2, 3, 0.25, -0.75, -40, 30, 0}}
-		y, err := interpretRows(m, x, 256)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		for r := range 3 {
-			// Sums in another order: see TestReadForeign.
-			if v := got.Value(x.data[3*r : 3*r+3]); !closeTo(v, y[r], 1e-14) {
-				t.Errorf("%s: row %d: read network gives %v, graph %v", tc.name, r, v, y[r])
-			}
-		}
 	}
 }
 
+// jaxReject is a change to the graph of exporter e (jaxBase or a variant)
+// for a 3 → 4 → 1 Softplus network that Read must refuse: mutate makes it
+// and returns substrings of the error.
+//
+// In the graph of jaxBase, the output Reshape is "reshape_32_node", which
+// writes "reshape_32" and reads "add_30"; the softplus reads "add_12", its
+// Max is "max_14_node", its Sub "sub_15_node", its Log "log_21_node", its
+// IsNaN "isnan_23_node", its guard Add "add_24_node" and its Where
+// "where_25_node"; the graph output is "identity_37".
+type jaxReject struct {
+	name   string
+	e      exporter
+	mutate func(t *testing.T, g *onnxpb.GraphProto) []string // returns substrings of the error
+}
+
 func TestReadJAXRejects(t *testing.T) {
+	for _, tc := range slices.Concat(jaxRejectsAxes(), jaxRejectsShapes(), jaxRejectsSoftplus(), jaxRejectsGuard()) {
+		t.Run(tc.name, func(t *testing.T) { checkJAXReject(t, tc) })
+	}
+}
+
+// checkJAXReject checks that Read reads the graph of tc and refuses it once
+// changed.
+func checkJAXReject(t *testing.T, tc jaxReject) {
+	net := foreignNetwork(rand.New(rand.NewPCG(33, 34)), tc.e, 3, []int{4}, mlp.Softplus)
+	m := tc.e.model(net)
+	if _, err := readModel(t, m); err != nil {
+		t.Fatalf("%s: the model before the change: %v", tc.name, err)
+	}
+	if findNode(t, m.Graph, "reshape_32_node").Input[0] != "add_30" || m.Graph.Output[0].GetName() != "identity_37" {
+		t.Fatalf("%s: the graph has changed: update the node names in the test", tc.name)
+	}
+	want := tc.mutate(t, m.Graph)
+	checkRefused(t, tc.name, m, want)
+}
+
+// jaxRejectsAxes returns the Squeezes, Unsqueezes, Flattens and Reshapes
+// Read refuses: those that touch the batch axis, move data or leave the
+// axes unclear.
+func jaxRejectsAxes() []jaxReject {
 	base := jaxBase()
 	symbolic := base
 	symbolic.batch = 0
@@ -228,17 +296,7 @@ func TestReadJAXRejects(t *testing.T) {
 	one.batch = 1
 	opset11 := base
 	opset11.opset = 11
-	// In the graph of base for 3 → 4 → 1, the output Reshape is
-	// "reshape_26_node", which writes "reshape_26" and reads "add_24"; the
-	// softplus reads "add_12", its Max is "max_14_node", its Sub
-	// "sub_15_node", its Log "log_21_node", its IsNaN "isnan_23_node", its
-	// guard Add "add_24_node" and its Where "where_25_node"; the graph output
-	// is "identity_31".
-	for _, tc := range []struct {
-		name   string
-		e      exporter
-		mutate func(t *testing.T, g *onnxpb.GraphProto) []string // returns substrings of the error
-	}{
+	return []jaxReject{
 		{"Squeeze of the batch axis", base, func(t *testing.T, g *onnxpb.GraphProto) []string {
 			int64Init(g, "first", 0)
 			nd := findNode(t, g, "reshape_32_node")
@@ -306,6 +364,14 @@ func TestReadJAXRejects(t *testing.T) {
 			g.Node[i].Input[1] = "halves"
 			return []string{d + ` reshapes the data "input" of shape [batch 3] to [128 6] (allowzero false)`}
 		}},
+	}
+}
+
+// jaxRejectsShapes returns the declared shapes Read refuses, and the ops it
+// refuses on an output of shape [batch].
+func jaxRejectsShapes() []jaxReject {
+	base := jaxBase()
+	return []jaxReject{
 		{"output computed as [batch 1], declared [batch]", base, func(t *testing.T, g *onnxpb.GraphProto) []string {
 			removeNode(t, g, "reshape_32_node")
 			return []string{`graph output "identity_37" is computed as [batch 1], but declared [batch]`}
@@ -344,6 +410,14 @@ func TestReadJAXRejects(t *testing.T) {
 			findNode(t, g, "mul_34_node").OpType = proto.String("Pow")
 			return []string{named(t, g, "mul_34_node") + ": op type Pow is not supported on the data path"}
 		}},
+	}
+}
+
+// jaxRejectsSoftplus returns the changes of jax.nn.softplus written out that
+// Read refuses, outside its NaN guard.
+func jaxRejectsSoftplus() []jaxReject {
+	base := jaxBase()
+	return []jaxReject{
 		{"Softplus Max(z, 1)", base, func(t *testing.T, g *onnxpb.GraphProto) []string {
 			doubleInit(g, "one_for_max", 1)
 			findNode(t, g, "max_14_node").Input[1] = "one_for_max"
@@ -373,6 +447,14 @@ func TestReadJAXRejects(t *testing.T) {
 			findNode(t, g, "add_20_node").Input[1] = "two"
 			return []string{named(t, g, "add_20_node") + `: operand "two" of shape [] is not one, want 1 (log(1 + u) is Log(Add(u, 1)))`}
 		}},
+	}
+}
+
+// jaxRejectsGuard returns the changes of the NaN guard of jax.nn.softplus,
+// Where(IsNaN(d), Add(z, 0), sum), that Read refuses.
+func jaxRejectsGuard() []jaxReject {
+	base := jaxBase()
+	return []jaxReject{
 		{"guard Add(z, 2)", base, func(t *testing.T, g *onnxpb.GraphProto) []string {
 			doubleInit(g, "two", 2)
 			findNode(t, g, "add_24_node").Input[1] = "two"
@@ -408,16 +490,5 @@ func TestReadJAXRejects(t *testing.T) {
 			findNode(t, g, "where_25_node").Input[1] = "c"
 			return []string{named(t, g, "sub_15_node") + ": " + named(t, g, "where_25_node") + ` takes "c" for NaN, want "add_12" or Add("add_12", 0) read by it alone`}
 		}},
-	} {
-		net := foreignNetwork(rand.New(rand.NewPCG(33, 34)), tc.e, 3, []int{4}, mlp.Softplus)
-		m := tc.e.model(net)
-		if _, err := readModel(t, m); err != nil {
-			t.Fatalf("%s: the model before the change: %v", tc.name, err)
-		}
-		if findNode(t, m.Graph, "reshape_32_node").Input[0] != "add_30" || m.Graph.Output[0].GetName() != "identity_37" {
-			t.Fatalf("%s: the graph has changed: update the node names in the test", tc.name)
-		}
-		want := tc.mutate(t, m.Graph)
-		checkRefused(t, tc.name, m, want)
 	}
 }

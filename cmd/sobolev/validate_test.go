@@ -122,6 +122,35 @@ func yamlDoc(key, v string) string {
 // and saying what is wanted in the same words.
 func TestSettingsRefusedEverywhere(t *testing.T) {
 	dir := t.TempDir()
+	for _, tc := range settingCases(dir) {
+		for _, v := range tc.bad {
+			wants := refusals(t, dir, tc, v)
+			for i := 1; i < len(wants); i++ {
+				w := wants[i]
+				if w != wants[0] {
+					t.Errorf("%s = %q: the ways of giving it want %q, want the same words", tc.key, v, wants)
+					break
+				}
+			}
+		}
+	}
+	if got := files(t, dir); !reflect.DeepEqual(got, []string{"c.yaml"}) {
+		t.Errorf("refused commands left %q", got)
+	}
+}
+
+// settingCase is a setting, the command and flag that set it, and values
+// that every way of giving it must refuse.
+type settingCase struct {
+	key  string
+	cmd  []string // the command with the flag, nil if there is none
+	flag string
+	bad  []string
+}
+
+// settingCases returns the settings of every command, with commands whose
+// files are in dir.
+func settingCases(dir string) []settingCase {
 	nope := filepath.Join(dir, "nope.npz")
 	model := filepath.Join(dir, "nope.onnx")
 	out := filepath.Join(dir, "m.onnx")
@@ -131,12 +160,7 @@ func TestSettingsRefusedEverywhere(t *testing.T) {
 	prune := []string{"prune", "--model", model, "--data", nope, "--out", out}
 	data := []string{"data", "bachelier", "--out", filepath.Join(dir, "d")}
 	ints, positive := []string{"0", "-1", "2.5", "NaN", "+Inf"}, []string{"NaN", "+Inf", "-Inf", "0", "-1"}
-	for _, tc := range []struct {
-		key  string
-		cmd  []string // the command with the flag, nil if there is none
-		flag string
-		bad  []string
-	}{
+	return []settingCase{
 		{"dims", run, "dims", ints},
 		{"train", run, "train", append(ints, "1")},
 		{"large.epochs", run, "epochs", ints},
@@ -166,56 +190,48 @@ func TestSettingsRefusedEverywhere(t *testing.T) {
 		{"prune.method", prune, "method", []string{"crown", "interval"}},
 		{"prune.combine", prune, "combine", []string{"sum"}},
 		{"prune.fold", prune, "fold", []string{"median", "none"}},
-	} {
-		for _, v := range tc.bad {
-			var wants []string
-			// The Go API, where the type holds the value.
-			c := pipeline.Default()
-			if ok, err := setConfigList(&c, tc.key, v); ok {
-				if err == nil {
-					err = c.Validate()
-					var se *setting.Error
-					if !errors.As(err, &se) || !strings.HasPrefix(se.Key, tc.key) {
-						t.Errorf("Config.Validate with %s = %s: %v, want a *SettingError of that key", tc.key, v, err)
-					}
-				}
-				if err != nil {
-					wants = append(wants, wantOf(err))
-				}
-			}
-			// A YAML file.
-			path := filepath.Join(dir, "c.yaml")
-			doc := yamlDoc(tc.key, v)
-			if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, err := pipeline.LoadConfig(path, pipeline.Default())
-			if err == nil || !strings.Contains(err.Error(), tc.key) {
-				t.Errorf("LoadConfig of %q: %v, want an error naming %s", doc, err, tc.key)
-			} else {
-				wants = append(wants, wantOf(err))
-			}
-			// The flag.
-			if tc.cmd != nil {
-				args := append(append([]string(nil), tc.cmd...), "--"+tc.flag+"="+v)
-				_, _, err := runSobolev(context.Background(), args...)
-				if err == nil || !strings.Contains(err.Error(), "--"+tc.flag) {
-					t.Errorf("sobolev %s: %v, want an error naming --%s", strings.Join(args, " "), err, tc.flag)
-				} else {
-					wants = append(wants, wantOf(err))
-				}
-			}
-			for _, w := range wants[1:] {
-				if w != wants[0] {
-					t.Errorf("%s = %q: the ways of giving it want %q, want the same words", tc.key, v, wants)
-					break
-				}
+	}
+}
+
+// refusals gives the value v of tc's setting through the Go API (where its
+// type holds it), a YAML file in dir and the flag (if there is one), checks
+// that each refuses it naming the setting, and returns what each wants
+// (wantOf).
+func refusals(t *testing.T, dir string, tc settingCase, v string) []string {
+	t.Helper()
+	var wants []string
+	c := pipeline.Default()
+	if ok, err := setConfigList(&c, tc.key, v); ok {
+		if err == nil {
+			err = c.Validate()
+			var se *setting.Error
+			if !errors.As(err, &se) || !strings.HasPrefix(se.Key, tc.key) {
+				t.Errorf("Config.Validate with %s = %s: %v, want a *setting.Error of that key", tc.key, v, err)
 			}
 		}
+		if err != nil {
+			wants = append(wants, wantOf(err))
+		}
 	}
-	if got := files(t, dir); !reflect.DeepEqual(got, []string{"c.yaml"}) {
-		t.Errorf("refused commands left %q", got)
+	path := filepath.Join(dir, "c.yaml")
+	doc := yamlDoc(tc.key, v)
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
 	}
+	if _, err := pipeline.LoadConfig(path, pipeline.Default()); err == nil || !strings.Contains(err.Error(), tc.key) {
+		t.Errorf("LoadConfig of %q: %v, want an error naming %s", doc, err, tc.key)
+	} else {
+		wants = append(wants, wantOf(err))
+	}
+	if tc.cmd != nil {
+		args := append(append([]string(nil), tc.cmd...), "--"+tc.flag+"="+v)
+		if _, _, err := runSobolev(context.Background(), args...); err == nil || !strings.Contains(err.Error(), "--"+tc.flag) {
+			t.Errorf("sobolev %s: %v, want an error naming --%s", strings.Join(args, " "), err, tc.flag)
+		} else {
+			wants = append(wants, wantOf(err))
+		}
+	}
+	return wants
 }
 
 // setConfigList is setConfig, with a list setting (large.hidden) set to the

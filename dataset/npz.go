@@ -33,14 +33,11 @@ var zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 type array string
 
 // arraysOf returns the arrays of a Set with the optional arrays with, in
-// archive order.
+// archive order (Arrays.Names).
 func arraysOf(with Arrays) []array {
-	a := []array{"x", "y", "dydx"}
-	if with&WithGamma != 0 {
-		a = append(a, "gamma")
-	}
-	if with&WithHessian != 0 {
-		a = append(a, "hessian")
+	var a []array
+	for _, name := range with.Names() {
+		a = append(a, array(name))
 	}
 	return a
 }
@@ -455,13 +452,7 @@ func (w *Writer) Write(s *Set) error {
 }
 
 // arrayNames lists the arrays of a Set with the optional arrays a.
-func arrayNames(a Arrays) string {
-	var names []string
-	for _, arr := range arraysOf(a) {
-		names = append(names, string(arr))
-	}
-	return strings.Join(names, ", ")
-}
+func arrayNames(a Arrays) string { return strings.Join(a.Names(), ", ") }
 
 // Close writes the archive of all rows written and renames it into place.
 // Whether or not it succeeds, the temporary files are removed; on failure the

@@ -64,14 +64,6 @@ func le(v ...float64) []byte {
 	return b
 }
 
-func be(v ...float64) []byte {
-	var b []byte
-	for _, x := range v {
-		b = binary.BigEndian.AppendUint64(b, math.Float64bits(x))
-	}
-	return b
-}
-
 func dict(descr, fortran, shape string) string {
 	return "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }"
 }

@@ -72,7 +72,7 @@ func writeORTCase(t *testing.T, rng *rand.Rand, dir, name string, data []byte, n
 // onnxruntime (.ci/run does both). The models are the files Save writes for
 // each activation and several shapes, with random normalisations, run with
 // onnxruntime's default optimisations, as a user would; and the float64
-// graphs of foreign exporters (foreign_test.go) with the outputs of the
+// graphs of foreign exporters (foreign_export_test.go) with the outputs of the
 // network Read makes of them, so that onnxruntime checks this package's
 // reading of those graphs too. These run without graph optimisations:
 // onnxruntime 1.30 fuses Sigmoid·Mul into a QuickGelu that has no float64

@@ -181,7 +181,7 @@ func TestMetricJSON(t *testing.T) {
 		m    float64
 		want string
 	}{
-		{0.5, "0.5"}, {-0.0, "0"}, {1e-7, "1e-7"}, {2e21, "2e+21"},
+		{0.5, "0.5"}, {0, "0"}, {math.Copysign(0, -1), "-0"}, {1e-7, "1e-7"}, {2e21, "2e+21"},
 		{math.NaN(), "null"}, {math.Inf(1), "null"}, {math.Inf(-1), "null"},
 	} {
 		b, err := Metric(tc.m).MarshalJSON()

@@ -49,11 +49,7 @@ func (m Method) MarshalText() ([]byte, error) {
 // UnmarshalText sets m to the method named text; an unknown name is an
 // *setting.NameError listing the valid ones.
 func (m *Method) UnmarshalText(text []byte) error {
-	v, err := setting.Parse("enclosure method", methodNames[:], string(text))
-	if err == nil {
-		*m = Method(v)
-	}
-	return err
+	return setting.Unmarshal(m, "enclosure method", methodNames[:], text)
 }
 
 // Valid reports whether m is one of the named methods.
@@ -91,11 +87,7 @@ func (c Combine) MarshalText() ([]byte, error) {
 // UnmarshalText sets c to the combination named text; an unknown name is an
 // *setting.NameError listing the valid ones.
 func (c *Combine) UnmarshalText(text []byte) error {
-	v, err := setting.Parse("combination", combineNames[:], string(text))
-	if err == nil {
-		*c = Combine(v)
-	}
-	return err
+	return setting.Unmarshal(c, "combination", combineNames[:], text)
 }
 
 // Valid reports whether c is one of the named combinations.

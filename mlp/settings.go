@@ -36,11 +36,7 @@ func (a Activation) MarshalText() ([]byte, error) {
 // UnmarshalText sets a to the activation named text; an unknown name is an
 // *setting.NameError listing the valid ones.
 func (a *Activation) UnmarshalText(text []byte) error {
-	v, err := setting.Parse("activation", activationNames[:], string(text))
-	if err == nil {
-		*a = Activation(v)
-	}
-	return err
+	return setting.Unmarshal(a, "activation", activationNames[:], text)
 }
 
 // ParseActivation returns the Activation named s ("silu", "softplus", "tanh",
@@ -83,11 +79,7 @@ func (k ScheduleKind) MarshalText() ([]byte, error) {
 // UnmarshalText sets k to the schedule named text; an unknown name is an
 // *setting.NameError listing the valid ones.
 func (k *ScheduleKind) UnmarshalText(text []byte) error {
-	v, err := setting.Parse("learning-rate schedule", scheduleNames[:], string(text))
-	if err == nil {
-		*k = ScheduleKind(v)
-	}
-	return err
+	return setting.Unmarshal(k, "learning-rate schedule", scheduleNames[:], text)
 }
 
 // ParseScheduleKind returns the ScheduleKind named s ("constant", "cosine",
@@ -124,11 +116,7 @@ func (k LossKind) MarshalText() ([]byte, error) {
 // UnmarshalText sets k to the loss named text; an unknown name is an
 // *setting.NameError listing the valid ones.
 func (k *LossKind) UnmarshalText(text []byte) error {
-	v, err := setting.Parse("loss", lossNames[:], string(text))
-	if err == nil {
-		*k = LossKind(v)
-	}
-	return err
+	return setting.Unmarshal(k, "loss", lossNames[:], text)
 }
 
 // HVPDirections chooses the directions v_k along which a teacher's
@@ -159,11 +147,7 @@ func (d HVPDirections) MarshalText() ([]byte, error) {
 // UnmarshalText sets d to the directions named text; an unknown name is an
 // *setting.NameError listing the valid ones.
 func (d *HVPDirections) UnmarshalText(text []byte) error {
-	v, err := setting.Parse("HVP directions", hvpNames[:], string(text))
-	if err == nil {
-		*d = HVPDirections(v)
-	}
-	return err
+	return setting.Unmarshal(d, "HVP directions", hvpNames[:], text)
 }
 
 // Valid reports whether a is one of the named activations.

@@ -40,11 +40,7 @@ func (c Criterion) MarshalText() ([]byte, error) {
 // UnmarshalText sets c to the criterion named text; an unknown name is an
 // *setting.NameError listing the valid ones.
 func (c *Criterion) UnmarshalText(text []byte) error {
-	v, err := setting.Parse("criterion", criterionNames[:], string(text))
-	if err == nil {
-		*c = Criterion(v)
-	}
-	return err
+	return setting.Unmarshal(c, "criterion", criterionNames[:], text)
 }
 
 // Valid reports whether c is one of the named criteria.
@@ -76,11 +72,7 @@ func (f Fold) MarshalText() ([]byte, error) { return setting.Marshal("Fold", fol
 // UnmarshalText sets f to the fold named text; an unknown name is an
 // *setting.NameError listing the valid ones.
 func (f *Fold) UnmarshalText(text []byte) error {
-	v, err := setting.Parse("fold", foldNames[:], string(text))
-	if err == nil {
-		*f = Fold(v)
-	}
-	return err
+	return setting.Unmarshal(f, "fold", foldNames[:], text)
 }
 
 // Valid reports whether f is one of the named folds.
@@ -114,11 +106,7 @@ func (q Quota) MarshalText() ([]byte, error) { return setting.Marshal("Quota", q
 // UnmarshalText sets q to the quota named text; an unknown name is an
 // *setting.NameError listing the valid ones.
 func (q *Quota) UnmarshalText(text []byte) error {
-	v, err := setting.Parse("quota", quotaNames[:], string(text))
-	if err == nil {
-		*q = Quota(v)
-	}
-	return err
+	return setting.Unmarshal(q, "quota", quotaNames[:], text)
 }
 
 // Valid reports whether q is one of the named quotas.

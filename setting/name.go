@@ -90,3 +90,14 @@ func Want(u encoding.TextUnmarshaler) string {
 	}
 	return ""
 }
+
+// Unmarshal sets *p to the value of the name text in names, as the
+// UnmarshalText method of a setting of type T does, or returns a *NameError
+// naming the setting what (and leaves *p).
+func Unmarshal[T ~int](p *T, what string, names []string, text []byte) error {
+	v, err := Parse(what, names, string(text))
+	if err == nil {
+		*p = T(v)
+	}
+	return err
+}

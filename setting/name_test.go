@@ -54,3 +54,26 @@ func TestOr(t *testing.T) {
 		}
 	}
 }
+
+func TestUnmarshal(t *testing.T) {
+	type kind int
+	names := []string{"a", "b"}
+	k := kind(1)
+	if err := Unmarshal(&k, "kind", names, []byte("a")); err != nil || k != 0 {
+		t.Errorf("Unmarshal(a) = %v, %v; want 0", k, err)
+	}
+	var e *NameError
+	if err := Unmarshal(&k, "kind", names, []byte("c")); !errors.As(err, &e) || k != 0 || e.Name != "c" {
+		t.Errorf("Unmarshal(c): %v, value %v; want a *NameError and the value kept", err, k)
+	}
+	if got := Want(new(textKind)); got != "a or b" {
+		t.Errorf("Want = %q, want %q", got, "a or b")
+	}
+}
+
+// textKind is a setting with the names a and b.
+type textKind int
+
+func (k *textKind) UnmarshalText(text []byte) error {
+	return Unmarshal(k, "kind", []string{"a", "b"}, text)
+}

@@ -45,9 +45,10 @@ type Config struct {
 	Prune PruneConfig `yaml:"prune" json:"prune"`
 	// Finetune is the recipe of the pruned net's fine-tuning.
 	Finetune TrainRecipe `yaml:"finetune" json:"finetune"`
-	// Scratch is the hidden widths of the control net trained from scratch with
-	// the fine-tuning recipe; it has as many hidden nodes as the pruned net.
-	Scratch []int `yaml:"scratch_hidden" json:"scratch_hidden"`
+	// Scratch is the hidden widths of the control net trained from scratch
+	// with the fine-tuning recipe. Empty (the default), it is the pruned
+	// net's shape, so the control has the same layers and nodes.
+	Scratch []int `yaml:"scratch_hidden" json:"scratch_hidden,omitempty"`
 }
 
 // NetConfig is an architecture with its training recipe.
@@ -145,7 +146,6 @@ func Default() Config {
 			Epochs: 400, BatchSize: 256, LRMax: 1e-2, LRMin: 1e-5, Schedule: mlp.Cosine,
 			Teacher: false, HVPDirections: 2, HVPKind: mlp.RandomDirections, HVPWeight: 0.5,
 		},
-		Scratch: []int{8, 8, 8, 8, 8, 8},
 	}
 }
 
@@ -160,7 +160,6 @@ func Quick() Config {
 	c.Prune.Keep = 32
 	c.Prune.Boxes = 64
 	c.Finetune.Epochs = 120
-	c.Scratch = []int{8, 8, 8, 8}
 	return c
 }
 
@@ -307,8 +306,10 @@ func (c Config) Validate() error {
 	if err := c.Finetune.validate("finetune"); err != nil {
 		return err
 	}
-	if err := validHidden("scratch_hidden", c.Scratch); err != nil {
-		return err
+	if c.Scratch != nil {
+		if err := validHidden("scratch_hidden", c.Scratch); err != nil {
+			return err
+		}
 	}
 	if err := c.Prune.validate("prune"); err != nil {
 		return err
@@ -460,6 +461,15 @@ func sum(h []int) int {
 		s += w
 	}
 	return s
+}
+
+// scratchHidden returns the hidden widths of the from-scratch control:
+// Scratch, or the shape of the pruned net.
+func (c Config) scratchHidden(pruned *mlp.Network) []int {
+	if len(c.Scratch) > 0 {
+		return c.Scratch
+	}
+	return pruned.Hidden()
 }
 
 // dataConfig returns the data folder of a run of c.

@@ -24,8 +24,8 @@ func TestDefaultsValid(t *testing.T) {
 	if got := sum(Default().Large.Hidden); got != 768 {
 		t.Errorf("default large net has %d hidden nodes, want 768 (method.md §4)", got)
 	}
-	if got := sum(Default().Scratch); got != Default().Prune.Keep {
-		t.Errorf("scratch control has %d hidden nodes, want %d like the pruned net", got, Default().Prune.Keep)
+	if Default().Scratch != nil {
+		t.Errorf("scratch control has its own widths %v, want the pruned net's shape", Default().Scratch)
 	}
 }
 
@@ -102,7 +102,8 @@ func TestValidateSettings(t *testing.T) {
 		{"finetune.hvp_weight", func(c *Config) { c.Finetune.HVPWeight = nan }},
 		{"finetune.hvp_weight", func(c *Config) { c.Finetune.HVPWeight = inf }},
 		{"finetune.hvp_weight", func(c *Config) { c.Finetune.HVPWeight = -1 }},
-		{"scratch_hidden[0]", func(c *Config) { c.Scratch[0] = -8 }},
+		{"scratch_hidden[0]", func(c *Config) { c.Scratch = []int{-8, 8} }},
+		{"scratch_hidden", func(c *Config) { c.Scratch = []int{} }},
 		{"prune.keep", func(c *Config) { c.Prune.Keep = 0 }},
 		{"prune.keep", func(c *Config) { c.Prune.Keep = 5 }},
 		{"prune.keep", func(c *Config) { c.Prune.Keep = 769 }},

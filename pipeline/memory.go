@@ -103,10 +103,14 @@ func (c Config) memory(procs int) MemoryEstimate {
 	default:
 		pruned = c.Large.Hidden // at most
 	}
+	scratch := c.Scratch
+	if len(scratch) == 0 {
+		scratch = pruned // the control has the pruned net's shape
+	}
 	phases = append(phases, concurrent(procs, "small net",
 		c.stageMemory(netSizes(n, pruned), c.Finetune, mlp.MSE, nil, "finetune"),
 		c.stageMemory(netSizes(n, pruned), c.Finetune, mlp.Sobolev, large, "finetune"),
-		c.stageMemory(netSizes(n, c.Scratch), c.Finetune, mlp.Sobolev, large, "finetune")))
+		c.stageMemory(netSizes(n, scratch), c.Finetune, mlp.Sobolev, large, "finetune")))
 	peak := slices.MaxFunc(phases, func(a, b MemoryEstimate) int { return cmp.Compare(a.Bytes(), b.Bytes()) })
 	return append(m, peak...)
 }

@@ -151,7 +151,7 @@ func (r *runner) all(ctx context.Context) (*results.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	scratch := mlp.New(r.n, cfg.Scratch, act)
+	scratch := mlp.New(r.n, cfg.scratchHidden(pruned), act)
 	scratch.Init(mlp.XavierUniform, cfg.Seed+seedStreamInit)
 	if err := r.trainStages(ctx,
 		trainJob{name: StagePrunedMSE, net: pruned.Clone(), recipe: cfg.Finetune, loss: mlp.MSE},

@@ -13,6 +13,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
+	"github.com/sobolev-pruning/sobolev/prune"
 	"github.com/sobolev-pruning/sobolev/results"
 )
 
@@ -29,7 +30,7 @@ func tiny() Config {
 	c.Prune.Boxes = 8
 	c.Finetune.Epochs = 3
 	c.Finetune.BatchSize = 64
-	c.Scratch = []int{4, 4}
+	c.Prune.Quota = prune.QuotaGlobal // uneven layers, which the control copies
 	return c
 }
 
@@ -66,6 +67,9 @@ func TestRunWritesEverything(t *testing.T) {
 	}
 	if p := res.Stages[2]; p.HiddenNodes != tiny().Prune.Keep {
 		t.Errorf("pruned net has %d hidden nodes, want %d", p.HiddenNodes, tiny().Prune.Keep)
+	}
+	if p, s := res.Stages[2], res.Stages[5]; !reflect.DeepEqual(s.Hidden, p.Hidden) {
+		t.Errorf("scratch control has hidden widths %v, want the pruned net's %v", s.Hidden, p.Hidden)
 	}
 	if res.IASA == nil || len(res.IASA.Layers) != 2 {
 		t.Fatalf("IASA report %+v, want 2 layers", res.IASA)

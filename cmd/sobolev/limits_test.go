@@ -253,7 +253,7 @@ func TestHelpDefaults(t *testing.T) {
 	for _, s := range []string{
 		fmt.Sprintf("trains a large %s SiLU net", layers(d.Large.Hidden)),
 		fmt.Sprintf("IASA to %d hidden\nnodes", d.Prune.Keep),
-		fmt.Sprintf("trains a %s net", layers(d.Scratch)),
+		"the pruned net's shape from scratch",
 		fmt.Sprintf("(default %d)", d.Large.Epochs),
 		fmt.Sprintf("%d samples, large nets %s trained %d epochs", q.Train, layers(q.Large.Hidden), q.Large.Epochs),
 	} {

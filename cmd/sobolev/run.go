@@ -39,9 +39,9 @@ generates training data (one antithetic Monte Carlo path per sample, pathwise
 gradient labels) and an analytic test set, trains a large %s %s net with
 MSE and with the Sobolev loss, prunes the Sobolev net with IASA to %d hidden
 nodes, fine-tunes the pruned net with MSE and with the Sobolev loss (with the
-large net's Hessian-vector products as second-order labels), trains a %s net
-from scratch with the same loss as a control, and prints R² of the value, the
-deltas and gamma (1ᵀH1) of every stage.`, layers(def.Large.Hidden), activationName(def.Large.Activation), def.Prune.Keep, layers(def.Scratch)) + `
+large net's Hessian-vector products as second-order labels), trains a net of
+the pruned net's shape from scratch with the same loss as a control, and prints
+R² of the value, the deltas and gamma (1ᵀH1) of every stage.`, layers(def.Large.Hidden), activationName(def.Large.Activation), def.Prune.Keep) + `
 
 It writes into --out:
 

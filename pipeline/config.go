@@ -39,8 +39,12 @@ type Config struct {
 	// strike at the price of a bias of order h² in the value.
 	Smoothing float64 `yaml:"smoothing" json:"smoothing"`
 
-	// Large is the recipe of the large nets (MSE and Sobolev).
+	// Large is the architecture of the large nets and the training recipe of
+	// the large Sobolev net.
 	Large NetConfig `yaml:"large" json:"large"`
+	// LargeMSE is the training recipe of the large MSE net, the baseline,
+	// tuned for it on its own (value labels alone want another schedule).
+	LargeMSE TrainRecipe `yaml:"large_mse" json:"large_mse"`
 	// Prune is the IASA pruning recipe.
 	Prune PruneConfig `yaml:"prune" json:"prune"`
 	// Finetune is the recipe of the pruned net's fine-tuning.
@@ -140,6 +144,7 @@ func Default() Config {
 				Epochs: 30, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: mlp.Cosine,
 			},
 		},
+		LargeMSE: TrainRecipe{Epochs: 30, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: mlp.Cosine},
 		Prune: PruneConfig{Keep: 48, Quota: prune.QuotaEven, Criterion: prune.ByIASA, Method: iasa.Quadratic, Combine: iasa.Max,
 			Boxes: 256, BoxRadius: 0.05, Fold: prune.FoldMean},
 		Finetune: TrainRecipe{
@@ -157,6 +162,7 @@ func Quick() Config {
 	c.Test = 2048
 	c.Large.Hidden = []int{64, 64, 64, 64}
 	c.Large.Epochs = 60
+	c.LargeMSE.Epochs = 60
 	c.Prune.Keep = 32
 	c.Prune.Boxes = 64
 	c.Finetune.Epochs = 120
@@ -301,6 +307,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Large.validate("large"); err != nil {
+		return err
+	}
+	if err := c.LargeMSE.validate("large_mse"); err != nil {
 		return err
 	}
 	if err := c.Finetune.validate("finetune"); err != nil {
@@ -478,7 +487,7 @@ func (c Config) dataConfig() bachelier.DataConfig {
 }
 
 // TotalEpochs returns the number of training epochs of a run of c, over all
-// stages (the large nets twice, the fine-tuned and scratch nets thrice).
+// stages (the large nets, the fine-tuned and scratch nets thrice).
 func (c Config) TotalEpochs() int {
-	return 2*c.Large.Epochs + 3*c.Finetune.Epochs
+	return c.Large.Epochs + c.LargeMSE.Epochs + 3*c.Finetune.Epochs
 }

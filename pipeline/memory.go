@@ -91,7 +91,7 @@ func (c Config) memory(procs int) MemoryEstimate {
 	var phases []MemoryEstimate
 	phases = append(phases, MemoryEstimate{BachelierMemory(n)})
 	phases = append(phases, concurrent(procs, "large net",
-		c.stageMemory(large, c.Large.TrainRecipe, mlp.MSE, nil, "large"),
+		c.stageMemory(large, c.LargeMSE, mlp.MSE, nil, "large_mse"),
 		c.stageMemory(large, c.Large.TrainRecipe, mlp.Sobolev, nil, "large")))
 	phases = append(phases, c.pruneMemory(large, procs))
 	var pruned []int

@@ -141,7 +141,7 @@ func (r *runner) all(ctx context.Context) (*results.Run, error) {
 	}
 	large := newLarge()
 	if err := r.trainStages(ctx,
-		trainJob{name: StageLargeMSE, net: newLarge(), fresh: true, recipe: cfg.Large.TrainRecipe, loss: mlp.MSE},
+		trainJob{name: StageLargeMSE, net: newLarge(), fresh: true, recipe: cfg.LargeMSE, loss: mlp.MSE},
 		trainJob{name: StageLargeSobolev, net: large, fresh: true, recipe: cfg.Large.TrainRecipe, loss: mlp.Sobolev},
 	); err != nil {
 		return nil, err

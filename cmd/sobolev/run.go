@@ -149,7 +149,7 @@ func (f runFlags) resolve(cmd *cobra.Command) (pipeline.Config, error) {
 		cfg.Train = f.train
 	}
 	if set("epochs") {
-		cfg.Large.Epochs = f.epochs
+		cfg.Large.Epochs, cfg.LargeMSE.Epochs = f.epochs, f.epochs
 	}
 	if set("keep") {
 		cfg.Prune.Keep = f.keep

@@ -56,7 +56,7 @@ func runFlag(key string) string {
 	switch key {
 	case "dims", "train", "seed":
 		return key
-	case "large.epochs":
+	case "large.epochs", "large_mse.epochs":
 		return "epochs"
 	case "prune.keep":
 		return "keep"

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ import (
 )
 
 func TestDefaultsValid(t *testing.T) {
-	for name, c := range map[string]Config{"default": Default(), "quick": Quick()} {
+	for name, c := range map[string]Config{"default": Default(), "quick": Quick(), "paper": Paper()} {
 		if err := c.Validate(); err != nil {
 			t.Errorf("%s config invalid: %v", name, err)
 		}
@@ -208,5 +209,27 @@ func TestLoadConfigNumbers(t *testing.T) {
 		if _, err := LoadConfig(path, Default()); err != nil {
 			t.Errorf("LoadConfig(%q): %v, want no error", text, err)
 		}
+	}
+}
+
+func TestPresets(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want Config
+	}{{"default", Default()}, {"quick", Quick()}, {"paper", Paper()}} {
+		var p Preset
+		if err := p.UnmarshalText([]byte(tc.name)); err != nil || p.String() != tc.name {
+			t.Errorf("preset %q reads as %v, %v", tc.name, p, err)
+		}
+		if !reflect.DeepEqual(p.Config(), tc.want) {
+			t.Errorf("preset %s: Config() differs from its function", tc.name)
+		}
+	}
+	var p Preset
+	if err := p.UnmarshalText([]byte("fast")); err == nil || err.Error() != `unknown preset "fast": want default, quick or paper` {
+		t.Errorf("unknown preset: %v", err)
+	}
+	if c := Paper(); c.Large.BatchSize != 512 || c.Large.LRMax != 1e-2 || c.Large.Epochs*c.Train != 100*64*512 || c.LargeMSE != c.Large.TrainRecipe {
+		t.Errorf("paper preset: large recipe %+v on %d samples, MSE %+v; want batch 512, 1e-2, 100 × 64 batches for both", c.Large.TrainRecipe, c.Train, c.LargeMSE)
 	}
 }

@@ -13,7 +13,7 @@ import (
 func ExampleRun() {
 	cfg := pipeline.Quick()
 	cfg.Dims, cfg.Train, cfg.Test = 2, 256, 64
-	cfg.Large.Hidden, cfg.Large.Epochs = []int{16, 16}, 2
+	cfg.Large.Hidden, cfg.Large.Epochs, cfg.LargeMSE.Epochs = []int{16, 16}, 2, 2
 	cfg.Prune.Keep, cfg.Prune.Boxes = 4, 4
 	cfg.Finetune.Epochs = 2
 	cfg.Scratch = []int{2, 2}

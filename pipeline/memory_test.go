@@ -21,7 +21,11 @@ func part(m MemoryEstimate, what string) float64 {
 }
 
 func TestConfigMemoryScaling(t *testing.T) {
+	if b := Default().memory(2).Bytes(); b < 50e6 || b > 500e6 {
+		t.Errorf("the default run needs %.3g bytes, want a few hundred MB at most", b)
+	}
 	c := Default()
+	c.Train = 8192 // the figures below are for the size of the authors' training set
 	base := c.memory(2)
 	if got, want := part(base, "the test set"), float64(c.Test*(2*c.Dims+2)*8); got != want {
 		t.Errorf("test set of %d points: %g bytes, want %g (x, y, dydx, gamma)", c.Test, got, want)

@@ -91,6 +91,9 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 		Loss:      weights,
 		Seed:      opts.Seed + seedStreamTrain,
 		Threads:   opts.Threads,
+
+		ValFraction: recipe.ValFraction,
+		RestoreBest: recipe.RestoreBest,
 	}
 	return mlp.Train(ctx, net, data, cfg, progress)
 }

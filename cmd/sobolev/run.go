@@ -23,6 +23,7 @@ type runFlags struct {
 	dims, train, epochs int
 	keep                int
 	seed                uint64
+	preset              pipeline.Preset
 	quick, noProgress   bool
 	force               bool
 	maxMemory           memlimit.Size
@@ -88,11 +89,11 @@ was and exit with 130, 143 and 129.`,
 	fl.BoolVar(&f.force, "force", false, "build the run in an --out folder that is neither empty nor a finished run,\nreplacing only the files sobolev wrote there and keeping the others")
 	fl.IntVar(&f.dims, "dims", def.Dims, "number of assets n")
 	fl.IntVar(&f.train, "train", def.Train, "number of training samples")
-	fl.IntVar(&f.epochs, "epochs", def.Large.Epochs, "training epochs of the large nets")
+	fl.IntVar(&f.epochs, "epochs", def.Large.Epochs, fmt.Sprintf("passes over the training data of both large nets (without it: %d Sobolev, %d MSE)", def.Large.Epochs, def.LargeMSE.Epochs))
 	fl.IntVar(&f.keep, "keep", def.Prune.Keep, "hidden nodes kept by pruning")
 	fl.Uint64Var(&f.seed, "seed", def.Seed, "seed of every random choice")
-	fl.BoolVar(&f.quick, "quick", false, fmt.Sprintf("a smaller run for trying the tool out: %d samples, large nets %s trained %d epochs,\n"+
-		"%d nodes kept, fine-tuning %d epochs (the defaults above are those of the full run)",
+	textVar(fl, &f.preset, "preset", "built-in configuration that --config and the flags change (quick: a smaller run\nfor trying the tool out; paper: the authors' published training settings, slower)")
+	fl.BoolVar(&f.quick, "quick", false, fmt.Sprintf("--preset quick: %d samples, large nets %s trained %d epochs, %d nodes kept,\nfine-tuning %d epochs",
 		quick.Train, layers(quick.Large.Hidden), quick.Large.Epochs, quick.Prune.Keep, quick.Finetune.Epochs))
 	fl.BoolVar(&f.noProgress, "no-progress", false, "do not draw progress bars")
 	addMaxMemoryFlag(cmd, &f.maxMemory)
@@ -128,13 +129,17 @@ func runSetting(cmd *cobra.Command) func(pipeline.MemoryPart) (string, string) {
 	return flagSetting(cmd, flags, true)
 }
 
-// resolve builds the configuration: defaults (or Quick), then the YAML file,
+// resolve builds the configuration: the preset, then the YAML file,
 // then the flags that were set.
 func (f runFlags) resolve(cmd *cobra.Command) (pipeline.Config, error) {
-	cfg := pipeline.Default()
+	preset := f.preset
 	if f.quick {
-		cfg = pipeline.Quick()
+		if cmd.Flags().Changed("preset") && preset != pipeline.PresetQuick {
+			return pipeline.Config{}, fmt.Errorf("run: --quick is --preset quick, but --preset is %s; give one of them", preset)
+		}
+		preset = pipeline.PresetQuick
 	}
+	cfg := preset.Config()
 	if f.config != "" {
 		var err error
 		if cfg, err = pipeline.LoadConfig(f.config, cfg); err != nil {

@@ -88,6 +88,8 @@ func TestRunCommandErrors(t *testing.T) {
 		{[]string{"run", "--config", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{[]string{"run", "--config", bad}, "dimz"},
 		{[]string{"run", "extra"}, `unknown command "extra"`},
+		{[]string{"run", "--preset", "fast"}, `run: --preset "fast": want default, quick or paper`},
+		{[]string{"run", "--quick", "--preset", "paper"}, "run: --quick is --preset quick, but --preset is paper; give one of them"},
 	} {
 		_, _, err := runSobolev(context.Background(), append(tc.args, "--out", filepath.Join(dir, "o"))...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -213,7 +213,9 @@ var presetNames = [...]string{PresetDefault: "default", PresetQuick: "quick", Pr
 func (p Preset) String() string { return setting.String("Preset", presetNames[:], int(p)) }
 
 // MarshalText returns the preset's name; a value without a name is an error.
-func (p Preset) MarshalText() ([]byte, error) { return setting.Marshal("Preset", presetNames[:], int(p)) }
+func (p Preset) MarshalText() ([]byte, error) {
+	return setting.Marshal("Preset", presetNames[:], int(p))
+}
 
 // UnmarshalText sets p to the preset named text; an unknown name is a
 // *setting.NameError listing the valid ones.

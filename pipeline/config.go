@@ -201,10 +201,11 @@ func Paper() Config {
 // or paper (Paper).
 type Preset int
 
+// The presets.
 const (
-	PresetDefault Preset = iota
-	PresetQuick
-	PresetPaper
+	PresetDefault Preset = iota // Default
+	PresetQuick                 // Quick
+	PresetPaper                 // Paper
 )
 
 var presetNames = [...]string{PresetDefault: "default", PresetQuick: "quick", PresetPaper: "paper"}

@@ -176,6 +176,13 @@ func binaryOp(op string) (func(a, b float64) float64, bool) {
 		return func(a, b float64) float64 { return a + b }, true
 	case "Max":
 		return math.Max, true
+	case "Greater": // a bool tensor, held as 1 and 0
+		return func(a, b float64) float64 {
+			if a > b {
+				return 1
+			}
+			return 0
+		}, true
 	}
 	return nil, false
 }

@@ -83,6 +83,45 @@ func marshal(net *mlp.Network) ([]byte, error) {
 // model returns the ONNX model of net: the graph of the package documentation,
 // with the weights first among the initializers, in the order of net.Params.Flat.
 func model(net *mlp.Network) *onnxpb.ModelProto {
+	g := forwardGraph(net)
+	return wrapModel(net, g, "Neural surrogate of a pricer, trained with derivatives (Sobolev training); maps raw inputs x to the raw output y.")
+}
+
+// wrapModel returns the model of the graph g of net, with doc as its
+// description and net's architecture in the metadata.
+func wrapModel(net *mlp.Network, g *onnxpb.GraphProto, doc string) *onnxpb.ModelProto {
+	return &onnxpb.ModelProto{
+		IrVersion:    proto.Int64(irVersion),
+		OpsetImport:  []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(opsetVersion)}},
+		ProducerName: proto.String(producer),
+		DocString:    proto.String(doc),
+		Graph:        g,
+		MetadataProps: []*onnxpb.StringStringEntryProto{
+			{Key: proto.String(metaActivation), Value: proto.String(net.Act.String())},
+			{Key: proto.String(metaInputs), Value: proto.String(strconv.Itoa(net.Inputs()))},
+			{Key: proto.String(metaHidden), Value: proto.String(formatWidths(net.Hidden()))},
+		},
+	}
+}
+
+// addNode appends to g a node of type op named name that reads in and writes
+// out, and returns it.
+func addNode(g *onnxpb.GraphProto, name, op, doc, out string, in ...string) *onnxpb.NodeProto {
+	nd := &onnxpb.NodeProto{
+		Name:      proto.String(name),
+		OpType:    proto.String(op),
+		Input:     in,
+		Output:    []string{out},
+		DocString: proto.String(doc),
+	}
+	g.Node = append(g.Node, nd)
+	return nd
+}
+
+// forwardGraph returns the graph of net's value: input x [batch, n], the
+// initializers, the forward pass of method.md §3 (pre-activations z1…zL,
+// activations a1…aL) and output y [batch, 1].
+func forwardGraph(net *mlp.Network) *onnxpb.GraphProto {
 	n, L := net.Inputs(), net.Layers()
 	g := &onnxpb.GraphProto{
 		Name: proto.String("sobolev_mlp"),
@@ -111,15 +150,7 @@ func model(net *mlp.Network) *onnxpb.ModelProto {
 	}
 
 	add := func(name, op, doc, out string, in ...string) *onnxpb.NodeProto {
-		nd := &onnxpb.NodeProto{
-			Name:      proto.String(name),
-			OpType:    proto.String(op),
-			Input:     in,
-			Output:    []string{out},
-			DocString: proto.String(doc),
-		}
-		g.Node = append(g.Node, nd)
-		return nd
+		return addNode(g, name, op, doc, out, in...)
 	}
 	add("normalize_sub", "Sub", "x − x_mean", "x_centered", "x", "x_mean")
 	add("normalize_div", "Div", "x_n = (x − x_mean)/x_scale", "x_n", "x_centered", "x_scale")
@@ -158,18 +189,7 @@ func model(net *mlp.Network) *onnxpb.ModelProto {
 	add("denormalize_mul", "Mul", "y_n·y_scale", "y_scaled", "y_n", "y_scale")
 	add("denormalize_add", "Add", "y = y_mean + y_scale·y_n", "y", "y_scaled", "y_mean")
 
-	return &onnxpb.ModelProto{
-		IrVersion:    proto.Int64(irVersion),
-		OpsetImport:  []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(opsetVersion)}},
-		ProducerName: proto.String(producer),
-		DocString:    proto.String("Neural surrogate of a pricer, trained with derivatives (Sobolev training); maps raw inputs x to the raw output y."),
-		Graph:        g,
-		MetadataProps: []*onnxpb.StringStringEntryProto{
-			{Key: proto.String(metaActivation), Value: proto.String(net.Act.String())},
-			{Key: proto.String(metaInputs), Value: proto.String(strconv.Itoa(n))},
-			{Key: proto.String(metaHidden), Value: proto.String(formatWidths(net.Hidden()))},
-		},
-	}
+	return g
 }
 
 // formatWidths returns the widths separated by commas, e.g. "8,8,8".

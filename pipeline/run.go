@@ -62,6 +62,7 @@ type Hooks struct {
 //
 //	data/train.npz, data/test.npz, data/spec.json   the datasets
 //	models/<stage>.onnx                            one model per stage
+//	models/<stage>.greeks.onnx                     the same with its greeks as outputs
 //	results.json                                   the returned results.Run
 //	run.log                                        the log lines
 //
@@ -300,12 +301,16 @@ func (r *runner) finish(name string, net *mlp.Network, elapsed time.Duration) re
 		Scores:      Evaluate(net, r.test),
 		Seconds:     elapsed.Seconds(),
 		Model:       filepath.Join("models", name+".onnx"),
+		GreeksModel: filepath.Join("models", name+".greeks.onnx"),
 	}
 }
 
 // record saves the stage's model and appends the stage to the results.
 func (r *runner) record(st results.Stage, net *mlp.Network) error {
 	if err := onnx.Save(filepath.Join(r.out, st.Model), net); err != nil {
+		return err
+	}
+	if err := onnx.SaveGreeks(filepath.Join(r.out, st.GreeksModel), net, nil); err != nil {
 		return err
 	}
 	r.logf("  %s: %d hidden nodes, %d parameters, R² value %.6f delta %.6f gamma %.6f, %.1f s",

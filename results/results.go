@@ -54,6 +54,10 @@ type Stage struct {
 	Seconds float64 `json:"seconds"`
 	// Model is the stage's ONNX file, relative to the output directory.
 	Model string `json:"model"`
+	// GreeksModel is the stage's ONNX file with the greeks as outputs
+	// (onnx.SaveGreeks: y, dydx and gamma = 1ᵀH1), relative to the output
+	// directory; empty in runs before it was written.
+	GreeksModel string `json:"greeks_model,omitempty"`
 	// History is the training curve; empty for stages without training.
 	History []Epoch `json:"history,omitempty"`
 }

@@ -197,6 +197,7 @@ func configFlags() map[string]map[string]string {
 		"finetune":        finetune,
 		"prune":           {"keep": i(p.Keep), "quota": p.Quota.String(), "criterion": p.Criterion.String(), "method": p.Method.String(), "combine": p.Combine.String(), "boxes": i(p.Boxes), "box-radius": g(p.BoxRadius), "fold": p.Fold.String(), "keep-per-layer": ""},
 		"eval":            {},
+		"export":          {},
 		"sobolev":         {},
 		"report":          {},
 		"version":         {},

@@ -34,7 +34,7 @@ func runOutputs() []string {
 	out := []string{"results.json", "run.log", "data/train.npz", "data/test.npz", "data/spec.json", "report/index.html", manifestName}
 	for _, s := range []string{pipeline.StageLargeMSE, pipeline.StageLargeSobolev, pipeline.StagePruned,
 		pipeline.StagePrunedMSE, pipeline.StagePrunedSobolev, pipeline.StageScratchSobolev} {
-		out = append(out, "models/"+s+".onnx")
+		out = append(out, "models/"+s+".onnx", "models/"+s+".greeks.onnx")
 	}
 	return out
 }
@@ -244,8 +244,10 @@ func ownedFiles(dir string) (owned fileSet, marked bool) {
 		owned[f] = true
 	}
 	for _, s := range res.Stages {
-		if m := path.Clean(filepath.ToSlash(s.Model)); strings.HasPrefix(m, "models/") {
-			owned[m] = true
+		for _, m := range []string{s.Model, s.GreeksModel} {
+			if m = path.Clean(filepath.ToSlash(m)); strings.HasPrefix(m, "models/") {
+				owned[m] = true
+			}
 		}
 	}
 	if plots, err := filepath.Glob(filepath.Join(dir, "report", "*.png")); err == nil {

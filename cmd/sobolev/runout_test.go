@@ -77,8 +77,10 @@ func noTemporaries(t *testing.T, dirs ...string) {
 
 // freshRun lists the files of a run of tinyConfig.
 var freshRun = []string{".sobolev-run.json", "data/", "data/spec.json", "data/test.npz", "data/train.npz",
-	"models/", "models/large-mse.onnx", "models/large-sobolev.onnx", "models/pruned-mse-ft.onnx",
-	"models/pruned-sobolev-ft.onnx", "models/pruned.onnx", "models/scratch-sobolev.onnx",
+	"models/", "models/large-mse.greeks.onnx", "models/large-mse.onnx", "models/large-sobolev.greeks.onnx",
+	"models/large-sobolev.onnx", "models/pruned-mse-ft.greeks.onnx", "models/pruned-mse-ft.onnx",
+	"models/pruned-sobolev-ft.greeks.onnx", "models/pruned-sobolev-ft.onnx", "models/pruned.greeks.onnx",
+	"models/pruned.onnx", "models/scratch-sobolev.greeks.onnx", "models/scratch-sobolev.onnx",
 	"report/", "report/index.html", "results.json", "run.log"}
 
 // TestRunOutRefusesNonEmpty checks that a folder with other files is refused

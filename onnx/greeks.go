@@ -83,7 +83,7 @@ func marshalGreeks(net *mlp.Network, dir []float64) ([]byte, error) {
 // deltas and its tangent along dir (method.md §3) in normalised units, then
 // scaled to raw units:
 //
-//	g_L = W_out,  δ_k = g_k ⊙ σ′(z_k),  g_{k−1} = δ_k·W_k,  dydx = (δ_1·W_1) ⊙ y_scale/x_scale
+//	g_L = W_out,  δ_k = g_k ⊙ σ′(z_k),  g_{k−1} = δ_k·W_k,  dydx = δ_1·(W_1 ⊙ y_scale/x_scale)
 //	ż_1 = W_1·v_n,  ż_{k+1} = (σ′(z_k) ⊙ ż_k)·W_{k+1}ᵀ,  v_n = v/x_scale
 //	δ̇_k = ġ_k ⊙ σ′(z_k) + g_k ⊙ σ″(z_k) ⊙ ż_k,  ġ_L = 0,  ġ_{k−1} = δ̇_k·W_k
 //	gamma = (δ̇_1·W_1)·(y_scale·v_n)
@@ -106,11 +106,9 @@ func greeksModel(net *mlp.Network, dir []float64) *onnxpb.ModelProto {
 	for j := range n {
 		gammaCol[j] = net.Norm.YScale * vn[j]
 	}
-	g.Initializer = append(g.Initializer,
-		doubles("greeks_scale", gScale, n),
-		doubles("gamma_column", gammaCol, n, 1),
-		int64s("gamma_shape", -1))
+	g.Initializer = append(g.Initializer, doubles("gamma_column", gammaCol, n, 1), int64s("gamma_shape", -1))
 	if L == 0 { // linear: dydx = W_out ⊙ scale (per row), gamma = 0
+		g.Initializer = append(g.Initializer, doubles("greeks_scale", gScale, n))
 		add("dydx_rows", "Mul", "x·0: a zero row per sample", "zero_rows", "x_n", zeroScalar(g))
 		add("dydx_raw", "Add", "∂y_n/∂x_n = W_out on every row", "dydx_n", "zero_rows", "W_out")
 		add("dydx", "Mul", "dydx = ∂y_n/∂x_n ⊙ y_scale/x_scale", "dydx", "dydx_n", "greeks_scale")
@@ -163,10 +161,22 @@ func greeksModel(net *mlp.Network, dir []float64) *onnxpb.ModelProto {
 			add(v("deltadot"), "Add", fmt.Sprintf("δ̇%d = ġ%d ⊙ σ′(z%d) + g%d ⊙ σ″(z%d) ⊙ ż%d", l, l, l, l, l, l), v("deltadot"), v("deltadot_a"), v("deltadot_b"))
 		}
 		gk, gdk = fmt.Sprintf("g%d", l-1), fmt.Sprintf("gdot%d", l-1)
-		add(gk, "MatMul", fmt.Sprintf("g%d = δ%d·W%d", l-1, l, l), gk, v("delta"), v("W"))
+		if l > 1 {
+			add(gk, "MatMul", fmt.Sprintf("g%d = δ%d·W%d", l-1, l, l), gk, v("delta"), v("W"))
+		}
 		add(gdk, "MatMul", fmt.Sprintf("ġ%d = δ̇%d·W%d", l-1, l, l), gdk, v("deltadot"), v("W"))
 	}
-	add("dydx", "Mul", "dydx = g0 ⊙ y_scale/x_scale", "dydx", "g0", "greeks_scale")
+	// dydx = g0 ⊙ y_scale/x_scale with the scale folded into the columns of
+	// W1: a MatMul followed by a Mul by a scalar (one input) is fused by
+	// onnxruntime into a MatMul whose float32 alpha rounds the scale.
+	w1 := make([]float64, len(net.Params.W[0]))
+	for i := range net.Sizes[1] {
+		for j := range n {
+			w1[i*n+j] = net.Params.W[0][i*n+j] * gScale[j]
+		}
+	}
+	g.Initializer = append(g.Initializer, doubles("W1_dydx", w1, net.Sizes[1], n))
+	add("dydx", "MatMul", "dydx = δ1·(W1 ⊙ y_scale/x_scale) = g0 ⊙ y_scale/x_scale", "dydx", "delta1", "W1_dydx")
 	add("gamma_col", "MatMul", "vᵀ·H·v = ġ0·(y_scale·v/x_scale)", "gamma_col", "gdot0", "gamma_column")
 	add("gamma", "Reshape", "gamma as [batch]", "gamma", "gamma_col", "gamma_shape")
 	return wrapModel(net, g, greeksDoc)
@@ -206,7 +216,6 @@ func activationDerivs(g *onnxpb.GraphProto, act mlp.Activation, l int) {
 		add(v("d2_t"), "Mul", "−2t", v("d2_t"), "minus_two", a)
 		add(d2, "Mul", "σ″ = −2t(1 − t²)", d2, v("d2_t"), d1)
 	case mlp.ReLU: // σ′ = 1 for z > 0, else 0; σ″ = 0
-		ensureConst(g, "one", 1)
 		add(v("pos"), "Greater", "z > 0", v("pos"), z, zeroScalar(g))
 		add(d1, "Cast", "σ′ = (z > 0) as 0 or 1", d1, v("pos"))
 		g.Node[len(g.Node)-1].Attribute = []*onnxpb.AttributeProto{{

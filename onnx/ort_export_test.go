@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -31,6 +32,11 @@ type ortCase struct {
 	FixedBatch int `json:"fixed_batch,omitempty"`
 	// VectorOutput is set if the model's output is [batch], not [batch, 1].
 	VectorOutput bool `json:"vector_output,omitempty"`
+	// DYDX and Gamma, for a greeks model (SaveGreeks along the all-ones
+	// vector), are its other outputs as sobolev computes them: batch × n
+	// deltas and batch values of 1ᵀH1.
+	DYDX  []float64 `json:"dydx,omitempty"`
+	Gamma []float64 `json:"gamma,omitempty"`
 }
 
 // writeORTCase writes the model data as dir/name.onnx and, for the network
@@ -71,7 +77,8 @@ func writeORTCase(t *testing.T, rng *rand.Rand, dir, name string, data []byte, n
 // sobolev's outputs for .ci/onnxruntime/check.js, which runs them in
 // onnxruntime (.ci/run does both). The models are the files Save writes for
 // each activation and several shapes, with random normalisations, run with
-// onnxruntime's default optimisations, as a user would; and the float64
+// onnxruntime's default optimisations, as a user would, each also as its
+// greeks model (WriteGreeks: y, dydx and gamma compared); and the float64
 // graphs of foreign exporters (foreign_export_test.go) with the outputs of the
 // network Read makes of them, so that onnxruntime checks this package's
 // reading of those graphs too. These run without graph optimisations:
@@ -92,6 +99,7 @@ func TestExportForONNXRuntime(t *testing.T) {
 			net := randomNetwork(rng, sh.inputs, sh.hidden, act)
 			name := fmt.Sprintf("sobolev-%v-%d-%s", act, sh.inputs, widthsName(sh.hidden))
 			writeORTCase(t, rng, dir, name, mustMarshal(t, net), net, ortCase{})
+			writeORTGreeksCase(t, rng, dir, name+"-greeks", net)
 		}
 	}
 	for _, e := range exporters() {
@@ -114,7 +122,49 @@ func TestExportForONNXRuntime(t *testing.T) {
 			}
 			name := fmt.Sprintf("foreign-%s-%v", strings.NewReplacer(" ", "-", ",", "", "[", "", "]", "").Replace(e.name), act)
 			writeORTCase(t, rng, dir, name, data, net, ortCase{Optimization: "disabled", FixedBatch: int(e.batch), VectorOutput: e.vectorOut()})
+			writeORTGreeksCase(t, rng, dir, name+"-greeks", net)
 		}
+	}
+}
+
+// writeORTGreeksCase writes the greeks model of net (WriteGreeks along the
+// all-ones vector) as dir/name.onnx and, as writeORTCase does, a batch of
+// inputs with sobolev's value, deltas and gamma as dir/name.json. The graph
+// runs with onnxruntime's default optimisations, as a user would.
+func writeORTGreeksCase(t *testing.T, rng *rand.Rand, dir, name string, net *mlp.Network) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteGreeks(&buf, net, nil); err != nil {
+		t.Fatal(err)
+	}
+	writeORTCase(t, rng, dir, name, buf.Bytes(), net, ortCase{})
+	path := filepath.Join(dir, name+".json")
+	js, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c ortCase
+	if err := json.Unmarshal(js, &c); err != nil {
+		t.Fatal(err)
+	}
+	n := net.Inputs()
+	ones := make([]float64, n)
+	for j := range ones {
+		ones[j] = 1
+	}
+	c.DYDX, c.Gamma = make([]float64, len(c.X)), make([]float64, c.Batch)
+	hv := make([]float64, len(c.X))
+	mlp.NewEvaluator(net).EvalHessVec(nil, c.DYDX, hv, c.X, ones)
+	for r := range c.Batch {
+		for j := range n {
+			c.Gamma[r] += hv[r*n+j]
+		}
+	}
+	if js, err = json.Marshal(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, js, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -13,8 +13,13 @@
 // the other rows, so the symbolic batch axis is used with two sizes; a model
 // with a fixed batch size runs these rows in batches of that size, the last
 // padded with copies of its first row.
-// One line is printed per model. The exit status is 1 unless every output
-// equals sobolev's to 1e-9 relative: |onnxruntime − sobolev| ≤ 1e-9·|sobolev|.
+// A greeks model (onnx.SaveGreeks) has "dydx": [b·n deltas] and "gamma": [b
+// values of 1ᵀH1] too, and outputs y [batch, 1], dydx [batch, n] and gamma
+// [batch]; each output is compared.
+// One line is printed per model. The exit status is 1 unless every value
+// equals sobolev's to 1e-9 relative: |onnxruntime − sobolev| ≤ 1e-9·|sobolev|
+// for y; for the deltas and gamma, which cross zero, 1e-9 relative to the
+// largest |sobolev| of that output over the batch.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -22,10 +27,24 @@ const ort = require('onnxruntime-node');
 
 const rtol = 1e-9;
 
-// run returns the outputs of session for rows [lo, hi) of the case c.
+// outputs lists, for the case c, each output's name in the model, its shape
+// for a batch of size rows, and sobolev's values.
+function outputs(c) {
+  const y = { name: 'y', shape: (size) => (c.vector_output ? [size] : [size, 1]), width: 1, want: c.y, relative: true };
+  if (c.dydx === undefined) {
+    return [y];
+  }
+  return [y,
+    { name: 'dydx', shape: (size) => [size, c.inputs], width: c.inputs, want: c.dydx, relative: false },
+    { name: 'gamma', shape: (size) => [size], width: 1, want: c.gamma, relative: false }];
+}
+
+// run returns the outputs of session for rows [lo, hi) of the case c, one
+// array per entry of outputs(c).
 async function run(session, c, lo, hi) {
   const size = c.fixed_batch ?? hi - lo;
-  const y = [];
+  const outs = outputs(c);
+  const got = outs.map(() => []);
   for (let start = lo; start < hi; start += size) {
     const rows = Math.min(size, hi - start);
     const x = new Float64Array(size * c.inputs);
@@ -34,18 +53,21 @@ async function run(session, c, lo, hi) {
       x.set(c.x.slice(src * c.inputs, (src + 1) * c.inputs), r * c.inputs);
     }
     const feed = { [session.inputNames[0]]: new ort.Tensor('float64', x, [size, c.inputs]) };
-    const out = (await session.run(feed))[session.outputNames[0]];
-    const want = c.vector_output ? [size] : [size, 1];
-    if (out.type !== 'float64' || out.dims.length !== want.length || out.dims.some((d, i) => d !== want[i])) {
-      throw new Error(`output is ${out.type} of shape [${out.dims}], want float64 of shape [${want}]`);
-    }
-    y.push(...Array.from(out.data).slice(0, rows));
+    const result = await session.run(feed);
+    outs.forEach((o, k) => {
+      const out = result[outs.length === 1 ? session.outputNames[0] : o.name];
+      const want = o.shape(size);
+      if (out === undefined || out.type !== 'float64' || out.dims.length !== want.length || out.dims.some((d, i) => d !== want[i])) {
+        throw new Error(`output ${o.name} is ${out?.type} of shape [${out?.dims}], want float64 of shape [${want}]`);
+      }
+      got[k].push(...Array.from(out.data).slice(0, rows * o.width));
+    });
   }
-  return y;
+  return got;
 }
 
-// check runs the model file and returns its worst row: the largest relative
-// difference from sobolev, where, and the two values.
+// check runs the model file and returns its worst value: the largest
+// relative difference from sobolev, where, and the two values.
 async function check(file) {
   const c = JSON.parse(fs.readFileSync(file.replace(/\.onnx$/, '.json'), 'utf8'));
   if (c.x.length !== c.batch * c.inputs || c.y.length !== c.batch || c.batch < 2) {
@@ -56,17 +78,23 @@ async function check(file) {
     options.graphOptimizationLevel = c.optimization;
   }
   const session = await ort.InferenceSession.create(file, options);
-  if (session.inputNames.length !== 1 || session.outputNames.length !== 1) {
-    throw new Error(`model has inputs [${session.inputNames}] and outputs [${session.outputNames}], want one of each`);
+  const outs = outputs(c);
+  if (session.inputNames.length !== 1 || session.outputNames.length !== outs.length) {
+    throw new Error(`model has inputs [${session.inputNames}] and outputs [${session.outputNames}], want one input and ${outs.map((o) => o.name)}`);
   }
-  const y = [...(await run(session, c, 0, 1)), ...(await run(session, c, 1, c.batch))];
+  const first = await run(session, c, 0, 1);
+  const rest = await run(session, c, 1, c.batch);
   let worst = { rel: -1 };
-  for (let i = 0; i < c.batch; i++) {
-    const rel = y[i] === c.y[i] ? 0 : Math.abs(y[i] - c.y[i]) / Math.abs(c.y[i]);
-    if (!(rel <= worst.rel)) { // NaN counts as worst
-      worst = { rel, row: i, ort: y[i], sobolev: c.y[i] };
+  outs.forEach((o, k) => {
+    const got = [...first[k], ...rest[k]];
+    const scale = o.relative ? 0 : Math.max(...o.want.map(Math.abs));
+    for (let i = 0; i < got.length; i++) {
+      const rel = got[i] === o.want[i] ? 0 : Math.abs(got[i] - o.want[i]) / Math.max(Math.abs(o.want[i]), scale);
+      if (!(rel <= worst.rel)) { // NaN counts as worst
+        worst = { rel, row: `${Math.floor(i / o.width)} of ${o.name}`, ort: got[i], sobolev: o.want[i] };
+      }
     }
-  }
+  });
   return { batch: c.batch, optimization: c.optimization ?? 'all', ...worst };
 }
 

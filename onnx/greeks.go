@@ -93,7 +93,7 @@ func greeksModel(net *mlp.Network, dir []float64) *onnxpb.ModelProto {
 	g.Name = proto.String("sobolev_mlp_greeks")
 	g.Output = append(g.Output,
 		batchMatrix("dydx", n, "raw deltas ∂y/∂x_j, one row per sample"),
-		batchVector("gamma", fmt.Sprintf("raw vᵀ·H·v along v = %v, one per sample", dir)))
+		batchTensor("gamma", fmt.Sprintf("raw vᵀ·H·v along v = %v, one per sample", dir)))
 	add := func(name, op, doc, out string, in ...string) { addNode(g, name, op, doc, out, in...) }
 
 	vn := make([]float64, n)     // v_n = v/x_scale
@@ -248,19 +248,5 @@ func int64s(name string, data ...int64) *onnxpb.TensorProto {
 		Dims:      []int64{int64(len(data))},
 		DataType:  proto.Int32(int32(onnxpb.TensorProto_INT64)),
 		Int64Data: data,
-	}
-}
-
-// batchVector returns the value info of a DOUBLE tensor of shape [batch].
-func batchVector(name, doc string) *onnxpb.ValueInfoProto {
-	return &onnxpb.ValueInfoProto{
-		Name: proto.String(name),
-		Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{TensorType: &onnxpb.TypeProto_Tensor{
-			ElemType: proto.Int32(int32(onnxpb.TensorProto_DOUBLE)),
-			Shape: &onnxpb.TensorShapeProto{Dim: []*onnxpb.TensorShapeProto_Dimension{
-				{Value: &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "batch"}},
-			}},
-		}}},
-		DocString: proto.String(doc),
 	}
 }

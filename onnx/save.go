@@ -232,14 +232,21 @@ func doubles(name string, data []float64, dims ...int) *onnxpb.TensorProto {
 // batchMatrix returns the value info of a DOUBLE tensor of shape [batch, width]
 // with a symbolic batch dimension.
 func batchMatrix(name string, width int, doc string) *onnxpb.ValueInfoProto {
+	return batchTensor(name, doc, width)
+}
+
+// batchTensor returns the value info of a DOUBLE tensor of shape
+// [batch, dims…] with a symbolic batch dimension.
+func batchTensor(name, doc string, dims ...int) *onnxpb.ValueInfoProto {
+	shape := []*onnxpb.TensorShapeProto_Dimension{{Value: &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "batch"}}}
+	for _, d := range dims {
+		shape = append(shape, &onnxpb.TensorShapeProto_Dimension{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: int64(d)}})
+	}
 	return &onnxpb.ValueInfoProto{
 		Name: proto.String(name),
 		Type: &onnxpb.TypeProto{Value: &onnxpb.TypeProto_TensorType{TensorType: &onnxpb.TypeProto_Tensor{
 			ElemType: proto.Int32(int32(onnxpb.TensorProto_DOUBLE)),
-			Shape: &onnxpb.TensorShapeProto{Dim: []*onnxpb.TensorShapeProto_Dimension{
-				{Value: &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "batch"}},
-				{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: int64(width)}},
-			}},
+			Shape:    &onnxpb.TensorShapeProto{Dim: shape},
 		}}},
 		DocString: proto.String(doc),
 	}

@@ -19,19 +19,20 @@ import (
 //	y      [batch, 1]  the raw value, as the model Save writes
 //	dydx   [batch, n]  the deltas ∂y/∂x_j, raw units
 //	gamma  [batch]     vᵀ·H·v, H = ∂²y/∂x², raw units
+//	hessian [batch, n, n]  H, with opts.Hessian
 //
-// with v = dir, or the all-ones vector if dir is nil (then gamma = 1ᵀH1, the
-// second derivative along a parallel move of all inputs). The derivatives are
+// with v = opts.Direction, or the all-ones vector if it is nil (then gamma =
+// 1ᵀH1, the second derivative along a parallel move of all inputs). The derivatives are
 // those of method.md §3 written as graph nodes — the reverse recursion
 // g_{k−1} = (g_k ⊙ σ′(z_k))·W_k for the deltas, its tangent along v for H·v —
 // not finite differences; every value is float64 and the batch is dynamic
 // (opset 17).
 //
 // SaveGreeks returns an error, and writes nothing, if net.Validate fails,
-// net.Act is not one of the Activation constants, or dir does not have one
-// finite entry per input.
-func SaveGreeks(path string, net *mlp.Network, dir []float64) error {
-	data, err := marshalGreeks(net, dir)
+// net.Act is not one of the Activation constants, or opts.Direction does not
+// have one finite entry per input.
+func SaveGreeks(path string, net *mlp.Network, opts GreeksOptions) error {
+	data, err := marshalGreeks(net, opts)
 	if err != nil {
 		return fmt.Errorf("onnx: %s: %w", path, err)
 	}
@@ -45,8 +46,8 @@ func SaveGreeks(path string, net *mlp.Network, dir []float64) error {
 }
 
 // WriteGreeks writes to w the model SaveGreeks puts in a file.
-func WriteGreeks(w io.Writer, net *mlp.Network, dir []float64) error {
-	data, err := marshalGreeks(net, dir)
+func WriteGreeks(w io.Writer, net *mlp.Network, opts GreeksOptions) error {
+	data, err := marshalGreeks(net, opts)
 	if err != nil {
 		return fmt.Errorf("onnx: %w", err)
 	}
@@ -56,8 +57,19 @@ func WriteGreeks(w io.Writer, net *mlp.Network, dir []float64) error {
 	return nil
 }
 
-// marshalGreeks returns the serialised greeks model of net along dir.
-func marshalGreeks(net *mlp.Network, dir []float64) ([]byte, error) {
+// GreeksOptions says what SaveGreeks writes besides y, dydx and gamma.
+type GreeksOptions struct {
+	// Direction is the v of gamma = vᵀ·H·v, one entry per input (raw
+	// units); nil means the all-ones vector.
+	Direction []float64
+	// Hessian adds the output hessian [batch, n, n], the full Hessian in
+	// raw units: the tangent pass repeated along every input.
+	Hessian bool
+}
+
+// marshalGreeks returns the serialised greeks model of net.
+func marshalGreeks(net *mlp.Network, opts GreeksOptions) ([]byte, error) {
+	dir := opts.Direction
 	if _, err := marshal(net); err != nil { // the checks of Save
 		return nil, err
 	}
@@ -76,7 +88,7 @@ func marshalGreeks(net *mlp.Network, dir []float64) ([]byte, error) {
 			return nil, fmt.Errorf("direction entry %d is %v, want a finite number", j, v)
 		}
 	}
-	return proto.MarshalOptions{Deterministic: true}.Marshal(greeksModel(net, dir))
+	return proto.MarshalOptions{Deterministic: true}.Marshal(greeksModel(net, dir, opts.Hessian))
 }
 
 // greeksModel returns the graph of forwardGraph with the reverse pass of the
@@ -87,13 +99,19 @@ func marshalGreeks(net *mlp.Network, dir []float64) ([]byte, error) {
 //	ż_1 = W_1·v_n,  ż_{k+1} = (σ′(z_k) ⊙ ż_k)·W_{k+1}ᵀ,  v_n = v/x_scale
 //	δ̇_k = ġ_k ⊙ σ′(z_k) + g_k ⊙ σ″(z_k) ⊙ ż_k,  ġ_L = 0,  ġ_{k−1} = δ̇_k·W_k
 //	gamma = (δ̇_1·W_1)·(y_scale·v_n)
-func greeksModel(net *mlp.Network, dir []float64) *onnxpb.ModelProto {
+//
+// With hessian, the tangent is repeated along every unit vector e_k, and
+// row k of the output hessian is δ̇_1^(k)·(W_1 ⊙ y_scale/x_scale).
+func greeksModel(net *mlp.Network, dir []float64, hessian bool) *onnxpb.ModelProto {
 	n, L := net.Inputs(), net.Layers()
 	g := forwardGraph(net)
 	g.Name = proto.String("sobolev_mlp_greeks")
 	g.Output = append(g.Output,
 		batchMatrix("dydx", n, "raw deltas ∂y/∂x_j, one row per sample"),
 		batchTensor("gamma", fmt.Sprintf("raw vᵀ·H·v along v = %v, one per sample", dir)))
+	if hessian {
+		g.Output = append(g.Output, batchTensor("hessian", "raw Hessian ∂²y/∂x_j∂x_k, one n × n matrix per sample", n, n))
+	}
 	add := func(name, op, doc, out string, in ...string) { addNode(g, name, op, doc, out, in...) }
 
 	vn := make([]float64, n)     // v_n = v/x_scale
@@ -107,64 +125,37 @@ func greeksModel(net *mlp.Network, dir []float64) *onnxpb.ModelProto {
 		gammaCol[j] = net.Norm.YScale * vn[j]
 	}
 	g.Initializer = append(g.Initializer, doubles("gamma_column", gammaCol, n, 1), int64s("gamma_shape", -1))
-	if L == 0 { // linear: dydx = W_out ⊙ scale (per row), gamma = 0
+	if hessian {
+		g.Initializer = append(g.Initializer, int64s("hessian_shape", -1, int64(n), int64(n)))
+	}
+	if L == 0 { // linear: dydx = W_out ⊙ scale (per row), gamma = 0, H = 0
 		g.Initializer = append(g.Initializer, doubles("greeks_scale", gScale, n))
 		add("dydx_rows", "Mul", "x·0: a zero row per sample", "zero_rows", "x_n", zeroScalar(g))
 		add("dydx_raw", "Add", "∂y_n/∂x_n = W_out on every row", "dydx_n", "zero_rows", "W_out")
 		add("dydx", "Mul", "dydx = ∂y_n/∂x_n ⊙ y_scale/x_scale", "dydx", "dydx_n", "greeks_scale")
 		add("gamma_rows", "MatMul", "a zero per sample", "gamma_col", "zero_rows", "gamma_column")
 		add("gamma", "Reshape", "gamma as [batch]", "gamma", "gamma_col", "gamma_shape")
+		if hessian {
+			zeros := make([]string, n)
+			for k := range zeros {
+				zeros[k] = "zero_rows"
+			}
+			concatRows(g, zeros)
+			add("hessian", "Reshape", "hessian as [batch, n, n]", "hessian", "hessian_rows", "hessian_shape")
+		}
 		return wrapModel(net, g, greeksDoc)
 	}
 
-	// The tangent of the pre-activations: ż_1 = W_1·v_n is the same for
-	// every sample; then ż_{k+1} = (σ′(z_k) ⊙ ż_k)·W_{k+1}ᵀ.
-	zd1 := make([]float64, net.Sizes[1])
-	for i := range zd1 {
-		w := net.Params.W[0][i*n : (i+1)*n]
-		for j := range n {
-			zd1[i] += w[j] * vn[j]
-		}
-	}
-	g.Initializer = append(g.Initializer, doubles("zdot1", zd1, 1, len(zd1)))
+	// σ′ and σ″ of every layer, then the reverse pass: g_L = W_out (a row),
+	// δ_l = g_l ⊙ σ′(z_l), g_{l−1} = δ_l·W_l.
 	for l := 1; l <= L; l++ {
 		activationDerivs(g, net.Act, l)
-		zd := fmt.Sprintf("zdot%d", l)
-		if l == 1 {
-			zd = "zdot1"
-		}
-		add(fmt.Sprintf("adot%d", l), "Mul", fmt.Sprintf("ȧ%d = σ′(z%d) ⊙ ż%d", l, l, l), fmt.Sprintf("adot%d", l), fmt.Sprintf("d1_%d", l), zd)
-		if l < L {
-			nd := &onnxpb.NodeProto{
-				Name: proto.String(fmt.Sprintf("zdot%d", l+1)), OpType: proto.String("Gemm"),
-				Input:     []string{fmt.Sprintf("adot%d", l), fmt.Sprintf("W%d", l+1)},
-				Output:    []string{fmt.Sprintf("zdot%d", l+1)},
-				DocString: proto.String(fmt.Sprintf("ż%d = ȧ%d·W%dᵀ", l+1, l, l+1)),
-				Attribute: []*onnxpb.AttributeProto{transB()},
-			}
-			g.Node = append(g.Node, nd)
-		}
 	}
-
-	// The reverse pass and its tangent, from the output layer down.
-	gk, gdk := "W_out", "" // g_L = W_out (a row), ġ_L = 0
 	for l := L; l >= 1; l-- {
-		v := func(s string) string { return fmt.Sprintf("%s%d", s, l) }
-		add(v("delta"), "Mul", fmt.Sprintf("δ%d = g%d ⊙ σ′(z%d)", l, l, l), v("delta"), gk, fmt.Sprintf("d1_%d", l))
-		zd := v("zdot")
-		add(v("curv"), "Mul", fmt.Sprintf("σ″(z%d) ⊙ ż%d", l, l), v("curv"), fmt.Sprintf("d2_%d", l), zd)
-		if gdk == "" {
-			add(v("deltadot"), "Mul", fmt.Sprintf("δ̇%d = g%d ⊙ σ″(z%d) ⊙ ż%d (ġ%d = 0)", l, l, l, l, l), v("deltadot"), gk, v("curv"))
-		} else {
-			add(v("deltadot_a"), "Mul", fmt.Sprintf("ġ%d ⊙ σ′(z%d)", l, l), v("deltadot_a"), gdk, fmt.Sprintf("d1_%d", l))
-			add(v("deltadot_b"), "Mul", fmt.Sprintf("g%d ⊙ σ″(z%d) ⊙ ż%d", l, l, l), v("deltadot_b"), gk, v("curv"))
-			add(v("deltadot"), "Add", fmt.Sprintf("δ̇%d = ġ%d ⊙ σ′(z%d) + g%d ⊙ σ″(z%d) ⊙ ż%d", l, l, l, l, l, l), v("deltadot"), v("deltadot_a"), v("deltadot_b"))
-		}
-		gk, gdk = fmt.Sprintf("g%d", l-1), fmt.Sprintf("gdot%d", l-1)
+		add(fmt.Sprintf("delta%d", l), "Mul", fmt.Sprintf("δ%d = g%d ⊙ σ′(z%d)", l, l, l), fmt.Sprintf("delta%d", l), gradName(l, L), fmt.Sprintf("d1_%d", l))
 		if l > 1 {
-			add(gk, "MatMul", fmt.Sprintf("g%d = δ%d·W%d", l-1, l, l), gk, v("delta"), v("W"))
+			add(gradName(l-1, L), "MatMul", fmt.Sprintf("g%d = δ%d·W%d", l-1, l, l), gradName(l-1, L), fmt.Sprintf("delta%d", l), fmt.Sprintf("W%d", l))
 		}
-		add(gdk, "MatMul", fmt.Sprintf("ġ%d = δ̇%d·W%d", l-1, l, l), gdk, v("deltadot"), v("W"))
 	}
 	// dydx = g0 ⊙ y_scale/x_scale with the scale folded into the columns of
 	// W1: a MatMul followed by a Mul by a scalar (one input) is fused by
@@ -177,9 +168,85 @@ func greeksModel(net *mlp.Network, dir []float64) *onnxpb.ModelProto {
 	}
 	g.Initializer = append(g.Initializer, doubles("W1_dydx", w1, net.Sizes[1], n))
 	add("dydx", "MatMul", "dydx = δ1·(W1 ⊙ y_scale/x_scale) = g0 ⊙ y_scale/x_scale", "dydx", "delta1", "W1_dydx")
+
+	dd := tangentPass(g, net, vn, "")
+	add("gdot0", "MatMul", "ġ0 = δ̇1·W1 = H_n·v_n", "gdot0", dd, "W1")
 	add("gamma_col", "MatMul", "vᵀ·H·v = ġ0·(y_scale·v/x_scale)", "gamma_col", "gdot0", "gamma_column")
 	add("gamma", "Reshape", "gamma as [batch]", "gamma", "gamma_col", "gamma_shape")
+	if hessian {
+		rows := make([]string, n)
+		for k := range n {
+			ek := make([]float64, n) // e_k in normalised units
+			ek[k] = 1 / net.Norm.XScale[k]
+			suffix := fmt.Sprintf("_h%d", k)
+			rows[k] = "hessian_row" + suffix
+			add(rows[k], "MatMul", fmt.Sprintf("row %d of H: δ̇1·(W1 ⊙ y_scale/x_scale) along e_%d", k, k), rows[k], tangentPass(g, net, ek, suffix), "W1_dydx")
+		}
+		concatRows(g, rows)
+		add("hessian", "Reshape", "hessian as [batch, n, n]", "hessian", "hessian_rows", "hessian_shape")
+	}
 	return wrapModel(net, g, greeksDoc)
+}
+
+// gradName returns the name of g_l, the adjoint of a_l: W_out for the last
+// hidden layer L, g<l> below it.
+func gradName(l, L int) string {
+	if l == L {
+		return "W_out"
+	}
+	return fmt.Sprintf("g%d", l)
+}
+
+// tangentPass appends the tangent of the forward and reverse passes along the
+// normalised direction vn, its node names ending in suffix, and returns the
+// name of δ̇_1 (ġ_0 = δ̇_1·W_1 is H_n·v_n). The nodes d1_l, d2_l and g_l must
+// exist.
+func tangentPass(g *onnxpb.GraphProto, net *mlp.Network, vn []float64, suffix string) string {
+	n, L := net.Inputs(), net.Layers()
+	add := func(name, op, doc, out string, in ...string) { addNode(g, name+suffix, op, doc, out+suffix, in...) }
+	name := func(format string, l int) string { return fmt.Sprintf(format, l) + suffix }
+	// ż_1 = W_1·v_n is the same for every sample.
+	zd1 := make([]float64, net.Sizes[1])
+	for i := range zd1 {
+		w := net.Params.W[0][i*n : (i+1)*n]
+		for j := range n {
+			zd1[i] += w[j] * vn[j]
+		}
+	}
+	g.Initializer = append(g.Initializer, doubles(name("zdot%d", 1), zd1, 1, len(zd1)))
+	for l := 1; l < L; l++ {
+		add(fmt.Sprintf("adot%d", l), "Mul", fmt.Sprintf("ȧ%d = σ′(z%d) ⊙ ż%d", l, l, l), fmt.Sprintf("adot%d", l), fmt.Sprintf("d1_%d", l), name("zdot%d", l))
+		g.Node = append(g.Node, &onnxpb.NodeProto{
+			Name: proto.String(name("zdot%d", l+1)), OpType: proto.String("Gemm"),
+			Input:     []string{name("adot%d", l), fmt.Sprintf("W%d", l+1)},
+			Output:    []string{name("zdot%d", l+1)},
+			DocString: proto.String(fmt.Sprintf("ż%d = ȧ%d·W%dᵀ", l+1, l, l+1)),
+			Attribute: []*onnxpb.AttributeProto{transB()},
+		})
+	}
+	gdk := "" // ġ_L = 0
+	for l := L; l >= 1; l-- {
+		add(fmt.Sprintf("curv%d", l), "Mul", fmt.Sprintf("σ″(z%d) ⊙ ż%d", l, l), fmt.Sprintf("curv%d", l), fmt.Sprintf("d2_%d", l), name("zdot%d", l))
+		if gdk == "" {
+			add(fmt.Sprintf("deltadot%d", l), "Mul", fmt.Sprintf("δ̇%d = g%d ⊙ σ″(z%d) ⊙ ż%d (ġ%d = 0)", l, l, l, l, l), fmt.Sprintf("deltadot%d", l), gradName(l, L), name("curv%d", l))
+		} else {
+			add(fmt.Sprintf("deltadot_a%d", l), "Mul", fmt.Sprintf("ġ%d ⊙ σ′(z%d)", l, l), fmt.Sprintf("deltadot_a%d", l), gdk, fmt.Sprintf("d1_%d", l))
+			add(fmt.Sprintf("deltadot_b%d", l), "Mul", fmt.Sprintf("g%d ⊙ σ″(z%d) ⊙ ż%d", l, l, l), fmt.Sprintf("deltadot_b%d", l), gradName(l, L), name("curv%d", l))
+			add(fmt.Sprintf("deltadot%d", l), "Add", fmt.Sprintf("δ̇%d = ġ%d ⊙ σ′(z%d) + g%d ⊙ σ″(z%d) ⊙ ż%d", l, l, l, l, l, l), fmt.Sprintf("deltadot%d", l), name("deltadot_a%d", l), name("deltadot_b%d", l))
+		}
+		if l > 1 {
+			gdk = name("gdot%d", l-1)
+			add(fmt.Sprintf("gdot%d", l-1), "MatMul", fmt.Sprintf("ġ%d = δ̇%d·W%d", l-1, l, l), fmt.Sprintf("gdot%d", l-1), name("deltadot%d", l), fmt.Sprintf("W%d", l))
+		}
+	}
+	return name("deltadot%d", 1)
+}
+
+// concatRows appends a node that concatenates the [batch, n] tensors rows
+// along their second axis into hessian_rows [batch, n·len(rows)].
+func concatRows(g *onnxpb.GraphProto, rows []string) {
+	nd := addNode(g, "hessian_concat", "Concat", "the rows of H side by side", "hessian_rows", rows...)
+	nd.Attribute = []*onnxpb.AttributeProto{{Name: proto.String("axis"), Type: onnxpb.AttributeProto_INT.Enum(), I: proto.Int64(1)}}
 }
 
 const greeksDoc = "Neural surrogate of a pricer with its exact greeks: maps raw inputs x to the raw value y, the deltas dydx and gamma = vᵀ·H·v."

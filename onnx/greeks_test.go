@@ -17,9 +17,15 @@ import (
 // greeksOf runs the greeks graph of net along dir on the rows of x (batch × n)
 // in the test interpreter and returns its three outputs.
 func greeksOf(t *testing.T, net *mlp.Network, dir, x []float64) (y, dydx, gamma []float64) {
+	y, dydx, gamma, _ = greeksHessianOf(t, net, dir, x)
+	return y, dydx, gamma
+}
+
+// greeksHessianOf is greeksOf with the output hessian, batch × n × n.
+func greeksHessianOf(t *testing.T, net *mlp.Network, dir, x []float64) (y, dydx, gamma, hessian []float64) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteGreeks(&buf, net, dir); err != nil {
+	if err := WriteGreeks(&buf, net, GreeksOptions{Direction: dir, Hessian: true}); err != nil {
 		t.Fatal(err)
 	}
 	var m onnxpb.ModelProto
@@ -32,12 +38,12 @@ func greeksOf(t *testing.T, net *mlp.Network, dir, x []float64) (y, dydx, gamma 
 		t.Fatal(err)
 	}
 	rows := len(x) / n
-	for name, shape := range map[string][]int{"y": {rows, 1}, "dydx": {rows, n}, "gamma": {rows}} {
+	for name, shape := range map[string][]int{"y": {rows, 1}, "dydx": {rows, n}, "gamma": {rows}, "hessian": {rows, n, n}} {
 		if got := outs[name].shape; len(got) != len(shape) || got[0] != shape[0] || got[len(got)-1] != shape[len(shape)-1] {
 			t.Fatalf("output %s has shape %v, want %v", name, got, shape)
 		}
 	}
-	return outs["y"].data, outs["dydx"].data, outs["gamma"].data
+	return outs["y"].data, outs["dydx"].data, outs["gamma"].data, outs["hessian"].data
 }
 
 // near reports whether got is within tol·(1 + |want|) of want.
@@ -63,7 +69,7 @@ func TestGreeksGraph(t *testing.T) {
 				if v == nil {
 					v = []float64{1, 1, 1}
 				}
-				y, dydx, gamma := greeksOf(t, net, dir, x)
+				y, dydx, gamma, hess := greeksHessianOf(t, net, dir, x)
 				wantY, wantG, hv := make([]float64, rows), make([]float64, len(x)), make([]float64, len(x))
 				mlp.NewEvaluator(net).EvalHessVec(wantY, wantG, hv, x, v)
 				for r := range rows {
@@ -74,6 +80,12 @@ func TestGreeksGraph(t *testing.T) {
 					bad := !nearRel(y[r], wantY[r], 1e-12) || !nearRel(gamma[r], wantGamma, 1e-10)
 					for j := range 3 {
 						bad = bad || !nearRel(dydx[r*3+j], wantG[r*3+j], 1e-12)
+					}
+					H := net.Hessian(nil, x[r*3:r*3+3])
+					for j := range 3 {
+						for k := range 3 {
+							bad = bad || !nearRel(hess[(r*3+j)*3+k], H.At(j, k), 1e-9)
+						}
 					}
 					if bad {
 						t.Fatalf("%v %v dir %v row %d: graph y %v dydx %v gamma %v; sobolev %v %v %v",
@@ -113,7 +125,7 @@ func TestSaveGreeks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	net := randomNetwork(rng, 2, []int{4, 4}, mlp.SiLU)
 	path := filepath.Join(t.TempDir(), "g.onnx")
-	if err := SaveGreeks(path, net, nil); err != nil {
+	if err := SaveGreeks(path, net, GreeksOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(path)
@@ -121,11 +133,11 @@ func TestSaveGreeks(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteGreeks(&buf, net, nil); err != nil || !bytes.Equal(buf.Bytes(), data) {
+	if err := WriteGreeks(&buf, net, GreeksOptions{}); err != nil || !bytes.Equal(buf.Bytes(), data) {
 		t.Errorf("WriteGreeks differs from the file SaveGreeks wrote (%v)", err)
 	}
 	for _, dir := range [][]float64{{1}, {1, math.NaN()}, {math.Inf(1), 0}} {
-		if err := SaveGreeks(filepath.Join(t.TempDir(), "bad.onnx"), net, dir); err == nil {
+		if err := SaveGreeks(filepath.Join(t.TempDir(), "bad.onnx"), net, GreeksOptions{Direction: dir}); err == nil {
 			t.Errorf("SaveGreeks with direction %v: no error", dir)
 		}
 	}

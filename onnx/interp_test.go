@@ -111,6 +111,8 @@ func evalNode(nd *onnxpb.NodeProto, in []tensor) (tensor, error) {
 		return squeeze(in, nd.GetAttribute())
 	case "Unsqueeze":
 		return unsqueeze(in, nd.GetAttribute())
+	case "Concat":
+		return concat(in, nd.GetAttribute())
 	case "Where":
 		return broadcastN(in, 3, func(v []float64) float64 {
 			if v[0] != 0 {
@@ -554,6 +556,27 @@ func transpose(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
 	for i := range r {
 		for j := range c {
 			out.data[j*r+i] = in[0].data[i*c+j]
+		}
+	}
+	return out, nil
+}
+
+// concat joins matrices along axis 1, the only Concat the tests write.
+func concat(in []tensor, attrs []*onnxpb.AttributeProto) (tensor, error) {
+	if axis := intAttr(attrs, "axis", 0); axis != 1 {
+		return tensor{}, fmt.Errorf("Concat on axis %d, want 1", axis)
+	}
+	rows, width := in[0].shape[0], 0
+	for _, t := range in {
+		if len(t.shape) != 2 || t.shape[0] != rows {
+			return tensor{}, fmt.Errorf("Concat of shapes %v and %v", in[0].shape, t.shape)
+		}
+		width += t.shape[1]
+	}
+	out := tensor{shape: []int{rows, width}}
+	for r := range rows {
+		for _, t := range in {
+			out.data = append(out.data, t.data[r*t.shape[1]:(r+1)*t.shape[1]]...)
 		}
 	}
 	return out, nil

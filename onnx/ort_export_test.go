@@ -37,6 +37,8 @@ type ortCase struct {
 	// deltas and batch values of 1ᵀH1.
 	DYDX  []float64 `json:"dydx,omitempty"`
 	Gamma []float64 `json:"gamma,omitempty"`
+	// Hessian, for a greeks model with the Hessian, is batch × n × n.
+	Hessian []float64 `json:"hessian,omitempty"`
 }
 
 // writeORTCase writes the model data as dir/name.onnx and, for the network
@@ -128,13 +130,13 @@ func TestExportForONNXRuntime(t *testing.T) {
 }
 
 // writeORTGreeksCase writes the greeks model of net (WriteGreeks along the
-// all-ones vector) as dir/name.onnx and, as writeORTCase does, a batch of
+// all-ones vector, with the Hessian) as dir/name.onnx and, as writeORTCase does, a batch of
 // inputs with sobolev's value, deltas and gamma as dir/name.json. The graph
 // runs with onnxruntime's default optimisations, as a user would.
 func writeORTGreeksCase(t *testing.T, rng *rand.Rand, dir, name string, net *mlp.Network) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteGreeks(&buf, net, nil); err != nil {
+	if err := WriteGreeks(&buf, net, GreeksOptions{Hessian: true}); err != nil {
 		t.Fatal(err)
 	}
 	writeORTCase(t, rng, dir, name, buf.Bytes(), net, ortCase{})
@@ -158,6 +160,12 @@ func writeORTGreeksCase(t *testing.T, rng *rand.Rand, dir, name string, net *mlp
 	for r := range c.Batch {
 		for j := range n {
 			c.Gamma[r] += hv[r*n+j]
+		}
+		H := net.Hessian(nil, c.X[r*n:(r+1)*n])
+		for j := range n {
+			for k := range n {
+				c.Hessian = append(c.Hessian, H.At(j, k))
+			}
 		}
 	}
 	if js, err = json.Marshal(c); err != nil {

@@ -310,7 +310,7 @@ func (r *runner) record(st results.Stage, net *mlp.Network) error {
 	if err := onnx.Save(filepath.Join(r.out, st.Model), net); err != nil {
 		return err
 	}
-	if err := onnx.SaveGreeks(filepath.Join(r.out, st.GreeksModel), net, nil); err != nil {
+	if err := onnx.SaveGreeks(filepath.Join(r.out, st.GreeksModel), net, onnx.GreeksOptions{}); err != nil {
 		return err
 	}
 	r.logf("  %s: %d hidden nodes, %d parameters, R² value %.6f delta %.6f gamma %.6f, %.1f s",

@@ -15,7 +15,8 @@
 // padded with copies of its first row.
 // A greeks model (onnx.SaveGreeks) has "dydx": [b·n deltas] and "gamma": [b
 // values of 1ᵀH1] too, and outputs y [batch, 1], dydx [batch, n] and gamma
-// [batch]; each output is compared.
+// [batch], and with "hessian": [b·n·n] the output hessian [batch, n, n]; each
+// output is compared.
 // One line is printed per model. The exit status is 1 unless every value
 // equals sobolev's to 1e-9 relative: |onnxruntime − sobolev| ≤ 1e-9·|sobolev|
 // for y; for the deltas and gamma, which cross zero, 1e-9 relative to the
@@ -34,9 +35,13 @@ function outputs(c) {
   if (c.dydx === undefined) {
     return [y];
   }
-  return [y,
+  const outs = [y,
     { name: 'dydx', shape: (size) => [size, c.inputs], width: c.inputs, want: c.dydx, relative: false },
     { name: 'gamma', shape: (size) => [size], width: 1, want: c.gamma, relative: false }];
+  if (c.hessian !== undefined) {
+    outs.push({ name: 'hessian', shape: (size) => [size, c.inputs, c.inputs], width: c.inputs * c.inputs, want: c.hessian, relative: false });
+  }
+  return outs;
 }
 
 // run returns the outputs of session for rows [lo, hi) of the case c, one

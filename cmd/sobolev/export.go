@@ -13,6 +13,7 @@ import (
 // exportFlags are the options of "sobolev export".
 type exportFlags struct {
 	model, out, direction string
+	hessian               bool
 }
 
 func newExportCmd() *cobra.Command {
@@ -30,6 +31,7 @@ outputs, all float64 with a dynamic batch:
   gamma  [batch]     vᵀ·H·v, the second derivative along v: with --direction
                      v1,…,vn, or along the all-ones vector (1ᵀH1, a parallel
                      move of all inputs) without it
+  hessian [batch, n, n]  with --hessian, the full Hessian ∂²y/∂x_j∂x_k
 
 The derivatives are exact: the reverse recursion of method.md §3 and its
 tangent along v, written as MatMul, Mul and Add nodes of the graph, not finite
@@ -39,7 +41,8 @@ such a file next to every model (models/<stage>.greeks.onnx).
 
 The file appears only when complete.`,
 		Example: `  sobolev export --model pruned.onnx --out pruned.greeks.onnx
-  sobolev export --model torch.onnx --direction 0.2,0.3,0.5 --out torch.greeks.onnx`,
+  sobolev export --model torch.onnx --direction 0.2,0.3,0.5 --out torch.greeks.onnx
+  sobolev export --model pruned.onnx --hessian --out pruned.hessian.onnx`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runExport(cmd, f)
@@ -48,6 +51,7 @@ The file appears only when complete.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "ONNX model to export (required)")
 	fl.StringVar(&f.out, "out", "", "ONNX file to write (required)")
+	fl.BoolVar(&f.hessian, "hessian", false, "also output hessian [batch, n, n], the full Hessian (n more tangent passes)")
 	fl.StringVar(&f.direction, "direction", "", "direction v of gamma = vᵀ·H·v, comma-separated, one entry per input; empty means all ones")
 	for _, name := range []string{"model", "out"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
@@ -74,15 +78,19 @@ func runExport(cmd *cobra.Command, f exportFlags) error {
 	if err := cmd.Context().Err(); err != nil {
 		return err
 	}
-	if err := onnx.SaveGreeks(f.out, net, dir); err != nil {
+	if err := onnx.SaveGreeks(f.out, net, onnx.GreeksOptions{Direction: dir, Hessian: f.hessian}); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	along := "the all-ones vector"
 	if dir != nil {
 		along = "v = " + f.direction
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "sobolev export: wrote %s: outputs y, dydx (%d deltas) and gamma along %s; %s\n",
-		f.out, net.Inputs(), along, describe(net))
+	hess := ""
+	if f.hessian {
+		hess = fmt.Sprintf(", hessian (%d × %d)", net.Inputs(), net.Inputs())
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "sobolev export: wrote %s: outputs y, dydx (%d deltas) and gamma along %s%s; %s\n",
+		f.out, net.Inputs(), along, hess, describe(net))
 	return nil
 }
 

@@ -34,6 +34,14 @@ func TestExport(t *testing.T) {
 	if other, _ := os.ReadFile(out2); reflect.DeepEqual(other, plain) {
 		t.Error("a direction gives the same file as the all-ones vector")
 	}
+	out3 := filepath.Join(dir, "g3.onnx")
+	stdout, _, err = runSobolev(context.Background(), "export", "--model", large, "--hessian", "--out", out3)
+	if err != nil || !strings.Contains(stdout, "gamma along the all-ones vector, hessian (3 × 3)") {
+		t.Errorf("export --hessian: %v, printed %q", err, stdout)
+	}
+	if withH, _ := os.ReadFile(out3); len(withH) <= len(plain) {
+		t.Errorf("the file with the Hessian has %d bytes, the one without %d", len(withH), len(plain))
+	}
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -39,3 +39,31 @@ func ExampleSave() {
 	// [2 3 1] tanh [100 0.2] [20 0.05]
 	// same parameters: true
 }
+
+// SaveGreeks writes a model whose outputs are the value, the deltas and gamma
+// (here along the first input only, so gamma = ∂²y/∂x₀²), and the full
+// Hessian; sobolev computes the same greeks in memory.
+func ExampleSaveGreeks() {
+	net := mlp.New(2, []int{3}, mlp.SiLU)
+	for i := range net.Params.Flat {
+		net.Params.Flat[i] = float64(i%5)/10 - 0.2
+	}
+	dir, err := os.MkdirTemp("", "sobolev-greeks-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "model.greeks.onnx")
+	opts := onnx.GreeksOptions{Direction: []float64{1, 0}, Hessian: true}
+	if err := onnx.SaveGreeks(path, net, opts); err != nil {
+		log.Fatal(err)
+	}
+	// What onnxruntime returns for x = (0.5, −1): y, dydx, gamma and hessian
+	// equal these.
+	x := []float64{0.5, -1}
+	H := net.Hessian(nil, x)
+	fmt.Printf("y %.6f, dydx %.6f, gamma %.6f = H[0][0] %.6f\n",
+		net.Value(x), net.InputGradient(nil, x), net.HessVec(nil, x, opts.Direction)[0], H.At(0, 0))
+	// Output:
+	// y -0.023948, dydx [-0.031899 -0.004107], gamma 0.002134 = H[0][0] 0.002134
+}

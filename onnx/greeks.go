@@ -16,14 +16,14 @@ import (
 // that outputs its greeks besides its value, so that a risk system in any
 // language gets the exact derivatives from onnxruntime:
 //
-//	y      [batch, 1]  the raw value, as the model Save writes
-//	dydx   [batch, n]  the deltas ∂y/∂x_j, raw units
-//	gamma  [batch]     vᵀ·H·v, H = ∂²y/∂x², raw units
-//	hessian [batch, n, n]  H, with opts.Hessian
+//	y        [batch, 1]     the raw value, as the model Save writes
+//	dydx     [batch, n]     the deltas ∂y/∂x_j, raw units
+//	gamma    [batch]        vᵀ·H·v, H = ∂²y/∂x², raw units
+//	hessian  [batch, n, n]  H, with opts.Hessian
 //
 // with v = opts.Direction, or the all-ones vector if it is nil (then gamma =
-// 1ᵀH1, the second derivative along a parallel move of all inputs). The derivatives are
-// those of method.md §3 written as graph nodes — the reverse recursion
+// 1ᵀH1, the second derivative along a parallel move of all inputs). The
+// derivatives are those of method.md §3 written as graph nodes — the reverse recursion
 // g_{k−1} = (g_k ⊙ σ′(z_k))·W_k for the deltas, its tangent along v for H·v —
 // not finite differences; every value is float64 and the batch is dynamic
 // (opset 17).

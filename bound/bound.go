@@ -55,6 +55,37 @@ type Result struct {
 // second derivative is not a function. If ctx is cancelled it returns
 // ctx.Err().
 func Greeks(ctx context.Context, net *mlp.Network, box []interval.Interval, opts Options) (*Result, error) {
+	dir, err := check(net, box, opts)
+	if err != nil {
+		return nil, err
+	}
+	n := net.Inputs()
+	pieces := bisect(box, net.Norm.XScale, max(opts.Boxes, 1))
+	p := newPass(net, dir)
+	var res *Result
+	for _, b := range pieces {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r := p.run(b)
+		if res == nil {
+			res = r
+			continue
+		}
+		res.Value = interval.Hull(res.Value, r.Value)
+		res.Gamma = interval.Hull(res.Gamma, r.Gamma)
+		for j := range n {
+			res.Delta[j] = interval.Hull(res.Delta[j], r.Delta[j])
+			res.HessianDiag[j] = interval.Hull(res.HessianDiag[j], r.HessianDiag[j])
+		}
+	}
+	res.Boxes = len(pieces)
+	return res, nil
+}
+
+// check reports what Greeks refuses and returns the direction of gamma,
+// the all-ones vector if opts.Direction is nil.
+func check(net *mlp.Network, box []interval.Interval, opts Options) ([]float64, error) {
 	if err := net.Validate(); err != nil {
 		return nil, err
 	}
@@ -87,27 +118,7 @@ func Greeks(ctx context.Context, net *mlp.Network, box []interval.Interval, opts
 			return nil, fmt.Errorf("bound: direction entry %d is %v, want a finite number", j, v)
 		}
 	}
-	pieces := bisect(box, net.Norm.XScale, max(opts.Boxes, 1))
-	p := newPass(net, dir)
-	var res *Result
-	for _, b := range pieces {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r := p.run(b)
-		if res == nil {
-			res = r
-			continue
-		}
-		res.Value = interval.Hull(res.Value, r.Value)
-		res.Gamma = interval.Hull(res.Gamma, r.Gamma)
-		for j := range n {
-			res.Delta[j] = interval.Hull(res.Delta[j], r.Delta[j])
-			res.HessianDiag[j] = interval.Hull(res.HessianDiag[j], r.HessianDiag[j])
-		}
-	}
-	res.Boxes = len(pieces)
-	return res, nil
+	return dir, nil
 }
 
 // bisect cuts box into count pieces, each time halving the piece whose

@@ -198,6 +198,7 @@ func configFlags() map[string]map[string]string {
 		"prune":           {"keep": i(p.Keep), "quota": p.Quota.String(), "criterion": p.Criterion.String(), "method": p.Method.String(), "combine": p.Combine.String(), "boxes": i(p.Boxes), "box-radius": g(p.BoxRadius), "fold": p.Fold.String(), "keep-per-layer": ""},
 		"eval":            {},
 		"export":          {},
+		"bound":           {},
 		"sobolev":         {},
 		"report":          {},
 		"version":         {},

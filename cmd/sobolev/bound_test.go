@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBound checks that the enclosures printed contain the sampled ranges,
+// that the table and the JSON agree in shape, and the refusals.
+func TestBound(t *testing.T) {
+	dir := t.TempDir()
+	train, _ := testData(t, dir, 3)
+	large := trainLarge(t, dir, train)
+	stdout, _, err := runSobolev(context.Background(), "bound", "--model", large, "--box", "0.9:1.1", "--boxes", "8", "--samples", "2000", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep boundReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v in %s", err, stdout)
+	}
+	inside := func(name string, enc, smp [2]float64) {
+		if !(enc[0] <= smp[0] && smp[1] <= enc[1]) {
+			t.Errorf("%s: sampled %v outside the enclosure %v", name, smp, enc)
+		}
+	}
+	if rep.Boxes != 8 || rep.Sampled.Points != 2000 || len(rep.Delta) != 3 || len(rep.HessianDiag) != 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	inside("value", rep.Value, rep.Sampled.Value)
+	inside("gamma", rep.Gamma, rep.Sampled.Gamma)
+	for j := range 3 {
+		inside("delta", rep.Delta[j], rep.Sampled.Delta[j])
+		inside("hessian", rep.HessianDiag[j], rep.Sampled.HessianDiag[j])
+	}
+	stdout, _, err = runSobolev(context.Background(), "bound", "--model", large, "--box", "0.9:1.1,0.95:1.05,1:1.1", "--direction", "1,0,0")
+	if err != nil || !strings.Contains(stdout, "H[2][2]") || !strings.Contains(stdout, "64 boxes; every enclosure contains") {
+		t.Errorf("bound table: %v\n%s", err, stdout)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--model", large, "--box", "1:0"}, `bound: --box "1:0": range 1 is "1:0": lo 1 ≥ hi 0`},
+		{[]string{"--model", large, "--box", "0:1", "--samples", "0"}, "bound: 0 sample points, want at least 1"},
+		{[]string{"--model", large, "--box", "0:1", "--boxes", "-2"}, "bound: -2 boxes, want at least 1"},
+		{[]string{"--model", large, "--box", "0:1", "--direction", "1,2"}, "2 entries for a model of 3 inputs"},
+		{[]string{"--model", filepath.Join(dir, "none.onnx"), "--box", "0:1"}, "bound: --model"},
+		{[]string{"--model", large}, `required flag(s) "box" not set`},
+	} {
+		_, _, err := runSobolev(context.Background(), append([]string{"bound"}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("bound %v: error %v, want one containing %q", tc.args, err, tc.want)
+		}
+	}
+}

@@ -12,12 +12,14 @@ import (
 	"github.com/sobolev-pruning/sobolev/bound"
 	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/interval"
+	"github.com/sobolev-pruning/sobolev/mlp"
 )
 
 // boundFlags are the options of "sobolev bound".
 type boundFlags struct {
 	model, box, direction string
-	boxes, samples        int
+	check                 string
+	boxes, samples, depth int
 	seed                  uint64
 	json                  bool
 }
@@ -40,7 +42,7 @@ type boundReport struct {
 }
 
 func newBoundCmd() *cobra.Command {
-	f := boundFlags{boxes: 64, samples: 10000}
+	f := boundFlags{boxes: 64, samples: 10000, depth: 12}
 	cmd := &cobra.Command{
 		Use:   "bound --model MODEL.onnx --box LO:HI[,LO:HI…]",
 		Short: "Certified enclosures of a model's value, deltas, gamma and Hessian diagonal over a box",
@@ -52,9 +54,18 @@ along their widest input) joined. The enclosures are guaranteed; beside them
 the command prints the ranges sampled at --samples random points of the box
 and the over-estimation (enclosure width ÷ sampled width), which shrinks as
 --boxes grows. --box is one lo:hi range for all inputs or one per input.
-Activations: SiLU, Softplus and tanh (ReLU has no second derivative).`,
+Activations: SiLU, Softplus and tanh (ReLU has no second derivative).
+
+With --check delta>=0,gamma>=0 (either or both) it proves the shape of a call
+price instead — increasing in every input, convex along --direction — by
+bisecting the box until each piece is proved by its enclosures, or the model
+violates the condition at the piece's midpoint (a counterexample, checked in
+float64), or --depth halvings are reached (undecided). It prints the proved and
+refuted fractions of the box's volume, the counterexamples and the number of
+undecided pieces: where a surrogate can produce arbitrage.`,
 		Example: `  sobolev bound --model pruned.onnx --box 0.95:1.05
-  sobolev bound --model pruned.onnx --box 0.9:1.1,0.9:1.1,1:1.2 --boxes 1024 --json`,
+  sobolev bound --model pruned.onnx --box 0.9:1.1,0.9:1.1,1:1.2 --boxes 1024 --json
+  sobolev bound --model pruned.onnx --box 0.5:1.5 --check delta>=0,gamma>=0 --depth 16`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBound(cmd, f)
@@ -68,6 +79,8 @@ Activations: SiLU, Softplus and tanh (ReLU has no second derivative).`,
 	fl.IntVar(&f.samples, "samples", f.samples, "random points at which the ranges are sampled")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the sampled points")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object instead of the table")
+	fl.StringVar(&f.check, "check", "", "prove a shape instead: delta>=0, gamma>=0 or both, comma-separated")
+	fl.IntVar(&f.depth, "depth", f.depth, "halvings of the box --check may make before it leaves a piece undecided")
 	for _, name := range []string{"model", "box"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
 			panic(err)
@@ -90,6 +103,9 @@ func runBound(cmd *cobra.Command, f boundFlags) error {
 		if opts.Direction, err = parseDirection(f.direction, net.Inputs()); err != nil {
 			return fmt.Errorf("bound: --direction %q: %v", f.direction, err)
 		}
+	}
+	if f.check != "" {
+		return runCheck(cmd, f, net, box, opts)
 	}
 	smp, err := bound.Sample(net, box, opts, f.samples, f.seed)
 	if err != nil {
@@ -154,4 +170,42 @@ func writeBoundTable(w io.Writer, rep boundReport) error {
 	}
 	_, err := fmt.Fprintf(w, "%d boxes; every enclosure contains the exact value at every point of the box\n", rep.Boxes)
 	return err
+}
+
+// runCheck runs "bound --check" and prints its certificate.
+func runCheck(cmd *cobra.Command, f boundFlags, net *mlp.Network, box []interval.Interval, opts bound.Options) error {
+	var shape bound.Shape
+	for _, c := range strings.Split(f.check, ",") {
+		switch strings.ReplaceAll(strings.TrimSpace(c), " ", "") {
+		case "delta>=0":
+			shape.DeltaNonneg = true
+		case "gamma>=0":
+			shape.GammaNonneg = true
+		default:
+			return fmt.Errorf("bound: --check %q: condition %q, want delta>=0 or gamma>=0", f.check, c)
+		}
+	}
+	cert, err := bound.Check(cmd.Context(), net, box, shape, f.depth, opts)
+	if err != nil {
+		return boundError(err)
+	}
+	w := cmd.OutOrStdout()
+	if f.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Check           string      `json:"check"`
+			Proved          float64     `json:"proved"`
+			Refuted         float64     `json:"refuted"`
+			Undecided       int         `json:"undecided_boxes"`
+			Counterexamples [][]float64 `json:"counterexamples"`
+			Boxes           int         `json:"boxes"`
+		}{f.check, cert.Proved, cert.Refuted, len(cert.Undecided), cert.Counterexamples, cert.Boxes})
+	}
+	fmt.Fprintf(w, "sobolev bound --check %s: proved on %.4g%% of the box's volume, refuted on %.4g%%, %d pieces undecided at depth %d (%d pieces enclosed)\n",
+		f.check, 100*cert.Proved, 100*cert.Refuted, len(cert.Undecided), f.depth, cert.Boxes)
+	for _, x := range cert.Counterexamples {
+		fmt.Fprintf(w, "  counterexample x = %v\n", x)
+	}
+	return nil
 }

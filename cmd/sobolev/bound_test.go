@@ -40,10 +40,22 @@ func TestBound(t *testing.T) {
 	if err != nil || !strings.Contains(stdout, "H[2][2]") || !strings.Contains(stdout, "64 boxes; every enclosure contains") {
 		t.Errorf("bound table: %v\n%s", err, stdout)
 	}
+	stdout, _, err = runSobolev(context.Background(), "bound", "--model", large, "--box", "0.9:1.1", "--check", "delta>=0, gamma>=0", "--depth", "4", "--json")
+	var cert struct {
+		Proved, Refuted float64
+		Undecided       int `json:"undecided_boxes"`
+		Boxes           int
+	}
+	if err != nil || json.Unmarshal([]byte(stdout), &cert) != nil || cert.Boxes < 1 || cert.Proved+cert.Refuted > 1+1e-12 ||
+		(cert.Undecided == 0 && cert.Proved+cert.Refuted < 1-1e-12) {
+		t.Errorf("bound --check: %v, %+v from %s", err, cert, stdout)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
+		{[]string{"--model", large, "--box", "0:1", "--check", "vega>=0"}, `bound: --check "vega>=0": condition "vega>=0", want delta>=0 or gamma>=0`},
+		{[]string{"--model", large, "--box", "0:1", "--check", "delta>=0", "--depth", "-1"}, "bound: depth -1, want ≥ 0"},
 		{[]string{"--model", large, "--box", "1:0"}, `bound: --box "1:0": range 1 is "1:0": lo 1 ≥ hi 0`},
 		{[]string{"--model", large, "--box", "0:1", "--samples", "0"}, "bound: 0 sample points, want at least 1"},
 		{[]string{"--model", large, "--box", "0:1", "--boxes", "-2"}, "bound: -2 boxes, want at least 1"},

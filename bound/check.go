@@ -1,0 +1,131 @@
+package bound
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sobolev-pruning/sobolev/interval"
+	"github.com/sobolev-pruning/sobolev/mlp"
+)
+
+// Shape is a condition on the greeks that a surrogate of a call price must
+// meet everywhere: no arbitrage of the first order (increasing in every
+// spot) and of the second (convex along the direction of gamma).
+type Shape struct {
+	// DeltaNonneg requires ∂y/∂x_j ≥ 0 for every input j.
+	DeltaNonneg bool
+	// GammaNonneg requires vᵀ·H·v ≥ 0 along Options.Direction.
+	GammaNonneg bool
+}
+
+// Certificate is the outcome of Check.
+type Certificate struct {
+	// Proved is the fraction of the box's volume on which the condition is
+	// proved: the sub-boxes whose enclosures satisfy it.
+	Proved float64
+	// Counterexamples are points, at most MaxCounterexamples, at which the
+	// network violates the condition, checked in float64; Refuted is the
+	// fraction of the volume of the sub-boxes whose midpoint is one.
+	Counterexamples [][]float64
+	Refuted         float64
+	// Undecided are the sub-boxes left at the depth limit, neither proved
+	// nor refuted at their midpoint; their volume is 1 − Proved − Refuted.
+	Undecided [][]interval.Interval
+	// Boxes is the number of sub-boxes enclosed.
+	Boxes int
+}
+
+// MaxCounterexamples is the number of counterexamples a Certificate keeps.
+const MaxCounterexamples = 10
+
+// Check proves or refutes shape on box by bisection: a sub-box is proved if
+// the enclosures of Greeks on it satisfy the condition; otherwise the
+// network is evaluated at its midpoint in float64, and a violation there is
+// a counterexample; otherwise the sub-box is halved along its widest input
+// (in units of the input's scale), down to depth halvings, beyond which it
+// is undecided. opts.Boxes is ignored: Check bisects where it needs to.
+//
+// Check returns the errors of Greeks, an error if shape asks for nothing or
+// depth is negative, and ctx.Err() if ctx is cancelled.
+func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape Shape, depth int, opts Options) (*Certificate, error) {
+	dir, err := check(net, box, opts)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !shape.DeltaNonneg && !shape.GammaNonneg:
+		return nil, fmt.Errorf("bound: the shape check asks for nothing")
+	case depth < 0:
+		return nil, fmt.Errorf("bound: depth %d, want ≥ 0", depth)
+	}
+	n := net.Inputs()
+	p := newPass(net, dir)
+	e := mlp.NewEvaluator(net)
+	grad, hv := make([]float64, n), make([]float64, n)
+	violates := func(x []float64) bool {
+		e.EvalHessVec(nil, grad, hv, x, dir)
+		if shape.DeltaNonneg {
+			for _, g := range grad {
+				if g < 0 {
+					return true
+				}
+			}
+		}
+		if shape.GammaNonneg {
+			gamma := 0.0
+			for j := range n {
+				gamma += dir[j] * hv[j]
+			}
+			return gamma < 0
+		}
+		return false
+	}
+	proved := func(r *Result) bool {
+		if shape.DeltaNonneg {
+			for _, d := range r.Delta {
+				if d.Lo < 0 {
+					return false
+				}
+			}
+		}
+		return !shape.GammaNonneg || r.Gamma.Lo >= 0
+	}
+
+	type piece struct {
+		box   []interval.Interval
+		depth int
+		share float64 // of the whole box's volume
+	}
+	cert := &Certificate{}
+	stack := []piece{{box, 0, 1}}
+	mid := make([]float64, n)
+	for len(stack) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		pc := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		cert.Boxes++
+		if proved(p.run(pc.box)) {
+			cert.Proved += pc.share
+			continue
+		}
+		for j, iv := range pc.box {
+			mid[j] = iv.Lo + (iv.Hi-iv.Lo)/2
+		}
+		if violates(mid) {
+			cert.Refuted += pc.share
+			if len(cert.Counterexamples) < MaxCounterexamples {
+				cert.Counterexamples = append(cert.Counterexamples, append([]float64(nil), mid...))
+			}
+			continue
+		}
+		if pc.depth == depth {
+			cert.Undecided = append(cert.Undecided, pc.box)
+			continue
+		}
+		halves := bisect(pc.box, net.Norm.XScale, 2)
+		stack = append(stack, piece{halves[1], pc.depth + 1, pc.share / 2}, piece{halves[0], pc.depth + 1, pc.share / 2})
+	}
+	return cert, nil
+}

@@ -1,0 +1,64 @@
+package bound
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/sobolev-pruning/sobolev/interval"
+	"github.com/sobolev-pruning/sobolev/mlp"
+)
+
+// identityNorm sets net's normalisations to the identity.
+func identityNorm(net *mlp.Network) {
+	for j := range net.Norm.XMean {
+		net.Norm.XMean[j], net.Norm.XScale[j] = 0, 1
+	}
+	net.Norm.YMean, net.Norm.YScale = 0, 1
+}
+
+// TestCheckProvesConvex proves a one-layer softplus net with positive
+// weights increasing and convex on a box.
+func TestCheckProvesConvex(t *testing.T) {
+	net := mlp.New(2, []int{3}, mlp.Softplus)
+	identityNorm(net)
+	copy(net.Params.W[0], []float64{0.5, 1, 2, 0.1, 1, 1})
+	copy(net.Params.B[0], []float64{0, -1, 0.5})
+	copy(net.Params.W[1], []float64{1, 0.3, 2})
+	box := []interval.Interval{interval.New(-2, 2), interval.New(-1, 3)}
+	cert, err := Check(context.Background(), net, box, Shape{DeltaNonneg: true, GammaNonneg: true}, 10, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert.Proved != 1 || len(cert.Counterexamples) != 0 || len(cert.Undecided) != 0 {
+		t.Errorf("convex increasing net: proved %v, %d counterexamples, %d undecided; want all proved",
+			cert.Proved, len(cert.Counterexamples), len(cert.Undecided))
+	}
+}
+
+// TestCheckFindsViolation plants y = tanh(x) on [−1, 1], concave for x > 0:
+// the check proves convexity on x < 0 and finds counterexamples with x > 0.
+func TestCheckFindsViolation(t *testing.T) {
+	net := mlp.New(1, []int{1}, mlp.Tanh)
+	identityNorm(net)
+	net.Params.W[0][0], net.Params.W[1][0] = 1, 1
+	box := []interval.Interval{interval.New(-1, 1)}
+	cert, err := Check(context.Background(), net, box, Shape{GammaNonneg: true}, 12, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cert.Counterexamples) == 0 {
+		t.Fatal("no counterexample to the convexity of tanh on [−1, 1]")
+	}
+	for _, x := range cert.Counterexamples {
+		if x[0] <= 0 || net.Gamma(x) >= 0 {
+			t.Errorf("counterexample %v: gamma %v, want x > 0 and gamma < 0", x, net.Gamma(x))
+		}
+	}
+	if math.Abs(cert.Proved-0.5) > 0.01 || math.Abs(cert.Proved+cert.Refuted-1) > 0.01 {
+		t.Errorf("proved %v, refuted %v, %d undecided boxes; want about half proved, the rest refuted", cert.Proved, cert.Refuted, len(cert.Undecided))
+	}
+	if _, err := Check(context.Background(), net, box, Shape{}, 3, Options{}); err == nil {
+		t.Error("an empty shape: no error")
+	}
+}

@@ -103,20 +103,9 @@ func check(net *mlp.Network, box []interval.Interval, opts Options) ([]float64, 
 			return nil, fmt.Errorf("bound: input %d ranges over %v, want a finite non-empty interval", j, iv)
 		}
 	}
-	dir := opts.Direction
-	if dir == nil {
-		dir = make([]float64, n)
-		for j := range dir {
-			dir[j] = 1
-		}
-	}
-	if len(dir) != n {
-		return nil, fmt.Errorf("bound: direction has %d entries for a model of %d inputs", len(dir), n)
-	}
-	for j, v := range dir {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("bound: direction entry %d is %v, want a finite number", j, v)
-		}
+	dir, err := mlp.GammaDirection(opts.Direction, n)
+	if err != nil {
+		return nil, fmt.Errorf("bound: %w", err)
 	}
 	return dir, nil
 }

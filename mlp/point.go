@@ -1,6 +1,11 @@
 package mlp
 
-import "gonum.org/v1/gonum/mat"
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
 
 // The point evaluations below take and return raw units. They run the batched
 // kernels on a batch of one and allocate their scratch memory per call; use
@@ -131,4 +136,26 @@ func (net *Network) dst(dst []float64) []float64 {
 		panic(badLen)
 	}
 	return dst
+}
+
+// GammaDirection returns the direction v of gamma = vᵀ·H·v for a network of n
+// inputs: v itself, or the all-ones vector if v is nil (then gamma = 1ᵀH1,
+// the second derivative along a parallel move of all inputs). It returns an
+// error if v does not have n finite entries.
+func GammaDirection(v []float64, n int) ([]float64, error) {
+	if v == nil {
+		v = make([]float64, n)
+		for j := range v {
+			v[j] = 1
+		}
+	}
+	if len(v) != n {
+		return nil, fmt.Errorf("direction has %d entries for a model of %d inputs", len(v), n)
+	}
+	for j, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("direction entry %d is %v, want a finite number", j, x)
+		}
+	}
+	return v, nil
 }

@@ -3,7 +3,6 @@ package onnx
 import (
 	"fmt"
 	"io"
-	"math"
 
 	"google.golang.org/protobuf/proto"
 
@@ -73,20 +72,9 @@ func marshalGreeks(net *mlp.Network, opts GreeksOptions) ([]byte, error) {
 	if _, err := marshal(net); err != nil { // the checks of Save
 		return nil, err
 	}
-	n := net.Inputs()
-	if dir == nil {
-		dir = make([]float64, n)
-		for j := range dir {
-			dir[j] = 1
-		}
-	}
-	if len(dir) != n {
-		return nil, fmt.Errorf("direction has %d entries for a model of %d inputs", len(dir), n)
-	}
-	for j, v := range dir {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("direction entry %d is %v, want a finite number", j, v)
-		}
+	dir, err := mlp.GammaDirection(dir, net.Inputs())
+	if err != nil {
+		return nil, err
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(greeksModel(net, dir, opts.Hessian))
 }

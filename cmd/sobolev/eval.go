@@ -56,6 +56,12 @@ type evalSpeed struct {
 	Workers     int     `json:"workers"`
 	Repetitions int     `json:"repetitions"`
 	Seconds     float64 `json:"seconds"`
+	// GreeksPerSecond is the batched rate of value, gradient and gamma
+	// (1ᵀH1) together, on Workers goroutines.
+	GreeksPerSecond float64 `json:"greeks_per_second"`
+	// PointSeconds is the latency of value, gradient and gamma at one point
+	// (mlp.Evaluator.Point), one core, mean over the data's points.
+	PointSeconds float64 `json:"point_seconds"`
 }
 
 func newEvalCmd() *cobra.Command {
@@ -76,7 +82,9 @@ For each it prints R², the standard 1 − Σ(pred − true)² / Σ(true − mea
 (method.md §6), the root mean square error and the largest absolute error, in
 the units of the labels. It then times repeated evaluations of value and
 gradient at all the points (mlp.EvalParallel on all cores, for at least
-0.25 s) and prints the speed in points per second with the kernel that ran.
+0.25 s) and prints the speed in points per second with the kernel that ran,
+the batched rate with gamma too, and the latency of one point's value,
+gradient and gamma.
 
 --json prints the same as one JSON object instead of the table; figures
 without labels, and any that are not finite, are null.`,
@@ -160,6 +168,30 @@ func measureSpeed(ctx context.Context, net *mlp.Network, x []float64, minTime ti
 	}
 	s.Seconds = elapsed.Seconds()
 	s.PointsPerSecond = float64(s.Repetitions*rows) / s.Seconds
+
+	// Value, gradient and gamma: batched on every worker, then point by point.
+	gamma := make([]float64, rows)
+	reps, start := 0, time.Now()
+	for reps == 0 || time.Since(start) < minTime/2 {
+		if err := ctx.Err(); err != nil {
+			return s, err
+		}
+		mlp.EvalParallel(net, value, grad, gamma, x, s.Workers)
+		reps++
+	}
+	s.GreeksPerSecond = float64(reps*rows) / time.Since(start).Seconds()
+	e, n := mlp.NewEvaluator(net), net.Inputs()
+	g := make([]float64, n)
+	points, start := 0, time.Now()
+	for points == 0 || time.Since(start) < minTime/2 {
+		if err := ctx.Err(); err != nil {
+			return s, err
+		}
+		r := points % rows
+		e.Point(g, x[r*n:(r+1)*n])
+		points++
+	}
+	s.PointSeconds = time.Since(start).Seconds() / float64(points)
 	return s, nil
 }
 
@@ -198,7 +230,9 @@ func writeEvalTable(w io.Writer, rep *evalReport) error {
 		return err
 	}
 	sp := rep.Speed
-	_, err := fmt.Fprintf(w, "\nspeed %.4g points/s (%s; %d repetitions in %.2f s, %d workers, kernel %s)\n",
-		sp.PointsPerSecond, sp.Outputs, sp.Repetitions, sp.Seconds, sp.Workers, sp.Kernel)
+	_, err := fmt.Fprintf(w, "\nspeed %.4g points/s (%s; %d repetitions in %.2f s, %d workers, kernel %s)\n"+
+		"      %.4g points/s with gamma too (batched, %d workers); one point with value, gradient and gamma %.3g µs (one core)\n",
+		sp.PointsPerSecond, sp.Outputs, sp.Repetitions, sp.Seconds, sp.Workers, sp.Kernel,
+		sp.GreeksPerSecond, sp.Workers, 1e6*sp.PointSeconds)
 	return err
 }

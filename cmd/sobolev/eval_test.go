@@ -87,6 +87,9 @@ func TestChain(t *testing.T) {
 		t.Errorf("eval --json speed %+v, want points/s > 0, kernel %q, %d workers, ≥ 1 repetition in ≥ %v",
 			sp, mlp.EvalKernel(), runtime.GOMAXPROCS(0), speedMinTime)
 	}
+	if !(sp.GreeksPerSecond > 0) || !(sp.PointSeconds > 0) || sp.PointSeconds > 1 {
+		t.Errorf("eval --json: %v points/s with gamma, %v s per point; want both positive", sp.GreeksPerSecond, sp.PointSeconds)
+	}
 	if d := sp.PointsPerSecond - float64(sp.Repetitions*200)/sp.Seconds; d != 0 {
 		t.Errorf("speed %v points/s, want %d repetitions × 200 points / %v s", sp.PointsPerSecond, sp.Repetitions, sp.Seconds)
 	}

@@ -67,9 +67,10 @@ func Greeks(ctx context.Context, net *mlp.Network, box []interval.Interval, opts
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r := p.run(b)
+		r := p.run(b) // p's, overwritten by the next run
 		if res == nil {
-			res = r
+			res = &Result{Value: r.Value, Gamma: r.Gamma,
+				Delta: append([]interval.Interval(nil), r.Delta...), HessianDiag: append([]interval.Interval(nil), r.HessianDiag...)}
 			continue
 		}
 		res.Value = interval.Hull(res.Value, r.Value)

@@ -21,14 +21,23 @@ func sigma(act mlp.Activation, z interval.Interval) (f, d1, d2 interval.Interval
 	panic(panicActivation)
 }
 
-// pass holds the scratch of the interval recursions on one box.
+// pass holds the scratch of the interval recursions, reused box after box:
+// run and tangent do not allocate.
 type pass struct {
 	net *mlp.Network
 	// dirs are the normalised tangent directions: v_n first, then the unit
 	// vectors e_j/x_scale_j of the Hessian diagonal.
 	dirs [][]float64
-	// z, d1, d2 are Z_l, σ′(Z_l), σ″(Z_l) per hidden layer; g are G_l.
-	z, d1, d2, g [][]interval.Interval
+	// z, d1, d2 are Z_l, σ′(Z_l), σ″(Z_l) per hidden layer; a are A_l,
+	// g are G_l and zd the tangents Ż_l.
+	z, d1, d2, a, g, zd [][]interval.Interval
+	// x, g0 and gd0 are n inputs, G_0 and Ġ_0; t and u are scratch of the
+	// widest layer.
+	x, g0, gd0, t, u []interval.Interval
+	// yn is W_out·A_L + b_out.
+	yn []interval.Interval
+	// res is the result of run, overwritten by the next call.
+	res Result
 }
 
 func newPass(net *mlp.Network, dir []float64) *pass {
@@ -44,12 +53,17 @@ func newPass(net *mlp.Network, dir []float64) *pass {
 		e[j] = 1 / net.Norm.XScale[j]
 		p.dirs = append(p.dirs, e)
 	}
+	hmax := n
 	for _, h := range net.Hidden() {
-		p.z = append(p.z, make([]interval.Interval, h))
-		p.d1 = append(p.d1, make([]interval.Interval, h))
-		p.d2 = append(p.d2, make([]interval.Interval, h))
-		p.g = append(p.g, make([]interval.Interval, h))
+		for _, s := range []*[][]interval.Interval{&p.z, &p.d1, &p.d2, &p.a, &p.g, &p.zd} {
+			*s = append(*s, make([]interval.Interval, h))
+		}
+		hmax = max(hmax, h)
 	}
+	p.x, p.g0, p.gd0 = make([]interval.Interval, n), make([]interval.Interval, n), make([]interval.Interval, n)
+	p.t, p.u = make([]interval.Interval, hmax), make([]interval.Interval, hmax)
+	p.yn = make([]interval.Interval, 1)
+	p.res.Delta, p.res.HessianDiag = make([]interval.Interval, n), make([]interval.Interval, n)
 	return p
 }
 
@@ -64,41 +78,36 @@ func (p *pass) run(box []interval.Interval) *Result {
 	net := p.net
 	n, L := net.Inputs(), net.Layers()
 	ys := interval.Point(net.Norm.YScale)
-	a := make([]interval.Interval, n)
 	for j, iv := range box {
-		a[j] = interval.Div(interval.Sub(iv, interval.Point(net.Norm.XMean[j])), interval.Point(net.Norm.XScale[j]))
+		p.x[j] = interval.Div(interval.Sub(iv, interval.Point(net.Norm.XMean[j])), interval.Point(net.Norm.XScale[j]))
 	}
+	a := p.x
 	for l := range L {
 		interval.MulVec(p.z[l], net.Params.W[l], len(p.z[l]), len(a), a, net.Params.B[l])
-		next := make([]interval.Interval, len(p.z[l]))
 		for i, zi := range p.z[l] {
-			next[i], p.d1[l][i], p.d2[l][i] = sigma(net.Act, zi)
+			p.a[l][i], p.d1[l][i], p.d2[l][i] = sigma(net.Act, zi)
 		}
-		a = next
+		a = p.a[l]
 	}
-	yn := interval.MulVec(nil, net.Params.W[L], 1, len(a), a, net.Params.B[L])[0]
-	res := &Result{
-		Value:       interval.Add(interval.Point(net.Norm.YMean), interval.Mul(ys, yn)),
-		Delta:       make([]interval.Interval, n),
-		HessianDiag: make([]interval.Interval, n),
-	}
+	interval.MulVec(p.yn, net.Params.W[L], 1, len(a), a, net.Params.B[L])
+	res := &p.res
+	res.Value = interval.Add(interval.Point(net.Norm.YMean), interval.Mul(ys, p.yn[0]))
 
 	// The adjoints G_l, from the output layer down, and G_0.
-	g0 := make([]interval.Interval, n)
 	if L == 0 {
 		for j := range n {
-			g0[j] = interval.Point(net.Params.W[0][j])
+			p.g0[j] = interval.Point(net.Params.W[0][j])
 		}
 	} else {
 		for i, w := range net.Params.W[L] {
 			p.g[L-1][i] = interval.Point(w)
 		}
 		for l := L - 1; l >= 0; l-- {
-			d := make([]interval.Interval, len(p.z[l]))
+			d := p.t[:len(p.z[l])]
 			for i := range d {
 				d[i] = interval.Mul(p.d1[l][i], p.g[l][i])
 			}
-			dst := g0
+			dst := p.g0
 			if l > 0 {
 				dst = p.g[l-1]
 			}
@@ -106,15 +115,14 @@ func (p *pass) run(box []interval.Interval) *Result {
 		}
 	}
 	for j := range n {
-		res.Delta[j] = interval.Div(interval.Mul(ys, g0[j]), interval.Point(net.Norm.XScale[j]))
+		res.Delta[j] = interval.Div(interval.Mul(ys, p.g0[j]), interval.Point(net.Norm.XScale[j]))
 	}
 
 	// The tangents along v_n (gamma) and along each e_j (the diagonal).
 	for k, dir := range p.dirs {
-		gd := p.tangent(dir, n)
-		var s interval.Interval
+		gd := p.tangent(dir)
 		if k == 0 {
-			s = interval.Point(0)
+			s := interval.Point(0)
 			for j := range n {
 				s = interval.Add(s, interval.Mul(interval.Point(dir[j]), gd[j]))
 			}
@@ -128,46 +136,47 @@ func (p *pass) run(box []interval.Interval) *Result {
 }
 
 // tangent returns Ġ_0 = H_n·v_n enclosed on the box whose forward and
-// reverse passes are in p, for the normalised direction vn.
-func (p *pass) tangent(vn []float64, n int) []interval.Interval {
+// reverse passes are in p, for the normalised direction vn, in p.gd0.
+func (p *pass) tangent(vn []float64) []interval.Interval {
 	net := p.net
-	L := net.Layers()
-	gd0 := make([]interval.Interval, n)
+	n, L := net.Inputs(), net.Layers()
 	if L == 0 {
-		for j := range gd0 {
-			gd0[j] = interval.Point(0)
+		for j := range p.gd0 {
+			p.gd0[j] = interval.Point(0)
 		}
-		return gd0
+		return p.gd0
 	}
 	// Forward tangents Ż_l.
-	x := make([]interval.Interval, n)
+	x := p.t[:n]
 	for j, v := range vn {
 		x[j] = interval.Point(v)
 	}
-	zd := make([][]interval.Interval, L)
 	for l := range L {
-		zd[l] = interval.MulVec(nil, net.Params.W[l], len(p.z[l]), len(x), x, nil)
-		x = make([]interval.Interval, len(zd[l]))
+		interval.MulVec(p.zd[l], net.Params.W[l], len(p.z[l]), len(x), x, nil)
+		x = p.t[:len(p.zd[l])]
 		for i := range x {
-			x[i] = interval.Mul(p.d1[l][i], zd[l][i])
+			x[i] = interval.Mul(p.d1[l][i], p.zd[l][i])
 		}
 	}
-	// Reverse tangents Ġ_l, Ġ_L = 0.
+	// Reverse tangents Ġ_l, Ġ_L = 0, alternating between p.t and p.u.
 	var gd []interval.Interval
+	buf, next := p.t, p.u
 	for l := L - 1; l >= 0; l-- {
-		d := make([]interval.Interval, len(p.z[l]))
+		d := buf[:len(p.z[l])]
 		for i := range d {
-			t := interval.Mul(interval.Mul(p.d2[l][i], zd[l][i]), p.g[l][i])
+			t := interval.Mul(interval.Mul(p.d2[l][i], p.zd[l][i]), p.g[l][i])
 			if gd != nil {
 				t = interval.Add(t, interval.Mul(p.d1[l][i], gd[i]))
 			}
 			d[i] = t
 		}
-		cols := n
+		dst := p.gd0
 		if l > 0 {
-			cols = len(p.z[l-1])
+			dst = next[:len(p.z[l-1])]
 		}
-		gd = interval.MulVecTrans(nil, net.Params.W[l], len(d), cols, d)
+		interval.MulVecTrans(dst, net.Params.W[l], len(d), len(dst), d)
+		gd = dst
+		buf, next = next, buf
 	}
-	return gd
+	return p.gd0
 }

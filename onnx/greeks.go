@@ -68,11 +68,10 @@ type GreeksOptions struct {
 
 // marshalGreeks returns the serialised greeks model of net.
 func marshalGreeks(net *mlp.Network, opts GreeksOptions) ([]byte, error) {
-	dir := opts.Direction
-	if _, err := marshal(net); err != nil { // the checks of Save
+	if err := checkNet(net); err != nil { // the checks of Save
 		return nil, err
 	}
-	dir, err := mlp.GammaDirection(dir, net.Inputs())
+	dir, err := mlp.GammaDirection(opts.Direction, net.Inputs())
 	if err != nil {
 		return nil, err
 	}

@@ -69,15 +69,23 @@ func Write(w io.Writer, net *mlp.Network) error {
 // marshal returns the serialised model of net. The encoding is deterministic:
 // equal networks give equal bytes.
 func marshal(net *mlp.Network) ([]byte, error) {
-	if err := net.Validate(); err != nil {
+	if err := checkNet(net); err != nil {
 		return nil, err
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(model(net))
+}
+
+// checkNet reports a network the graphs cannot be written for: one that
+// fails Validate or whose activation is not one of the Activation constants.
+func checkNet(net *mlp.Network) error {
+	if err := net.Validate(); err != nil {
+		return err
 	}
 	switch net.Act { // Validate does not check Act
 	case mlp.SiLU, mlp.Softplus, mlp.Tanh, mlp.ReLU:
-	default:
-		return nil, fmt.Errorf("network has activation %v, want silu, softplus, tanh or relu", net.Act)
+		return nil
 	}
-	return proto.MarshalOptions{Deterministic: true}.Marshal(model(net))
+	return fmt.Errorf("network has activation %v, want silu, softplus, tanh or relu", net.Act)
 }
 
 // model returns the ONNX model of net: the graph of the package documentation,

@@ -14,11 +14,10 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
-	"github.com/sobolev-pruning/sobolev/prune"
-	"github.com/sobolev-pruning/sobolev/setting"
-
 	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/prune"
+	"github.com/sobolev-pruning/sobolev/setting"
 )
 
 // Config is the whole configuration of one experiment. The zero value is not

@@ -133,17 +133,18 @@ type nodeScores struct {
 // (method.md §5 steps 1–3 for IASA).
 func scoreNodes(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (nodeScores, error) {
 	p := opts.Config
+	switch p.Criterion { // the criteria that need no points
+	case prune.ByMagnitude:
+		return nodeScores{scores: prune.Magnitude(net)}, nil
+	case prune.ByRandom:
+		return nodeScores{scores: prune.Random(net, opts.Seed+seedStreamBoxes)}, nil
+	}
 	points := x
 	if opts.Domain != nil {
 		points = make([]float64, p.Boxes*net.Inputs())
 		iasa.Box(opts.Domain).Sample(points, rand.New(rand.NewPCG(opts.Seed+seedStreamBoxes, 0)))
 	}
-	switch p.Criterion {
-	case prune.ByMagnitude:
-		return nodeScores{scores: prune.Magnitude(net)}, nil
-	case prune.ByRandom:
-		return nodeScores{scores: prune.Random(net, opts.Seed+seedStreamBoxes)}, nil
-	case prune.ByTaylor:
+	if p.Criterion == prune.ByTaylor {
 		scores, err := prune.Taylor(net, points)
 		return nodeScores{scores: scores}, err
 	}

@@ -108,21 +108,36 @@ func WriteData(ctx context.Context, files DataFiles, c DataConfig, progress func
 	return m, nil
 }
 
+// BlockBytes returns a bound of the memory of the largest block of samples
+// WriteData holds for c: BlockBytes, or one row if a row is larger.
+func (c DataConfig) BlockBytes() float64 {
+	return max(BlockBytes, 8*float64(rowFloats(c.Dims, c.Hessian)))
+}
+
+// rowFloats is the number of float64 of one sample of n inputs: x, y, dydx,
+// gamma, and the n × n Hessian with hessian.
+func rowFloats(n int, hessian bool) int {
+	f := 2*n + 2
+	if hessian {
+		f += n * n
+	}
+	return f
+}
+
+// blockRows is the number of samples WriteData draws and writes at once.
+func blockRows(n int, hessian bool) int { return max(1, BlockBytes/(8*rowFloats(n, hessian))) }
+
 // writeSet streams rows samples of s into the .npz archive at path, in
 // blocks of about BlockBytes.
 func writeSet(ctx context.Context, path string, s *Sampler, rows int, progress func(string, int, int)) error {
 	n := s.basket.Dims()
-	perRow := 2*n + 2
-	if s.Arrays()&dataset.WithHessian != 0 {
-		perRow += n * n
-	}
 	w, err := dataset.CreateNPZ(path, n, s.Arrays())
 	if err != nil {
 		return err
 	}
 	defer w.Abort()
 	name := filepath.Base(path)
-	err = s.Stream(ctx, rows, max(1, BlockBytes/(8*perRow)), func(b *dataset.Set) error {
+	err = s.Stream(ctx, rows, blockRows(n, s.Arrays()&dataset.WithHessian != 0), func(b *dataset.Set) error {
 		if err := w.Write(b); err != nil {
 			return err
 		}

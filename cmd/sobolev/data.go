@@ -92,12 +92,8 @@ interruption (Ctrl-C) leaves none behind.`,
 // their number does not matter.
 func (f bachelierFlags) memory() pipeline.MemoryEstimate {
 	n := f.cfg.Dims
-	perRow := 2*float64(n) + 2
-	if f.cfg.Hessian {
-		perRow += float64(n) * float64(n)
-	}
 	return pipeline.MemoryEstimate{pipeline.BachelierMemory(n),
-		{What: "a block of samples", Key: "dims", Value: n, Bytes: max(bachelier.BlockBytes, 8*perRow)}}
+		{What: "a block of samples", Key: "dims", Value: n, Bytes: f.cfg.BlockBytes()}}
 }
 
 func runDataBachelier(ctx context.Context, f bachelierFlags, stdout, stderr io.Writer, progressEvery time.Duration) (err error) {

@@ -61,7 +61,7 @@ func Greeks(ctx context.Context, net *mlp.Network, box []interval.Interval, opts
 	}
 	n := net.Inputs()
 	pieces := bisect(box, net.Norm.XScale, max(opts.Boxes, 1))
-	p := newPass(net, dir)
+	p := newPass(net, dir, true)
 	var res *Result
 	for _, b := range pieces {
 		if err := ctx.Err(); err != nil {

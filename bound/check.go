@@ -59,7 +59,7 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 		return nil, fmt.Errorf("bound: depth %d, want ≥ 0", depth)
 	}
 	n := net.Inputs()
-	p := newPass(net, dir)
+	p := newPass(net, dir, false) // no Hessian diagonal
 	e := mlp.NewEvaluator(net)
 	grad, hv := make([]float64, n), make([]float64, n)
 	violates := func(x []float64) bool {

@@ -25,8 +25,8 @@ func sigma(act mlp.Activation, z interval.Interval) (f, d1, d2 interval.Interval
 // run and tangent do not allocate.
 type pass struct {
 	net *mlp.Network
-	// dirs are the normalised tangent directions: v_n first, then the unit
-	// vectors e_j/x_scale_j of the Hessian diagonal.
+	// dirs are the normalised tangent directions: v_n first, then, if the
+	// pass encloses the Hessian diagonal, the unit vectors e_j/x_scale_j.
 	dirs [][]float64
 	// z, d1, d2 are Z_l, σ′(Z_l), σ″(Z_l) per hidden layer; a are A_l,
 	// g are G_l and zd the tangents Ż_l.
@@ -40,7 +40,9 @@ type pass struct {
 	res Result
 }
 
-func newPass(net *mlp.Network, dir []float64) *pass {
+// newPass returns the pass of net along dir, with the tangents of the
+// Hessian diagonal if diag (Check needs only gamma's).
+func newPass(net *mlp.Network, dir []float64, diag bool) *pass {
 	n := net.Inputs()
 	p := &pass{net: net}
 	vn := make([]float64, n)
@@ -48,10 +50,12 @@ func newPass(net *mlp.Network, dir []float64) *pass {
 		vn[j] = dir[j] / net.Norm.XScale[j]
 	}
 	p.dirs = append(p.dirs, vn)
-	for j := range n {
-		e := make([]float64, n)
-		e[j] = 1 / net.Norm.XScale[j]
-		p.dirs = append(p.dirs, e)
+	if diag {
+		for j := range n {
+			e := make([]float64, n)
+			e[j] = 1 / net.Norm.XScale[j]
+			p.dirs = append(p.dirs, e)
+		}
 	}
 	hmax := n
 	for _, h := range net.Hidden() {

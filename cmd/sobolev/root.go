@@ -27,6 +27,7 @@ with interval adjoint significance analysis (IASA) and fine-tunes the pruned net
 	root.AddCommand(newEvalCmd())
 	root.AddCommand(newExportCmd())
 	root.AddCommand(newBoundCmd())
+	root.AddCommand(newStudyCmd())
 	root.AddCommand(newVersionCmd())
 	// --version prints what "sobolev version" prints; the text has no
 	// template actions, so cobra prints it as it is.

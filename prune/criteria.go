@@ -70,6 +70,33 @@ func Random(net *mlp.Network, seed uint64) [][]float64 {
 // Taylor returns an error if net is not well formed or len(x) is not a
 // positive multiple of net.Inputs().
 func Taylor(net *mlp.Network, x []float64) ([][]float64, error) {
+	return gateScores(net, x, func(d float64) float64 { return math.Abs(d) }, 1)
+}
+
+// OBD returns the Optimal Brain Damage saliency (LeCun et al., 1990) of every
+// hidden node over the rows of x, an N × n row-major matrix of raw inputs.
+// A gate t moves the node's output from a(x) to its data mean ā (the
+// data-mean fold of Apply) as (1−t)·a + t·ā, and the saliency of removing the
+// node (t from 0 to 1) is ½·∂²L/∂t² for the value loss
+// L = (1/2N)·Σ_r (y_n(x_r) − y_r)² in the net's normalised output units, with
+// the Hessian in its Gauss–Newton form (exact when the labels y_r are the
+// net's own outputs, the residual then being 0):
+//
+//	score[l][i] = ½·(1/N)·Σ_r (g_{l+1,i}(x_r)·(a_{l+1,i}(x_r) − ā_{l+1,i}))²,
+//
+// with g = ∂y_n/∂a the node's adjoint. It needs no labels and runs the same
+// two batched passes over the data as Taylor.
+//
+// OBD returns an error if net is not well formed or len(x) is not a positive
+// multiple of net.Inputs().
+func OBD(net *mlp.Network, x []float64) ([][]float64, error) {
+	return gateScores(net, x, func(d float64) float64 { return d * d }, 0.5)
+}
+
+// gateScores returns, for every hidden node, scale·(1/N)·Σ_r f(d_r) over the
+// rows of x, where d_r = g(x_r)·(a(x_r) − ā) is the first-order change of the
+// normalised output when the node's output a moves to its data mean ā.
+func gateScores(net *mlp.Network, x []float64, f func(float64) float64, scale float64) ([][]float64, error) {
 	mean, err := MeanActivations(net, x)
 	if err != nil {
 		return nil, err
@@ -90,14 +117,14 @@ func Taylor(net *mlp.Network, x []float64) ([][]float64, error) {
 			a, g := tr.A[l+1], tr.G[l+1]
 			for k := range rows {
 				for i := range h {
-					scores[l][i] += math.Abs(g[k*h+i] * (a[k*h+i] - mean[l][i]))
+					scores[l][i] += f(g[k*h+i] * (a[k*h+i] - mean[l][i]))
 				}
 			}
 		}
 	}
 	for l := range scores {
 		for i := range scores[l] {
-			scores[l][i] /= float64(N)
+			scores[l][i] = scale * (scores[l][i] / float64(N))
 		}
 	}
 	return scores, nil

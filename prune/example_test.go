@@ -55,7 +55,7 @@ func ExampleCriterion() {
 	fmt.Println(string(b), err)
 	// Output:
 	// taylor true
-	// unknown criterion "l1": want iasa, magnitude, random or taylor
+	// unknown criterion "l1": want iasa, magnitude, random, taylor, iasa-plain, obd or sobolev-taylor
 	// {"quota":"even","fold":"midpoint"} <nil>
 }
 

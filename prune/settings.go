@@ -23,12 +23,24 @@ const (
 	// ByTaylor scores a node by the mean first-order change of the
 	// output when it is replaced by its data mean (Taylor).
 	ByTaylor
+	// ByIASAPlain is ByIASA with plain interval enclosures (iasa.Naive),
+	// the paper's own method, whatever enclosure method is configured.
+	ByIASAPlain
+	// ByOBD scores a node by the Optimal Brain Damage saliency of
+	// replacing it by its data mean (OBD).
+	ByOBD
+	// BySobolevTaylor scores a node by the first-order change of the
+	// Sobolev training loss when it is replaced by its data mean
+	// (SobolevTaylor); it needs the value and gradient labels.
+	BySobolevTaylor
 )
 
-var criterionNames = [...]string{ByIASA: "iasa", ByMagnitude: "magnitude", ByRandom: "random", ByTaylor: "taylor"}
+var criterionNames = [...]string{ByIASA: "iasa", ByMagnitude: "magnitude", ByRandom: "random", ByTaylor: "taylor",
+	ByIASAPlain: "iasa-plain", ByOBD: "obd", BySobolevTaylor: "sobolev-taylor"}
 
-// String returns the criterion's name: "iasa", "magnitude", "random" or
-// "taylor" ("Criterion(7)" for a value without a name).
+// String returns the criterion's name: "iasa", "magnitude", "random",
+// "taylor", "iasa-plain", "obd" or "sobolev-taylor" ("Criterion(9)" for a
+// value without a name).
 func (c Criterion) String() string { return setting.String("Criterion", criterionNames[:], int(c)) }
 
 // MarshalText returns the criterion's name; a value without a name is an
@@ -45,6 +57,10 @@ func (c *Criterion) UnmarshalText(text []byte) error {
 
 // Valid reports whether c is one of the named criteria.
 func (c Criterion) Valid() bool { return setting.Valid(criterionNames[:], int(c)) }
+
+// IASA reports whether c scores by IASA significance (ByIASA or
+// ByIASAPlain), the criteria that enclose every node's values on boxes.
+func (c Criterion) IASA() bool { return c == ByIASA || c == ByIASAPlain }
 
 // Fold names the constant that replaces the output of a removed node before
 // it is folded into the next layer's bias (Apply; method.md §5 step 4).

@@ -5,7 +5,7 @@ import "testing"
 // TestSettingsText checks that every named value of the pruning settings
 // reads back from its name, and that a value without a name has none.
 func TestSettingsText(t *testing.T) {
-	for _, v := range []Criterion{ByIASA, ByMagnitude, ByRandom, ByTaylor} {
+	for _, v := range []Criterion{ByIASA, ByMagnitude, ByRandom, ByTaylor, ByIASAPlain, ByOBD, BySobolevTaylor} {
 		var p Criterion
 		if b, err := v.MarshalText(); err != nil || p.UnmarshalText(b) != nil || p != v || !v.Valid() {
 			t.Errorf("%v does not read back from %q (%v)", v, b, err)
@@ -23,7 +23,7 @@ func TestSettingsText(t *testing.T) {
 			t.Errorf("%v does not read back from %q (%v)", v, b, err)
 		}
 	}
-	if _, err := Criterion(4).MarshalText(); err == nil || Fold(-1).Valid() || Quota(3).Valid() {
+	if _, err := Criterion(7).MarshalText(); err == nil || Fold(-1).Valid() || Quota(3).Valid() {
 		t.Error("values without a name are valid")
 	}
 }

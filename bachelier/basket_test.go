@@ -141,9 +141,20 @@ func TestBasketDst(t *testing.T) {
 // within4SE reports whether the sample mean of x is within 4 standard errors
 // of want, and returns the mean and standard error.
 func within4SE(x []float64, want float64) (ok bool, mean, se float64) {
+	return withinSE(x, want, 4)
+}
+
+// within3SE is within4SE with 3 standard errors.
+func within3SE(x []float64, want float64) (ok bool, mean, se float64) {
+	return withinSE(x, want, 3)
+}
+
+// withinSE reports whether the sample mean of x is within k standard errors
+// of want, and returns the mean and standard error.
+func withinSE(x []float64, want, k float64) (ok bool, mean, se float64) {
 	mean, sd := stat.MeanStdDev(x, nil)
 	se = sd / math.Sqrt(float64(len(x)))
-	return math.Abs(mean-want) <= 4*se, mean, se
+	return math.Abs(mean-want) <= k*se, mean, se
 }
 
 // TestBasketMonteCarlo checks the closed form against Monte Carlo runs of

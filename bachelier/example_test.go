@@ -75,3 +75,28 @@ func ExampleSampler_Stream() {
 	fmt.Println(set.N(), same)
 	// Output: 100000 true
 }
+
+// A portfolio of 4 basket calls on 7 assets: its price depends on the spots
+// through 4 directions, so its Hessian has rank 4.
+func ExampleNewPortfolio() {
+	m, err := bachelier.NewPortfolio(7, 4, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	p := m.Portfolio()
+	spots := []float64{1.1, 1.1, 1.1, 1.1, 1.1, 1.1, 1.1}
+	fmt.Printf("%d baskets, price %.4f, gamma %.4f\n", len(p), p.Price(spots), p.Gamma(spots))
+	for _, b := range p {
+		fmt.Printf("strike %.3f, τ %.3f, vol %.3f\n", b.Strike, b.Tau, b.Vol)
+	}
+	// The data of the portfolio are drawn as those of one basket.
+	train := m.TrainingSet(1000, bachelier.TrainOptions{Smoothing: 0.01})
+	fmt.Println(train.N(), train.Dims())
+	// Output:
+	// 4 baskets, price 0.3044, gamma 6.2302
+	// strike 1.100, τ 1.000, vol 0.200
+	// strike 1.142, τ 1.666, vol 0.193
+	// strike 1.049, τ 1.212, vol 0.250
+	// strike 1.287, τ 1.442, vol 0.126
+	// 1000 7
+}

@@ -32,6 +32,9 @@ type DataConfig struct {
 	// and both sets (New).
 	Dims int
 	Seed uint64
+	// Baskets is the number k of basket calls of the portfolio priced
+	// (NewPortfolio); 0 and 1 both mean the one call of New.
+	Baskets int
 	// Train is the number of training samples (one Monte Carlo path each),
 	// Test the number of analytic test points; 0 writes an empty set.
 	Train, Test int
@@ -44,12 +47,14 @@ type DataConfig struct {
 }
 
 // Validate reports the first impossible value in c as a *setting.Error
-// keyed "dims", "train", "test" or "smoothing".
+// keyed "dims", "baskets", "train", "test" or "smoothing".
 func (c DataConfig) Validate() error {
 	bad := func(key string, v any, want string) error { return &setting.Error{Key: key, Value: v, Want: want} }
 	switch {
 	case c.Dims < 1:
 		return bad("dims", c.Dims, "at least 1 asset")
+	case c.Baskets < 0:
+		return bad("baskets", c.Baskets, "a number of basket calls ≥ 1 (0 also means 1)")
 	case c.Train < 0:
 		return bad("train", c.Train, "a number of samples ≥ 0")
 	case c.Test < 0:
@@ -65,15 +70,16 @@ func (c DataConfig) trainOptions() TrainOptions {
 	return TrainOptions{Smoothing: c.Smoothing, Hessian: c.Hessian && c.Smoothing > 0}
 }
 
-// WriteData draws the model of c (New) and writes its data folder to files:
-// the training set (c.Train samples of TrainingSampler), the test set (c.Test
-// points of TestSampler) and the model's Spec. The samples are drawn and
-// written in blocks of about BlockBytes, so the memory does not grow with
-// their number; they are those of TrainingSet and TestSet, bit for bit. The
-// "data" command and a run of package pipeline write their folders with it.
-// progress, if not nil, is called after every block with the base name of
-// the file ("train.npz"), the samples written and their number; after the
-// call with done = total the archive is closed, which takes a while for
+// WriteData draws the model of c (NewPortfolio of c.Dims assets and
+// c.Baskets baskets, which is New's for one basket) and writes its data
+// folder to files: the training set (c.Train samples of TrainingSampler), the
+// test set (c.Test points of TestSampler) and the model's Spec. The samples
+// are drawn and written in blocks of about BlockBytes, so the memory does not
+// grow with their number; they are those of TrainingSet and TestSet, bit for
+// bit. The "data" command and a run of package pipeline write their folders
+// with it. progress, if not nil, is called after every block with the base
+// name of the file ("train.npz"), the samples written and their number; after
+// the call with done = total the archive is closed, which takes a while for
 // large sets.
 //
 // WriteData returns the *setting.Error of c.Validate for an impossible
@@ -85,7 +91,7 @@ func WriteData(ctx context.Context, files DataFiles, c DataConfig, progress func
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	m, err := New(c.Dims, c.Seed)
+	m, err := NewPortfolio(c.Dims, max(c.Baskets, 1), c.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +136,7 @@ func blockRows(n int, hessian bool) int { return max(1, BlockBytes/(8*rowFloats(
 // writeSet streams rows samples of s into the .npz archive at path, in
 // blocks of about BlockBytes.
 func writeSet(ctx context.Context, path string, s *Sampler, rows int, progress func(string, int, int)) error {
-	n := s.basket.Dims()
+	n := len(s.z)
 	w, err := dataset.CreateNPZ(path, n, s.Arrays())
 	if err != nil {
 		return err

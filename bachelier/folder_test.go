@@ -64,6 +64,7 @@ func TestWriteDataRefuses(t *testing.T) {
 		c   DataConfig
 	}{
 		{"dims", DataConfig{Dims: 0}},
+		{"baskets", DataConfig{Dims: 2, Baskets: -1}},
 		{"train", DataConfig{Dims: 2, Train: -1}},
 		{"test", DataConfig{Dims: 2, Test: -1}},
 		{"smoothing", DataConfig{Dims: 2, Smoothing: math.NaN()}},

@@ -24,18 +24,28 @@ const (
 	TrainWidening = 1.5
 )
 
-// Second words of the PCG seeds of the three random streams: the ASCII codes
-// of "model", "train" and "test".
+// Second words of the PCG seeds of the four random streams: the ASCII codes
+// of "model", "baskets", "train" and "test".
 const (
-	streamModel = 0x6d6f64656c
-	streamTrain = 0x747261696e
-	streamTest  = 0x74657374
+	streamModel   = 0x6d6f64656c
+	streamBaskets = 0x6261736b657473
+	streamTrain   = 0x747261696e
+	streamTest    = 0x74657374
+)
+
+// Ranges of the strikes and times to expiry of the extra baskets of
+// NewPortfolio.
+const (
+	extraStrikeLo, extraStrikeHi = 0.9, 1.3
+	extraTauLo, extraTauHi       = 0.5, 2.0
 )
 
 // Model is a Bachelier basket model of method.md §2: n assets whose spots
 // move as S(t) = S(0) + L·W(t) with W an n-dimensional Brownian motion and
 // L·Lᵀ = Σ = diag(Vols)·Corr·diag(Vols), and a call on the basket w·S(T2)
-// with strike Strike, valued at T1.
+// with strike Strike, valued at T1 (basket 0); a model of NewPortfolio also
+// holds the calls on ExtraBaskets, and the data are those of the portfolio
+// of all of them (Portfolio).
 //
 // A Model is plain data, so that it can be saved as JSON (the field tags
 // give the names); New makes one from a seed. Matrices are slices of rows.
@@ -58,6 +68,10 @@ type Model struct {
 	// Seed is the seed New drew the model from; the samplers draw the data
 	// from it too.
 	Seed uint64 `json:"seed"`
+	// ExtraBaskets are the calls 1…k−1 of a portfolio of k basket calls
+	// (NewPortfolio), held besides the call on w (basket 0); empty for the
+	// single call of New, and then left out of the JSON.
+	ExtraBaskets []Basket `json:"extra_baskets,omitempty"`
 }
 
 // New returns the model of method.md §2 with n assets, drawn from seed:
@@ -149,13 +163,81 @@ func New(n int, seed uint64) (*Model, error) {
 	}, nil
 }
 
+// NewPortfolio returns the model of New(n, seed) with k − 1 extra basket
+// calls on the same assets (ExtraBaskets), so that its data are those of a
+// portfolio of k basket calls: the price depends on the spots through k
+// directions w_j instead of one. For j = 1…k−1, in this order,
+//
+//	w_j[i] = U³, U ~ U(0, 1), i = 0…n−1, then w_j /= Σ w_j[i]
+//	K_j ~ U(0.9, 1.3)                       strike
+//	τ_j ~ U(0.5, 2)                         time to expiry from T1
+//	Vol_j = sqrt(w_jᵀΣw_j)                  with the model's Σ, not rescaled
+//
+// The cubes make the weights positive but concentrated on a few assets
+// that differ from basket to basket. The uniforms come from math/rand/v2's
+// Float64 on rand.NewPCG(seed, 0x6261736b657473) ("baskets"), a stream of
+// their own, so basket 0 and the rest of the model are New's whatever k;
+// with k = 1 the model is New's, bit for bit.
+//
+// NewPortfolio returns New's errors, and an error if k < 1 or if all n
+// uniforms of a basket's weights are 0 (probability 2^(−53n)). It takes
+// O(n³ + k·n²) time.
+func NewPortfolio(n, k int, seed uint64) (*Model, error) {
+	if k < 1 {
+		return nil, fmt.Errorf("bachelier: %d baskets, want at least 1", k)
+	}
+	m, err := New(n, seed)
+	if err != nil {
+		return nil, err
+	}
+	if k == 1 {
+		return m, nil
+	}
+	rng := rand.New(rand.NewPCG(seed, streamBaskets))
+	uniform := func(lo, hi float64) float64 { return lo + (hi-lo)*rng.Float64() }
+	m.ExtraBaskets = make([]Basket, k-1)
+	vw := make([]float64, n)
+	for j := range m.ExtraBaskets {
+		w := make([]float64, n)
+		for i := range w {
+			u := rng.Float64()
+			w[i] = u * u * u
+		}
+		sum := floats.Sum(w)
+		if sum == 0 {
+			return nil, fmt.Errorf("bachelier: the weights of basket %d of the model with %d assets and seed %d are all 0", j+1, n, seed)
+		}
+		floats.Scale(1/sum, w)
+		strike := uniform(extraStrikeLo, extraStrikeHi)
+		tau := uniform(extraTauLo, extraTauHi)
+		floats.MulTo(vw, m.Vols, w) // wᵀΣw = (v∘w)ᵀ·Corr·(v∘w)
+		var variance float64
+		for i, row := range m.Corr {
+			variance += vw[i] * floats.Dot(row, vw)
+		}
+		m.ExtraBaskets[j] = Basket{Weights: w, Strike: strike, Vol: math.Sqrt(variance), Tau: tau}
+	}
+	return m, nil
+}
+
 // Dims returns the number of assets n.
 func (m *Model) Dims() int { return len(m.Weights) }
 
-// Basket returns the closed-form pricer of m's call at T1: its price at spots
-// S is the call's value at T1 given S(T1) = S.
+// Basket returns the closed-form pricer of m's call at T1, basket 0 of the
+// portfolio: its price at spots S is the call's value at T1 given
+// S(T1) = S.
 func (m *Model) Basket() Basket {
 	return Basket{Weights: m.Weights, Strike: m.Strike, Vol: m.Vol, Tau: m.T2 - m.T1}
+}
+
+// Baskets returns the number k of basket calls of m's portfolio,
+// 1 + len(m.ExtraBaskets).
+func (m *Model) Baskets() int { return 1 + len(m.ExtraBaskets) }
+
+// Portfolio returns the closed-form pricer of all of m's calls at T1: the
+// call of Basket followed by ExtraBaskets. Its baskets share m's slices.
+func (m *Model) Portfolio() Portfolio {
+	return append(Portfolio{m.Basket()}, m.ExtraBaskets...)
 }
 
 // TestBox returns the bounds of the test domain [lo, hi]ⁿ of method.md §2,

@@ -41,19 +41,23 @@ type TrainOptions struct {
 // continue the stream, so the samples do not depend on how they are split
 // into blocks. A Sampler is not safe for concurrent use.
 type Sampler struct {
-	basket Basket
-	chol   [][]float64
+	baskets Portfolio
+	chol    [][]float64
 	// train is true for training samples; then scale = TrainWidening·√T1 and
-	// u = √τ·Lᵀw, so that the antithetic baskets are w·S1 ± u·z₁.
+	// u[j·n:(j+1)·n] = √τ_j·Lᵀw_j, so that the antithetic baskets are
+	// w_j·S1 ± u_j·z₁.
 	train  bool
 	scale  float64
 	u      []float64
 	h      float64
 	lo, hi float64
-	sumW   float64
-	with   dataset.Arrays
-	rng    *rand.Rand
-	z      []float64
+	// sumW[j] is Σ w_j[i]; c[j] is scratch space for the second derivative
+	// of basket j's label.
+	sumW []float64
+	c    []float64
+	with dataset.Arrays
+	rng  *rand.Rand
+	z    []float64
 }
 
 func (m *Model) sampler(stream uint64) *Sampler {
@@ -66,29 +70,45 @@ func (m *Model) sampler(stream uint64) *Sampler {
 			panic(panicModel)
 		}
 	}
+	for _, b := range m.ExtraBaskets {
+		if len(b.Weights) != n {
+			panic(panicModel)
+		}
+	}
+	p := m.Portfolio()
+	sumW := make([]float64, len(p))
+	for j, b := range p {
+		sumW[j] = floats.Sum(b.Weights)
+	}
 	return &Sampler{
-		basket: m.Basket(),
-		chol:   m.Chol,
-		sumW:   floats.Sum(m.Weights),
-		rng:    rand.New(rand.NewPCG(m.Seed, stream)),
-		z:      make([]float64, n),
+		baskets: p,
+		chol:    m.Chol,
+		sumW:    sumW,
+		c:       make([]float64, len(p)),
+		rng:     rand.New(rand.NewPCG(m.Seed, stream)),
+		z:       make([]float64, n),
 	}
 }
 
 // TrainingSampler returns a Sampler of training samples (method.md §2).
-// Sample k takes the next 2n standard normals z₀, z₁ of its stream and sets
+// Sample k takes the next 2n standard normals z₀, z₁ of its stream and sets,
+// for the k baskets j of m.Portfolio(),
 //
 //	x   = S1 = 1 + TrainWidening·√T1·L·z₀
-//	B±  = w·S1 ± √τ·(Lᵀw)·z₁                 (= w·S2±, S2± = S1 ± √τ·L·z₁)
-//	y   = ½[p(B+) + p(B−)]                    payoff label
-//	dydx = ½[p′(B+) + p′(B−)]·w               pathwise gradient dy/dS1
-//	gamma = ½[p″(B+) + p″(B−)]·(Σ w[i])²     1ᵀH1 of the pathwise Hessian
-//	hessian = ½[p″(B+) + p″(B−)]·w·wᵀ
+//	B_j± = w_j·S1 ± √τ_j·(Lᵀw_j)·z₁            (= w_j·S2±, S2± = S1 ± √τ_j·L·z₁)
+//	y   = Σ_j ½[p_j(B_j+) + p_j(B_j−)]          payoff label
+//	dydx = Σ_j g_j·w_j,  g_j = ½[p_j′(B_j+) + p_j′(B_j−)]   pathwise dy/dS1
+//	gamma = Σ_j c_j·(Σ_i w_j[i])²,  c_j = ½[p_j″(B_j+) + p_j″(B_j−)]
+//	hessian = Σ_j c_j·w_j·w_jᵀ
 //
-// where p is the call payoff (B − K)⁺, whose derivative is taken as
-// 1{B > K}, or the smoothed payoff of opts.Smoothing. Gamma is set only with
-// smoothing, Hessian only if opts.Hessian is set too. Along a direction v
-// the pathwise Hessian label is m.Basket().HessVec(dst, v, gamma).
+// where p_j is the call payoff (B − K_j)⁺, whose derivative is taken as
+// 1{B > K_j}, or the smoothed payoff of opts.Smoothing. The baskets share
+// z₁, and each B_j± has the law of basket j at its expiry given S1, so the
+// conditional mean of y given S1 is the portfolio's price (of the smoothed
+// payoffs with smoothing). Gamma is set only with smoothing, Hessian only if
+// opts.Hessian is set too. With one basket (New), along a direction v the
+// pathwise Hessian label is m.Basket().HessVec(dst, v, gamma); with several,
+// gamma no longer fixes the Hessian label.
 //
 // TrainingSampler panics if opts.Smoothing is negative or NaN, if
 // opts.Hessian is set without smoothing, or if m's slices have inconsistent
@@ -104,11 +124,15 @@ func (m *Model) TrainingSampler(opts TrainOptions) *Sampler {
 	s.train = true
 	s.scale = TrainWidening * math.Sqrt(m.T1)
 	s.h = opts.Smoothing
-	s.u = make([]float64, m.Dims())
-	for i, row := range m.Chol { // u = Lᵀw
-		floats.AddScaled(s.u[:i+1], m.Weights[i], row[:i+1])
+	n := m.Dims()
+	s.u = make([]float64, len(s.baskets)*n)
+	for j, b := range s.baskets {
+		u := s.u[j*n : (j+1)*n]
+		for i, row := range m.Chol { // u = Lᵀw
+			floats.AddScaled(u[:i+1], b.Weights[i], row[:i+1])
+		}
+		floats.Scale(math.Sqrt(b.Tau), u)
 	}
-	floats.Scale(math.Sqrt(m.T2-m.T1), s.u)
 	if s.h > 0 {
 		s.with |= dataset.WithGamma
 	}
@@ -120,7 +144,7 @@ func (m *Model) TrainingSampler(opts TrainOptions) *Sampler {
 
 // TestSampler returns a Sampler of test points (method.md §2). Point k takes
 // the next n uniforms U of its stream and sets x = lo + (hi − lo)·U, with
-// [lo, hi] = m.TestBox(), and the exact labels of m.Basket() at x: y the
+// [lo, hi] = m.TestBox(), and the exact labels of m.Portfolio() at x: y the
 // price, dydx the deltas, gamma the gamma metric 1ᵀH1, and hessian the full
 // Hessian if hessian is true. It panics if m's slices have inconsistent lengths.
 func (m *Model) TestSampler(hessian bool) *Sampler {
@@ -161,34 +185,23 @@ func (s *Sampler) Fill(dst *dataset.Set) *dataset.Set {
 	if dst.Dims() != n || dst.Arrays() != s.with {
 		panic(panicBlock)
 	}
-	w := s.basket.Weights
 	for r := range dst.N() {
 		x := dst.X[r*n : (r+1)*n]
-		var c float64
 		if s.train {
 			s.spots(x)
-			var g float64
-			dst.Y[r], g, c = s.step(x)
-			floats.ScaleTo(dst.DYDX[r*n:(r+1)*n], g, w)
 		} else {
 			for i := range x {
 				x[i] = s.lo + (s.hi-s.lo)*s.rng.Float64()
 			}
-			var cdf float64
-			dst.Y[r], cdf, c = s.basket.eval(x)
-			floats.ScaleTo(dst.DYDX[r*n:(r+1)*n], cdf, w)
 		}
-		if dst.Gamma != nil {
-			dst.Gamma[r] = c * s.sumW * s.sumW
-		}
+		var hr []float64
 		if dst.Hessian != nil {
-			hr := dst.Hessian[r*n*n : (r+1)*n*n]
-			for i, wi := range w {
-				for j := i; j < n; j++ {
-					hr[i*n+j] = c * wi * w[j]
-					hr[j*n+i] = hr[i*n+j]
-				}
-			}
+			hr = dst.Hessian[r*n*n : (r+1)*n*n]
+		}
+		y, gamma := s.label(x, dst.DYDX[r*n:(r+1)*n], hr)
+		dst.Y[r] = y
+		if dst.Gamma != nil {
+			dst.Gamma[r] = gamma
 		}
 	}
 	return dst
@@ -208,22 +221,57 @@ func (s *Sampler) spots(x []float64) {
 	}
 }
 
-// step draws z₁ and returns the labels of the antithetic pair from S1 = x:
-// the payoff label y, the basket derivative g = ½[p′(B+) + p′(B−)] (so that
-// dy/dS1 = g·w) and the second derivative c = ½[p″(B+) + p″(B−)].
-func (s *Sampler) step(x []float64) (y, g, c float64) {
-	z := s.z
-	for i := range z {
-		z[i] = s.rng.NormFloat64()
+// label sets the labels of the sample at x and returns its value label y
+// and gamma label: dydx the gradient label, and hessian, unless nil, the
+// n×n row-major Hessian label. For a training sample they are those of the
+// antithetic pair from S1 = x, for which it draws z₁; for a test point the
+// exact price, deltas, gamma and Hessian. The baskets' terms are summed in
+// order, starting from basket 0's. gamma is 0 for unsmoothed training
+// labels.
+func (s *Sampler) label(x, dydx, hessian []float64) (y, gamma float64) {
+	n := len(x)
+	if s.train {
+		for i := range s.z {
+			s.z[i] = s.rng.NormFloat64()
+		}
 	}
-	b0 := floats.Dot(s.basket.Weights, x)
-	db := floats.Dot(s.u, z)
-	return s.pair(b0, db)
+	for j, b := range s.baskets {
+		var yj, gj float64
+		if s.train {
+			yj, gj, s.c[j] = s.pair(b.Strike, floats.Dot(b.Weights, x), floats.Dot(s.u[j*n:(j+1)*n], s.z))
+		} else {
+			yj, gj, s.c[j] = b.eval(x)
+		}
+		if j == 0 {
+			y = yj
+			floats.ScaleTo(dydx, gj, b.Weights)
+			gamma = s.c[0] * s.sumW[0] * s.sumW[0]
+		} else {
+			y += yj
+			floats.AddScaled(dydx, gj, b.Weights)
+			gamma += s.c[j] * s.sumW[j] * s.sumW[j]
+		}
+	}
+	if hessian != nil {
+		w0, c0 := s.baskets[0].Weights, s.c[0]
+		for i, wi := range w0 {
+			for l := i; l < n; l++ {
+				h := c0 * wi * w0[l]
+				for j := 1; j < len(s.baskets); j++ {
+					w := s.baskets[j].Weights
+					h += s.c[j] * w[i] * w[l]
+				}
+				hessian[i*n+l], hessian[l*n+i] = h, h
+			}
+		}
+	}
+	return y, gamma
 }
 
-// pair returns the labels y, g, c of step for the baskets b0 ± db.
-func (s *Sampler) pair(b0, db float64) (y, g, c float64) {
-	k := s.basket.Strike
+// pair returns the labels of one basket with strike k for the antithetic
+// baskets b0 ± db: the payoff label y = ½[p(b0 + db) + p(b0 − db)], its
+// derivative g = ½[p′ + p′] and second derivative c = ½[p″ + p″].
+func (s *Sampler) pair(k, b0, db float64) (y, g, c float64) {
 	if s.h == 0 {
 		for _, b := range [2]float64{b0 + db, b0 - db} {
 			if b > k {

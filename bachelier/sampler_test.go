@@ -40,58 +40,94 @@ func sameSet(a, b *dataset.Set) bool {
 		sameBits(a.DYDX, b.DYDX) && sameBits(a.Gamma, b.Gamma) && sameBits(a.Hessian, b.Hessian)
 }
 
+// newPortfolio returns NewPortfolio(n, k, seed) or fails the test.
+func newPortfolio(t testing.TB, n, k int, seed uint64) *Model {
+	t.Helper()
+	m, err := NewPortfolio(n, k, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // TestPathwiseLabelsMean simulates only the step T1 → T2 from fixed spots S1
-// and checks that the mean payoff and pathwise gradient labels are the
-// closed-form price and deltas, within 4 standard errors of 200,000 pairs.
+// (Sampler.label) and checks that the mean payoff label is the closed-form
+// price of the portfolio, and that the mean gradient label is its deltas,
+// each within 3 standard errors of 100,000 antithetic pairs. The deltas are
+// compared along 1 and along two random directions, not coordinate by
+// coordinate: with 3 s.e. per comparison, hundreds of them would fail by
+// chance now and then.
 func TestPathwiseLabelsMean(t *testing.T) {
-	const pairs = 200_000
-	m := newModel(t, 7, 3)
-	b := m.Basket()
-	s := m.TrainingSampler(TrainOptions{})
-	y, g := make([]float64, pairs), make([]float64, pairs)
-	for _, level := range []float64{0.7, 1.0, 1.1, 1.4} {
-		x := make([]float64, 7)
-		for i := range x {
-			x[i] = level + 0.05*float64(i-3)
+	const pairs = 100_000
+	for _, tc := range []struct{ n, k int }{{7, 1}, {7, 4}, {7, 16}, {30, 4}, {30, 16}} {
+		m := newPortfolio(t, tc.n, tc.k, 3)
+		p, n := m.Portfolio(), m.Dims()
+		s := m.TrainingSampler(TrainOptions{})
+		dirs := [3][]float64{make([]float64, n), make([]float64, n), make([]float64, n)}
+		rng := rand.New(rand.NewPCG(4, 5))
+		for i := range n {
+			dirs[0][i] = 1
+			dirs[1][i] = rng.NormFloat64()
+			dirs[2][i] = rng.NormFloat64()
 		}
-		for k := range pairs {
-			y[k], g[k], _ = s.step(x)
-		}
-		price, delta := b.Price(x), b.Delta(nil, x)
-		if ok, mean, se := within4SE(y, price); !ok {
-			t.Errorf("S1 around %v: mean payoff label %.6f ± %.6f, price %.6f", level, mean, se, price)
-		}
-		for i := range x { // dydx = g·w, so each delta is checked through g
-			if ok, mean, se := within4SE(g, delta[i]/m.Weights[i]); !ok {
-				t.Errorf("S1 around %v: mean gradient label %d %.6f ± %.6f (in units of w[i]), delta %.6f", level, i, mean, se, delta[i]/m.Weights[i])
+		y := make([]float64, pairs)
+		g := [3][]float64{make([]float64, pairs), make([]float64, pairs), make([]float64, pairs)}
+		dydx := make([]float64, n)
+		for _, level := range []float64{1.0, 1.2} {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = level + 0.1*float64(i-n/2)/float64(n)
+			}
+			for r := range pairs {
+				y[r], _ = s.label(x, dydx, nil)
+				for d, v := range dirs {
+					g[d][r] = floats.Dot(dydx, v)
+				}
+			}
+			name := fmt.Sprintf("n = %d, %d baskets, S1 around %v", n, tc.k, level)
+			if ok, mean, se := within3SE(y, p.Price(x)); !ok {
+				t.Errorf("%s: mean payoff label %.6f ± %.6f, price %.6f", name, mean, se, p.Price(x))
+			}
+			delta := p.Delta(nil, x)
+			for d, v := range dirs {
+				if ok, mean, se := within3SE(g[d], floats.Dot(delta, v)); !ok {
+					t.Errorf("%s: mean gradient label along direction %d %.6f ± %.6f, delta %.6f", name, d, mean, se, floats.Dot(delta, v))
+				}
 			}
 		}
 	}
 }
 
-// TestSmoothedGammaMean checks the mean of the smoothed pathwise second
-// derivatives against the basket gamma φ(d′)/s′ of the smoothed payoff: the
-// logistic kernel of width h adds variance π²h²/3 to the basket's s².
+// TestSmoothedGammaMean checks the mean of the smoothed pathwise gamma
+// labels against the gamma Σ_j φ(d′_j)/s′_j·(Σ w_j)² of the smoothed payoffs:
+// the logistic kernel of width h adds variance π²h²/3 to each basket's s_j².
 func TestSmoothedGammaMean(t *testing.T) {
-	const pairs = 200_000
+	const pairs = 100_000
 	const h = 0.01
-	m := newModel(t, 7, 3)
-	s := m.TrainingSampler(TrainOptions{Smoothing: h})
-	c := make([]float64, pairs)
-	sEff := math.Sqrt(m.Vol*m.Vol*(m.T2-m.T1) + math.Pi*math.Pi*h*h/3)
-	for _, level := range []float64{0.9, 1.1, 1.3} {
-		x := make([]float64, 7)
-		for i := range x {
-			x[i] = level
-		}
-		for k := range pairs {
-			_, _, c[k] = s.step(x)
-		}
-		d := (level - m.Strike) / sEff
-		want := math.Exp(-d*d/2) / math.Sqrt(2*math.Pi) / sEff
-		// The normal approximation of normal + logistic is off by O(h⁴/s⁴) ≈ 1e-5 relative.
-		if ok, mean, se := within4SE(c, want); !ok {
-			t.Errorf("S1 = %v: mean second-order label %.6f ± %.6f, smoothed gamma %.6f", level, mean, se, want)
+	for _, k := range []int{1, 4} {
+		m := newPortfolio(t, 7, k, 3)
+		s := m.TrainingSampler(TrainOptions{Smoothing: h})
+		gamma := make([]float64, pairs)
+		dydx := make([]float64, 7)
+		for _, level := range []float64{0.9, 1.1, 1.3} {
+			x := make([]float64, 7)
+			for i := range x {
+				x[i] = level
+			}
+			for r := range pairs {
+				_, gamma[r] = s.label(x, dydx, nil)
+			}
+			var want float64
+			for _, b := range m.Portfolio() {
+				sEff := math.Sqrt(b.Vol*b.Vol*b.Tau + math.Pi*math.Pi*h*h/3)
+				d := (floats.Dot(b.Weights, x) - b.Strike) / sEff
+				sw := floats.Sum(b.Weights)
+				want += math.Exp(-d*d/2) / math.Sqrt(2*math.Pi) / sEff * sw * sw
+			}
+			// The normal approximation of normal + logistic is off by O(h⁴/s⁴) ≈ 1e-5 relative.
+			if ok, mean, se := within3SE(gamma, want); !ok {
+				t.Errorf("%d baskets, S1 = %v: mean gamma label %.6f ± %.6f, smoothed gamma %.6f", k, level, mean, se, want)
+			}
 		}
 	}
 }
@@ -161,91 +197,106 @@ func TestSmoothingConverges(t *testing.T) {
 // TestSmoothedLabelsFiniteDifferences checks the pathwise labels of the
 // smoothed payoff against central finite differences in S1 of the smoothed
 // payoff along the same path (z₁ fixed): the gradient label, the Hessian
-// label along random directions and along 1, and the full Hessian label.
+// label, the gamma label (a second difference along 1) and, with one basket,
+// Basket.HessVec of the gamma label along random directions and along 1.
 func TestSmoothedLabelsFiniteDifferences(t *testing.T) {
 	const n = 4
-	m := newModel(t, n, 8)
-	b := m.Basket()
-	for _, h := range []float64{0.05, 0.01} {
-		s := m.TrainingSampler(TrainOptions{Smoothing: h, Hessian: true})
-		for path := range uint64(8) {
-			// labels returns y, g, c of the path with z₁ drawn from its own seed.
-			labels := func(x []float64) (y, g, c float64) {
-				s.rng = rand.New(rand.NewPCG(99, path))
-				return s.step(x)
-			}
-			// Place S1 so that B+ (even paths) or B− (odd paths) is within 2h of
-			// the strike: labels(0) draws z₁, whose basket move is db = u·z₁.
-			x := make([]float64, n)
-			labels(x)
-			db := floats.Dot(s.u, s.z)
-			target := m.Strike - db + h*float64(int(path%5)-2)
-			if path%2 == 1 {
-				target = m.Strike + db + h*float64(int(path%5)-2)
-			}
-			for i := range x {
-				x[i] = 0.01 * float64(i)
-			}
-			floats.AddConst(target-floats.Dot(m.Weights, x), x) // Σw = 1, so w·x = target
-			y, g, c := labels(x)
-			name := fmt.Sprintf("h = %g, path %d", h, path)
-			const step = 1e-6
-			grad := make([]float64, n)
-			for i := range x {
-				xi := x[i]
-				x[i] = xi + step
-				yp, gp, _ := labels(x)
-				x[i] = xi - step
-				ym, gm, _ := labels(x)
-				x[i] = xi
-				grad[i] = (yp - ym) / (2 * step)
-				if want := g * m.Weights[i]; math.Abs(grad[i]-want) > 1e-8 {
-					t.Errorf("%s: gradient label %d = %.10f, finite difference of y %.10f", name, i, want, grad[i])
+	for _, k := range []int{1, 3} {
+		m := newPortfolio(t, n, k, 8)
+		p := m.Portfolio()
+		for _, h := range []float64{0.05, 0.01} {
+			s := m.TrainingSampler(TrainOptions{Smoothing: h, Hessian: true})
+			for path := range uint64(8) {
+				// labels returns the labels of the path with z₁ drawn from its own seed.
+				labels := func(x []float64) (y float64, g, hess []float64, gamma float64) {
+					s.rng = rand.New(rand.NewPCG(99, path))
+					g, hess = make([]float64, n), make([]float64, n*n)
+					y, gamma = s.label(x, g, hess)
+					return y, g, hess, gamma
 				}
-				// Row i of the Hessian label is ∂(g·w)/∂S1[i] = (∂g/∂S1[i])·w = c·w[i]·w.
-				if fdRow, want := (gp-gm)/(2*step), c*m.Weights[i]; math.Abs(fdRow-want) > 1e-6*c+1e-9 {
-					t.Errorf("%s: Hessian label row %d, ∂g/∂S1[i] = %.8f, finite difference %.8f", name, i, want, fdRow)
+				// Place S1 so that B_j+ (even paths) or B_j− (odd paths) of
+				// basket j = path mod k is within 2h of its strike: labels(0)
+				// draws z₁, whose move of basket j is db = u_j·z₁.
+				x := make([]float64, n)
+				labels(x)
+				j := int(path) % k
+				b := p[j]
+				db := floats.Dot(s.u[j*n:(j+1)*n], s.z)
+				target := b.Strike - db + h*float64(int(path%5)-2)
+				if path%2 == 1 {
+					target = b.Strike + db + h*float64(int(path%5)-2)
 				}
-			}
-			// Along random directions and along 1: HessVec of the gamma label.
-			gamma := c * floats.Sum(m.Weights) * floats.Sum(m.Weights)
-			for dir := range 3 {
-				v := make([]float64, n)
-				for i := range v {
-					v[i] = 1
-					if dir > 0 {
-						v[i] = math.Sin(float64(7*dir + i))
+				for i := range x {
+					x[i] = 0.01 * float64(i)
+				}
+				floats.AddConst(target-floats.Dot(b.Weights, x), x) // Σw_j = 1, so w_j·x = target
+				y, g, hess, gamma := labels(x)
+				name := fmt.Sprintf("%d baskets, h = %g, path %d", k, h, path)
+				const step = 1e-6
+				scale := floats.Max(hess) // the largest second derivative
+				for i := range x {
+					xi := x[i]
+					x[i] = xi + step
+					yp, gp, _, _ := labels(x)
+					x[i] = xi - step
+					ym, gm, _, _ := labels(x)
+					x[i] = xi
+					if fd := (yp - ym) / (2 * step); math.Abs(fd-g[i]) > 1e-8 {
+						t.Errorf("%s: gradient label %d = %.10f, finite difference of y %.10f", name, i, g[i], fd)
+					}
+					for l := range n { // row i of the Hessian label is ∂g/∂S1[i]
+						if fd := (gp[l] - gm[l]) / (2 * step); math.Abs(fd-hess[i*n+l]) > 1e-6*scale+1e-9 {
+							t.Errorf("%s: Hessian label (%d, %d) = %.8f, finite difference of the gradient label %.8f", name, i, l, hess[i*n+l], fd)
+						}
 					}
 				}
+				if got := floats.Sum(hess); math.Abs(got-gamma) > 1e-13*gamma {
+					t.Errorf("%s: gamma label %v, 1ᵀH1 of the Hessian label %v", name, gamma, got)
+				}
+				ones := make([]float64, n)
+				floats.AddConst(1, ones)
 				xp, xm := make([]float64, n), make([]float64, n)
-				floats.AddScaledTo(xp, x, step, v)
-				floats.AddScaledTo(xm, x, -step, v)
-				_, gp, _ := labels(xp)
-				_, gm, _ := labels(xm)
-				fdHv := make([]float64, n)
-				floats.AddScaledTo(fdHv, fdHv, (gp-gm)/(2*step), m.Weights)
-				hv := b.HessVec(nil, v, gamma)
-				if !floats.EqualApprox(hv, fdHv, 1e-6*c+1e-9) {
-					t.Errorf("%s: Hessian label along v%d = %v, finite difference of the gradient label %v", name, dir, hv, fdHv)
+				floats.AddScaledTo(xp, x, step, ones)
+				floats.AddScaledTo(xm, x, -step, ones)
+				yp, _, _, _ := labels(xp)
+				ym, _, _, _ := labels(xm)
+				if fd2 := (yp - 2*y + ym) / (step * step); math.Abs(fd2-gamma) > 1e-3*gamma+1e-3 {
+					t.Errorf("%s: gamma label %.6f, second difference of y along 1 %.6f", name, gamma, fd2)
 				}
-				if dir == 0 {
-					yp, _, _ := labels(xp)
-					ym, _, _ := labels(xm)
-					if fd2 := (yp - 2*y + ym) / (step * step); math.Abs(fd2-gamma) > 1e-3*gamma+1e-3 {
-						t.Errorf("%s: gamma label %.6f, second difference of y along 1 %.6f", name, gamma, fd2)
+				if k > 1 {
+					continue
+				}
+				// One basket: HessVec of the gamma label along random directions and along 1.
+				for dir := range 3 {
+					v := make([]float64, n)
+					for i := range v {
+						v[i] = 1
+						if dir > 0 {
+							v[i] = math.Sin(float64(7*dir + i))
+						}
+					}
+					floats.AddScaledTo(xp, x, step, v)
+					floats.AddScaledTo(xm, x, -step, v)
+					_, gp, _, _ := labels(xp)
+					_, gm, _, _ := labels(xm)
+					fdHv := make([]float64, n)
+					floats.AddScaledTo(fdHv, fdHv, 1/(2*step), gp)
+					floats.AddScaled(fdHv, -1/(2*step), gm)
+					if hv := m.Basket().HessVec(nil, v, gamma); !floats.EqualApprox(hv, fdHv, 1e-6*scale+1e-9) {
+						t.Errorf("%s: Hessian label along v%d = %v, finite difference of the gradient label %v", name, dir, hv, fdHv)
 					}
 				}
 			}
-			// The labels Fill writes are the same formulas.
+			// Fill writes the labels of spots and label.
 			set := s.NewSet(1)
-			s.rng = rand.New(rand.NewPCG(5, path))
+			s.rng = rand.New(rand.NewPCG(5, 6))
 			s.Fill(set)
-			s.rng = rand.New(rand.NewPCG(5, path))
+			s.rng = rand.New(rand.NewPCG(5, 6))
+			x, g, hess := make([]float64, n), make([]float64, n), make([]float64, n*n)
 			s.spots(x)
-			y, g, c = s.step(x)
-			if set.Y[0] != y || set.DYDX[1] != g*m.Weights[1] || set.Gamma[0] != c*floats.Sum(m.Weights)*floats.Sum(m.Weights) ||
-				set.Hessian[2*n+3] != c*m.Weights[2]*m.Weights[3] {
-				t.Errorf("%s: Fill wrote labels other than those of spots and step", name)
+			y, gamma := s.label(x, g, hess)
+			if !sameBits(set.X, x) || set.Y[0] != y || !sameBits(set.DYDX, g) || set.Gamma[0] != gamma || !sameBits(set.Hessian, hess) {
+				t.Errorf("%d baskets, h = %g: Fill wrote labels other than those of spots and label", k, h)
 			}
 		}
 	}
@@ -386,15 +437,17 @@ func TestLargeAndSmallDims(t *testing.T) {
 }
 
 func TestFillAllocatesNothing(t *testing.T) {
-	m := newModel(t, 7, 0)
-	for _, s := range []*Sampler{
-		m.TrainingSampler(TrainOptions{}),
-		m.TrainingSampler(TrainOptions{Smoothing: 0.01, Hessian: true}),
-		m.TestSampler(true),
-	} {
-		set := s.NewSet(256)
-		if a := testing.AllocsPerRun(10, func() { s.Fill(set) }); a != 0 {
-			t.Errorf("Fill allocates %v times per call, want 0", a)
+	for _, k := range []int{1, 4} {
+		m := newPortfolio(t, 7, k, 0)
+		for _, s := range []*Sampler{
+			m.TrainingSampler(TrainOptions{}),
+			m.TrainingSampler(TrainOptions{Smoothing: 0.01, Hessian: true}),
+			m.TestSampler(true),
+		} {
+			set := s.NewSet(256)
+			if a := testing.AllocsPerRun(10, func() { s.Fill(set) }); a != 0 {
+				t.Errorf("%d baskets: Fill allocates %v times per call, want 0", k, a)
+			}
 		}
 	}
 }
@@ -429,6 +482,8 @@ func TestSamplerPanics(t *testing.T) {
 	m := newModel(t, 3, 0)
 	broken := *m
 	broken.Chol = broken.Chol[:2]
+	brokenBasket := *m
+	brokenBasket.ExtraBaskets = []Basket{{Weights: []float64{1, 0}, Strike: 1, Vol: 0.2, Tau: 1}}
 	for _, tc := range []struct {
 		name string
 		f    func()
@@ -438,6 +493,7 @@ func TestSamplerPanics(t *testing.T) {
 		{"NaN smoothing", func() { m.TrainingSampler(TrainOptions{Smoothing: math.NaN()}) }, panicSmoothing},
 		{"Hessian without smoothing", func() { m.TrainingSampler(TrainOptions{Hessian: true}) }, panicNoSmooth},
 		{"inconsistent model", func() { broken.TestSampler(false) }, panicModel},
+		{"inconsistent basket", func() { brokenBasket.TrainingSampler(TrainOptions{}) }, panicModel},
 		{"wrong dims", func() { m.TestSampler(false).Fill(dataset.New(1, 2, dataset.WithGamma)) }, panicBlock},
 		{"wrong arrays", func() { m.TrainingSampler(TrainOptions{}).Fill(dataset.New(1, 3, dataset.WithGamma)) }, panicBlock},
 		{"block 0", func() { m.TestSampler(false).Stream(context.Background(), 1, 0, nil) }, panicStream},
@@ -458,6 +514,18 @@ func BenchmarkTrainingSet8192(b *testing.B) {
 	s := m.TrainingSampler(TrainOptions{})
 	set := s.NewSet(8192)
 	b.ReportAllocs()
+	for b.Loop() {
+		s.Fill(set)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*8192), "ns/sample")
+}
+
+// BenchmarkPortfolioTrainingSet8192 is BenchmarkTrainingSet8192 with 16
+// baskets and smoothed labels.
+func BenchmarkPortfolioTrainingSet8192(b *testing.B) {
+	m := newPortfolio(b, 7, 16, 0)
+	s := m.TrainingSampler(TrainOptions{Smoothing: 0.0075})
+	set := s.NewSet(8192)
 	for b.Loop() {
 		s.Fill(set)
 	}

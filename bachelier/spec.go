@@ -8,8 +8,9 @@ import (
 )
 
 // Spec is the description of a generated data set written as spec.json next
-// to train.npz and test.npz: the model, the test box and the options the
-// samples were drawn with.
+// to train.npz and test.npz: the model (with the extra baskets of a
+// portfolio, key "extra_baskets", absent for one basket), the test box and
+// the options the samples were drawn with.
 type Spec struct {
 	// Pricer names the reference model, "bachelier".
 	Pricer string `json:"model"`

@@ -30,6 +30,39 @@ type TrainOptions struct {
 	// data before training (for a freshly initialised net). Without it the
 	// net keeps its normalisation, as a pruned or imported net must.
 	FitNorm bool
+	// Labels, if not nil, are the Teacher's labels of the training set made
+	// by NewTeacherLabels with the same teacher, set, recipe and Seed; they
+	// are used instead of computing them again (the result is the same, bit
+	// for bit), so that several students of one teacher share the work.
+	Labels *TeacherLabels
+}
+
+// TeacherLabels are the labels a teacher net gives a training set for the
+// Sobolev loss: its values and input gradients (raw units), which replace
+// the data's with TrainRecipe.Teacher, and its Hessian-vector products HV
+// along the directions Dirs (one row of n per direction, the all-ones
+// direction first), the second-order labels of TrainRecipe.HVPWeight > 0.
+// Fields a recipe does not use are nil.
+type TeacherLabels struct {
+	Y, DYDX  []float64
+	Dirs, HV []float64
+}
+
+// NewTeacherLabels returns the labels teacher gives train under recipe, the
+// directions drawn from seed as TrainModel draws them for TrainOptions.Seed.
+// It evaluates the teacher on all cores.
+func NewTeacherLabels(teacher *mlp.Network, train *dataset.Set, recipe TrainRecipe, seed uint64) *TeacherLabels {
+	var l TeacherLabels
+	if recipe.Teacher {
+		l.Y = make([]float64, train.N())
+		l.DYDX = make([]float64, len(train.X))
+		mlp.EvalParallel(teacher, l.Y, l.DYDX, nil, train.X, 0)
+	}
+	if recipe.HVPWeight > 0 {
+		l.Dirs = recipe.HVPKind.Directions(teacher, train.X, recipe.HVPDirections, seed+seedStreamDirections)
+		l.HV = mlp.HessVecLabels(teacher, train.X, l.Dirs)
+	}
+	return &l
 }
 
 // TrainModel trains net on the training set train (raw units) as opts says.
@@ -66,10 +99,12 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 	weights := mlp.LossWeights{Value: 1}
 	if opts.Loss == mlp.Sobolev {
 		data.DYDX = train.DYDX
+		labels := opts.Labels
+		if opts.Teacher != nil && labels == nil {
+			labels = NewTeacherLabels(opts.Teacher, train, recipe, opts.Seed)
+		}
 		if opts.Teacher != nil && recipe.Teacher {
-			data.Y = make([]float64, train.N())
-			data.DYDX = make([]float64, len(train.X))
-			mlp.EvalParallel(opts.Teacher, data.Y, data.DYDX, nil, train.X, 0)
+			data.Y, data.DYDX = labels.Y, labels.DYDX
 		}
 		hvp := 0.0
 		if opts.Teacher != nil && recipe.HVPWeight > 0 {
@@ -80,8 +115,7 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 			return mlp.History{}, err
 		}
 		if hvp > 0 {
-			data.Dirs = recipe.HVPKind.Directions(opts.Teacher, train.X, recipe.HVPDirections, opts.Seed+seedStreamDirections)
-			data.HV = mlp.HessVecLabels(opts.Teacher, train.X, data.Dirs)
+			data.Dirs, data.HV = labels.Dirs, labels.HV
 		}
 	}
 	cfg := mlp.TrainConfig{

@@ -39,3 +39,38 @@ func TestTrainModelConstantInput(t *testing.T) {
 		t.Error("one sample: no error, want x1 constant")
 	}
 }
+
+// TestTeacherLabelsShared checks that a student trained with labels made
+// once by NewTeacherLabels ends with the same bits as one whose TrainModel
+// computes them, for a recipe with teacher labels and HVP directions.
+func TestTeacherLabelsShared(t *testing.T) {
+	m, err := bachelier.New(3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train := m.TrainingSet(512, bachelier.TrainOptions{Smoothing: 0.01})
+	teacher := mlp.New(3, []int{10, 10}, mlp.SiLU)
+	teacher.Init(mlp.XavierUniform, 3)
+	recipe := Default().Finetune
+	recipe.Epochs, recipe.Teacher = 2, true
+	var nets [2]*mlp.Network
+	for i := range nets {
+		nets[i] = mlp.New(3, []int{4}, mlp.SiLU)
+		nets[i].Init(mlp.XavierUniform, 4)
+		opts := TrainOptions{Recipe: recipe, Loss: mlp.Sobolev, Teacher: teacher, Seed: 5, FitNorm: true, Threads: 1}
+		if i == 1 {
+			opts.Labels = NewTeacherLabels(teacher, train, recipe, 5)
+			if opts.Labels.Y == nil || opts.Labels.HV == nil {
+				t.Fatal("NewTeacherLabels left out labels the recipe uses")
+			}
+		}
+		if _, err := TrainModel(context.Background(), nets[i], train, opts, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range nets[0].Params.Flat {
+		if q := nets[1].Params.Flat[i]; p != q {
+			t.Fatalf("parameter %d: %v with labels computed by TrainModel, %v with shared labels", i, p, q)
+		}
+	}
+}

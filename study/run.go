@@ -232,6 +232,9 @@ type problemData struct {
 	err         error
 	train, test *dataset.Set
 	net         *mlp.Network
+	// labels are the large net's labels of the training set for the
+	// fine-tuning, which every cell of the large net shares.
+	labels *pipeline.TeacherLabels
 }
 
 func (r *runner) largePath(l Large) string {
@@ -357,7 +360,8 @@ func (r *runner) train(ctx context.Context, l Large) error {
 }
 
 // load reads large net l from its file (so that a net trained in this run and
-// one trained by another shard are the same bits) and makes its data.
+// one trained by another shard are the same bits), makes its data and its
+// labels for the fine-tuning.
 func (r *runner) load(l Large) error {
 	d := r.sets(l)
 	if d.err != nil {
@@ -368,6 +372,7 @@ func (r *runner) load(l Large) error {
 		return err
 	}
 	d.net = net
+	d.labels = pipeline.NewTeacherLabels(net, d.train, r.cfg.Finetune, l.Seed)
 	return nil
 }
 
@@ -421,7 +426,7 @@ func (r *runner) cell(ctx context.Context, c Cell) error {
 	}
 	if last := checkpoints[len(checkpoints)-1]; last > 0 {
 		_, err := pipeline.TrainModel(ctx, net, d.train, pipeline.TrainOptions{Recipe: rc.Finetune, Loss: mlp.Sobolev, Teacher: d.net,
-			Seed: c.Seed, FitNorm: fresh, Threads: 1}, func(p mlp.Progress) {
+			Labels: d.labels, Seed: c.Seed, FitNorm: fresh, Threads: 1}, func(p mlp.Progress) {
 			if p.Epoch < last && slices.Contains(checkpoints, p.Epoch) {
 				record(p.Epoch)
 			}

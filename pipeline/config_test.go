@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -81,6 +82,7 @@ func TestValidateSettings(t *testing.T) {
 		set func(c *Config)
 	}{
 		{"dims", func(c *Config) { c.Dims = 0 }},
+		{"baskets", func(c *Config) { c.Baskets = -1 }},
 		{"train", func(c *Config) { c.Train = 1 }},
 		{"test", func(c *Config) { c.Test = -3 }},
 		{"smoothing", func(c *Config) { c.Smoothing = nan }},
@@ -117,7 +119,7 @@ func TestValidateSettings(t *testing.T) {
 		{"prune.box_radius", func(c *Config) { c.Prune.BoxRadius = 0 }},
 		{"prune.fold", func(c *Config) { c.Prune.Fold = prune.Fold(3) }},
 		{"prune.fold", func(c *Config) { c.Prune.Fold, c.Prune.Criterion = prune.FoldMidpoint, prune.ByTaylor }},
-		{"prune.criterion", func(c *Config) { c.Prune.Criterion = prune.Criterion(4) }},
+		{"prune.criterion", func(c *Config) { c.Prune.Criterion = prune.Criterion(99) }},
 		{"prune.keep_per_layer", func(c *Config) { c.Prune.Quota = prune.QuotaPerLayer }},
 		{"prune.keep_per_layer", func(c *Config) { c.Prune.KeepPerLayer = []int{8, 8, 8, 8, 8, 8} }},
 		{"prune.keep_per_layer", func(c *Config) { c.Prune.Quota, c.Prune.KeepPerLayer = prune.QuotaPerLayer, []int{8, 8} }},
@@ -132,6 +134,38 @@ func TestValidateSettings(t *testing.T) {
 		var se *setting.Error
 		if !errors.As(err, &se) || se.Key != tc.key {
 			t.Errorf("Validate of a config with a bad %s: %v, want a *setting.Error of that key", tc.key, err)
+		}
+	}
+}
+
+// TestBaskets checks the number of baskets: read from YAML, passed to the
+// data folder, and in the JSON encoding only if it is set (so a default
+// run's results.json records the configuration it recorded before).
+func TestBaskets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte("baskets: 16\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(path, Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Baskets != 16 || c.dataConfig().Baskets != 16 {
+		t.Errorf("baskets: 16 gives Baskets %d and a data folder of %d baskets", c.Baskets, c.dataConfig().Baskets)
+	}
+	js, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"baskets":16`) {
+		t.Errorf("JSON of a config of 16 baskets: %s", js)
+	}
+	if js, _ := json.Marshal(Default()); strings.Contains(string(js), "baskets") {
+		t.Errorf("JSON of the default config names the baskets: %s", js)
+	}
+	for _, p := range []Config{Default(), Quick(), Paper()} {
+		if p.dataConfig().Baskets > 1 {
+			t.Errorf("a preset prices %d baskets, want one", p.Baskets)
 		}
 	}
 }
@@ -174,6 +208,8 @@ func TestLoadConfigNumbers(t *testing.T) {
 		{"large:\n  epochs: 2.5\n", "large.epochs = 2.5: want a whole number"},
 		{"large:\n  epochs: 2.0\n", "large.epochs = 2.0: want a whole number"},
 		{"train: 1e4\n", "train = 1e4: want a whole number"},
+		{"baskets: 2.5\n", "baskets = 2.5: want a whole number"},
+		{"baskets: -2\n", "baskets = -2: want a number of basket calls ≥ 1 (0 also means 1)"},
 		{"seed: 2.5\n", "seed = 2.5: want a whole number ≥ 0"},
 		{"seed: -1\n", "seed = -1: want a whole number ≥ 0"},
 		{"dims: .nan\n", "dims = .nan: want a whole number"},
@@ -189,7 +225,7 @@ func TestLoadConfigNumbers(t *testing.T) {
 		{"large:\n  lr_min: -.inf\n", "large.lr_min = -Inf"},
 		{"prune:\n  box_radius: .inf\n", "prune.box_radius = +Inf: want a finite half-width > 0"},
 		{"prune:\n  fold: median\n", `prune.fold = "median": want mean, midpoint or zero`},
-		{"prune:\n  criterion: l1\n", `prune.criterion = "l1": want iasa, magnitude, random or taylor`},
+		{"prune:\n  criterion: l1\n", `prune.criterion = "l1": want iasa, magnitude, random, taylor, iasa-plain, obd or sobolev-taylor`},
 		{"large:\n  activation: gelu\n", `large.activation = "gelu": want silu, softplus, tanh or relu`},
 		{"large:\n  activation: relu\n", `large.activation = relu: want silu, softplus or tanh`},
 		{"finetune:\n  schedule: [cosine]\n", "finetune.schedule"},

@@ -43,12 +43,15 @@ type bachelierFlags struct {
 // most once per progressEvery.
 func newDataBachelierCmd(progressEvery time.Duration) *cobra.Command {
 	def := pipeline.Default()
-	f := bachelierFlags{cfg: bachelier.DataConfig{Dims: def.Dims, Train: def.Train, Test: def.Test, Seed: def.Seed}}
+	f := bachelierFlags{cfg: bachelier.DataConfig{Dims: def.Dims, Baskets: 1, Train: def.Train, Test: def.Test, Seed: def.Seed}}
 	cmd := &cobra.Command{
 		Use:   "bachelier --out DIR",
 		Short: "Bachelier basket option: training and test sets (method.md §2)",
 		Long: `bachelier draws a Bachelier basket model of --dims assets from --seed and writes
-into --out:
+into --out the data of the call on its basket, or with --baskets k of a
+portfolio of k basket calls on the same assets (the first is that call, the
+others have their own weights, strikes and expiries drawn from --seed; the
+price depends on the spots through k directions):
 
   train.npz  --train samples: spots x at T1 (N×n), payoff labels y (N) and
              pathwise gradient labels dydx (N×n) of one antithetic path each;
@@ -58,7 +61,8 @@ into --out:
              price y, deltas dydx and gamma (1ᵀH1); with --hessian also the
              exact Hessians (N×n×n)
   spec.json  the model (weights, volatilities, correlation and Cholesky
-             matrices, strike, T1, T2, seed), the test box and the options
+             matrices, strike, T1, T2, seed, and with --baskets the other
+             baskets as extra_baskets), the test box and the options
 
 The arrays are float64 .npz archives that numpy.load reads. The same flags give
 the same files, bit for bit. Samples are generated and written block by block,
@@ -66,7 +70,8 @@ so any size fits in memory; the files appear only once all are complete, and an
 interruption (Ctrl-C) leaves none behind.`,
 		Example: `  sobolev data bachelier --out data
   sobolev data bachelier --dims 7 --train 8192 --test 4096 --seed 0 --out data
-  sobolev data bachelier --dims 30 --train 10000000 --smoothing 0.01 --out big`,
+  sobolev data bachelier --dims 30 --train 10000000 --smoothing 0.01 --out big
+  sobolev data bachelier --dims 7 --baskets 16 --smoothing 0.0075 --out portfolio`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDataBachelier(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr(), progressEvery)
@@ -74,6 +79,7 @@ interruption (Ctrl-C) leaves none behind.`,
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.cfg.Dims, "dims", f.cfg.Dims, "number of assets n (at least 1)")
+	fl.IntVar(&f.cfg.Baskets, "baskets", f.cfg.Baskets, "number k of basket calls on the assets; the data are those of their portfolio\n(1: the single basket call)")
 	fl.IntVar(&f.cfg.Train, "train", f.cfg.Train, "number of training samples (Monte Carlo paths)")
 	fl.IntVar(&f.cfg.Test, "test", f.cfg.Test, "number of analytic test points")
 	fl.Uint64Var(&f.cfg.Seed, "seed", f.cfg.Seed, "seed of the model and of both data sets")

@@ -15,6 +15,8 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/results"
 )
 
 // runSobolev runs the root command in-process with args and returns its
@@ -161,6 +163,92 @@ func TestDataBachelierSmoothingHessian(t *testing.T) {
 	}
 }
 
+// TestDataBachelierBaskets checks --baskets: the data of the portfolio of
+// bachelier.NewPortfolio, its extra baskets in spec.json, and --baskets 1 the
+// files of the single basket, byte for byte.
+func TestDataBachelierBaskets(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "k3")
+	if _, stderr, err := runSobolev(context.Background(), "data", "bachelier",
+		"--dims", "4", "--baskets", "3", "--train", "300", "--test", "50", "--smoothing", "0.01", "--hessian", "--seed", "2", "--out", out); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	m, err := bachelier.NewPortfolio(4, 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, err := dataset.ReadNPZ(filepath.Join(out, "train.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSet(t, "train.npz", train, m.TrainingSet(300, bachelier.TrainOptions{Smoothing: 0.01, Hessian: true}))
+	test, err := dataset.ReadNPZ(filepath.Join(out, "test.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSet(t, "test.npz", test, m.TestSet(50, true))
+	js, err := os.ReadFile(filepath.Join(out, "spec.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec bachelier.Model
+	if err := json.Unmarshal(js, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&spec, m) || spec.Baskets() != 3 {
+		t.Errorf("spec.json does not describe the portfolio of 3 baskets:\n%s", js)
+	}
+
+	// --baskets 1 and no --baskets write the same bytes.
+	one, def := filepath.Join(dir, "k1"), filepath.Join(dir, "default")
+	for _, args := range [][]string{{"--baskets", "1", "--out", one}, {"--out", def}} {
+		args = append([]string{"data", "bachelier", "--dims", "3", "--train", "100", "--test", "20"}, args...)
+		if _, stderr, err := runSobolev(context.Background(), args...); err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+	}
+	for _, name := range []string{"train.npz", "test.npz", "spec.json"} {
+		a, _ := os.ReadFile(filepath.Join(one, name))
+		b, _ := os.ReadFile(filepath.Join(def, name))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("--baskets 1 writes another %s than the default", name)
+		}
+	}
+}
+
+// TestRunBaskets checks that "run --baskets" prices a portfolio: the run's
+// data folder holds it and results.json records the setting.
+func TestRunBaskets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "tiny.yaml")
+	if err := os.WriteFile(cfg, []byte(tinyConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if _, stderr, err := runSobolev(context.Background(), "run", "--config", cfg, "--baskets", "3", "--out", out); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	res, err := results.Read(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c pipeline.Config
+	if err := json.Unmarshal(res.Config, &c); err != nil {
+		t.Fatal(err)
+	}
+	js, err := os.ReadFile(filepath.Join(out, "data", "spec.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m bachelier.Model
+	if err := json.Unmarshal(js, &m); err != nil {
+		t.Fatal(err)
+	}
+	if c.Baskets != 3 || m.Baskets() != 3 {
+		t.Errorf("run --baskets 3: results.json records %d baskets, data/spec.json has %d", c.Baskets, m.Baskets())
+	}
+}
+
 func TestDataBachelierErrors(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
@@ -180,6 +268,8 @@ func TestDataBachelierErrors(t *testing.T) {
 		{[]string{"--smoothing", "NaN", "--out", out}, "--smoothing NaN: want a finite width ≥ 0"},
 		{[]string{"--smoothing", "Inf", "--out", out}, "--smoothing +Inf: want a finite width ≥ 0"},
 		{[]string{"--dims", "seven", "--out", out}, `data bachelier: --dims "seven": want a whole number`},
+		{[]string{"--baskets", "-1", "--out", out}, "data bachelier: --baskets -1: want a number of basket calls ≥ 1 (0 also means 1)"},
+		{[]string{"--baskets", "2.5", "--out", out}, `data bachelier: --baskets "2.5": want a whole number`},
 		{[]string{"--seed", "-1", "--out", out}, `data bachelier: --seed "-1": want a whole number ≥ 0`},
 		{[]string{"--frobnicate", "--out", out}, "unknown flag: --frobnicate"},
 		{[]string{"--dims", "3"}, `required flag(s) "out" not set`},
@@ -192,6 +282,11 @@ func TestDataBachelierErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("sobolev %s: error %v, want one containing %q", strings.Join(args, " "), err, tc.want)
 		}
+	}
+	runOut := filepath.Join(dir, "run")
+	if _, _, err := runSobolev(context.Background(), "run", "--baskets", "-3", "--out", runOut); err == nil ||
+		err.Error() != "run: --baskets -3: want a number of basket calls ≥ 1 (0 also means 1)" {
+		t.Errorf("sobolev run --baskets -3: error %v, want one naming --baskets", err)
 	}
 	if _, _, err := runSobolev(context.Background(), "data"); err == nil || !strings.Contains(err.Error(), `name a model, e.g. "sobolev data bachelier"`) {
 		t.Errorf("sobolev data: error %v, want one asking for a model", err)
@@ -262,7 +357,7 @@ func TestDataHelp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"--dims", "--train", "--test", "--seed", "--out", "--smoothing", "--hessian",
+	for _, want := range []string{"--dims", "--baskets", "--train", "--test", "--seed", "--out", "--smoothing", "--hessian",
 		"sobolev data bachelier --dims 7 --train 8192 --test 4096 --seed 0 --out data", "spec.json"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("help does not mention %q:\n%s", want, stdout)

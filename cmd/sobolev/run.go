@@ -19,14 +19,15 @@ import (
 
 // runFlags are the options of "sobolev run".
 type runFlags struct {
-	out, config         string
-	dims, train, epochs int
-	keep                int
-	seed                uint64
-	preset              pipeline.Preset
-	quick, noProgress   bool
-	force               bool
-	maxMemory           memlimit.Size
+	out, config       string
+	dims, baskets     int
+	train, epochs     int
+	keep              int
+	seed              uint64
+	preset            pipeline.Preset
+	quick, noProgress bool
+	force             bool
+	maxMemory         memlimit.Size
 }
 
 func newRunCmd() *cobra.Command {
@@ -69,6 +70,7 @@ was and exit with 130, 143 and 129.`,
 		Example: `  sobolev run
   sobolev run --quick --out /tmp/try
   sobolev run --dims 10 --train 16384 --epochs 150 --keep 64 --seed 1
+  sobolev run --baskets 4 --out portfolio
   sobolev run --config experiment.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -88,6 +90,7 @@ was and exit with 130, 143 and 129.`,
 	fl.StringVar(&f.config, "config", "", "YAML file overriding the built-in configuration")
 	fl.BoolVar(&f.force, "force", false, "build the run in an --out folder that is neither empty nor a finished run,\nreplacing only the files sobolev wrote there and keeping the others")
 	fl.IntVar(&f.dims, "dims", def.Dims, "number of assets n")
+	fl.IntVar(&f.baskets, "baskets", max(def.Baskets, 1), "number k of basket calls on the assets whose portfolio is priced (1: the single basket call)")
 	fl.IntVar(&f.train, "train", def.Train, "number of training samples")
 	fl.IntVar(&f.epochs, "epochs", def.Large.Epochs, fmt.Sprintf("passes over the training data of both large nets (without it: %d Sobolev, %d MSE)", def.Large.Epochs, def.LargeMSE.Epochs))
 	fl.IntVar(&f.keep, "keep", def.Prune.Keep, "hidden nodes kept by pruning")
@@ -149,6 +152,9 @@ func (f runFlags) resolve(cmd *cobra.Command) (pipeline.Config, error) {
 	set := cmd.Flags().Changed
 	if set("dims") {
 		cfg.Dims = f.dims
+	}
+	if set("baskets") {
+		cfg.Baskets = f.baskets
 	}
 	if set("train") {
 		cfg.Train = f.train

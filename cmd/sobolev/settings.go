@@ -54,7 +54,7 @@ func dataFlag(key string) string { return key }
 // runFlag returns the flag of run for the key of a pipeline.Config setting.
 func runFlag(key string) string {
 	switch key {
-	case "dims", "train", "seed":
+	case "dims", "baskets", "train", "seed":
 		return key
 	case "large.epochs", "large_mse.epochs":
 		return "epochs"

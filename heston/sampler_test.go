@@ -1,0 +1,268 @@
+package heston
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/setting"
+)
+
+// fellerParams satisfy the Feller condition (2κθ = 0.12 > ξ² = 0.09).
+func fellerParams() Params { return Params{Kappa: 1.5, Theta: 0.04, Xi: 0.3, Rho: -0.7} }
+
+// TestLabelsFD checks the pathwise labels against central differences of
+// the same path's payoff label (common random numbers), for the default
+// parameters, whose paths are often truncated at v = 0, and for Feller ones.
+func TestLabelsFD(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, p := range []Params{DefaultParams(), fellerParams()} {
+		for _, anti := range []bool{false, true} {
+			for _, x := range boxPoints(DefaultBox(), 40, 5) {
+				z := make([]float64, 2*32)
+				for i := range z {
+					z[i] = rng.NormFloat64()
+				}
+				const h = 0.02
+				var grad, tmp [Inputs]float64
+				_, gamma := p.labels(&grad, &x, z, h, anti)
+				for j := range Inputs {
+					eps := 1e-6 * x[j]
+					xp, xm := x, x
+					xp[j] += eps
+					xm[j] -= eps
+					yp, _ := p.labels(&tmp, &xp, z, h, anti)
+					dp := tmp[j]
+					ym, _ := p.labels(&tmp, &xm, z, h, anti)
+					dm := tmp[j]
+					fd := (yp - ym) / (2 * eps)
+					if math.Abs(fd-grad[j]) > 1e-6*(1+math.Abs(fd)) {
+						t.Errorf("%+v antithetic %v at %v: ∂y/∂%s = %.10g, central difference %.10g", p, anti, x, InputNames()[j], grad[j], fd)
+					}
+					if j == Spot {
+						if fd := (dp - dm) / (2 * eps); math.Abs(fd-gamma) > 1e-6*(1+math.Abs(fd)) {
+							t.Errorf("%+v antithetic %v at %v: gamma = %.10g, central difference of ∂y/∂spot %.10g", p, anti, x, gamma, fd)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestLabelsMonteCarlo checks that the training labels' means over many
+// paths at one point agree with the semi-analytic price and sensitivities
+// within 3 standard errors plus the scheme's weak error (64 steps). The
+// derivatives in v₀ and T are checked with Feller parameters only: with the
+// default ones their variance is infinite (see TrainingSampler).
+func TestLabelsMonteCarlo(t *testing.T) {
+	const paths, steps = 40000, 64
+	for _, tc := range []struct {
+		p    Params
+		x    [Inputs]float64
+		cols []int
+	}{
+		{DefaultParams(), [Inputs]float64{1, 0.04, 1, 1}, []int{Spot, Strike}},
+		{DefaultParams(), [Inputs]float64{0.9, 0.02, 0.5, 0.95}, []int{Spot, Strike}},
+		{fellerParams(), [Inputs]float64{1.1, 0.06, 1.5, 1}, []int{Spot, V0, Maturity, Strike}},
+	} {
+		pr, err := NewPricer(tc.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := pr.Call(tc.x[Spot], tc.x[V0], tc.x[Maturity], tc.x[Strike])
+		rng := rand.New(rand.NewPCG(6, 6))
+		z := make([]float64, 2*steps)
+		var sum, sum2 [Inputs + 1]float64
+		for range paths {
+			for i := range z {
+				z[i] = rng.NormFloat64()
+			}
+			var g [Inputs]float64
+			y, _ := tc.p.labels(&g, &tc.x, z, 0, true)
+			for j, v := range append(g[:], y) {
+				sum[j] += v
+				sum2[j] += v * v
+			}
+		}
+		grad := want.Grad()
+		exact := append(grad[:], want.Price)
+		names := append(InputNames(), "price")
+		for _, j := range append(tc.cols, Inputs) {
+			m := sum[j] / paths
+			se := math.Sqrt((sum2[j]/paths - m*m) / paths)
+			// The weak error of 64 full-truncation Euler steps, measured
+			// below 1.5e-4 on these points with 1e5 paths at up to 256 steps.
+			if math.Abs(m-exact[j]) > 3*se+2e-4 {
+				t.Errorf("%+v at %v: mean %s label %.5f ± %.5f, semi-analytic %.5f", tc.p, tc.x, names[j], m, se, exact[j])
+			}
+		}
+	}
+}
+
+// TestStream checks that the samples do not depend on the block size and
+// that Fill allocates nothing.
+func TestStream(t *testing.T) {
+	m := &Model{Params: DefaultParams(), Box: DefaultBox(), Seed: 7}
+	for _, kind := range []string{"train", "test"} {
+		newSampler := func() *Sampler {
+			var s *Sampler
+			var err error
+			if kind == "train" {
+				s, err = m.TrainingSampler(TrainOptions{Steps: 8, Smoothing: 0.01, Widening: 0.1, Antithetic: true})
+			} else {
+				s, err = m.TestSampler()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		s := newSampler()
+		want := s.Fill(s.NewSet(50))
+		s = newSampler()
+		got := s.NewSet(50)
+		var done int
+		err := s.Stream(context.Background(), 50, 7, func(b *dataset.Set) error {
+			copy(got.X[done*Inputs:], b.X)
+			copy(got.Y[done:], b.Y)
+			copy(got.DYDX[done*Inputs:], b.DYDX)
+			copy(got.Gamma[done:], b.Gamma)
+			done += b.N()
+			return nil
+		})
+		if err != nil || done != 50 {
+			t.Fatalf("%s: Stream: %v after %d samples", kind, err, done)
+		}
+		for i := range want.X {
+			if math.Float64bits(got.X[i]) != math.Float64bits(want.X[i]) || math.Float64bits(got.DYDX[i]) != math.Float64bits(want.DYDX[i]) {
+				t.Fatalf("%s: sample %d differs between blocks of 7 and one block", kind, i/Inputs)
+			}
+		}
+		for i := range want.Y {
+			if math.Float64bits(got.Y[i]) != math.Float64bits(want.Y[i]) || math.Float64bits(got.Gamma[i]) != math.Float64bits(want.Gamma[i]) {
+				t.Fatalf("%s: sample %d differs between blocks of 7 and one block", kind, i)
+			}
+		}
+		block := s.NewSet(16)
+		if a := testing.AllocsPerRun(5, func() { s.Fill(block) }); a != 0 {
+			t.Errorf("%s: Fill allocates %v times per block", kind, a)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := s.Stream(ctx, 10, 3, func(*dataset.Set) error { return nil }); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: Stream with a cancelled context returned %v", kind, err)
+		}
+	}
+}
+
+// TestSamplers checks the inputs' boxes and the test labels.
+func TestSamplers(t *testing.T) {
+	m := &Model{Params: DefaultParams(), Box: DefaultBox(), Seed: 8}
+	opts := DefaultTrainOptions()
+	tr, err := m.TrainingSampler(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Arrays() != dataset.WithGamma {
+		t.Errorf("training arrays with smoothing %v, want gamma", tr.Arrays())
+	}
+	train := tr.Fill(tr.NewSet(2000))
+	wide, _ := m.TrainBox(opts)
+	ts, err := m.TestSampler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	test := ts.Fill(ts.NewSet(200))
+	pr, _ := NewPricer(m.Params)
+	for name, c := range map[string]struct {
+		set *dataset.Set
+		box Box
+	}{"train": {train, wide}, "test": {test, m.Box}} {
+		var outside [Inputs]int // points in the widened part
+		for r := range c.set.N() {
+			for j := range Inputs {
+				x := c.set.X[r*Inputs+j]
+				if x < c.box[j][0] || x > c.box[j][1] {
+					t.Fatalf("%s sample %d: %s = %g outside %v", name, r, InputNames()[j], x, c.box[j])
+				}
+				if x < m.Box[j][0] || x > m.Box[j][1] {
+					outside[j]++
+				}
+			}
+		}
+		if name == "train" {
+			// The widened box is 1.2 times as long: 1/6 of the points fall in the margins.
+			for j, k := range outside {
+				if k < 250 || k > 420 {
+					t.Errorf("%d of 2000 training %s inputs in the widening margins, want about 333", k, InputNames()[j])
+				}
+			}
+		}
+	}
+	for r := range test.N() {
+		x := test.X[r*Inputs : (r+1)*Inputs]
+		g := pr.Call(x[Spot], x[V0], x[Maturity], x[Strike])
+		grad := g.Grad()
+		if test.Y[r] != g.Price || test.Gamma[r] != g.Gamma || [Inputs]float64(test.DYDX[r*Inputs:(r+1)*Inputs]) != grad {
+			t.Fatalf("test point %d: labels differ from Call(%v)", r, x)
+		}
+	}
+	// Without smoothing: the call payoff and no gamma.
+	opts.Smoothing = 0
+	tr, err = m.TrainingSampler(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Arrays() != 0 {
+		t.Errorf("training arrays without smoothing %v, want none", tr.Arrays())
+	}
+}
+
+func TestValidate(t *testing.T) {
+	nan := math.NaN()
+	good := Model{Params: DefaultParams(), Box: DefaultBox()}
+	for _, tc := range []struct {
+		key    string
+		change func(m *Model, o *TrainOptions)
+	}{
+		{"kappa", func(m *Model, o *TrainOptions) { m.Kappa = 0 }},
+		{"kappa", func(m *Model, o *TrainOptions) { m.Kappa = math.Inf(1) }},
+		{"theta", func(m *Model, o *TrainOptions) { m.Theta = -0.04 }},
+		{"xi", func(m *Model, o *TrainOptions) { m.Xi = 0 }},
+		{"xi", func(m *Model, o *TrainOptions) { m.Xi = nan }},
+		{"rho", func(m *Model, o *TrainOptions) { m.Rho = 1 }},
+		{"rho", func(m *Model, o *TrainOptions) { m.Rho = -1.5 }},
+		{"rho", func(m *Model, o *TrainOptions) { m.Rho = nan }},
+		{"spot", func(m *Model, o *TrainOptions) { m.Box[Spot] = [2]float64{0, 1} }},
+		{"v0", func(m *Model, o *TrainOptions) { m.Box[V0] = [2]float64{-0.01, 0.04} }},
+		{"maturity", func(m *Model, o *TrainOptions) { m.Box[Maturity] = [2]float64{2, 1} }},
+		{"maturity", func(m *Model, o *TrainOptions) { m.Box[Maturity] = [2]float64{0, 1} }},
+		{"strike", func(m *Model, o *TrainOptions) { m.Box[Strike] = [2]float64{1, nan} }},
+		{"steps", func(m *Model, o *TrainOptions) { o.Steps = 0 }},
+		{"smoothing", func(m *Model, o *TrainOptions) { o.Smoothing = -1 }},
+		{"widening", func(m *Model, o *TrainOptions) { o.Widening = nan }},
+		{"widening", func(m *Model, o *TrainOptions) { o.Widening = 0.2 }}, // v₀ 0.01 − 0.2·0.08 < 0
+	} {
+		m, o := good, DefaultTrainOptions()
+		tc.change(&m, &o)
+		_, err := m.TrainingSampler(o)
+		var se *setting.Error
+		if !errors.As(err, &se) || se.Key != tc.key {
+			t.Errorf("%s: TrainingSampler returned %v, want a *setting.Error keyed %q", tc.key, err, tc.key)
+		}
+	}
+	if _, err := good.TrainingSampler(DefaultTrainOptions()); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+	if f := DefaultParams().Feller(); !strings.Contains(f, "Feller condition") {
+		t.Errorf("default parameters: Feller() = %q, want the violation stated", f)
+	}
+	if f := fellerParams().Feller(); f != "" {
+		t.Errorf("%+v: Feller() = %q, want \"\"", fellerParams(), f)
+	}
+}

@@ -298,7 +298,7 @@ func prefix(key string, err error) error {
 // the first size; a cell sets its own.
 func (c Config) runConfig(p Problem, seed uint64) pipeline.Config {
 	r := pipeline.Default()
-	r.Dims, r.Seed = p.Dims, seed
+	r.Dims, r.Baskets, r.Seed = p.Dims, p.Baskets, seed
 	r.Train, r.Test, r.Smoothing = c.Train, c.Test, c.Smoothing
 	r.Large = c.Large
 	r.Prune = c.Prune

@@ -320,7 +320,7 @@ func (r *runner) drop(l Large) {
 // problemSets draws the training and test sets of problem p as the run
 // configuration rc says.
 func problemSets(p Problem, rc pipeline.Config) (train, test *dataset.Set, err error) {
-	m, err := bachelier.New(p.Dims, rc.Seed)
+	m, err := bachelier.NewPortfolio(p.Dims, p.Baskets, rc.Seed)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -498,19 +498,3 @@ func TestStudyFlags(t *testing.T) {
 		}
 	}
 }
-
-// TestStudyConfig checks that the study config run.sh loads by default is
-// a YAML mapping.
-func TestStudyConfig(t *testing.T) {
-	b, err := os.ReadFile(configKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := yaml.UnmarshalStrict(b, &m); err != nil {
-		t.Fatalf("%s: %v", configKey, err)
-	}
-	if len(m) == 0 {
-		t.Fatalf("%s is empty", configKey)
-	}
-}

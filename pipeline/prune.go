@@ -21,6 +21,10 @@ type PruneOptions struct {
 	// interval per input (raw units); the small boxes are then centred on
 	// Config.Boxes points drawn uniformly from it instead of on data points.
 	Domain []interval.Interval
+	// Y and DYDX are the labels of the rows of x (raw units): the values,
+	// shape (N), and the gradients ∂y/∂x, shape (N, n), the net was trained
+	// on. Only the sobolev-taylor criterion reads them, and it needs both.
+	Y, DYDX []float64
 	// Seed drives the choice of boxes and the over-estimation samples.
 	Seed uint64
 	// Progress, if not nil, is called with the number of boxes analysed and
@@ -40,23 +44,27 @@ const (
 // Config.Criterion, keeps the best as Config.Quota says and folds the
 // constant of each removed node into the next layer's bias.
 //
-// With the IASA criterion it covers the domain by small boxes (half-width
+// With the IASA criteria it covers the domain by small boxes (half-width
 // Config.BoxRadius standard deviations of each input) around the rows of x
 // (N × n, raw units) or around points of opts.Domain, encloses every hidden
-// node's value and adjoint on each box with Config.Method, and scores each
-// node by its significance combined over the boxes. The other criteria score
-// from the weights (magnitude), at random (random) or from first-order
-// changes over the rows of x or, without x, over Config.Boxes points of the
-// domain (taylor). The mean fold needs x; it is the mean activation over its
-// rows.
+// node's value and adjoint on each box with Config.Method (iasa) or plain
+// intervals (iasa-plain), and scores each node by its significance combined
+// over the boxes. The other criteria score from the weights (magnitude), at
+// random (random), from first-order changes of the output (taylor) or the
+// Optimal Brain Damage saliency (obd) over the rows of x or, without x, over
+// Config.Boxes points of the domain, or from the first-order change of the
+// Sobolev loss over the rows of x with the labels opts.Y and opts.DYDX
+// (sobolev-taylor, prune.SobolevTaylor). The mean fold needs x; it is the
+// mean activation over its rows.
 //
 // The report lists, per layer, the kept nodes and the scores; with IASA also
-// the over-estimation of the chosen enclosure and of plain intervals,
-// measured on a subset of the boxes (NaN otherwise). PruneModel returns the
-// *setting.Error of opts.Config.Validate for an impossible setting, also for
-// Keep or KeepPerLayer that do not fit the widths of net. If ctx is
-// cancelled, PruneModel returns ctx.Err() within milliseconds
-// (iasa.AnalyzeContext).
+// the enclosure method used (naive for iasa-plain) and the over-estimation of
+// its enclosures and of plain intervals, measured on a subset of the boxes
+// (NaN otherwise). PruneModel returns the *setting.Error of
+// opts.Config.Validate for an impossible setting, also for Keep or
+// KeepPerLayer that do not fit the widths of net, and an error if
+// sobolev-taylor has no data or labels. If ctx is cancelled, PruneModel
+// returns ctx.Err() within milliseconds (iasa.AnalyzeContext).
 func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (*mlp.Network, *results.PruneReport, error) {
 	start := time.Now()
 	p := opts.Config
@@ -95,7 +103,7 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	rep := &results.PruneReport{Criterion: p.Criterion.String(), Boxes: sc.boxes, Fold: p.Fold.String(),
 		Layers: layerReports(net.Hidden(), keep, sc)}
 	if sc.ana != nil {
-		rep.Method = p.Method.String()
+		rep.Method = iasaMethod(p).String()
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	return pruned, rep, nil
@@ -115,10 +123,21 @@ func checkPruneInputs(net *mlp.Network, x []float64, opts PruneOptions) error {
 		return err
 	}
 	switch c := opts.Config.Criterion; {
-	case (c == prune.ByIASA || c == prune.ByTaylor) && len(x) == 0 && opts.Domain == nil:
+	case c == prune.BySobolevTaylor && (len(x) == 0 || opts.Y == nil || opts.DYDX == nil):
+		return fmt.Errorf("pruning by %s needs the training data with their value labels y and gradient labels dydx (the Sobolev loss)", c)
+	case (c.IASA() || c == prune.ByTaylor || c == prune.ByOBD) && len(x) == 0 && opts.Domain == nil:
 		return fmt.Errorf("pruning by %s needs data points or a domain box", c)
 	}
 	return nil
+}
+
+// iasaMethod returns the enclosure method of IASA pruning with p: plain
+// intervals for the iasa-plain criterion, p.Method otherwise.
+func iasaMethod(p PruneConfig) iasa.Method {
+	if p.Criterion == prune.ByIASAPlain {
+		return iasa.Naive
+	}
+	return p.Method
 }
 
 // nodeScores are the scores of every hidden node, with the IASA analysis
@@ -133,19 +152,26 @@ type nodeScores struct {
 // (method.md §5 steps 1–3 for IASA).
 func scoreNodes(ctx context.Context, net *mlp.Network, x []float64, opts PruneOptions) (nodeScores, error) {
 	p := opts.Config
-	switch p.Criterion { // the criteria that need no points
+	switch p.Criterion { // the criteria that score without drawing points
 	case prune.ByMagnitude:
 		return nodeScores{scores: prune.Magnitude(net)}, nil
 	case prune.ByRandom:
 		return nodeScores{scores: prune.Random(net, opts.Seed+seedStreamBoxes)}, nil
+	case prune.BySobolevTaylor: // the loss is over the labelled data
+		scores, err := prune.SobolevTaylor(net, x, opts.Y, opts.DYDX)
+		return nodeScores{scores: scores}, err
 	}
 	points := x
 	if opts.Domain != nil {
 		points = make([]float64, p.Boxes*net.Inputs())
 		iasa.Box(opts.Domain).Sample(points, rand.New(rand.NewPCG(opts.Seed+seedStreamBoxes, 0)))
 	}
-	if p.Criterion == prune.ByTaylor {
+	switch p.Criterion {
+	case prune.ByTaylor:
 		scores, err := prune.Taylor(net, points)
+		return nodeScores{scores: scores}, err
+	case prune.ByOBD:
+		scores, err := prune.OBD(net, points)
 		return nodeScores{scores: scores}, err
 	}
 	boxes, err := iasa.AroundPoints(points, net.Inputs(), p.BoxRadius, p.Boxes, opts.Seed+seedStreamBoxes)
@@ -155,7 +181,7 @@ func scoreNodes(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	if err := ctx.Err(); err != nil {
 		return nodeScores{}, err
 	}
-	ana, err := iasa.AnalyzeContext(ctx, net, boxes, iasa.Options{Method: p.Method, Combine: p.Combine, Progress: opts.Progress,
+	ana, err := iasa.AnalyzeContext(ctx, net, boxes, iasa.Options{Method: iasaMethod(p), Combine: p.Combine, Progress: opts.Progress,
 		Samples: overSamples, SampleBoxes: overSampleBoxes, CompareNaive: true, Seed: opts.Seed + seedStreamBoxes})
 	if err != nil {
 		return nodeScores{}, err

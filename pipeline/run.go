@@ -259,7 +259,8 @@ func (r *runner) prune(ctx context.Context, large *mlp.Network) (*mlp.Network, e
 	}
 	r.begin(StagePruned)
 	start := time.Now()
-	pruned, rep, err := PruneModel(ctx, large, r.train.X, PruneOptions{Config: r.cfg.Prune, Seed: r.cfg.Seed, Progress: r.hooks.IASA})
+	pruned, rep, err := PruneModel(ctx, large, r.train.X, PruneOptions{Config: r.cfg.Prune, Y: r.train.Y, DYDX: r.train.DYDX,
+		Seed: r.cfg.Seed, Progress: r.hooks.IASA})
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,8 @@ reads works: its own models and PyTorch or JAX exports.
 
 The domain the surrogate must serve is covered by --boxes small boxes of
 half-width --box-radius standard deviations of each input, centred on points of
-the --data file (a .npz or .csv file; only its inputs x are used) or, with
+the --data file (a .npz or .csv file; only its inputs x are used, but see
+sobolev-taylor below) or, with
 --box, on points drawn uniformly from that box. --box is one lo:hi range for all
 inputs or a comma-separated list with one range per input; with --box, --data
 is needed only by --fold mean.
@@ -48,11 +49,17 @@ into the next layer's bias: its mean activation over --data, the midpoint of
 its enclosure or zero (--fold).
 
 --criterion chooses how the nodes are scored: iasa (the default, as above),
-or one of the baselines of method.md §7: magnitude (ℓ1 norms of a node's
-incoming and outgoing weights), random (uniform scores drawn from --seed) or
-taylor (mean |adjoint × (activation − its mean)| over the --data points, or
-over --boxes points of the --box domain). --quota shares the kept nodes among
-the layers: global, even, or per-layer with --keep-per-layer 24,12,…
+iasa-plain (the same with plain intervals, the paper's own method, whatever
+--method says), or one of the baselines of method.md §7: magnitude (ℓ1 norms
+of a node's incoming and outgoing weights), random (uniform scores drawn from
+--seed), taylor (mean |adjoint × (activation − its mean)| over the --data
+points, or over --boxes points of the --box domain), obd (Optimal Brain
+Damage: half the mean of (adjoint × (activation − its mean))², over the same
+points) or sobolev-taylor (mean over batches of 256 --data rows of the
+first-order change of the Sobolev loss, value and gradient terms, when the node
+is replaced by its mean; it needs --data with labels y and dydx). --quota
+shares the kept nodes among the layers: global, even, or per-layer with
+--keep-per-layer 24,12,…
 
 The command prints, per hidden layer, the width, the nodes kept, and how much
 the enclosures over-estimate the ranges of values and adjoints (enclosure width
@@ -62,6 +69,7 @@ plain intervals. The model file appears only when complete; an interruption
 		Example: `  sobolev prune --model large.onnx --data data/train.npz --keep 48 --out pruned.onnx
   sobolev prune --model large.onnx --data data/train.npz --keep 24 --method naive --fold midpoint --out naive.onnx
   sobolev prune --model torch.onnx --box 0.5:1.5 --fold zero --keep 32 --out pruned.onnx
+  sobolev prune --model large.onnx --data data/train.npz --criterion sobolev-taylor --keep 48 --out sobolev-taylor.onnx
   sobolev prune --model large.onnx --data data/train.npz --criterion magnitude --quota per-layer --keep-per-layer 16,8,8,8,4,4 --out magnitude.onnx
   sobolev prune --model large.onnx --box 0.3:1.7,0.3:1.7,0.8:1.2 --data data/train.npz --boxes 1024 --box-radius 0.1 --out pruned.onnx`,
 		Args: cobra.NoArgs,
@@ -71,7 +79,7 @@ plain intervals. The model file appears only when complete; an interruption
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "ONNX model to prune (required)")
-	fl.StringVar(&f.data, "data", "", "data whose points centre the boxes and give the mean fold, .npz or .csv")
+	fl.StringVar(&f.data, "data", "", "data whose points centre the boxes and give the mean fold (and whose labels y, dydx\n--criterion sobolev-taylor needs), .npz or .csv")
 	fl.StringVar(&f.out, "out", "", "ONNX file to write (required)")
 	fl.IntVar(&f.cfg.Keep, "keep", f.cfg.Keep, "hidden nodes to keep, over all layers (--quota even or global)")
 	fl.Var(widthsFlag{&f.cfg.KeepPerLayer}, "keep-per-layer", "hidden nodes to keep in each layer, comma-separated (--quota per-layer)")
@@ -99,7 +107,9 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 		return fmt.Errorf("prune: %v", err)
 	}
 	switch {
-	case f.data == "" && f.box == "" && (p.Criterion == prune.ByIASA || p.Criterion == prune.ByTaylor):
+	case f.data == "" && p.Criterion == prune.BySobolevTaylor:
+		return fmt.Errorf("prune: --criterion %s needs --data with dydx labels (the Sobolev loss is over the training data)", p.Criterion)
+	case f.data == "" && f.box == "" && (p.Criterion.IASA() || p.Criterion == prune.ByTaylor || p.Criterion == prune.ByOBD):
 		return fmt.Errorf("prune: give --data (points to score around) or --box (a domain box) to --criterion %s", p.Criterion)
 	case f.data == "" && p.Fold == prune.FoldMean:
 		return fmt.Errorf("prune: --fold mean needs --data (the mean activations over its points); use --fold midpoint or zero with --box alone")
@@ -136,6 +146,7 @@ func runPrune(cmd *cobra.Command, f pruneFlags) error {
 			return fmt.Errorf("prune: %w", err)
 		}
 		x, held = data.X, setMemory(data, f.data)
+		opts.Y, opts.DYDX = data.Y, data.DYDX
 	}
 	if err := mem.check(append(held, pipeline.PruneMemory(net, len(x)/net.Inputs(), opts)...), held.Bytes()); err != nil {
 		return err

@@ -191,7 +191,8 @@ func TestPruneCriteria(t *testing.T) {
 	dir := t.TempDir()
 	train, _ := testData(t, dir, 3)
 	large := trainLarge(t, dir, train)
-	net, x := loadNet(t, large), loadSet(t, train).X
+	set := loadSet(t, train)
+	net, x := loadNet(t, large), set.X
 	out := filepath.Join(dir, "pruned.onnx")
 	kept := map[string][][]int{}
 	for _, tc := range []struct {
@@ -206,6 +207,11 @@ func TestPruneCriteria(t *testing.T) {
 		{prune.ByMagnitude, true, nil},
 		{prune.ByRandom, true, nil},
 		{prune.ByTaylor, true, nil},
+		{prune.ByIASAPlain, false, nil},
+		{prune.ByOBD, false, []string{"--quota", "global"}},
+		{prune.BySobolevTaylor, false, nil},
+		{prune.ByIASAPlain, true, nil},
+		{prune.ByOBD, true, nil},
 	} {
 		args := []string{"prune", "--model", large, "--criterion", tc.criterion.String(), "--keep", "6", "--boxes", "8",
 			"--seed", "2", "--fold", "zero", "--out", out}
@@ -219,6 +225,7 @@ func TestPruneCriteria(t *testing.T) {
 			data = nil
 		} else {
 			args = append(args, "--data", train)
+			opts.Y, opts.DYDX = set.Y, set.DYDX
 		}
 		args = append(args, tc.quota...)
 		switch {
@@ -245,17 +252,29 @@ func TestPruneCriteria(t *testing.T) {
 		if got.HiddenNodes() != 6 {
 			t.Errorf("%s: %d hidden nodes kept, want 6", name, got.HiddenNodes())
 		}
-		if rep.Criterion != tc.criterion.String() || !strings.Contains(stdout, tc.criterion.String()) {
+		if rep.Criterion != tc.criterion.String() || !strings.Contains(stdout, "criterion "+tc.criterion.String()+",") {
 			t.Errorf("%s: report of criterion %q; output:\n%s", name, rep.Criterion, stdout)
+		}
+		if tc.criterion == prune.ByIASAPlain && (rep.Method != "naive" || !strings.Contains(stdout, "criterion iasa-plain, naive on 8 boxes")) {
+			t.Errorf("%s: report of method %q, want naive; output:\n%s", name, rep.Method, stdout)
 		}
 		var keep [][]int
 		for _, l := range rep.Layers {
 			keep = append(keep, l.Kept)
 		}
-		if tc.criterion == prune.ByMagnitude {
-			best, err := prune.Select(prune.Magnitude(net), prune.Budget{Quota: prune.QuotaEven, Total: 6})
+		var scores [][]float64
+		switch tc.criterion {
+		case prune.ByMagnitude:
+			scores = prune.Magnitude(net)
+		case prune.BySobolevTaylor:
+			if scores, err = prune.SobolevTaylor(net, x, set.Y, set.DYDX); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if scores != nil {
+			best, err := prune.Select(scores, prune.Budget{Quota: prune.QuotaEven, Total: 6})
 			if err != nil || !reflect.DeepEqual(keep, best) {
-				t.Errorf("%s: kept %v, want the best magnitudes %v (%v)", name, keep, best, err)
+				t.Errorf("%s: kept %v, want the best %s scores %v (%v)", name, keep, tc.criterion, best, err)
 			}
 		}
 		if !tc.box {
@@ -269,5 +288,12 @@ func TestPruneCriteria(t *testing.T) {
 	}
 	if reflect.DeepEqual(kept["iasa"], kept["magnitude"]) && reflect.DeepEqual(kept["iasa"], kept["random"]) {
 		t.Errorf("iasa, magnitude and random kept the same nodes %v", kept["iasa"])
+	}
+	// sobolev-taylor needs the labels of --data (the data files always hold
+	// y and dydx).
+	args := []string{"prune", "--model", large, "--criterion", "sobolev-taylor", "--keep", "6", "--out", out, "--box", "0.5:1.5", "--fold", "zero"}
+	if _, _, err := runSobolev(context.Background(), args...); err == nil ||
+		!strings.Contains(err.Error(), "prune: --criterion sobolev-taylor needs --data with dydx labels") {
+		t.Errorf("sobolev %s: error %v, want one saying it needs --data with dydx labels", strings.Join(args, " "), err)
 	}
 }

@@ -34,11 +34,11 @@ reads works: its own models and PyTorch or JAX exports.
 
 The domain the surrogate must serve is covered by --boxes small boxes of
 half-width --box-radius standard deviations of each input, centred on points of
-the --data file (a .npz or .csv file; only its inputs x are used, but see
-sobolev-taylor below) or, with
---box, on points drawn uniformly from that box. --box is one lo:hi range for all
-inputs or a comma-separated list with one range per input; with --box, --data
-is needed only by --fold mean.
+the --data file (a .npz or .csv file; only its inputs x are used, except by
+--criterion sobolev-taylor) or, with --box, on points drawn uniformly from that
+box. --box is one lo:hi range for all inputs or a comma-separated list with one
+range per input; with --box, --data is needed only by --fold mean (and
+--criterion sobolev-taylor).
 
 On every box --method encloses each hidden node's value and adjoint (quadratic
 and affine forms, zonotopes or plain intervals); a node's significance is its
@@ -79,7 +79,7 @@ plain intervals. The model file appears only when complete; an interruption
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "ONNX model to prune (required)")
-	fl.StringVar(&f.data, "data", "", "data whose points centre the boxes and give the mean fold (and whose labels y, dydx\n--criterion sobolev-taylor needs), .npz or .csv")
+	fl.StringVar(&f.data, "data", "", "data whose points centre the boxes and give the mean fold, .npz or .csv\n(--criterion sobolev-taylor also reads its labels y and dydx)")
 	fl.StringVar(&f.out, "out", "", "ONNX file to write (required)")
 	fl.IntVar(&f.cfg.Keep, "keep", f.cfg.Keep, "hidden nodes to keep, over all layers (--quota even or global)")
 	fl.Var(widthsFlag{&f.cfg.KeepPerLayer}, "keep-per-layer", "hidden nodes to keep in each layer, comma-separated (--quota per-layer)")

@@ -1,6 +1,8 @@
 // Package prune removes hidden nodes from an mlp.Network: it selects the nodes
-// to keep from per-node scores (IASA significances from package iasa, or the
-// baseline criteria of method.md §7) and builds the smaller dense network,
+// to keep from per-node scores (IASA significances from package iasa, the
+// baseline criteria of method.md §7 — Magnitude, Random, Taylor — the Optimal
+// Brain Damage saliency OBD, or SobolevTaylor, the first-order change of the
+// Sobolev training loss) and builds the smaller dense network,
 // folding the constant output of every removed node into the next layer's bias
 // (method.md §5 step 4).
 //

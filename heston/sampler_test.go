@@ -266,3 +266,32 @@ func TestValidate(t *testing.T) {
 		t.Errorf("%+v: Feller() = %q, want \"\"", fellerParams(), f)
 	}
 }
+
+// BenchmarkTrainingFill measures the default training samples (64 steps,
+// antithetic pairs), per sample.
+func BenchmarkTrainingFill(b *testing.B) {
+	m := &Model{Params: DefaultParams(), Box: DefaultBox()}
+	s, err := m.TrainingSampler(DefaultTrainOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	block := s.NewSet(1024)
+	b.ResetTimer()
+	for range b.N {
+		s.Fill(block.Slice(0, 1))
+	}
+}
+
+// BenchmarkTestFill measures the semi-analytic test points, per point.
+func BenchmarkTestFill(b *testing.B) {
+	m := &Model{Params: DefaultParams(), Box: DefaultBox()}
+	s, err := m.TestSampler()
+	if err != nil {
+		b.Fatal(err)
+	}
+	block := s.NewSet(1)
+	b.ResetTimer()
+	for range b.N {
+		s.Fill(block)
+	}
+}

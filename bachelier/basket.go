@@ -122,10 +122,12 @@ func (b Basket) Hessian(dst *mat.SymDense, spots []float64) *mat.SymDense {
 //
 //	dst = c·(w·v)·w,  c = gamma/(Σ w[i])²,
 //
-// and returns dst. Every Hessian of the model has this form: the closed
-// form's, with gamma = b.Gamma(spots), and the pathwise labels' of a smoothed
-// training sample, with gamma its Gamma label; so HessVec turns gamma labels
-// into Hessian-vector labels along any direction v. If dst is nil, a slice of
+// and returns dst. Every Hessian of a model of one basket (New) has this
+// form: the closed form's, with gamma = b.Gamma(spots), and the pathwise
+// labels' of a smoothed training sample, with gamma its Gamma label; so
+// HessVec turns gamma labels into Hessian-vector labels along any direction
+// v. The Hessian of a portfolio of several baskets is a sum of such terms
+// (Portfolio.HessVec). If dst is nil, a slice of
 // length b.Dims() is allocated. HessVec panics if len(v) or a non-nil len(dst)
 // differs from b.Dims().
 func (b Basket) HessVec(dst, v []float64, gamma float64) []float64 {

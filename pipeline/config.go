@@ -119,9 +119,13 @@ type PruneConfig struct {
 	// KeepPerLayer is the number of nodes kept in each hidden layer with
 	// quota per-layer; it must be empty with the other quotas.
 	KeepPerLayer []int `yaml:"keep_per_layer" json:"keep_per_layer,omitempty"`
-	// Criterion scores the nodes: iasa (the default), magnitude, random or
-	// taylor (package prune). Method, Combine, Boxes and BoxRadius are
-	// IASA's settings; the other criteria ignore them.
+	// Criterion scores the nodes: iasa (the default; IASA with Method),
+	// iasa-plain (IASA with plain intervals, the paper's own method, whatever
+	// Method says), magnitude, random, taylor, obd (Optimal Brain Damage) or
+	// sobolev-taylor (first-order change of the Sobolev loss; needs the
+	// training labels y and dydx) (package prune). Method, Combine, Boxes and
+	// BoxRadius are IASA's settings (iasa-plain ignores Method); the other
+	// criteria ignore them.
 	Criterion prune.Criterion `yaml:"criterion" json:"criterion"`
 	// Method is quadratic (second-order forms over the input symbols with
 	// extra noise symbols for the largest errors, the default), affine
@@ -486,7 +490,7 @@ func (p PruneConfig) validate(key string) error {
 		return bad("box_radius", p.BoxRadius, "a finite half-width > 0")
 	case !p.Fold.Valid():
 		return bad("fold", p.Fold, setting.Want(new(prune.Fold)))
-	case p.Fold == prune.FoldMidpoint && p.Criterion != prune.ByIASA:
+	case p.Fold == prune.FoldMidpoint && !p.Criterion.IASA():
 		return bad("fold", p.Fold, "mean or zero with criterion "+p.Criterion.String()+" (midpoint is the midpoint of IASA's enclosure)")
 	}
 	for i, k := range p.KeepPerLayer {

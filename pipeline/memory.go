@@ -152,10 +152,10 @@ func concurrent(procs int, what string, stages ...MemoryEstimate) MemoryEstimate
 
 // pruneMemory is the memory of the pruning stage of a run.
 func (c Config) pruneMemory(large []int, procs int) MemoryEstimate {
-	if c.Prune.Criterion != prune.ByIASA {
+	if !c.Prune.Criterion.IASA() {
 		return nil // a few traces of a batch of rows
 	}
-	return pruneMemory(large, min(c.Prune.Boxes, c.Train), c.Prune.Method, procs, "prune.")
+	return pruneMemory(large, min(c.Prune.Boxes, c.Train), iasaMethod(c.Prune), procs, "prune.")
 }
 
 // pruneMemory is the memory PruneModel allocates besides the net and the
@@ -186,8 +186,8 @@ func pruneMemory(sizes []int, boxes int, method iasa.Method, workers int, prefix
 // the enclosures of every box (see iasa.MemoryEstimate). The keys of the
 // parts are those of PruneConfig ("method", "boxes").
 func PruneMemory(net *mlp.Network, rows int, opts PruneOptions) MemoryEstimate {
-	method := opts.Config.Method
-	if !method.Valid() || opts.Config.Criterion != prune.ByIASA {
+	method := iasaMethod(opts.Config)
+	if !method.Valid() || !opts.Config.Criterion.IASA() {
 		return nil
 	}
 	boxes := opts.Config.Boxes

@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/sobolev-pruning/sobolev/iasa"
@@ -30,6 +32,68 @@ type PruneOptions struct {
 	// Progress, if not nil, is called with the number of boxes analysed and
 	// the total.
 	Progress func(done, total int)
+	// Cache, if not nil, keeps the node scores and the mean activations for
+	// other prunings of the same net with the same x, labels, domain, seed
+	// and Config apart from Keep, KeepPerLayer and Quota (say, to several
+	// sizes): they are computed once per criterion. The pruned nets are the
+	// same, bit for bit, as without a cache.
+	Cache *PruneCache
+}
+
+// PruneCache holds the work PruneModel shares between prunings of one net
+// (PruneOptions.Cache). Its zero value is empty and ready to use; it is safe
+// for concurrent use, and a second pruning that needs scores being computed
+// waits for them.
+type PruneCache struct {
+	mu     sync.Mutex
+	scores map[prune.Criterion]*cached[nodeScores]
+	mean   cached[[][]float64]
+}
+
+// cached is a value computed once.
+type cached[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+// get returns the cached value, computing it with f on first use.
+func (c *cached[T]) get(f func() (T, error)) (T, error) {
+	c.once.Do(func() { c.v, c.err = f() })
+	return c.v, c.err
+}
+
+// nodeScores returns the scores of criterion c, computed by f once.
+func (pc *PruneCache) nodeScores(c prune.Criterion, f func() (nodeScores, error)) (nodeScores, error) {
+	if pc == nil {
+		return f()
+	}
+	pc.mu.Lock()
+	if pc.scores == nil {
+		pc.scores = map[prune.Criterion]*cached[nodeScores]{}
+	}
+	e := pc.scores[c]
+	if e == nil {
+		e = &cached[nodeScores]{}
+		pc.scores[c] = e
+	}
+	pc.mu.Unlock()
+	sc, err := e.get(f)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		pc.mu.Lock()
+		delete(pc.scores, c) // do not keep a cancellation for the next caller
+		pc.mu.Unlock()
+	}
+	return sc, err
+}
+
+// constants returns the fold constants of prune.Constants, the mean
+// activations computed once.
+func (pc *PruneCache) constants(fold prune.Fold, net *mlp.Network, x []float64, enc [][]interval.Interval) ([][]float64, error) {
+	if pc == nil || fold != prune.FoldMean || x == nil {
+		return prune.Constants(fold, net, x, enc)
+	}
+	return pc.mean.get(func() ([][]float64, error) { return prune.Constants(fold, net, x, enc) })
 }
 
 // overSampleBoxes and overSamples set how the over-estimation is measured, in
@@ -77,7 +141,7 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	if err := checkPruneInputs(net, x, opts); err != nil {
 		return nil, nil, err
 	}
-	sc, err := scoreNodes(ctx, net, x, opts)
+	sc, err := opts.Cache.nodeScores(p.Criterion, func() (nodeScores, error) { return scoreNodes(ctx, net, x, opts) })
 	if err != nil {
 		return nil, nil, err
 	}
@@ -89,7 +153,7 @@ func PruneModel(ctx context.Context, net *mlp.Network, x []float64, opts PruneOp
 	if sc.ana != nil {
 		hull = sc.ana.Hull.A
 	}
-	fill, err := prune.Constants(p.Fold, net, x, hull)
+	fill, err := opts.Cache.constants(p.Fold, net, x, hull)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -92,7 +92,7 @@ func (p *Problem) UnmarshalText(text []byte) error {
 
 // AllCriteria lists every pruning criterion a study can compare.
 func AllCriteria() []prune.Criterion {
-	return []prune.Criterion{prune.ByIASA, prune.ByMagnitude, prune.ByRandom, prune.ByTaylor}
+	return []prune.Criterion{prune.ByIASA, prune.ByIASAPlain, prune.ByMagnitude, prune.ByRandom, prune.ByTaylor, prune.ByOBD, prune.BySobolevTaylor}
 }
 
 // Default returns the default study of issue 12: the basket on n = 7 assets

@@ -235,6 +235,9 @@ type problemData struct {
 	// labels are the large net's labels of the training set for the
 	// fine-tuning, which every cell of the large net shares.
 	labels *pipeline.TeacherLabels
+	// prune holds the scores and mean activations of the large net, which
+	// every size of a criterion shares.
+	prune pipeline.PruneCache
 }
 
 func (r *runner) largePath(l Large) string {
@@ -410,7 +413,8 @@ func (r *runner) cell(ctx context.Context, c Cell) error {
 		}
 		pc := rc.Prune
 		pc.Criterion, pc.Keep = crit, c.Size
-		pruned, rep, err := pipeline.PruneModel(ctx, d.net, d.train.X, pipeline.PruneOptions{Config: pc, Seed: c.Seed})
+		pruned, rep, err := pipeline.PruneModel(ctx, d.net, d.train.X, pipeline.PruneOptions{Config: pc, Seed: c.Seed,
+			Y: d.train.Y, DYDX: d.train.DYDX, Cache: &d.prune})
 		if err != nil {
 			return fmt.Errorf("study: cell %s: %w", c.ID(), err)
 		}

@@ -22,13 +22,16 @@ func newDataCmd() *cobra.Command {
 		Short: "Generate training and test data sets of a reference pricer",
 		Long: `data writes a training set (Monte Carlo samples with pathwise derivative
 labels), an analytic test set and the model's specification into a directory.
-The one model so far is bachelier, the Bachelier basket option of method.md §2.`,
+The models are bachelier, the Bachelier basket option of method.md §2 (or a
+portfolio of basket calls with --baskets), and heston, a European call under
+the Heston stochastic-volatility model.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return errors.New(`data: name a model, e.g. "sobolev data bachelier" (see "sobolev data --help")`)
 		},
 	}
 	data.AddCommand(newDataBachelierCmd(time.Second))
+	data.AddCommand(newDataHestonCmd(time.Second))
 	return data
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/pipeline"
+	"github.com/sobolev-pruning/sobolev/study"
 )
 
 // TestMaxMemory checks that every command that allocates refuses, before it
@@ -190,9 +191,16 @@ func configFlags() map[string]map[string]string {
 	finetune["hvp-kind"], finetune["hvp-weight"] = d.Finetune.HVPKind.String(), g(d.Finetune.HVPWeight)
 	finetune["loss"] = "sobolev"
 	p := d.Prune
+	s := study.Default()
+	ints := func(v []int) string { return "[" + joinInts(v) + "]" }
 	return map[string]map[string]string{
-		"run":             {"dims": i(d.Dims), "train": i(d.Train), "epochs": i(d.Large.Epochs), "keep": i(p.Keep), "seed": strconv.FormatUint(d.Seed, 10)},
-		"data bachelier":  {"dims": i(d.Dims), "train": i(d.Train), "test": i(d.Test), "seed": strconv.FormatUint(d.Seed, 10)},
+		"run":            {"dims": i(d.Dims), "train": i(d.Train), "epochs": i(d.Large.Epochs), "keep": i(p.Keep), "seed": strconv.FormatUint(d.Seed, 10), "baskets": "1"},
+		"data bachelier": {"dims": i(d.Dims), "train": i(d.Train), "test": i(d.Test), "seed": strconv.FormatUint(d.Seed, 10), "baskets": "1"},
+		"study": {"seeds": i(s.Seeds), "sizes": ints(s.Sizes), "checkpoints": ints(s.Checkpoints), "scratch": b(s.Scratch),
+			"train": i(s.Train), "test": i(s.Test), "smoothing": g(s.Smoothing), "large-hidden": joinInts(s.Large.Hidden),
+			"large-epochs": i(s.Large.Epochs)},
+		"study merge":     {},
+		"data heston":     {},
 		"train":           train,
 		"finetune":        finetune,
 		"prune":           {"keep": i(p.Keep), "quota": p.Quota.String(), "criterion": p.Criterion.String(), "method": p.Method.String(), "combine": p.Combine.String(), "boxes": i(p.Boxes), "box-radius": g(p.BoxRadius), "fold": p.Fold.String(), "keep-per-layer": ""},

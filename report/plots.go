@@ -104,19 +104,7 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 // of the axes, so that it never hides data; else where p puts it.
 func newFigure(p *plot.Plot, id string, w, h float64, legendRight bool, alt, caption string) (figure, error) {
 	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch), vgimg.UseDPI(dpi))
-	dc := draw.New(c)
-	if legendRight {
-		leg := p.Legend
-		leg.Top, leg.Left = true, true
-		p.Legend = plot.NewLegend()
-		const gap = 8 // points between the plot and the legend, and right of it
-		strip := leg.Rectangle(dc).Size().X + 2*gap
-		p.Draw(draw.Crop(dc, 0, -strip, 0, 0))
-		top := p.Title.TextStyle.Rectangle(p.Title.Text).Size().Y + p.Title.Padding
-		leg.Draw(draw.Crop(dc, dc.Size().X-strip+gap, 0, 0, -top))
-	} else {
-		p.Draw(dc)
-	}
+	drawPlot(p, draw.New(c), legendRight)
 	var img bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&img); err != nil {
 		return figure{}, fmt.Errorf("report: plot %s: %w", id, err)
@@ -128,6 +116,23 @@ func newFigure(p *plot.Plot, id string, w, h float64, legendRight bool, alt, cap
 		Caption: caption,
 		Width:   int(math.Round(w * cssPerInch)),
 	}, nil
+}
+
+// drawPlot draws p on dc. If legendRight is set, p's legend is drawn in a
+// strip right of the axes, so that it never hides data; else where p puts it.
+func drawPlot(p *plot.Plot, dc draw.Canvas, legendRight bool) {
+	if !legendRight {
+		p.Draw(dc)
+		return
+	}
+	leg := p.Legend
+	leg.Top, leg.Left = true, true
+	p.Legend = plot.NewLegend()
+	const gap = 8 // points between the plot and the legend, and right of it
+	strip := leg.Rectangle(dc).Size().X + 2*gap
+	p.Draw(draw.Crop(dc, 0, -strip, 0, 0))
+	top := p.Title.TextStyle.Rectangle(p.Title.Text).Size().Y + p.Title.Padding
+	leg.Draw(draw.Crop(dc, dc.Size().X-strip+gap, 0, 0, -top))
 }
 
 // Plot names: the figure ids of the page. Versions before the plots were

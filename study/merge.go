@@ -194,9 +194,11 @@ type Summary struct {
 }
 
 // Merge collects the study in dir (Collect) and writes DIR/cells.csv, one
-// row per cell and checkpoint in grid order, and DIR/study.json. Every file
-// is written atomically. cells.csv depends only on the study, not on how it
-// was sharded or on the machine's threads.
+// row per cell and checkpoint in grid order, DIR/study.json, and the
+// statistics of Analyse: DIR/summary.csv (WriteSummaryCSV), DIR/comparisons.csv
+// (WriteComparisonsCSV) and the HTML report DIR/report.html (WriteReport).
+// Every file is written atomically. The CSV files depend only on the study,
+// not on how it was sharded or on the machine's threads.
 func Merge(dir string) (*Merged, error) {
 	m, err := Collect(dir)
 	if err != nil {
@@ -213,6 +215,16 @@ func Merge(dir string) (*Merged, error) {
 		s.LargeSeconds += l.Seconds
 	}
 	if err := writeJSON(filepath.Join(dir, "study.json"), s); err != nil {
+		return nil, err
+	}
+	a := Analyse(m)
+	if err := atomicfile.Write(filepath.Join(dir, "summary.csv"), func(w io.Writer) error { return WriteSummaryCSV(w, a.Summary) }); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, "comparisons.csv"), func(w io.Writer) error { return WriteComparisonsCSV(w, a.Comparisons) }); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, "report.html"), func(w io.Writer) error { return WriteReport(w, dir, m, a, s) }); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -173,10 +173,13 @@ func doubledRanks(x []float64) []int {
 // differences d = a − b per seed, their mean with its t interval, and the
 // two-sided p-values of the exact Wilcoxon signed-rank test and the sign test.
 type Paired struct {
-	Diff     Interval
-	W        float64 // Wilcoxon's W+
-	Wilcoxon float64 // p-value
-	Sign     float64 // p-value
+	Diff Interval
+	// Wins and Losses count the seeds where a − b is positive and
+	// negative.
+	Wins, Losses int
+	W            float64 // Wilcoxon's W+
+	Wilcoxon     float64 // p-value
+	Sign         float64 // p-value
 }
 
 // ComparePaired returns the paired comparison of a and b, observations of the
@@ -187,11 +190,19 @@ func ComparePaired(a, b []float64, level float64) Paired {
 		panic("study: ComparePaired of samples of different lengths")
 	}
 	var d []float64
+	wins, losses := 0, 0
 	for i := range a {
-		if v := a[i] - b[i]; !math.IsNaN(v) {
-			d = append(d, v)
+		v := a[i] - b[i]
+		switch {
+		case math.IsNaN(v):
+			continue
+		case v > 0:
+			wins++
+		case v < 0:
+			losses++
 		}
+		d = append(d, v)
 	}
 	w, p := Wilcoxon(d)
-	return Paired{Diff: MeanCI(d, level), W: w, Wilcoxon: p, Sign: SignTest(d)}
+	return Paired{Diff: MeanCI(d, level), Wins: wins, Losses: losses, W: w, Wilcoxon: p, Sign: SignTest(d)}
 }

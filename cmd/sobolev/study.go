@@ -171,8 +171,26 @@ then writes into DIR:
   cells.csv        one row per cell and checkpoint: problem, seed, method, size,
                    epoch, R², RMSE and maximum error of value, deltas and gamma
   study.json       the study, the environment and the compute time
+  summary.csv      one row per problem, method, size, epoch and metric (R² and
+                   RMSE of value, deltas, gamma): the number of seeds, the mean,
+                   the standard deviation and the 95 % Student t interval
+  comparisons.csv  paired by seed, for every problem, size and epoch: each
+                   criterion − scratch and each criterion − random in R² of
+                   value, deltas and gamma: seeds won and lost, the mean
+                   difference with its 95 % t interval, the exact two-sided
+                   Wilcoxon signed-rank p-value (zero differences dropped, tied
+                   ones given their mean rank) and the sign test's p-value
+  report.html      one self-contained page (inline SVG plots, no scripts): per
+                   problem, 1 − R² (log scale) of gamma, value and deltas
+                   against the kept size after the last epoch and of gamma
+                   against the fine-tuning epoch, with 95 % error bars; the
+                   pruned − scratch gap; the Jaccard overlap of the kept nodes
+                   between criteria; the over-estimation per layer of the IASA
+                   enclosures; the summary and comparison tables; the study's
+                   configuration and environment
 
-cells.csv is the same bit for bit however the study was sharded.`,
+The CSV files are the same bit for bit however the study was sharded. The
+p-values are not corrected for the number of comparisons.`,
 		Example: `  sobolev study merge study`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -34,8 +34,9 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null ||
 	! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then
 	say "installing slurm-wlm and munge with apt-get"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null || fail "apt-get update failed"
-	apt-get install -y -qq slurm-wlm munge >/dev/null || fail "apt-get install slurm-wlm munge failed"
+	out=$(apt-get update -qq 2>&1) || { echo "$out"; fail "apt-get update failed"; }
+	out=$(apt-get install -y -qq --no-install-recommends slurm-wlm munge 2>&1) ||
+		{ echo "$out"; fail "apt-get install slurm-wlm munge failed"; }
 	say "installed $(slurmctld -V)"
 fi
 
@@ -62,9 +63,9 @@ cleanup() {
 	if [ -s "$tmp/slurmctld.pid" ]; then
 		# Cancel what is left of this cluster's jobs, so that no job step
 		# (slurmstepd, sobolev) outlives slurmd.
-		jobs=$(squeue -h -o %A 2>/dev/null | sort -u)
-		if [ -n "$jobs" ]; then
-			scancel $jobs 2>/dev/null
+		mapfile -t jobs < <(squeue -h -o %A 2>/dev/null | sort -u)
+		if [ ${#jobs[@]} -gt 0 ]; then
+			scancel "${jobs[@]}" 2>/dev/null
 			for _ in $(seq 50); do
 				[ -z "$(squeue -h -t RUNNING,COMPLETING 2>/dev/null)" ] && break
 				sleep 0.2
@@ -171,36 +172,6 @@ for i in $(seq 60); do
 done
 say "node $host idle with $cpus CPUs"
 
-# --- a trivial array job: the cluster runs arrays with the task variables ---
-mkdir -p "$tmp/smoke"
-cat >"$tmp/smoke/job.sh" <<'EOF'
-#!/bin/sh
-echo "$SLURM_ARRAY_TASK_ID $SLURM_ARRAY_TASK_COUNT" >"$SMOKE/out-$SLURM_ARRAY_TASK_ID"
-EOF
-SMOKE=$tmp/smoke timeout 120 sbatch --wait --quiet --array=0-$((shards - 1)) --time=1 \
-	--output="$tmp/smoke/%a.log" "$tmp/smoke/job.sh" ||
-	{ cat "$tmp"/smoke/*.log 2>/dev/null; show_log "$tmp/slurmd.log"; fail "the trivial array job failed"; }
-for i in $(seq 0 $((shards - 1))); do
-	got=$(cat "$tmp/smoke/out-$i" 2>/dev/null || echo missing)
-	[ "$got" = "$i $shards" ] || fail "trivial array task $i wrote \"$got\", want \"$i $shards\""
-done
-say "trivial $shards-task array job ran"
-
-# --- the study ---
-say "building sobolev"
-(cd "$repo" && go build -o "$tmp/sobolev" ./cmd/sobolev) || fail "go build ./cmd/sobolev failed"
-bin=$tmp/sobolev
-"$bin" study --help 2>/dev/null | grep -q -- '--shard' || fail "sobolev study not found (this build has no study command with --shard)"
-
-sharded=$tmp/sharded
-ids=$(SOBOLEV_BIN=$bin "$here/submit.sh" "$here/testdata/study.yaml" "$sharded" "$shards") ||
-	fail "submit.sh failed"
-echo "$ids"
-large=$(awk '$1 == "large" {print $2}' <<<"$ids")
-cells=$(awk '$1 == "cells" {print $2}' <<<"$ids")
-merge=$(awk '$1 == "merge" {print $2}' <<<"$ids")
-[ -n "$large" ] && [ -n "$cells" ] && [ -n "$merge" ] || fail "submit.sh printed no job ids"
-
 # field NAME LINE: the value of NAME=value in a line of scontrol -o.
 field() { grep -o "$1=[^ ]*" <<<"$2" | head -n 1 | cut -d= -f2- || true; }
 # job_state ID: COMPLETED if the job (every task of an array job) completed,
@@ -216,56 +187,100 @@ job_state() {
 }
 # report_failed ID: the state and log of every task of a job that did not complete.
 report_failed() {
-	local line state out
+	local line state out task
 	while read -r line; do
 		state=$(field JobState "$line")
 		[ "$state" = COMPLETED ] && continue
-		out=$(field StdOut "$line")
-		echo "--- job $(field JobId "$line") task $(field ArrayTaskId "$line"): $state," \
+		out=$(field StdOut "$line") task=$(field ArrayTaskId "$line")
+		echo "--- job $(field JobId "$line")${task:+ task $task}: $state," \
 			"exit code $(field ExitCode "$line"), reason $(field Reason "$line"), log $out"
-		[ -f "$out" ] && tail -n 40 "$out"
+		if [ -f "$out" ]; then tail -n 40 "$out"; fi
 	done < <(scontrol -o show job "$1" 2>/dev/null || true)
 }
 
+# wait_job SECONDS ID...: waits until the last job ID has ended; unless it
+# and every other ID completed, fails with the state and log of each task
+# that did not.
+wait_job() {
+	local limit=$1 deadline=$((SECONDS + $1)) last=${*: -1} state j
+	shift
+	while :; do
+		state=$(job_state "$last")
+		case $state in
+		COMPLETED) break ;;
+		PENDING | RUNNING | CONFIGURING | COMPLETING | REQUEUED | RESIZING | SUSPENDED) ;;
+		*)
+			for j in "$@"; do report_failed "$j"; done
+			fail "job $last ended $state"
+			;;
+		esac
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			squeue
+			for j in "$@"; do report_failed "$j"; done
+			fail "job $last did not end within $limit s"
+		fi
+		sleep 1
+	done
+	for j in "$@"; do
+		[ "$(job_state "$j")" = COMPLETED ] || { report_failed "$j"; fail "job $j did not complete"; }
+	done
+}
+
+# --- a trivial array job: the cluster runs arrays with the task variables ---
+mkdir -p "$tmp/smoke"
+cat >"$tmp/smoke/job.sh" <<'EOF'
+#!/bin/sh
+echo "$SLURM_ARRAY_TASK_ID $SLURM_ARRAY_TASK_COUNT" >"$SMOKE/out-$SLURM_ARRAY_TASK_ID"
+EOF
+smoke=$(SMOKE=$tmp/smoke sbatch --parsable --array=0-$((shards - 1)) --time=1 \
+	--output="$tmp/smoke/%a.log" "$tmp/smoke/job.sh") || fail "sbatch of the trivial array job failed"
+wait_job 60 "${smoke%%;*}"
+for i in $(seq 0 $((shards - 1))); do
+	got=$(cat "$tmp/smoke/out-$i" 2>/dev/null || echo missing)
+	[ "$got" = "$i $shards" ] || fail "trivial array task $i wrote \"$got\", want \"$i $shards\""
+done
+say "trivial $shards-task array job ran"
+
+# --- the study ---
+say "building sobolev"
+(cd "$repo" && go build -o "$tmp/sobolev" ./cmd/sobolev) || fail "go build ./cmd/sobolev failed"
+bin=$tmp/sobolev
+# (Captured first: grep -q would close the pipe early, and pipefail would
+# count the writer's SIGPIPE as a failure.)
+help=$("$bin" study --help 2>/dev/null || true)
+grep -q -- '--shard' <<<"$help" || fail "sobolev study not found (this build has no study command with --shard)"
+
+sharded=$tmp/sharded
+ids=$(SOBOLEV_BIN=$bin "$here/submit.sh" "$here/testdata/study.yaml" "$sharded" "$shards") ||
+	fail "submit.sh failed"
+echo "$ids"
+large=$(awk '$1 == "large" {print $2}' <<<"$ids")
+cells=$(awk '$1 == "cells" {print $2}' <<<"$ids")
+merge=$(awk '$1 == "merge" {print $2}' <<<"$ids")
+if [ -z "$large" ] || [ -z "$cells" ] || [ -z "$merge" ]; then fail "submit.sh printed no job ids"; fi
+
 say "waiting for jobs large $large, cells $cells, merge $merge"
-deadline=$((SECONDS + timeout))
-while :; do
-	state=$(job_state "$merge")
-	case $state in
-	COMPLETED) break ;;
-	PENDING | RUNNING | CONFIGURING | COMPLETING | REQUEUED | RESIZING | SUSPENDED) ;;
-	*)
-		for j in "$large" "$cells" "$merge"; do report_failed "$j"; done
-		fail "merge job $merge ended $state"
-		;;
-	esac
-	if [ "$SECONDS" -gt "$deadline" ]; then
-		squeue
-		for j in "$large" "$cells" "$merge"; do report_failed "$j"; done
-		fail "the jobs did not finish within $timeout s"
-	fi
-	sleep 2
-done
-for j in "$large" "$cells"; do
-	[ "$(job_state "$j")" = COMPLETED ] || { report_failed "$j"; fail "job $j did not complete"; }
-done
+wait_job "$timeout" "$large" "$cells" "$merge"
 say "Slurm study done"
 # Every task must have run its own shard (i/3), not the whole study: the same
 # cells.csv would hide a --shard auto that missed the array variables.
-for phase in large cells; do
+for job in "large $large" "cells $cells"; do
+	read -r phase id <<<"$job"
 	for i in $(seq 0 $((shards - 1))); do
-		log=$(ls "$sharded/logs/sobolev-$phase-"*"_$i.out" 2>/dev/null | head -n 1)
+		log=$sharded/logs/sobolev-$phase-${id}_$i.out
 		line=$(grep -m 1 "shard $i/$shards" "$log" 2>/dev/null) ||
-			fail "the $phase log of task $i (${log:-missing}) does not say it ran shard $i/$shards"
+			fail "the $phase log of task $i ($log) does not say it ran shard $i/$shards"
 		echo "  $line"
 	done
 done
 
 say "running the same study unsharded without Slurm"
 unsharded=$tmp/unsharded
-"$bin" study --config "$here/testdata/study.yaml" --out "$unsharded" >"$tmp/unsharded.log" 2>&1 &&
-	"$bin" study merge "$unsharded" >>"$tmp/unsharded.log" 2>&1 ||
-	{ tail -n 40 "$tmp/unsharded.log"; fail "the unsharded study failed"; }
+if ! { "$bin" study --config "$here/testdata/study.yaml" --out "$unsharded" &&
+	"$bin" study merge "$unsharded"; } >"$tmp/unsharded.log" 2>&1; then
+	tail -n 40 "$tmp/unsharded.log"
+	fail "the unsharded study failed"
+fi
 say "unsharded study done"
 
 for f in "$sharded/cells.csv" "$unsharded/cells.csv"; do

@@ -324,7 +324,7 @@ func TestMergeWritesAnalysis(t *testing.T) {
 			t.Errorf("problem section %d has %d plots, want %d", i, n, want)
 		}
 	}
-	for _, want := range []string{"iasa-plain, values", "iasa, adjoints", "plain intervals, values", "iasa · iasa-plain"} {
+	for _, want := range []string{"iasa-plain, values", "iasa-plain, adjoints", "iasa, adjoints", "iasa · iasa-plain"} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("report.html lacks %q", want)
 		}

@@ -462,6 +462,9 @@ func (v *views) overPlot(p Problem, id string) (f svgFigure, ok bool, err error)
 	pl := report.NewPlot("Interval over-estimation per layer", "hidden layer", "enclosure width ÷ sampled range (log scale)")
 	criteria := v.m.Config.Methods()
 	var layers []int
+	for _, o := range rows[methods[0]] {
+		layers = append(layers, o.Layer)
+	}
 	for j, meth := range methods {
 		k := slices.Index(criteria, meth)
 		get := []struct {
@@ -481,11 +484,12 @@ func (v *views) overPlot(p Problem, id string) (f svgFigure, ok bool, err error)
 				return svgFigure{}, false, err
 			}
 		}
-		if j == 0 { // plain intervals on the same boxes, measured by every IASA cell
+		// Plain intervals on the same boxes, measured by every IASA cell; the
+		// values of iasa-plain are the same figures, so they stand for them.
+		if j == 0 && !slices.Contains(methods, prune.ByIASAPlain.String()) {
 			var pts []point
 			for _, o := range rows[meth] {
 				pts = append(pts, point{X: float64(o.Layer), Y: math.Log10(o.NaiveValue), Lo: math.NaN(), Hi: math.NaN()})
-				layers = append(layers, o.Layer)
 			}
 			if err := addSeries(pl, "plain intervals, values", 9, true, pts); err != nil {
 				return svgFigure{}, false, err
@@ -499,7 +503,7 @@ func (v *views) overPlot(p Problem, id string) (f svgFigure, ok bool, err error)
 	pl.X.Tick.Marker = ticks
 	pl.X.Min, pl.X.Max = pl.X.Min-0.3, pl.X.Max+0.3
 	report.LogAxis(&pl.Y)
-	f, err = v.figure(pl, id, "Over-estimation of the interval enclosures of each hidden layer's values and adjoints (enclosure width ÷ range sampled in the box, the median over the layer's nodes; 1 is exact), geometric mean over the criterion's cells, and that of plain intervals on the same boxes. The analysis runs on the large net, so it does not depend on the kept size.")
+	f, err = v.figure(pl, id, "Over-estimation of the interval enclosures of each hidden layer's values and adjoints (enclosure width ÷ range sampled in the box, the median over the layer's nodes; 1 is exact), geometric mean over the criterion's cells, and that of plain intervals on the same boxes (the values of iasa-plain, where it is a criterion). The analysis runs on the large net, so it does not depend on the kept size.")
 	return f, err == nil, err
 }
 
@@ -711,14 +715,13 @@ h1 { font-size: 25px; margin: 0 0 2px; }
 h2 { font-size: 19px; margin: 0 0 10px; }
 h3 { font-size: 16px; margin: 18px 0 6px; }
 h4 { font-size: 14px; margin: 0 0 4px; color: #4a5561; }
-.sub, .note, figcaption, caption { color: #57606a; }
+.sub, .note, figcaption { color: #57606a; }
 .sub { margin: 0 0 10px; word-break: break-all; }
 .note { font-size: 13.5px; margin: 8px 0 0; }
 nav a { margin-right: 16px; color: #0b5cad; text-decoration: none; }
 section { background: #fff; border: 1px solid #dfe2e6; border-radius: 8px; padding: 16px 20px; margin: 16px 0; }
-.scroll { overflow-x: auto; margin: 10px 0; }
+.scroll { overflow-x: auto; margin: 4px 0 14px; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13.5px; }
-caption { text-align: left; font-size: 13px; padding: 0 0 4px; max-width: 1100px; }
 th, td { padding: 3px 9px; border-bottom: 1px solid #e8eaed; text-align: left; vertical-align: top; }
 thead th { border-bottom: 2px solid #c9ced4; white-space: nowrap; }
 .num { text-align: right; white-space: nowrap; }
@@ -763,8 +766,8 @@ figcaption { font-size: 13px; margin-top: 4px; }
 <div class="figs">{{range .Over}}{{template "figure" .}}{{end}}</div>
 {{end}}{{range .Notes}}<p class="note">{{.}}</p>
 {{end}}<h3>Tables</h3>
-{{range .Tables}}<div class="scroll"><table>
-<caption>{{.Caption}}</caption>
+{{range .Tables}}<p class="note">{{.Caption}}</p>
+<div class="scroll"><table>
 <thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
 {{range .Rows}}<tr>{{range .}}<td{{if or .Num .Strong}} class="{{if .Num}}num{{end}}{{if .Strong}} strong{{end}}"{{end}}>{{.Text}}</td>{{end}}</tr>

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -111,36 +109,4 @@ func runDataHeston(ctx context.Context, f hestonFlags, stdout, stderr io.Writer,
 	fmt.Fprintf(stdout, "sobolev data: wrote %s (%d samples), %s (%d points) and %s\n",
 		files.Train, f.cfg.Train, files.Test, f.cfg.Test, files.Spec)
 	return nil
-}
-
-// writeDataFolder writes the files of the data folder out (created if
-// missing) by write, which is given staging paths; they are renamed into
-// place together once write succeeds, so that a failure or an interruption
-// leaves neither partial nor mismatched files, and a folder it created is
-// removed again if it stays empty.
-func writeDataFolder(out string, write func(staged bachelier.DataFiles) error) (err error) {
-	fi, statErr := os.Stat(out)
-	if statErr == nil && !fi.IsDir() {
-		return fmt.Errorf("--out %s is a file, not a folder; choose a folder (a missing one is created)", out)
-	}
-	if err := os.MkdirAll(out, 0o777); err != nil {
-		return fmt.Errorf("cannot create the output directory: %w", err)
-	}
-	defer func() {
-		if err != nil && errors.Is(statErr, os.ErrNotExist) {
-			os.Remove(out) // only if we created it and it is empty
-		}
-	}()
-	files := bachelier.FolderFiles(out)
-	stage, err := newStaging(files.Train, files.Test, files.Spec)
-	if err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	defer stage.remove()
-	if err := write(bachelier.DataFiles{Train: stage.staged[0], Test: stage.staged[1], Spec: stage.staged[2]}); err != nil {
-		return err
-	}
-	// Once all are complete, the files are renamed into place even if a
-	// signal comes now: that takes milliseconds.
-	return stage.commit()
 }

@@ -291,8 +291,8 @@ func TestDataBachelierErrors(t *testing.T) {
 	if _, _, err := runSobolev(context.Background(), "data"); err == nil || !strings.Contains(err.Error(), `name a model, e.g. "sobolev data bachelier"`) {
 		t.Errorf("sobolev data: error %v, want one asking for a model", err)
 	}
-	if _, _, err := runSobolev(context.Background(), "data", "heston"); err == nil || !strings.Contains(err.Error(), `unknown command "heston"`) {
-		t.Errorf("sobolev data heston: error %v, want unknown command", err)
+	if _, _, err := runSobolev(context.Background(), "data", "sabr"); err == nil || !strings.Contains(err.Error(), `unknown command "sabr"`) {
+		t.Errorf("sobolev data sabr: error %v, want unknown command", err)
 	}
 	if got := files(t, dir); !reflect.DeepEqual(got, []string{"file"}) {
 		t.Errorf("after the failed runs the directory holds %q, want only the file the test made", got)

@@ -328,17 +328,10 @@ func displayDir(out string) string {
 	return out
 }
 
-// pageTemplate is index.html. It is polyglot markup, HTML5 that is also
-// well-formed XML (void elements closed with "/>"), so that tests can check it
-// with encoding/xml.
-var pageTemplate = template.Must(template.New("index.html").Parse(`<!DOCTYPE html>
-<html lang="en" xmlns="http://www.w3.org/1999/xhtml">
-<head>
-<meta charset="utf-8" />
-<meta name="viewport" content="width=device-width, initial-scale=1" />
-<title>{{.Title}}</title>
-<style>
-body { margin: 0; background: #f5f6f8; color: #1f2328;
+// BaseCSS is the style sheet the HTML pages of sobolev share (the run report
+// here, the study report of package study), which add their own rules after
+// it.
+const BaseCSS = `body { margin: 0; background: #f5f6f8; color: #1f2328;
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", Arial, sans-serif; }
 main { max-width: 1400px; margin: 0 auto; padding: 20px 24px 40px; }
 h1 { font-size: 25px; margin: 0 0 2px; }
@@ -357,14 +350,26 @@ table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #e8eaed; text-align: left; vertical-align: top; }
 thead th { border-bottom: 2px solid #c9ced4; white-space: nowrap; }
 .num { text-align: right; white-space: nowrap; }
-td.best { font-weight: 700; background: #dcf2d8; }
 .kv th { font-weight: 600; color: #4a5561; white-space: nowrap; }
 .kv td, .kv th { padding: 2px 14px 2px 0; border: 0; }
 .groups { display: flex; flex-wrap: wrap; gap: 14px 56px; align-items: flex-start; margin-bottom: 14px; }
 .figs { display: flex; flex-wrap: wrap; gap: 12px 16px; }
 figure { margin: 0; }
-figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eceef1; }
 figcaption { font-size: 13px; margin-top: 4px; }
+`
+
+// pageTemplate is index.html. It is polyglot markup, HTML5 that is also
+// well-formed XML (void elements closed with "/>"), so that tests can check it
+// with encoding/xml.
+var pageTemplate = template.Must(template.New("index.html").Parse(`<!DOCTYPE html>
+<html lang="en" xmlns="http://www.w3.org/1999/xhtml">
+<head>
+<meta charset="utf-8" />
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+<title>{{.Title}}</title>
+<style>
+` + BaseCSS + `td.best { font-weight: 700; background: #dcf2d8; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid #eceef1; }
 </style>
 </head>
 <body>

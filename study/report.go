@@ -708,31 +708,15 @@ var studyTemplate = template.Must(template.New("report.html").Parse(`<!DOCTYPE h
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <title>{{.Title}}</title>
 <style>
-body { margin: 0; background: #f5f6f8; color: #1f2328;
-  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", Arial, sans-serif; }
-main { max-width: 1500px; margin: 0 auto; padding: 20px 24px 40px; }
-h1 { font-size: 25px; margin: 0 0 2px; }
-h2 { font-size: 19px; margin: 0 0 10px; }
-h3 { font-size: 16px; margin: 18px 0 6px; }
-h4 { font-size: 14px; margin: 0 0 4px; color: #4a5561; }
-.sub, .note, figcaption { color: #57606a; }
-.sub { margin: 0 0 10px; word-break: break-all; }
-.note { font-size: 13.5px; margin: 8px 0 0; }
-nav a { margin-right: 16px; color: #0b5cad; text-decoration: none; }
-section { background: #fff; border: 1px solid #dfe2e6; border-radius: 8px; padding: 16px 20px; margin: 16px 0; }
-.scroll { overflow-x: auto; margin: 4px 0 14px; }
-table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13.5px; }
-th, td { padding: 3px 9px; border-bottom: 1px solid #e8eaed; text-align: left; vertical-align: top; }
-thead th { border-bottom: 2px solid #c9ced4; white-space: nowrap; }
-.num { text-align: right; white-space: nowrap; }
+` + report.BaseCSS + `main { max-width: 1500px; }
+h3 { margin: 18px 0 6px; }
+.scroll { margin: 4px 0 14px; }
+table { font-size: 13.5px; }
+th, td { padding: 3px 9px; }
 .strong { font-weight: 700; }
-.kv th { font-weight: 600; color: #4a5561; white-space: nowrap; }
-.kv td, .kv th { padding: 2px 14px 2px 0; border: 0; }
-.groups { display: flex; flex-wrap: wrap; gap: 14px 56px; align-items: flex-start; }
-.figs { display: flex; flex-wrap: wrap; gap: 12px 16px; }
-figure { margin: 0; width: 518px; }
+.groups { margin-bottom: 0; }
+figure { width: 518px; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid #eceef1; }
-figcaption { font-size: 13px; margin-top: 4px; }
 </style>
 </head>
 <body>

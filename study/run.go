@@ -142,6 +142,14 @@ func Run(ctx context.Context, c Config, dir string, opts Options) error {
 			return err
 		}
 	}
+	for _, cell := range cells {
+		if !exists(r.cellPath(cell)) {
+			r.todo++
+		}
+	}
+	if skipped := len(cells) - r.todo; skipped > 0 {
+		r.logf("study: %d of the shard's %d cells are done already; running the other %d", skipped, len(cells), r.todo)
+	}
 	// Group the cells by large net, so that one problem's data and large
 	// net are in memory at a time.
 	for _, l := range c.Larges() {
@@ -223,6 +231,8 @@ type runner struct {
 	mu    sync.Mutex
 	data  map[Large]*problemData
 	logMu sync.Mutex
+	// done counts the cells finished in this Run, todo those it runs.
+	done, todo int
 }
 
 // problemData are the data sets and the large net of one problem and seed,
@@ -445,7 +455,11 @@ func (r *runner) cell(ctx context.Context, c Cell) error {
 		return err
 	}
 	f := res.Checkpoints[len(res.Checkpoints)-1].Scores
-	r.logf("cell %s: R² value %.6f delta %.6f gamma %.6f, %.1f s", c.ID(), f.R2Value, f.R2Delta, f.R2Gamma, res.Seconds)
+	r.logMu.Lock()
+	r.done++
+	count := fmt.Sprintf("%d/%d", r.done, r.todo)
+	r.logMu.Unlock()
+	r.logf("cell %s %s: R² value %.6f delta %.6f gamma %.6f, %.1f s", count, c.ID(), f.R2Value, f.R2Delta, f.R2Gamma, res.Seconds)
 	return nil
 }
 

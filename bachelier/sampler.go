@@ -13,7 +13,6 @@ const (
 	panicSmoothing = "bachelier: Smoothing is negative or NaN"
 	panicNoSmooth  = "bachelier: Hessian labels need Smoothing > 0"
 	panicBlock     = "bachelier: dst does not have the sampler's dims and arrays"
-	panicStream    = "bachelier: total < 0 or blockRows < 1"
 	panicModel     = "bachelier: Model has inconsistent dimensions"
 )
 
@@ -296,29 +295,9 @@ func (s *Sampler) pair(k, b0, db float64) (y, g, c float64) {
 }
 
 // Stream draws total samples from s in blocks of at most blockRows rows and
-// passes each block to sink, which must not keep it: the next block reuses
-// its memory. Before each block Stream checks ctx, and it returns ctx.Err()
-// if ctx is done, or the first error of sink. The samples are those of
-// s.Fill(s.NewSet(total)), bit for bit, whatever blockRows.
-// Stream panics if total < 0 or blockRows < 1.
+// passes each to sink (dataset.Stream); the samples are those of
+// s.Fill(s.NewSet(total)), bit for bit, whatever blockRows. It panics if
+// total < 0 or blockRows < 1.
 func (s *Sampler) Stream(ctx context.Context, total, blockRows int, sink func(*dataset.Set) error) error {
-	if total < 0 || blockRows < 1 {
-		panic(panicStream)
-	}
-	block := s.NewSet(min(total, blockRows))
-	for done := 0; done < total; {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		k := min(blockRows, total-done)
-		b := block
-		if k < block.N() {
-			b = block.Slice(0, k)
-		}
-		if err := sink(s.Fill(b)); err != nil {
-			return err
-		}
-		done += k
-	}
-	return nil
+	return dataset.Stream(ctx, s, total, blockRows, sink)
 }

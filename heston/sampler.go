@@ -10,9 +10,8 @@ import (
 )
 
 const (
-	panicBlock  = "heston: dst does not have the sampler's dims and arrays"
-	panicStream = "heston: total < 0 or blockRows < 1"
-	panicZ      = "heston: len(z) is odd or 0"
+	panicBlock = "heston: dst does not have the sampler's dims and arrays"
+	panicZ     = "heston: len(z) is odd or 0"
 )
 
 // Second words of the PCG seeds of the two random streams: the ASCII codes
@@ -292,29 +291,9 @@ func payoff(d, h float64) (y, g, c float64) {
 }
 
 // Stream draws total samples from s in blocks of at most blockRows rows and
-// passes each block to sink, which must not keep it: the next block reuses
-// its memory. Before each block Stream checks ctx, and it returns ctx.Err()
-// if ctx is done, or the first error of sink. The samples are those of
-// s.Fill(s.NewSet(total)), bit for bit, whatever blockRows.
-// Stream panics if total < 0 or blockRows < 1.
+// passes each to sink (dataset.Stream); the samples are those of
+// s.Fill(s.NewSet(total)), bit for bit, whatever blockRows. It panics if
+// total < 0 or blockRows < 1.
 func (s *Sampler) Stream(ctx context.Context, total, blockRows int, sink func(*dataset.Set) error) error {
-	if total < 0 || blockRows < 1 {
-		panic(panicStream)
-	}
-	block := s.NewSet(min(total, blockRows))
-	for done := 0; done < total; {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		k := min(blockRows, total-done)
-		b := block
-		if k < block.N() {
-			b = block.Slice(0, k)
-		}
-		if err := sink(s.Fill(b)); err != nil {
-			return err
-		}
-		done += k
-	}
-	return nil
+	return dataset.Stream(ctx, s, total, blockRows, sink)
 }

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
+	"github.com/sobolev-pruning/sobolev/heston"
 	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/prune"
@@ -24,7 +25,17 @@ import (
 // useful; start from Default or Quick and override fields, or read a YAML file
 // with LoadConfig. Field names in YAML are the snake_case tags below.
 type Config struct {
+	// Pricer is the reference problem the surrogates learn: bachelier (the
+	// basket of method.md §2, the default) or heston (a call under the
+	// Heston model with the inputs spot, v₀, maturity and strike). The
+	// default is left out of the JSON encoding, so that the configuration a
+	// Bachelier run records in results.json is the one it recorded before
+	// Heston existed.
+	Pricer Pricer `yaml:"pricer" json:"pricer,omitempty"`
 	// Dims is the number of assets n of the Bachelier basket (method.md §2).
+	// Dims, Baskets and Smoothing are the Bachelier pricer's settings; a
+	// Heston run has 4 inputs, takes its settings from Heston and ignores
+	// (and does not check) these three.
 	Dims int `yaml:"dims" json:"dims"`
 	// Baskets is the number k of basket calls on the Dims assets whose
 	// portfolio is priced (bachelier.NewPortfolio): 1 is the one basket of
@@ -44,6 +55,9 @@ type Config struct {
 	// smoothing lowers the noise of the pathwise gradient labels near the
 	// strike at the price of a bias of order h² in the value.
 	Smoothing float64 `yaml:"smoothing" json:"smoothing"`
+	// Heston is the Heston pricer's model and training labels, used with
+	// Pricer heston. A Bachelier run leaves it out of results.json.
+	Heston HestonConfig `yaml:"heston" json:"heston,omitzero"`
 
 	// Large is the architecture of the large nets and the training recipe of
 	// the large Sobolev net.
@@ -59,6 +73,57 @@ type Config struct {
 	// with the fine-tuning recipe. Empty (the default), it is the pruned
 	// net's shape, so the control has the same layers and nodes.
 	Scratch []int `yaml:"scratch_hidden" json:"scratch_hidden,omitempty"`
+}
+
+// HestonConfig is the Heston pricer of a run (package heston): the model's
+// parameters κ, θ, ξ, ρ (YAML keys kappa, theta, xi, rho), the test box of
+// the inputs and the options of the training labels (steps, smoothing,
+// widening, antithetic), with the meanings and units of heston.Params,
+// heston.Box and heston.TrainOptions. The keys are those of the flags of
+// "sobolev data heston" and of its spec.json. The numbers of samples and the
+// seed are the run's (Config.Train, Test and Seed).
+type HestonConfig struct {
+	heston.Params `yaml:",inline"`
+	// Box is the test domain: Box[j] = [lo, hi] for spot, v0, maturity and
+	// strike, in this order; the training box is Box widened by Widening.
+	Box                 heston.Box `yaml:"box" json:"box"`
+	heston.TrainOptions `yaml:",inline"`
+}
+
+// DefaultHeston returns the default Heston pricer: heston.DefaultParams,
+// heston.DefaultBox and heston.DefaultTrainOptions.
+func DefaultHeston() HestonConfig {
+	return HestonConfig{Params: heston.DefaultParams(), Box: heston.DefaultBox(), TrainOptions: heston.DefaultTrainOptions()}
+}
+
+// Pricer names the reference problem of a run: bachelier (the basket call
+// of method.md §2, package bachelier) or heston (the Heston call of package
+// heston).
+type Pricer int
+
+// The pricers.
+const (
+	PricerBachelier Pricer = iota // the Bachelier basket (or portfolio of baskets)
+	PricerHeston                  // the call under the Heston model
+)
+
+var pricerNames = [...]string{PricerBachelier: "bachelier", PricerHeston: "heston"}
+
+// String returns the pricer's name: "bachelier" or "heston".
+func (p Pricer) String() string { return setting.String("Pricer", pricerNames[:], int(p)) }
+
+// Valid reports whether p is one of the named pricers.
+func (p Pricer) Valid() bool { return setting.Valid(pricerNames[:], int(p)) }
+
+// MarshalText returns the pricer's name; a value without a name is an error.
+func (p Pricer) MarshalText() ([]byte, error) {
+	return setting.Marshal("Pricer", pricerNames[:], int(p))
+}
+
+// UnmarshalText sets p to the pricer named text; an unknown name is a
+// *setting.NameError listing the valid ones.
+func (p *Pricer) UnmarshalText(text []byte) error {
+	return setting.Unmarshal(p, "pricer", pricerNames[:], text)
 }
 
 // NetConfig is an architecture with its training recipe.
@@ -146,7 +211,8 @@ type PruneConfig struct {
 }
 
 // Default returns the default experiment: the Bachelier basket of method.md
-// (one basket: Baskets 0) with n = 7, 131072 training samples (one Monte
+// (one basket: Baskets 0; Heston is DefaultHeston, used with Pricer heston)
+// with n = 7, 131072 training samples (one Monte
 // Carlo path each, payoff smoothed over h = 0.0075) and 4096 test points,
 // 6 × 128 SiLU nets trained 3 passes over the data (Sobolev) and 4 (MSE, its
 // own one-cycle schedule), IASA pruning to 48 hidden nodes and 15 passes of
@@ -155,6 +221,7 @@ type PruneConfig struct {
 // than few samples seen many times (README, "Accuracy").
 func Default() Config {
 	return Config{
+		Heston:    DefaultHeston(),
 		Dims:      7,
 		Train:     131072,
 		Test:      4096,
@@ -345,6 +412,9 @@ func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if tag == "" && !f.Anonymous {
+			tag = strings.ToLower(f.Name) // yaml.v3's key of an untagged field
+		}
 		if opts == "inline" {
 			if g, ok := yamlField(f.Type, name); ok {
 				return g, true
@@ -381,8 +451,14 @@ func (c Config) Validate() error {
 		return bad("train", c.Train, "at least 2 samples")
 	case c.Test < 2:
 		return bad("test", c.Test, "at least 2 points")
+	case !c.Pricer.Valid():
+		return bad("pricer", c.Pricer, setting.Want(new(Pricer)))
 	}
-	if err := c.dataConfig().Validate(); err != nil {
+	if c.Pricer == PricerHeston {
+		if err := c.validateHeston(); err != nil {
+			return err
+		}
+	} else if err := c.dataConfig().Validate(); err != nil {
 		return err
 	}
 	if err := c.Large.validate("large"); err != nil {
@@ -562,6 +638,63 @@ func (c Config) scratchHidden(pruned *mlp.Network) []int {
 		return c.Scratch
 	}
 	return pruned.Hidden()
+}
+
+// validateHeston reports the first impossible setting of c.Heston as
+// heston.DataConfig.Validate does, with the key in the section "heston": an
+// interval of the box is keyed by its place, "heston.box[1]" for v₀.
+func (c Config) validateHeston() error {
+	err := c.hestonConfig().Validate()
+	var se *setting.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	e := *se
+	e.Key = joinKey("heston", se.Key)
+	for j, name := range heston.InputNames() {
+		if se.Key == name {
+			e.Key = fmt.Sprintf("heston.box[%d]", j)
+		}
+	}
+	if e.Bound != "" {
+		e.Bound = joinKey("heston", se.Bound)
+	}
+	return &e
+}
+
+// hestonConfig returns the Heston data folder of a run of c.
+func (c Config) hestonConfig() heston.DataConfig {
+	h := c.Heston
+	return heston.DataConfig{Params: h.Params, Box: h.Box, TrainOptions: h.TrainOptions, Seed: c.Seed, Train: c.Train, Test: c.Test}
+}
+
+// Inputs returns the number of inputs of the run's models: Dims for the
+// Bachelier pricer, heston.Inputs (4) for Heston.
+func (c Config) Inputs() int {
+	if c.Pricer == PricerHeston {
+		return heston.Inputs
+	}
+	return c.Dims
+}
+
+// GammaDirection returns the direction v of the run's gamma vᵀHv, the
+// test set's gamma label: nil (the all-ones vector, 1ᵀH1) for the Bachelier
+// pricer, e₀ = (1, 0, 0, 0) for Heston, whose gamma is ∂²V/∂S₀². It is also
+// the first direction of the second-order labels of the fine-tuning.
+func (c Config) GammaDirection() []float64 {
+	if c.Pricer == PricerHeston {
+		return c.hestonConfig().Spec().GammaDirection
+	}
+	return nil
+}
+
+// recorded returns c as results.json records it: without the Heston
+// section in a Bachelier run.
+func (c Config) recorded() Config {
+	if c.Pricer != PricerHeston {
+		c.Heston = HestonConfig{}
+	}
+	return c
 }
 
 // dataConfig returns the data folder of a run of c.

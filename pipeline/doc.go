@@ -3,7 +3,9 @@
 //
 // # The experiment
 //
-// Run generates the Bachelier data (package bachelier), trains a large MLP
+// Run generates the data of the configured pricer (Config.Pricer: the
+// Bachelier basket of package bachelier, or the Heston call of package
+// heston), trains a large MLP
 // with MSE and with the Sobolev loss (TrainModel, package mlp), prunes the
 // Sobolev net with IASA (PruneModel, packages iasa and prune), fine-tunes the
 // pruned net with MSE and with the Sobolev loss plus the large net's
@@ -15,7 +17,9 @@
 // # Scores
 //
 // R² is the standard 1 − Σ(pred − true)² / Σ(true − mean)² over all entries;
-// the deltas of all points are pooled and gamma is 1ᵀH1 (method.md §2, §6).
+// the deltas of all points are pooled and gamma is 1ᵀH1 (method.md §2, §6)
+// for the Bachelier basket, ∂²V/∂S₀² for Heston (Config.GammaDirection,
+// EvaluateAlong); each delta's R² is also given alone.
 //
 // # Determinism
 //

@@ -66,11 +66,12 @@ func (m *MemoryEstimate) add(what, key string, value any, bytes float64) {
 
 // Memory estimates the peak memory of Run(ctx, c, …) in bytes: the
 // training and test sets, held throughout, and the largest of the phases
-// that follow one another — the Bachelier model while it is built (O(n²)),
-// the training of the large nets, IASA, and the fine-tuning of the small nets
-// (two of which hold the teacher's Hessian-vector products, Train·(1 +
-// hvp_directions)·Dims numbers each). Stages that train concurrently count
-// together, runtime.GOMAXPROCS(0) of them at a time, as Run runs them.
+// that follow one another — the Bachelier model while it is built (O(n²);
+// the Heston model is small), the training of the large nets, IASA, and the
+// fine-tuning of the small nets (two of which hold the teacher's
+// Hessian-vector products, Train·(1 + hvp_directions)·n numbers each, n =
+// Inputs()). Stages that train concurrently count together,
+// runtime.GOMAXPROCS(0) of them at a time, as Run runs them.
 // c should be valid (see Validate).
 func (c Config) Memory() MemoryEstimate {
 	return c.memory(runtime.GOMAXPROCS(0))
@@ -78,10 +79,14 @@ func (c Config) Memory() MemoryEstimate {
 
 // memory is Memory with procs stages training at once.
 func (c Config) memory(procs int) MemoryEstimate {
-	n := c.Dims
+	n := c.Inputs()
 	var m MemoryEstimate
 	trainFloats := float64(c.Train) * float64(2*n+1)
-	if c.Smoothing > 0 {
+	smoothing := c.Smoothing
+	if c.Pricer == PricerHeston {
+		smoothing = c.Heston.Smoothing
+	}
+	if smoothing > 0 {
 		trainFloats += float64(c.Train) // gamma
 	}
 	m.add("the training set", "train", c.Train, trainFloats*floatBytes)
@@ -89,7 +94,9 @@ func (c Config) memory(procs int) MemoryEstimate {
 
 	large := netSizes(n, c.Large.Hidden)
 	var phases []MemoryEstimate
-	phases = append(phases, MemoryEstimate{BachelierMemory(n)})
+	if c.Pricer != PricerHeston {
+		phases = append(phases, MemoryEstimate{BachelierMemory(n)})
+	}
 	phases = append(phases, concurrent(procs, "large net",
 		c.stageMemory(large, c.LargeMSE, mlp.MSE, nil, "large_mse"),
 		c.stageMemory(large, c.Large.TrainRecipe, mlp.Sobolev, nil, "large")))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/heston"
 	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
@@ -54,15 +55,16 @@ type Hooks struct {
 	StageStart func(stage string, i, total int)
 }
 
-// Run performs the experiment of cfg (method.md §1): it generates the
-// Bachelier data, trains the large net with MSE and with the Sobolev loss,
+// Run performs the experiment of cfg (method.md §1): it generates the data
+// of cfg.Pricer (the Bachelier basket, or the Heston call), trains the large net with MSE and with the Sobolev loss,
 // prunes the Sobolev net with IASA, fine-tunes the pruned net with MSE and
 // with the Sobolev loss, trains the small control net from scratch, and
-// evaluates every model on the analytic test set. It writes into out:
+// evaluates every model on the analytic test set, gamma along
+// cfg.GammaDirection(). It writes into out:
 //
 //	data/train.npz, data/test.npz, data/spec.json   the datasets
 //	models/<stage>.onnx                            one model per stage
-//	models/<stage>.greeks.onnx                     the same with its greeks as outputs
+//	models/<stage>.greeks.onnx                     the same with its greeks as outputs (gamma along the gamma direction)
 //	results.json                                   the returned results.Run
 //	run.log                                        the log lines
 //
@@ -115,6 +117,7 @@ type runner struct {
 	logf  func(format string, args ...any)
 
 	n           int
+	dir         []float64 // the gamma direction, nil for 1ᵀH1
 	train, test *dataset.Set
 	res         results.Run
 	stageNo     int
@@ -122,13 +125,25 @@ type runner struct {
 
 func (r *runner) all(ctx context.Context) (*results.Run, error) {
 	cfg := r.cfg
-	raw, err := json.Marshal(&cfg)
+	rec := cfg.recorded()
+	raw, err := json.Marshal(&rec)
 	if err != nil {
 		return nil, err
 	}
+	r.dir = cfg.GammaDirection()
 	r.res = results.Run{Config: raw, Backend: results.Backend{BLAS: mlp.BLASBackend(), Eval: mlp.EvalKernel()}}
-	r.logf("sobolev run: Bachelier basket n = %d, %d training samples, %d test points, seed %d",
-		cfg.Dims, cfg.Train, cfg.Test, cfg.Seed)
+	if cfg.Pricer == PricerHeston {
+		r.res.Inputs, r.res.GammaDirection = heston.InputNames(), r.dir
+		h := cfg.Heston
+		r.logf("sobolev run: Heston call κ = %g, θ = %g, ξ = %g, ρ = %g, %d steps, %d training samples, %d test points, seed %d",
+			h.Kappa, h.Theta, h.Xi, h.Rho, h.Steps, cfg.Train, cfg.Test, cfg.Seed)
+		if note := h.Params.Feller(); note != "" {
+			r.logf("note: %s", note)
+		}
+	} else {
+		r.logf("sobolev run: Bachelier basket n = %d, %d training samples, %d test points, seed %d",
+			cfg.Dims, cfg.Train, cfg.Test, cfg.Seed)
+	}
 	r.logf("backend: BLAS %s, evaluation kernel %s", r.res.Backend.BLAS, r.res.Backend.Eval)
 	if err := r.data(ctx); err != nil {
 		return nil, err
@@ -164,15 +179,23 @@ func (r *runner) all(ctx context.Context) (*results.Run, error) {
 	return &r.res, nil
 }
 
-// data makes the Bachelier model, the training and the test set, and writes
-// them to OUT/data.
+// data makes the model of the run's pricer, the training and the test set,
+// and writes them to OUT/data.
 func (r *runner) data(ctx context.Context) error {
 	files := bachelier.FolderFiles(filepath.Join(r.out, "data"))
-	m, err := bachelier.WriteData(ctx, files, r.cfg.dataConfig(), nil)
-	if err != nil {
-		return err
+	if r.cfg.Pricer == PricerHeston {
+		if err := heston.WriteData(ctx, files, r.cfg.hestonConfig(), nil); err != nil {
+			return err
+		}
+		r.n = heston.Inputs
+	} else {
+		m, err := bachelier.WriteData(ctx, files, r.cfg.dataConfig(), nil)
+		if err != nil {
+			return err
+		}
+		r.n = m.Dims()
 	}
-	r.n = m.Dims()
+	var err error
 	if r.train, err = dataset.Load(files.Train); err != nil {
 		return err
 	}
@@ -224,7 +247,7 @@ func (r *runner) trainStages(ctx context.Context, jobs ...trainJob) error {
 				}
 			}
 			opts := TrainOptions{Recipe: job.recipe, Loss: job.loss, Teacher: job.teacher,
-				Seed: r.cfg.Seed, FitNorm: job.fresh, Threads: 1}
+				Seed: r.cfg.Seed, FitNorm: job.fresh, Threads: 1, Direction: r.dir}
 			hist, err := TrainModel(ctx, job.net, r.train, opts, progress)
 			if err != nil {
 				errs[i] = fmt.Errorf("%s: %w", job.name, err)
@@ -299,7 +322,7 @@ func (r *runner) finish(name string, net *mlp.Network, elapsed time.Duration) re
 		HiddenNodes: net.HiddenNodes(),
 		Parameters:  net.NumParams(),
 		Hidden:      append([]int(nil), net.Hidden()...),
-		Scores:      Evaluate(net, r.test),
+		Scores:      EvaluateAlong(net, r.test, r.dir),
 		Seconds:     elapsed.Seconds(),
 		Model:       filepath.Join("models", name+".onnx"),
 		GreeksModel: filepath.Join("models", name+".greeks.onnx"),
@@ -311,11 +334,20 @@ func (r *runner) record(st results.Stage, net *mlp.Network) error {
 	if err := onnx.Save(filepath.Join(r.out, st.Model), net); err != nil {
 		return err
 	}
-	if err := onnx.SaveGreeks(filepath.Join(r.out, st.GreeksModel), net, onnx.GreeksOptions{}); err != nil {
+	if err := onnx.SaveGreeks(filepath.Join(r.out, st.GreeksModel), net, onnx.GreeksOptions{Direction: r.dir}); err != nil {
 		return err
 	}
-	r.logf("  %s: %d hidden nodes, %d parameters, R² value %.6f delta %.6f gamma %.6f, %.1f s",
-		st.Stage, st.HiddenNodes, st.Parameters, st.R2Value, st.R2Delta, st.R2Gamma, st.Seconds)
+	if r.res.Inputs == nil {
+		r.logf("  %s: %d hidden nodes, %d parameters, R² value %.6f delta %.6f gamma %.6f, %.1f s",
+			st.Stage, st.HiddenNodes, st.Parameters, st.R2Value, st.R2Delta, st.R2Gamma, st.Seconds)
+	} else {
+		var d strings.Builder
+		for j, f := range st.Deltas {
+			fmt.Fprintf(&d, " ∂%s %.6f", r.res.Inputs[j], f.R2)
+		}
+		r.logf("  %s: %d hidden nodes, %d parameters, R² value %.6f delta%s gamma %.6f, %.1f s",
+			st.Stage, st.HiddenNodes, st.Parameters, st.R2Value, d.String(), st.R2Gamma, st.Seconds)
+	}
 	r.res.Stages = append(r.res.Stages, st)
 	return nil
 }

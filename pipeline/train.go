@@ -23,6 +23,11 @@ type TrainOptions struct {
 	Teacher *mlp.Network
 	// Seed drives the shuffling and the random directions.
 	Seed uint64
+	// Direction is the raw direction of the problem's gamma (Config.
+	// GammaDirection), the first direction of the teacher's Hessian-vector
+	// product labels, scaled to length √n like the others; nil is the
+	// all-ones vector (the Bachelier basket's 1ᵀH1).
+	Direction []float64
 	// Threads is the number of goroutines each batch is split over; 0 means
 	// all cores. Results are reproducible bit for bit for a given Threads.
 	Threads int
@@ -31,7 +36,8 @@ type TrainOptions struct {
 	// net keeps its normalisation, as a pruned or imported net must.
 	FitNorm bool
 	// Labels, if not nil, are the Teacher's labels of the training set made
-	// by NewTeacherLabels with the same teacher, set, recipe and Seed; they
+	// by NewTeacherLabelsAlong with the same teacher, set, recipe, Seed and
+	// Direction (NewTeacherLabels for a nil Direction); they
 	// are used instead of computing them again (the result is the same, bit
 	// for bit), so that several students of one teacher share the work.
 	Labels *TeacherLabels
@@ -41,7 +47,8 @@ type TrainOptions struct {
 // Sobolev loss: its values and input gradients (raw units), which replace
 // the data's with TrainRecipe.Teacher, and its Hessian-vector products HV
 // along the directions Dirs (one row of n per direction, the all-ones
-// direction first), the second-order labels of TrainRecipe.HVPWeight > 0.
+// direction or the problem's gamma direction first), the second-order labels
+// of TrainRecipe.HVPWeight > 0.
 // Fields a recipe does not use are nil.
 type TeacherLabels struct {
 	Y, DYDX  []float64
@@ -52,6 +59,18 @@ type TeacherLabels struct {
 // directions drawn from seed as TrainModel draws them for TrainOptions.Seed.
 // It evaluates the teacher on all cores.
 func NewTeacherLabels(teacher *mlp.Network, train *dataset.Set, recipe TrainRecipe, seed uint64) *TeacherLabels {
+	return NewTeacherLabelsAlong(teacher, train, recipe, seed, nil)
+}
+
+// NewTeacherLabelsAlong is NewTeacherLabels with the first direction of the
+// Hessian-vector products along the raw direction dir, scaled to length √n
+// like the other directions, instead of the all-ones vector; a nil dir is
+// the all-ones vector. It panics if a non-nil dir does not have
+// teacher.Inputs() entries or is 0.
+func NewTeacherLabelsAlong(teacher *mlp.Network, train *dataset.Set, recipe TrainRecipe, seed uint64, dir []float64) *TeacherLabels {
+	if dir != nil && len(dir) != teacher.Inputs() {
+		panic("pipeline: NewTeacherLabelsAlong: len(dir) != teacher.Inputs()")
+	}
 	var l TeacherLabels
 	if recipe.Teacher {
 		l.Y = make([]float64, train.N())
@@ -60,9 +79,32 @@ func NewTeacherLabels(teacher *mlp.Network, train *dataset.Set, recipe TrainReci
 	}
 	if recipe.HVPWeight > 0 {
 		l.Dirs = recipe.HVPKind.Directions(teacher, train.X, recipe.HVPDirections, seed+seedStreamDirections)
+		if dir != nil {
+			setFirstDirection(l.Dirs, dir)
+		}
 		l.HV = mlp.HessVecLabels(teacher, train.X, l.Dirs)
 	}
 	return &l
+}
+
+// setFirstDirection sets the first row of dirs (rows of n = len(dir)) to
+// dir scaled to length √n. It panics if dir is 0 or len(dirs) < len(dir).
+func setFirstDirection(dirs, dir []float64) {
+	n := len(dir)
+	if len(dirs) < n {
+		panic("pipeline: fewer directions than one of len(dir)")
+	}
+	var ss float64
+	for _, v := range dir {
+		ss += v * v
+	}
+	if !(ss > 0) {
+		panic("pipeline: the gamma direction is 0")
+	}
+	s := math.Sqrt(float64(n) / ss)
+	for j, v := range dir {
+		dirs[j] = s * v
+	}
 }
 
 // TrainModel trains net on the training set train (raw units) as opts says.
@@ -80,6 +122,11 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 	}
 	if opts.Teacher != nil && opts.Teacher.Inputs() != n {
 		return mlp.History{}, fmt.Errorf("the teacher has %d inputs but the model has %d", opts.Teacher.Inputs(), n)
+	}
+	if opts.Direction != nil {
+		if _, err := mlp.GammaDirection(opts.Direction, n); err != nil {
+			return mlp.History{}, fmt.Errorf("gamma direction: %v", err)
+		}
 	}
 	recipe := opts.Recipe
 	if err := recipe.validate("training"); err != nil {
@@ -101,7 +148,7 @@ func TrainModel(ctx context.Context, net *mlp.Network, train *dataset.Set, opts 
 		data.DYDX = train.DYDX
 		labels := opts.Labels
 		if opts.Teacher != nil && labels == nil {
-			labels = NewTeacherLabels(opts.Teacher, train, recipe, opts.Seed)
+			labels = NewTeacherLabelsAlong(opts.Teacher, train, recipe, opts.Seed, opts.Direction)
 		}
 		if opts.Teacher != nil && recipe.Teacher {
 			data.Y, data.DYDX = labels.Y, labels.DYDX

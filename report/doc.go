@@ -8,7 +8,8 @@
 //	OUT/models/*.onnx    one model per stage, the path named by its results entry
 //	OUT/data/test.npz    the analytic test set: spots, exact price, deltas and gamma (1ᵀH1)
 //	OUT/data/spec.json   the Bachelier model (bachelier.Model as JSON; only the
-//	                     basket weights are required)
+//	                     basket weights are required), or the Heston spec
+//	                     (heston.Spec, "pricer": "heston")
 //
 // A missing or inconsistent piece is an error that names the file; a run
 // without pruning (Results.IASA nil) or without training curves simply has no
@@ -27,7 +28,10 @@
 //     parameters, R² of value, deltas and gamma, their RMSEs and its wall time;
 //     the best R² of each column is highlighted;
 //   - for every stage, the exact and predicted price, delta₁ and gamma (1ᵀH1)
-//     against the basket B = w·S of the test points;
+//     against the basket B = w·S of the test points; for a Heston run the
+//     price, ∂V/∂S₀ and ∂²V/∂S₀² against the spot S₀ (the exact labels as
+//     dots too, since they also depend on v₀, T and K), and a column of the
+//     results table per input's delta;
 //   - the training curves (loss per epoch, log scale, with the validation loss
 //     where it was measured);
 //   - the IASA record: significance of every node per layer with the kept

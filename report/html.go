@@ -24,7 +24,9 @@ type page struct {
 	// Header and Rows are the results table.
 	Header []cell
 	Rows   [][]cell
-	Stages []stageView
+	// PlotsHeading and PlotsNote head the plots of the stages.
+	PlotsHeading, PlotsNote string
+	Stages                  []stageView
 	// Training is the plot of the loss curves, nil if no stage has one.
 	Training *figure
 	IASA     *iasaView
@@ -134,16 +136,31 @@ func fmtWidths(w []int) string {
 }
 
 // resultsTable returns the header and rows of the results table, the best
-// finite R² of each column marked.
-func resultsTable(stages []results.Stage) ([]cell, [][]cell) {
+// finite R² of each column marked. If inputs names the inputs (a Heston
+// run), a column of the R² of each input's delta follows the pooled one.
+func resultsTable(stages []results.Stage, inputs []string) ([]cell, [][]cell) {
 	header := []cell{{Text: "stage"}, {Text: "hidden layers"}, {Text: "hidden nodes", Num: true},
-		{Text: "parameters", Num: true}, {Text: "R² value", Num: true}, {Text: "R² delta", Num: true},
-		{Text: "R² gamma", Num: true}, {Text: "RMSE value", Num: true}, {Text: "RMSE delta", Num: true},
-		{Text: "RMSE gamma", Num: true}, {Text: "seconds", Num: true}}
-	r2 := func(st results.Stage) [3]float64 {
-		return [3]float64{float64(st.R2Value), float64(st.R2Delta), float64(st.R2Gamma)}
+		{Text: "parameters", Num: true}, {Text: "R² value", Num: true}, {Text: "R² delta", Num: true}}
+	for _, name := range inputs {
+		header = append(header, cell{Text: "R² ∂" + name, Num: true})
 	}
-	best := [3]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1)}
+	header = append(header, cell{Text: "R² gamma", Num: true}, cell{Text: "RMSE value", Num: true}, cell{Text: "RMSE delta", Num: true},
+		cell{Text: "RMSE gamma", Num: true}, cell{Text: "seconds", Num: true})
+	r2 := func(st results.Stage) []float64 {
+		v := []float64{float64(st.R2Value), float64(st.R2Delta)}
+		for j := range inputs {
+			d := math.NaN()
+			if j < len(st.Deltas) {
+				d = float64(st.Deltas[j].R2)
+			}
+			v = append(v, d)
+		}
+		return append(v, float64(st.R2Gamma))
+	}
+	best := make([]float64, 3+len(inputs))
+	for j := range best {
+		best[j] = math.Inf(-1)
+	}
 	for _, st := range stages {
 		for j, v := range r2(st) {
 			if finite(v) {
@@ -259,6 +276,27 @@ func jsonText(raw json.RawMessage) string {
 
 // modelRows describes the test model of spec.json.
 func modelRows(r *run) []keyValue {
+	if h := r.heston; h != nil {
+		box := make([]string, len(h.Inputs))
+		for j, name := range h.Inputs {
+			box[j] = fmt.Sprintf("%s ∈ [%s, %s]", name, fmtG(h.Box[j][0]), fmtG(h.Box[j][1]))
+		}
+		feller := "holds (2κθ ≥ ξ²)"
+		if !h.Feller {
+			feller = "fails (2κθ < ξ²): the pathwise labels in v0 and maturity are heavy-tailed"
+		}
+		return []keyValue{
+			{"pricer", "Heston call, zero rate (package heston)"},
+			{"κ, θ, ξ, ρ", fmt.Sprintf("%s, %s, %s, %s", fmtG(h.Kappa), fmtG(h.Theta), fmtG(h.Xi), fmtG(h.Rho))},
+			{"Feller condition", feller},
+			{"test box", strings.Join(box, ", ")},
+			{"training labels", fmt.Sprintf("%s, %d steps, smoothing %s, widening %s, antithetic %t",
+				h.Scheme, h.Steps, fmtG(h.Smoothing), fmtG(h.Widening), h.Antithetic)},
+			{"gamma", "∂²V/∂S₀² (direction " + fmtFloats(h.GammaDirection) + ")"},
+			{"seed", strconv.FormatUint(h.Seed, 10)},
+			{"test points", fmt.Sprintf("%s semi-analytic (Lewis' Fourier integral), uniform in the box; plots use %s of them", fmtInt(r.testRows), fmtInt(r.test.N()))},
+		}
+	}
 	m := r.model
 	w := make([]string, len(m.Weights))
 	for i, v := range m.Weights {
@@ -275,6 +313,15 @@ func modelRows(r *run) []keyValue {
 		{"seed", strconv.FormatUint(m.Seed, 10)},
 		{"test points", fmt.Sprintf("%s uniform in [%.4f, %.4f]ⁿ; plots use %s of them", fmtInt(r.testRows), lo, hi, fmtInt(r.test.N()))},
 	}
+}
+
+// fmtFloats formats v as "(a, b, …)" with fmtG.
+func fmtFloats(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmtG(x)
+	}
+	return "(" + strings.Join(s, ", ") + ")"
 }
 
 // iasaTables returns the summary and per-layer rows of the pruning section.
@@ -403,8 +450,8 @@ figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e
 </section>
 
 <section id="stages">
-<h2>Predictions against the basket</h2>
-<p class="note">Each stage's price, delta₁ = ∂V/∂S₁ and gamma 1ᵀH1 on the test points, against the basket B = w·S. The exact labels depend on the spots only through B, so they form a curve; the predictions, which see every spot, scatter around it.</p>
+<h2>{{.PlotsHeading}}</h2>
+<p class="note">{{.PlotsNote}}</p>
 {{range .Stages}}<h3 id="{{.ID}}">{{.Name}}</h3>
 <p class="note">{{.Summary}}</p>
 <div class="figs">{{range .Figures}}{{template "figure" .}}{{end}}</div>

@@ -241,21 +241,28 @@ func logLabel(m, e int) string {
 	return fmt.Sprintf("%de%d", m, e)
 }
 
-// versus is a plot of one quantity against the basket: exact labels and a
-// model's predictions.
+// versus is a plot of one quantity against the basket (or another
+// abscissa, xLabel): exact labels and a model's predictions.
 type versus struct {
-	title, yLabel string
-	b             []float64 // basket of each point
-	exact, pred   []float64 // exact may be nil if the test set lacks the labels
-	colour        int
-	stage         string
+	title, xLabel, yLabel string
+	b                     []float64 // abscissa of each point: the basket
+	exact, pred           []float64 // exact may be nil if the test set lacks the labels
+	colour                int
+	stage                 string
+	// scatter draws the exact labels as grey dots, not a line, for labels
+	// that are not a function of the abscissa alone (Heston against S₀).
+	scatter bool
 }
 
 // plot returns the plot and a note on the predictions it leaves out: those
 // that are not finite or lie more than twice the exact labels' range beyond
 // it, so that a diverged model does not flatten the exact curve.
 func (v versus) plot() (*plot.Plot, string, error) {
-	p := newPlot(v.title, "basket B = w·S (units of S)", v.yLabel)
+	xLabel := v.xLabel
+	if xLabel == "" {
+		xLabel = "basket B = w·S (units of S)"
+	}
+	p := newPlot(v.title, xLabel, v.yLabel)
 	p.Legend.Left = true
 
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -284,7 +291,19 @@ func (v versus) plot() (*plot.Plot, string, error) {
 		p.Add(s)
 		p.Legend.Add("predicted ("+v.stage+")", s)
 	}
-	if v.exact != nil {
+	if v.exact != nil && v.scatter {
+		xy := make(plotter.XYs, len(v.b))
+		for i := range xy {
+			xy[i] = plotter.XY{X: v.b[i], Y: v.exact[i]}
+		}
+		s, err := plotter.NewScatter(xy)
+		if err != nil {
+			return nil, "", err
+		}
+		s.GlyphStyle = draw.GlyphStyle{Color: color.Gray{Y: 0x60}, Radius: 0.9, Shape: draw.CircleGlyph{}}
+		p.Add(s)
+		p.Legend.Add("exact", s)
+	} else if v.exact != nil {
 		order := make([]int, len(v.b))
 		for i := range order {
 			order[i] = i

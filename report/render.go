@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/sobolev-pruning/sobolev/heston"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/results"
 )
@@ -25,7 +26,9 @@ func render(ctx context.Context, r *run) (*page, error) {
 		Model:  modelRows(r),
 		Config: cfg,
 	}
-	pg.Header, pg.Rows = resultsTable(res.Stages)
+	ax := r.axis()
+	pg.PlotsHeading, pg.PlotsNote = ax.heading, ax.note
+	pg.Header, pg.Rows = resultsTable(res.Stages, res.Inputs)
 
 	for i := range res.Stages {
 		if err := ctx.Err(); err != nil {
@@ -75,18 +78,27 @@ func orDash(s string) string {
 }
 
 // stagePlots evaluates the net of stage i on the plotted test points and
-// returns its section with the three plots against the basket.
+// returns its section with the three plots against the basket (Bachelier)
+// or the spot (Heston).
 func stagePlots(i int, r *run) (stageView, error) {
 	st, net, test := r.results.Stages[i], r.nets[i], r.test
 	rows, n := test.N(), test.Dims()
 	value, grad, gamma := make([]float64, rows), make([]float64, rows*n), make([]float64, rows)
-	mlp.EvalParallel(net, value, grad, gamma, test.X, 0)
+	if r.heston != nil {
+		evalAlong(net, value, grad, gamma, test.X, r.heston.GammaDirection)
+	} else {
+		mlp.EvalParallel(net, value, grad, gamma, test.X, 0)
+	}
 
 	b := make([]float64, rows)
 	exactDelta, predDelta := make([]float64, rows), make([]float64, rows)
 	for k := range rows {
-		for j, w := range r.model.Weights {
-			b[k] += w * test.X[k*n+j]
+		if r.heston != nil {
+			b[k] = test.X[k*n+heston.Spot]
+		} else {
+			for j, w := range r.model.Weights {
+				b[k] += w * test.X[k*n+j]
+			}
 		}
 		exactDelta[k], predDelta[k] = test.DYDX[k*n], grad[k*n]
 	}
@@ -98,6 +110,7 @@ func stagePlots(i int, r *run) (stageView, error) {
 			fmtWidths(net.Hidden()), net.Act, fmtInt(net.HiddenNodes()), fmtInt(net.NumParams()), st.Model,
 			fmtR2(float64(st.R2Value)), fmtR2(float64(st.R2Delta)), fmtR2(float64(st.R2Gamma)), fmtSeconds(st.Seconds)),
 	}
+	ax := r.axis()
 	plots := []struct {
 		kind   string
 		v      versus
@@ -106,32 +119,79 @@ func stagePlots(i int, r *run) (stageView, error) {
 	}{
 		{"value", versus{title: st.Stage + ": price", yLabel: "price V (units of S)", exact: test.Y, pred: value},
 			"price", "exact price"},
-		{"delta", versus{title: st.Stage + ": delta₁", yLabel: "delta₁ = ∂V/∂S₁", exact: exactDelta, pred: predDelta},
-			"delta of the first asset", "exact delta₁"},
-		{"gamma", versus{title: st.Stage + ": gamma 1ᵀH1", yLabel: "gamma 1ᵀH1 (per unit of S)", exact: test.Gamma, pred: gamma},
-			"gamma 1ᵀH1", "exact gamma"},
+		{"delta", versus{title: st.Stage + ": " + ax.delta, yLabel: ax.deltaLabel, exact: exactDelta, pred: predDelta},
+			ax.deltaAlt, "exact " + ax.delta},
+		{"gamma", versus{title: st.Stage + ": " + ax.gamma, yLabel: ax.gammaLabel, exact: test.Gamma, pred: gamma},
+			ax.gamma, "exact gamma"},
 	}
 	for _, pl := range plots {
 		pl.v.b, pl.v.colour, pl.v.stage = b, i, st.Stage
+		pl.v.xLabel, pl.v.scatter = ax.label, r.heston != nil
 		p, note, err := pl.v.plot()
 		if err != nil {
 			return stageView{}, fmt.Errorf("report: stage %q: %s plot: %v", st.Stage, pl.kind, err)
 		}
-		caption := fmt.Sprintf("Predicted %s (dots) and %s (line) against the basket.", pl.alt, pl.labels)
+		exact := "(line)"
+		if pl.v.scatter {
+			exact = "(grey dots)"
+		}
+		caption := fmt.Sprintf("Predicted %s (dots) and %s %s against the %s.", pl.alt, pl.labels, exact, ax.name)
 		if pl.v.exact == nil {
-			caption = fmt.Sprintf("Predicted %s against the basket; the test set has no exact labels for it.", pl.alt)
+			caption = fmt.Sprintf("Predicted %s against the %s; the test set has no exact labels for it.", pl.alt, ax.name)
 		}
 		if note != "" {
 			caption += " " + note
 		}
 		f, err := newFigure(p, stagePlot(i, pl.kind), smallW, smallH, false,
-			fmt.Sprintf("Stage %s: predicted and exact %s against the basket", st.Stage, pl.alt), caption)
+			fmt.Sprintf("Stage %s: predicted and exact %s against the %s", st.Stage, pl.alt, ax.name), caption)
 		if err != nil {
 			return stageView{}, err
 		}
 		sv.Figures = append(sv.Figures, f)
 	}
 	return sv, nil
+}
+
+// axis names the abscissa and the greeks of the plots of a run.
+type axis struct {
+	name, label                 string // "basket", "basket B = w·S (units of S)"
+	delta, deltaLabel, deltaAlt string
+	gamma, gammaLabel           string
+	heading, note               string // the section's heading and its note
+}
+
+// axis returns the abscissa and the greeks of r's plots: the basket for the
+// Bachelier pricer, the spot S₀ for Heston.
+func (r *run) axis() axis {
+	if r.heston != nil {
+		return axis{name: "spot", label: "spot S₀ (currency units)",
+			delta: "delta", deltaLabel: "delta = ∂V/∂S₀", deltaAlt: "delta ∂V/∂S₀",
+			gamma: "gamma ∂²V/∂S₀²", gammaLabel: "gamma ∂²V/∂S₀² (per unit of S₀)",
+			heading: "Predictions against the spot",
+			note: "Each stage's price, delta = ∂V/∂S₀ and gamma = ∂²V/∂S₀² on the test points, against the spot S₀. " +
+				"The exact labels (grey) also depend on v₀, the maturity and the strike, so they scatter as the predictions do; a good model's dots cover them."}
+	}
+	return axis{name: "basket", label: "basket B = w·S (units of S)",
+		delta: "delta₁", deltaLabel: "delta₁ = ∂V/∂S₁", deltaAlt: "delta of the first asset",
+		gamma: "gamma 1ᵀH1", gammaLabel: "gamma 1ᵀH1 (per unit of S)",
+		heading: "Predictions against the basket",
+		note: "Each stage's price, delta₁ = ∂V/∂S₁ and gamma 1ᵀH1 on the test points, against the basket B = w·S. " +
+			"The exact labels depend on the spots only through B, so they form a curve; the predictions, which see every spot, scatter around it."}
+}
+
+// evalAlong sets value[r], grad[r·n…] and gamma[r] = vᵀH(x_r)v of net at
+// the rows of x (raw inputs) for the raw direction v = dir.
+func evalAlong(net *mlp.Network, value, grad, gamma, x, dir []float64) {
+	n := len(dir)
+	hv := make([]float64, len(x))
+	mlp.NewEvaluator(net).EvalHessVec(value, grad, hv, x, dir)
+	for r := range gamma {
+		s := 0.0
+		for i, v := range dir {
+			s += v * hv[r*n+i]
+		}
+		gamma[r] = s
+	}
 }
 
 // iasaSection returns the pruning section with its plots.

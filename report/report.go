@@ -12,6 +12,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/heston"
 	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
@@ -19,7 +20,7 @@ import (
 )
 
 // MaxPoints is the largest number of test points drawn in a plot against the
-// basket.
+// basket (or the spot).
 const MaxPoints = 2000
 
 // Names of the report's directory and page inside the output directory.
@@ -97,7 +98,10 @@ type run struct {
 	out     string // where the run's files are read from
 	name    string // the run's folder as the page names it
 	results *results.Run
-	model   *bachelier.Model
+	// model is the Bachelier model of spec.json, or nil for a Heston run,
+	// whose spec is heston.
+	model  *bachelier.Model
+	heston *heston.Spec
 	// test holds the plotted test points, testRows the size of the whole set.
 	test     *dataset.Set
 	testRows int
@@ -134,12 +138,10 @@ func load(out string) (*run, error) {
 	}
 
 	specPath := filepath.Join(out, "data", "spec.json")
-	model, err := readSpec(specPath, test.Dims())
-	if err != nil {
+	r := &run{out: out, results: res, test: subsample(test, MaxPoints), testRows: test.N()}
+	if r.model, r.heston, err = readSpec(specPath, test.Dims()); err != nil {
 		return nil, err
 	}
-
-	r := &run{out: out, results: res, model: model, test: subsample(test, MaxPoints), testRows: test.N()}
 	for i, st := range res.Stages {
 		if st.Model == "" {
 			return nil, fmt.Errorf("report: %s: stage %d (%q) names no model file", resPath, i+1, st.Stage)
@@ -163,23 +165,43 @@ func load(out string) (*run, error) {
 	return r, nil
 }
 
-// readSpec reads the model of spec.json at path; it must have dims weights.
-func readSpec(path string, dims int) (*bachelier.Model, error) {
+// readSpec reads the model of spec.json at path: a Heston spec if its
+// "pricer" is "heston" (it must then have dims = 4 inputs and a gamma
+// direction of dims entries), otherwise the Bachelier model, which must
+// have dims weights.
+func readSpec(path string, dims int) (*bachelier.Model, *heston.Spec, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("report: %s is missing; the plots need the basket weights of the run's model", path)
+		return nil, nil, fmt.Errorf("report: %s is missing; the plots need the run's model", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, nil, fmt.Errorf("report: %w", err)
+	}
+	var which struct {
+		Pricer string `json:"pricer"`
+	}
+	if err := json.Unmarshal(data, &which); err != nil {
+		return nil, nil, fmt.Errorf("report: %s: %v", path, err)
+	}
+	if which.Pricer == "heston" {
+		var h heston.Spec
+		if err := json.Unmarshal(data, &h); err != nil {
+			return nil, nil, fmt.Errorf("report: %s: %v", path, err)
+		}
+		if len(h.Inputs) != dims || len(h.GammaDirection) != dims {
+			return nil, nil, fmt.Errorf("report: %s: %d inputs and a gamma direction of %d entries, want %d to match the columns of the test set",
+				path, len(h.Inputs), len(h.GammaDirection), dims)
+		}
+		return nil, &h, nil
 	}
 	var m bachelier.Model
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("report: %s: %v", path, err)
+		return nil, nil, fmt.Errorf("report: %s: %v", path, err)
 	}
 	if len(m.Weights) != dims {
-		return nil, fmt.Errorf("report: %s: %d basket weights, want %d to match the spots of the test set", path, len(m.Weights), dims)
+		return nil, nil, fmt.Errorf("report: %s: %d basket weights, want %d to match the spots of the test set", path, len(m.Weights), dims)
 	}
-	return &m, nil
+	return &m, nil, nil
 }
 
 // subsample returns the rows ⌊k·N/m⌋, k = 0…m−1, of s, m = min(N, max); it

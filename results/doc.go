@@ -14,7 +14,9 @@
 //
 // R² is dimensionless (1 is a perfect fit). RMSE and maximum errors are in
 // the units of their labels: the value in units of the price, a delta ∂V/∂S_j
-// per unit of spot, gamma 1ᵀH1 per unit of spot squared. Training losses are
+// per unit of spot, gamma (1ᵀH1, or ∂²V/∂S₀² for Heston: Run.GammaDirection)
+// per unit of spot squared; Heston's other deltas are in the units of
+// package heston. Training losses are
 // in normalised units (method.md §3, §4). Times are wall-clock seconds.
 //
 // # Missing figures

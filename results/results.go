@@ -21,6 +21,15 @@ type Run struct {
 	// encoding of pipeline.Config, whose documentation gives the keys and
 	// their units. Read returns it compacted.
 	Config json.RawMessage `json:"config"`
+	// Inputs names the inputs of the models in column order, e.g. spot, v0,
+	// maturity, strike for the Heston pricer; the table then shows the R²
+	// of each delta. It is nil (and left out) for the Bachelier pricer,
+	// whose inputs are the spots x1…xn.
+	Inputs []string `json:"inputs,omitempty"`
+	// GammaDirection is the raw direction v of the gamma scores, vᵀHv:
+	// (1, 0, 0, 0) for Heston, whose gamma is ∂²V/∂S₀². Nil (and left out)
+	// means the all-ones vector, the Bachelier basket's 1ᵀH1.
+	GammaDirection []float64 `json:"gamma_direction,omitempty"`
 	// Backend names the BLAS and evaluation kernels that ran.
 	Backend Backend `json:"backend"`
 	// Seconds is the wall time of the whole run.
@@ -55,7 +64,8 @@ type Stage struct {
 	// Model is the stage's ONNX file, relative to the output directory.
 	Model string `json:"model"`
 	// GreeksModel is the stage's ONNX file with the greeks as outputs
-	// (onnx.SaveGreeks: y, dydx and gamma = 1ᵀH1), relative to the output
+	// (onnx.SaveGreeks: y, dydx and gamma = vᵀHv along GammaDirection,
+	// 1ᵀH1 by default), relative to the output
 	// directory; empty in runs before it was written.
 	GreeksModel string `json:"greeks_model,omitempty"`
 	// History is the training curve; empty for stages without training.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,5 +212,36 @@ func TestWriteTable(t *testing.T) {
 		"         pruned             3          17  -0.039291       NaN        NaN      1.7\n"
 	if b.String() != want {
 		t.Errorf("WriteTable wrote\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestWriteTableInputs checks the column per input of a run that names its
+// inputs; a stage without deltas shows dashes.
+func TestWriteTableInputs(t *testing.T) {
+	r := fixture()
+	r.Inputs = []string{"a", "b"}
+	var b strings.Builder
+	if err := WriteTable(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "          stage  hidden nodes  parameters   R² value  R² delta      R² ∂a     R² ∂b   R² gamma  seconds\n" +
+		"  large-sobolev            12         101   0.999625  0.300000  -0.315551  1.000000  -6.167266      9.8\n" +
+		"         pruned             3          17  -0.039291       NaN          –         –        NaN      1.7\n"
+	if b.String() != want {
+		t.Errorf("WriteTable wrote\n%s\nwant\n%s", b.String(), want)
+	}
+	// The inputs and the gamma direction survive a round trip; a run
+	// without them has no such keys.
+	r.GammaDirection = []float64{1, 0}
+	p := filepath.Join(t.TempDir(), "results.json")
+	if err := r.Write(p); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.Inputs, r.Inputs) || !slices.Equal(back.GammaDirection, r.GammaDirection) {
+		t.Errorf("read back inputs %v, gamma direction %v", back.Inputs, back.GammaDirection)
 	}
 }

@@ -14,18 +14,20 @@ import (
 // over all entries together (R2Delta pools every delta of every point), not the
 // variant of the paper's code that divides a mean by a sum (method.md §6).
 // RMSE is sqrt(mean (pred − true)²) and MaxErr is max |pred − true|, over the
-// same entries, in the units of the labels. Figures whose labels the test set
+// same entries, in the units of the labels. Gamma is the second derivative
+// vᵀHv along the run's gamma direction (Run.GammaDirection): 1ᵀH1 for the
+// Bachelier basket, ∂²V/∂S₀² for Heston. Figures whose labels the test set
 // lacks are NaN.
 type Scores struct {
 	// R2Value, R2Delta and R2Gamma are R² of the value, of all deltas
-	// pooled and of gamma 1ᵀH1.
+	// pooled and of gamma.
 	R2Value Metric `json:"r2_value"`
 	R2Delta Metric `json:"r2_delta"`
 	R2Gamma Metric `json:"r2_gamma"`
 	// RMSE and MaxErr of the value.
 	RMSEValue   Metric `json:"rmse_value"`
 	MaxErrValue Metric `json:"max_err_value"`
-	// RMSE and MaxErr of all deltas pooled, and of gamma (1ᵀH1).
+	// RMSE and MaxErr of all deltas pooled, and of gamma.
 	RMSEDelta   Metric `json:"rmse_delta"`
 	MaxErrDelta Metric `json:"max_err_delta"`
 	RMSEGamma   Metric `json:"rmse_gamma"`

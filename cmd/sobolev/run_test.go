@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,5 +99,53 @@ func TestRunCommandErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "o")); err == nil {
 		t.Error("a refused run created its output directory")
+	}
+}
+
+// TestRunCommandHeston runs every stage on the Heston pricer with tiny
+// sizes: results.json has a delta per input and the gamma along S₀, the
+// printed table a column per input, the report a page plotted against S₀.
+func TestRunCommandHeston(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "tiny.yaml")
+	if err := os.WriteFile(cfg, []byte(tinyConfig+"heston:\n  steps: 8\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	stdout, _, err := runSobolev(context.Background(), "run", "--config", cfg, "--pricer", "heston", "--out", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := results.Read(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.GammaDirection, []float64{1, 0, 0, 0}) {
+		t.Errorf("gamma direction %v, want [1 0 0 0] (∂²V/∂S₀²)", res.GammaDirection)
+	}
+	for _, s := range res.Stages {
+		if len(s.Deltas) != 4 {
+			t.Errorf("stage %s has %d delta columns, want 4", s.Stage, len(s.Deltas))
+		}
+	}
+	for _, col := range []string{"R² ∂spot", "R² ∂v0", "R² ∂maturity", "R² ∂strike"} {
+		if !strings.Contains(stdout, col) {
+			t.Errorf("the printed table lacks the column %q:\n%s", col, stdout)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(out, "report", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "against the spot") || !strings.Contains(string(page), "Heston") {
+		t.Error("the report is not the Heston one (plots against the spot, Heston model)")
+	}
+	if _, _, err := runSobolev(context.Background(), "run", "--config", cfg, "--pricer", "heston", "--dims", "4", "--out", filepath.Join(dir, "o2")); err == nil ||
+		!strings.Contains(err.Error(), "--dims") {
+		t.Errorf("--dims with --pricer heston: %v, want an error naming --dims", err)
+	}
+	if _, _, err := runSobolev(context.Background(), "run", "--pricer", "sabr", "--out", filepath.Join(dir, "o3")); err == nil ||
+		!strings.Contains(err.Error(), "bachelier or heston") {
+		t.Errorf("--pricer sabr: %v, want an error listing the pricers", err)
 	}
 }

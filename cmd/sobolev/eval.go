@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"text/tabwriter"
@@ -25,6 +27,7 @@ const speedMinTime = 250 * time.Millisecond
 // evalFlags are the options of "sobolev eval".
 type evalFlags struct {
 	model, data string
+	direction   string
 	json        bool
 	maxMemory   memlimit.Size
 }
@@ -42,6 +45,9 @@ type evalReport struct {
 	Activation  string `json:"activation"`
 	results.Scores
 	Speed evalSpeed `json:"speed"`
+	// GammaDirection is the direction v of gamma = vᵀHv; absent for the
+	// all-ones vector (1ᵀH1).
+	GammaDirection []float64 `json:"gamma_direction,omitempty"`
 	// hasGamma reports whether the data have gamma labels.
 	hasGamma bool
 }
@@ -76,7 +82,9 @@ it with the labels:
   value          y
   delta j        ∂y/∂x_j, one row per input
   deltas pooled  all deltas of all points together
-  gamma (1ᵀH1)   the sum of all second derivatives, if the data have gamma
+  gamma (1ᵀH1)   the sum of all second derivatives, if the data have gamma;
+                 vᵀHv along --direction v, or along the gamma_direction of a
+                 spec.json beside --data (∂²V/∂S₀² for "sobolev data heston")
 
 For each it prints R², the standard 1 − Σ(pred − true)² / Σ(true − mean)²
 (method.md §6), the root mean square error and the largest absolute error, in
@@ -98,6 +106,7 @@ without labels, and any that are not finite, are null.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "ONNX model to evaluate (required)")
 	fl.StringVar(&f.data, "data", "", "data with labels, .npz or .csv (required)")
+	fl.StringVar(&f.direction, "direction", "", "direction v of gamma = vᵀ·H·v, comma-separated, one entry per input; empty means\nthe gamma_direction of spec.json beside --data, or all ones")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object instead of a table")
 	addMaxMemoryFlag(cmd, &f.maxMemory)
 	for _, name := range []string{"model", "data"} {
@@ -106,6 +115,34 @@ without labels, and any that are not finite, are null.`,
 		}
 	}
 	return cmd
+}
+
+// evalDirection returns the direction of gamma: --direction, else the
+// gamma_direction of the spec.json in the folder of --data (nil if there is
+// none: all ones).
+func evalDirection(f evalFlags, n int) ([]float64, error) {
+	if f.direction != "" {
+		dir, err := parseDirection(f.direction, n)
+		if err != nil {
+			return nil, fmt.Errorf("--direction %q: %v", f.direction, err)
+		}
+		return dir, nil
+	}
+	path := filepath.Join(filepath.Dir(f.data), "spec.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil // no spec: the data's gamma is 1ᵀH1
+	}
+	var spec struct {
+		GammaDirection []float64 `json:"gamma_direction"`
+	}
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return nil, fmt.Errorf("%s beside --data: %v; give --direction, or remove the file", path, err)
+	}
+	if spec.GammaDirection != nil && len(spec.GammaDirection) != n {
+		return nil, fmt.Errorf("%s beside --data gives a gamma_direction of %d entries for a model of %d inputs", path, len(spec.GammaDirection), n)
+	}
+	return spec.GammaDirection, nil
 }
 
 func runEval(cmd *cobra.Command, f evalFlags) error {
@@ -131,12 +168,17 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 	if err := checkLabels(f.data, data, mlp.MSE); err != nil {
 		return fmt.Errorf("eval: %v", err)
 	}
+	dir, err := evalDirection(f, net.Inputs())
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
 	rep := evalReport{
 		Model: f.model, Data: f.data, Points: data.N(),
 		Inputs: net.Inputs(), Hidden: net.Hidden(), HiddenNodes: net.HiddenNodes(), Parameters: net.NumParams(),
-		Activation: net.Act.String(),
-		Scores:     pipeline.Evaluate(net, data),
-		hasGamma:   data.Gamma != nil,
+		Activation:     net.Act.String(),
+		Scores:         pipeline.EvaluateAlong(net, data, dir),
+		GammaDirection: dir,
+		hasGamma:       data.Gamma != nil,
 	}
 	if rep.Speed, err = measureSpeed(cmd.Context(), net, data.X, speedMinTime); err != nil {
 		return fmt.Errorf("eval: %w", err)
@@ -213,7 +255,11 @@ func writeEvalTable(w io.Writer, rep *evalReport) error {
 		lines = append(lines, line{"deltas pooled", sc.R2Delta, sc.RMSEDelta, sc.MaxErrDelta})
 	}
 	if rep.hasGamma {
-		lines = append(lines, line{"gamma (1ᵀH1)", sc.R2Gamma, sc.RMSEGamma, sc.MaxErrGamma})
+		name := "gamma (1ᵀH1)"
+		if rep.GammaDirection != nil {
+			name = "gamma (vᵀHv, v = " + strings.Trim(strings.Join(strings.Fields(fmt.Sprint(rep.GammaDirection)), ","), "[]") + ")"
+		}
+		lines = append(lines, line{name, sc.R2Gamma, sc.RMSEGamma, sc.MaxErrGamma})
 	}
 	// Names are padded to one width so that they stay left-aligned in the
 	// right-aligned table.

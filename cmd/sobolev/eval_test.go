@@ -15,6 +15,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/mlp"
+	"github.com/sobolev-pruning/sobolev/onnx"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 	"github.com/sobolev-pruning/sobolev/results"
 )
@@ -192,5 +193,52 @@ func TestEvalErrors(t *testing.T) {
 	cancel()
 	if stdout, _, err := runSobolev(ctx, "eval", "--model", model, "--data", test); !errors.Is(err, context.Canceled) || stdout != "" {
 		t.Errorf("cancelled eval: error %v, output %q; want context.Canceled and no output", err, stdout)
+	}
+}
+
+// TestEvalGammaDirection checks that eval scores gamma along the
+// gamma_direction of the spec.json beside --data (Heston data: ∂²V/∂S₀²),
+// which --direction overrides, against pipeline.EvaluateAlong.
+func TestEvalGammaDirection(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if _, stderr, err := runSobolev(ctx, "data", "heston", "--train", "512", "--test", "64", "--out", data); err != nil {
+		t.Fatalf("data heston: %v\n%s", err, stderr)
+	}
+	model := filepath.Join(dir, "m.onnx")
+	if _, stderr, err := runSobolev(ctx, "train", "--data", filepath.Join(data, "train.npz"), "--hidden", "6", "--epochs", "2", "--out", model); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
+	}
+	net, err := onnx.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := dataset.Load(filepath.Join(data, "test.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		dir  []float64
+	}{
+		{nil, []float64{1, 0, 0, 0}},
+		{[]string{"--direction", "0,1,0,0"}, []float64{0, 1, 0, 0}},
+	} {
+		stdout, stderr, err := runSobolev(ctx, append([]string{"eval", "--model", model, "--data", filepath.Join(data, "test.npz"), "--json"}, tc.args...)...)
+		if err != nil {
+			t.Fatalf("eval %v: %v\n%s", tc.args, err, stderr)
+		}
+		var rep struct {
+			R2Gamma        float64   `json:"r2_gamma"`
+			GammaDirection []float64 `json:"gamma_direction"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		want := pipeline.EvaluateAlong(net, test, tc.dir)
+		if !reflect.DeepEqual(rep.GammaDirection, tc.dir) || rep.R2Gamma != float64(want.R2Gamma) {
+			t.Errorf("eval %v: gamma direction %v R² %v, want %v and %v", tc.args, rep.GammaDirection, rep.R2Gamma, tc.dir, want.R2Gamma)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sobolev-pruning/sobolev/heston"
 	"github.com/sobolev-pruning/sobolev/pipeline"
 	"github.com/sobolev-pruning/sobolev/prune"
 	"github.com/sobolev-pruning/sobolev/setting"
@@ -57,27 +58,40 @@ type Config struct {
 	Finetune pipeline.TrainRecipe `yaml:"finetune" json:"finetune"`
 }
 
-// Problem is a reference problem of a study, written pricer-kK-nN: the
+// Problem is a reference problem of a study, written bachelier-kK-nN, the
 // Bachelier portfolio of K basket calls on N assets (bachelier-k1-n7 is the
-// basket of method.md §2).
+// basket of method.md §2), or heston, the call under Heston of package heston
+// (4 inputs, its default parameters and box; gamma is ∂²V/∂S₀²).
 type Problem struct {
 	Pricer  string
 	Baskets int
 	Dims    int
 }
 
-// String returns the problem's name, e.g. "bachelier-k4-n30".
-func (p Problem) String() string { return fmt.Sprintf("%s-k%d-n%d", p.Pricer, p.Baskets, p.Dims) }
+// Heston is the heston problem.
+var Heston = Problem{Pricer: "heston", Dims: heston.Inputs}
+
+// String returns the problem's name, e.g. "bachelier-k4-n30" or "heston".
+func (p Problem) String() string {
+	if p.Pricer == "heston" {
+		return p.Pricer
+	}
+	return fmt.Sprintf("%s-k%d-n%d", p.Pricer, p.Baskets, p.Dims)
+}
 
 // MarshalText returns the problem's name.
 func (p Problem) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 
-// UnmarshalText reads a name of the form bachelier-kK-nN with K ≥ 1 baskets
-// and N ≥ 1 assets.
+// UnmarshalText reads heston or a name of the form bachelier-kK-nN with
+// K ≥ 1 baskets and N ≥ 1 assets.
 func (p *Problem) UnmarshalText(text []byte) error {
 	s := string(text)
+	if s == Heston.String() {
+		*p = Heston
+		return nil
+	}
 	parts := strings.Split(s, "-")
-	bad := &setting.Error{Key: "problem", Value: s, Want: "bachelier-kK-nN, e.g. bachelier-k4-n30 (K baskets on N assets)"}
+	bad := &setting.Error{Key: "problem", Value: s, Want: "bachelier-kK-nN, e.g. bachelier-k4-n30 (K baskets on N assets), or heston"}
 	if len(parts) != 3 || parts[0] != "bachelier" || !strings.HasPrefix(parts[1], "k") || !strings.HasPrefix(parts[2], "n") {
 		return bad
 	}
@@ -238,8 +252,8 @@ func (c Config) Validate() error {
 		return bad("test", c.Test, "at least 2 test points (R² needs a spread)")
 	}
 	for i, p := range c.Problems {
-		if p.Pricer != "bachelier" || p.Baskets < 1 || p.Dims < 1 {
-			return bad(fmt.Sprintf("problems[%d]", i), p.String(), "bachelier-kK-nN with K, N ≥ 1")
+		if p != Heston && (p.Pricer != "bachelier" || p.Baskets < 1 || p.Dims < 1) {
+			return bad(fmt.Sprintf("problems[%d]", i), p.String(), "bachelier-kK-nN with K, N ≥ 1, or heston")
 		}
 		if slices.Index(c.Problems, p) != i {
 			return bad(fmt.Sprintf("problems[%d]", i), p.String(), "each problem once")
@@ -300,6 +314,10 @@ func (c Config) runConfig(p Problem, seed uint64) pipeline.Config {
 	r := pipeline.Default()
 	r.Dims, r.Baskets, r.Seed = p.Dims, p.Baskets, seed
 	r.Train, r.Test, r.Smoothing = c.Train, c.Test, c.Smoothing
+	if p == Heston {
+		r.Pricer = pipeline.PricerHeston
+		r.Heston.Smoothing = c.Smoothing
+	}
 	r.Large = c.Large
 	r.Prune = c.Prune
 	r.Prune.Keep = c.Sizes[0]

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
 	"github.com/sobolev-pruning/sobolev/dataset"
+	"github.com/sobolev-pruning/sobolev/heston"
 	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
@@ -241,7 +242,9 @@ type problemData struct {
 	once        sync.Once
 	err         error
 	train, test *dataset.Set
-	net         *mlp.Network
+	// dir is the direction of the problem's gamma (nil: all ones).
+	dir []float64
+	net *mlp.Network
 	// labels are the large net's labels of the training set for the
 	// fine-tuning, which every cell of the large net shares.
 	labels *pipeline.TeacherLabels
@@ -319,6 +322,7 @@ func (r *runner) sets(l Large) *problemData {
 	d.once.Do(func() {
 		rc := r.cfg.runConfig(l.Problem, l.Seed)
 		d.train, d.test, d.err = problemSets(l.Problem, rc)
+		d.dir = rc.GammaDirection()
 	})
 	return d
 }
@@ -333,6 +337,19 @@ func (r *runner) drop(l Large) {
 // problemSets draws the training and test sets of problem p as the run
 // configuration rc says.
 func problemSets(p Problem, rc pipeline.Config) (train, test *dataset.Set, err error) {
+	if p == Heston {
+		hc := rc.Heston
+		m := heston.Model{Params: hc.Params, Box: hc.Box, Seed: rc.Seed}
+		tr, err := m.TrainingSampler(hc.TrainOptions)
+		if err != nil {
+			return nil, nil, err
+		}
+		te, err := m.TestSampler()
+		if err != nil {
+			return nil, nil, err
+		}
+		return tr.Fill(tr.NewSet(rc.Train)), te.Fill(te.NewSet(rc.Test)), nil
+	}
 	m, err := bachelier.NewPortfolio(p.Dims, p.Baskets, rc.Seed)
 	if err != nil {
 		return nil, nil, err
@@ -361,7 +378,7 @@ func (r *runner) train(ctx context.Context, l Large) error {
 	if err != nil {
 		return fmt.Errorf("study: large net %s: %w", l.ID(), err)
 	}
-	res := LargeResult{Large: l, Hidden: net.Hidden(), Scores: pipeline.Evaluate(net, d.test), Seconds: time.Since(start).Seconds()}
+	res := LargeResult{Large: l, Hidden: net.Hidden(), Scores: pipeline.EvaluateAlong(net, d.test, d.dir), Seconds: time.Since(start).Seconds()}
 	if err := writeJSON(filepath.Join(r.dir, largeDir, l.ID()+".json"), res); err != nil {
 		return err
 	}
@@ -385,7 +402,7 @@ func (r *runner) load(l Large) error {
 		return err
 	}
 	d.net = net
-	d.labels = pipeline.NewTeacherLabels(net, d.train, r.cfg.Finetune, l.Seed)
+	d.labels = pipeline.NewTeacherLabelsAlong(net, d.train, r.cfg.Finetune, l.Seed, d.dir)
 	return nil
 }
 
@@ -433,14 +450,14 @@ func (r *runner) cell(ctx context.Context, c Cell) error {
 	res.Hidden = net.Hidden()
 	checkpoints := r.cfg.Checkpoints
 	record := func(epoch int) {
-		res.Checkpoints = append(res.Checkpoints, Checkpoint{Epoch: epoch, Scores: pipeline.Evaluate(net, d.test)})
+		res.Checkpoints = append(res.Checkpoints, Checkpoint{Epoch: epoch, Scores: pipeline.EvaluateAlong(net, d.test, d.dir)})
 	}
 	if checkpoints[0] == 0 {
 		record(0) // for the control: the untrained net
 	}
 	if last := checkpoints[len(checkpoints)-1]; last > 0 {
 		_, err := pipeline.TrainModel(ctx, net, d.train, pipeline.TrainOptions{Recipe: rc.Finetune, Loss: mlp.Sobolev, Teacher: d.net,
-			Labels: d.labels, Seed: c.Seed, FitNorm: fresh, Threads: 1}, func(p mlp.Progress) {
+			Labels: d.labels, Direction: d.dir, Seed: c.Seed, FitNorm: fresh, Threads: 1}, func(p mlp.Progress) {
 			if p.Epoch < last && slices.Contains(checkpoints, p.Epoch) {
 				record(p.Epoch)
 			}

@@ -51,3 +51,33 @@ func TestShardedEqualsWhole(t *testing.T) {
 	}
 	t.Logf("%s", a)
 }
+
+// TestHestonProblem runs a tiny study of the heston problem and checks that
+// its cells score gamma along S₀ (∂²V/∂S₀², the test set's gamma) and its
+// deltas per input.
+func TestHestonProblem(t *testing.T) {
+	c := tiny()
+	c.Problems = []Problem{Heston}
+	c.Seeds = 1
+	c.Criteria = c.Criteria[:1]
+	dir := t.TempDir()
+	if err := Run(context.Background(), c, dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Merge(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Rows) != 2*len(c.Checkpoints) || m.Rows[0].Problem != Heston {
+		t.Fatalf("%d rows of problem %v, want %d of heston", len(m.Rows), m.Rows[0].Problem, 2*len(c.Checkpoints))
+	}
+	for _, r := range m.Rows {
+		if len(r.Scores.Deltas) != 4 || r.Scores.R2Gamma != r.Scores.R2Gamma {
+			t.Errorf("%s epoch %d: %d deltas, R² gamma %v", r.Cell.ID(), r.Epoch, len(r.Scores.Deltas), r.Scores.R2Gamma)
+		}
+	}
+	var p Problem
+	if err := p.UnmarshalText([]byte("heston")); err != nil || p != Heston || p.String() != "heston" {
+		t.Errorf("heston reads as %v (%v)", p, err)
+	}
+}

@@ -61,7 +61,7 @@ the same bit for bit however the study is sharded. --phase large trains only
 the large nets; --phase cells needs them all (run --phase large on every shard
 first); --phase all does both.`,
 		Example: `  sobolev study --preset quick --out /tmp/study && sobolev study merge /tmp/study
-  sobolev study --out study                       # the default grid, about an hour on 2 cores
+  sobolev study --out study                       # the default grid: 38 min on 2 cores (fast build)
   sobolev study --config grid.yaml --out study --shard 0/4 --phase large
   sobolev study --problems bachelier-k1-n7 --criteria iasa,random --sizes 24 --seeds 3 --out s`,
 		Args: cobra.NoArgs,

@@ -1,0 +1,254 @@
+// Package gemm computes row-major double-precision matrix products
+// C = alpha·op(A)·op(B) + beta·C with a blocked, packed algorithm (the
+// Goto/BLIS scheme) whose innermost micro-kernels are Go assembly on amd64:
+// AVX-512 where the CPU has it, AVX2 with FMA where it has those, and plain Go
+// elsewhere, on other architectures and in builds with the purego tag. Path
+// reports which one runs.
+//
+// # Reproducibility
+//
+// Every entry of C is computed in the same order on every path: its sum over
+// p is split into blocks of kc = 256 consecutive p, each block is accumulated
+// over p in increasing order with fused multiply-adds starting from zero,
+// and each block's sum s is added as c = alpha·s + c in one fused
+// multiply-add, after c has been scaled by beta. The register tile sizes of
+// the paths differ, but they only decide which entries are computed together,
+// not how any one entry is rounded, and the Go kernel uses math.FMA. So the
+// result is the same, bit for bit, on every path and every architecture, for
+// every shape and every alignment of the slices.
+//
+// Dgemm runs on the calling goroutine and starts none; concurrent calls on
+// disjoint outputs are safe. Its packing buffers come from a sync.Pool, so
+// calls allocate only while the pool warms up.
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"sync"
+)
+
+// kc is the length of the blocks of the sum over p (see the package
+// documentation); it is the same on every path so that results are.
+const kc = 256
+
+// nc is the largest number of columns of op(B) packed at a time.
+const nc = 2048
+
+// kernel is one path: a micro-kernel for mr×nr tiles and the number of rows
+// of op(A) packed at a time (a multiple of mr).
+type kernel struct {
+	name   string
+	mr, nr int
+	mc     int
+	// micro adds alpha·Σ_p a[p·mr+i]·b[p·nr+j] to c[i·ldc+j] for the full
+	// mr×nr tile, in the order of the package documentation; k ≥ 1,
+	// len(a) ≥ k·mr, len(b) ≥ k·nr.
+	micro func(k int, a, b, c []float64, ldc int, alpha float64)
+}
+
+// goKernel is the plain-Go path, a 4×4 micro-kernel.
+var goKernel = &kernel{name: "Go", mr: 4, nr: 4, mc: 128, micro: microGo}
+
+// best is the fastest path this CPU runs (set once, at package initialisation).
+var best = paths()[0]
+
+// Path names the micro-kernel Dgemm uses on this CPU and build:
+// "AVX-512", "AVX2+FMA" or "Go".
+func Path() string { return best.name }
+
+// Dgemm sets c to alpha·op(a)·op(b) + beta·c, where op(x) is x, or xᵀ if the
+// corresponding trans flag is true. op(a) is m×k, op(b) is k×n and c is m×n;
+// all are row-major with leading dimensions (row strides) lda, ldb and ldc.
+// When beta is 0, c is set without being read (NaNs in it do not
+// propagate); when alpha is 0 or k is 0, a and b are not read.
+//
+// Dgemm panics, as a caller bug, if a dimension is negative, a leading
+// dimension is smaller than the width of its matrix or less than 1, or a
+// slice is too short for its matrix.
+func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	dgemm(best, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// scratch holds the packed blocks of op(a) and op(b) and an edge tile.
+type scratch struct {
+	a, b, t []float64
+}
+
+var pool = sync.Pool{New: func() any { return new(scratch) }}
+
+// grow returns s[:n], reallocated if its capacity is short.
+func grow(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+// dgemm is Dgemm on path kp.
+func dgemm(kp *kernel, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	check("a", ar, ac, a, lda)
+	check("b", br, bc, b, ldb)
+	check("c", m, n, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	for i := range m {
+		ci := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(ci)
+		case 1:
+		default:
+			for j := range ci {
+				ci[j] *= beta
+			}
+		}
+	}
+	if k == 0 || alpha == 0 {
+		return
+	}
+	mr, nr := kp.mr, kp.nr
+	s := pool.Get().(*scratch)
+	defer pool.Put(s)
+	s.a = grow(s.a, min(kp.mc, roundUp(m, mr))*min(kc, k))
+	s.b = grow(s.b, min(nc, roundUp(n, nr))*min(kc, k))
+	s.t = grow(s.t, mr*nr)
+	for jc := 0; jc < n; jc += nc {
+		ncb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			packB(s.b, transB, b, ldb, pc, kcb, jc, ncb, nr)
+			for ic := 0; ic < m; ic += kp.mc {
+				mcb := min(kp.mc, m-ic)
+				packA(s.a, transA, a, lda, ic, mcb, pc, kcb, mr)
+				for jr := 0; jr < ncb; jr += nr {
+					nrb := min(nr, ncb-jr)
+					bp := s.b[jr*kcb : (jr+nr)*kcb]
+					for ir := 0; ir < mcb; ir += mr {
+						mrb := min(mr, mcb-ir)
+						ap := s.a[ir*kcb : (ir+mr)*kcb]
+						off := (ic+ir)*ldc + jc + jr
+						if mrb == mr && nrb == nr {
+							kp.micro(kcb, ap, bp, c[off:off+(mr-1)*ldc+nr], ldc, alpha)
+							continue
+						}
+						// An edge tile: run the kernel on a copy.
+						t := s.t
+						for i := range mrb {
+							copy(t[i*nr:i*nr+nrb], c[off+i*ldc:off+i*ldc+nrb])
+						}
+						kp.micro(kcb, ap, bp, t, nr, alpha)
+						for i := range mrb {
+							copy(c[off+i*ldc:off+i*ldc+nrb], t[i*nr:i*nr+nrb])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// check panics if x is not a valid r×w matrix with leading dimension ld.
+func check(name string, r, w int, x []float64, ld int) {
+	if r < 0 || w < 0 {
+		panic(fmt.Sprintf("gemm: %s is %d×%d: negative dimension", name, r, w))
+	}
+	if ld < max(1, w) {
+		panic(fmt.Sprintf("gemm: leading dimension %d of %s is less than its width %d", ld, name, w))
+	}
+	if r > 0 && w > 0 && len(x) < (r-1)*ld+w {
+		panic(fmt.Sprintf("gemm: %s has %d elements, too few for %d×%d with leading dimension %d", name, len(x), r, w, ld))
+	}
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// packA copies rows [i0, i0+mc) and columns [p0, p0+kb) of op(a) into dst as
+// panels of mr rows, each stored p by p (dst[q·mr·kb + p·mr + i] =
+// op(a)[i0+q·mr+i][p0+p]), padding the last panel with zeros.
+func packA(dst []float64, trans bool, a []float64, lda, i0, mc, p0, kb, mr int) {
+	for ir := 0; ir < mc; ir += mr {
+		mrb := min(mr, mc-ir)
+		d := dst[ir*kb : (ir+mr)*kb]
+		if trans { // op(a)[i][p] = a[p·lda+i]
+			for p := range kb {
+				row := a[(p0+p)*lda+i0+ir:]
+				dp := d[p*mr : p*mr+mr]
+				copy(dp, row[:mrb])
+				clear(dp[mrb:])
+			}
+			continue
+		}
+		for i := range mrb { // op(a)[i][p] = a[i·lda+p]
+			row := a[(i0+ir+i)*lda+p0 : (i0+ir+i)*lda+p0+kb]
+			for p, v := range row {
+				d[p*mr+i] = v
+			}
+		}
+		for i := mrb; i < mr; i++ {
+			for p := range kb {
+				d[p*mr+i] = 0
+			}
+		}
+	}
+}
+
+// packB copies rows [p0, p0+kb) and columns [j0, j0+nb) of op(b) into dst as
+// panels of nr columns, each stored p by p (dst[q·nr·kb + p·nr + j] =
+// op(b)[p0+p][j0+q·nr+j]), padding the last panel with zeros.
+func packB(dst []float64, trans bool, b []float64, ldb, p0, kb, j0, nb, nr int) {
+	for jr := 0; jr < nb; jr += nr {
+		nrb := min(nr, nb-jr)
+		d := dst[jr*kb : (jr+nr)*kb]
+		if !trans { // op(b)[p][j] = b[p·ldb+j]
+			for p := range kb {
+				row := b[(p0+p)*ldb+j0+jr:]
+				dp := d[p*nr : p*nr+nr]
+				copy(dp, row[:nrb])
+				clear(dp[nrb:])
+			}
+			continue
+		}
+		for j := range nrb { // op(b)[p][j] = b[j·ldb+p]
+			col := b[(j0+jr+j)*ldb+p0 : (j0+jr+j)*ldb+p0+kb]
+			for p, v := range col {
+				d[p*nr+j] = v
+			}
+		}
+		for j := nrb; j < nr; j++ {
+			for p := range kb {
+				d[p*nr+j] = 0
+			}
+		}
+	}
+}
+
+// microGo is the micro-kernel of the Go path, for 4×4 tiles.
+func microGo(k int, a, b, c []float64, ldc int, alpha float64) {
+	a, b = a[:4*k], b[:4*k]
+	var s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33 float64
+	for p := 0; p < len(a); p += 4 {
+		ap, bp := a[p:p+4:p+4], b[p:p+4:p+4]
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		s00, s01, s02, s03 = math.FMA(a0, b0, s00), math.FMA(a0, b1, s01), math.FMA(a0, b2, s02), math.FMA(a0, b3, s03)
+		s10, s11, s12, s13 = math.FMA(a1, b0, s10), math.FMA(a1, b1, s11), math.FMA(a1, b2, s12), math.FMA(a1, b3, s13)
+		s20, s21, s22, s23 = math.FMA(a2, b0, s20), math.FMA(a2, b1, s21), math.FMA(a2, b2, s22), math.FMA(a2, b3, s23)
+		s30, s31, s32, s33 = math.FMA(a3, b0, s30), math.FMA(a3, b1, s31), math.FMA(a3, b2, s32), math.FMA(a3, b3, s33)
+	}
+	for i, s := range [4][4]float64{{s00, s01, s02, s03}, {s10, s11, s12, s13}, {s20, s21, s22, s23}, {s30, s31, s32, s33}} {
+		ci := c[i*ldc : i*ldc+4 : i*ldc+4]
+		for j, v := range s {
+			ci[j] = math.FMA(alpha, v, ci[j])
+		}
+	}
+}

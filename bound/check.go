@@ -12,8 +12,12 @@ import (
 // meet everywhere: no arbitrage of the first order (increasing in every
 // spot) and of the second (convex along the direction of gamma).
 type Shape struct {
-	// DeltaNonneg requires ∂y/∂x_j ≥ 0 for every input j.
+	// DeltaNonneg requires ∂y/∂x_j ≥ 0 for every input j of DeltaInputs.
 	DeltaNonneg bool
+	// DeltaInputs lists the inputs (0-based) whose deltas DeltaNonneg
+	// requires to be ≥ 0, e.g. only the spot of a call whose other inputs
+	// include the strike; nil means every input.
+	DeltaInputs []int
 	// GammaNonneg requires vᵀ·H·v ≥ 0 along Options.Direction.
 	GammaNonneg bool
 }
@@ -28,6 +32,9 @@ type Certificate struct {
 	// fraction of the volume of the sub-boxes whose midpoint is one.
 	Counterexamples [][]float64
 	Refuted         float64
+	// Refutations is the number of refuted sub-boxes, of which
+	// Counterexamples keeps the first midpoints.
+	Refutations int
 	// Undecided are the sub-boxes left at the depth limit, neither proved
 	// nor refuted at their midpoint; their volume is 1 − Proved − Refuted.
 	Undecided [][]interval.Interval
@@ -59,14 +66,26 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 		return nil, fmt.Errorf("bound: depth %d, want ≥ 0", depth)
 	}
 	n := net.Inputs()
+	inputs := shape.DeltaInputs
+	if inputs == nil {
+		inputs = make([]int, n)
+		for j := range inputs {
+			inputs[j] = j
+		}
+	}
+	for _, j := range inputs {
+		if j < 0 || j >= n {
+			return nil, fmt.Errorf("bound: the shape check names input %d, the model has inputs 0 to %d", j, n-1)
+		}
+	}
 	p := newPass(net, dir, false) // no Hessian diagonal
 	e := mlp.NewEvaluator(net)
 	grad, hv := make([]float64, n), make([]float64, n)
 	violates := func(x []float64) bool {
 		e.EvalHessVec(nil, grad, hv, x, dir)
 		if shape.DeltaNonneg {
-			for _, g := range grad {
-				if g < 0 {
+			for _, j := range inputs {
+				if grad[j] < 0 {
 					return true
 				}
 			}
@@ -82,8 +101,8 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 	}
 	proved := func(r *Result) bool {
 		if shape.DeltaNonneg {
-			for _, d := range r.Delta {
-				if d.Lo < 0 {
+			for _, j := range inputs {
+				if r.Delta[j].Lo < 0 {
 					return false
 				}
 			}
@@ -115,6 +134,7 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 		}
 		if violates(mid) {
 			cert.Refuted += pc.share
+			cert.Refutations++
 			if len(cert.Counterexamples) < MaxCounterexamples {
 				cert.Counterexamples = append(cert.Counterexamples, append([]float64(nil), mid...))
 			}

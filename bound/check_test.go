@@ -62,3 +62,30 @@ func TestCheckFindsViolation(t *testing.T) {
 		t.Error("an empty shape: no error")
 	}
 }
+
+// TestCheckDeltaInputs checks y = softplus(x₀ − x₁), a call on x₀ struck at
+// x₁: its delta in x₀ is proved ≥ 0, its delta in x₁ refuted everywhere.
+func TestCheckDeltaInputs(t *testing.T) {
+	net := mlp.New(2, []int{1}, mlp.Softplus)
+	identityNorm(net)
+	copy(net.Params.W[0], []float64{1, -1})
+	net.Params.W[1][0] = 1
+	box := []interval.Interval{interval.New(0.5, 1.5), interval.New(0.8, 1.2)}
+	spot, err := Check(context.Background(), net, box, Shape{DeltaNonneg: true, DeltaInputs: []int{0}, GammaNonneg: true}, 6, Options{Direction: []float64{1, 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spot.Proved != 1 {
+		t.Errorf("delta in x₀ and gamma along e₀: proved %v, refuted %v; want all proved", spot.Proved, spot.Refuted)
+	}
+	all, err := Check(context.Background(), net, box, Shape{DeltaNonneg: true}, 6, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Refuted != 1 || all.Boxes != 1 || len(all.Counterexamples) != 1 {
+		t.Errorf("delta in both inputs: refuted %v on %d boxes, %d counterexamples; want refuted at the first midpoint", all.Refuted, all.Boxes, len(all.Counterexamples))
+	}
+	if _, err := Check(context.Background(), net, box, Shape{DeltaNonneg: true, DeltaInputs: []int{2}}, 6, Options{}); err == nil {
+		t.Error("delta of input 2 of a 2-input model: no error")
+	}
+}

@@ -73,6 +73,22 @@ type Config struct {
 	// with the fine-tuning recipe. Empty (the default), it is the pruned
 	// net's shape, so the control has the same layers and nodes.
 	Scratch []int `yaml:"scratch_hidden" json:"scratch_hidden,omitempty"`
+	// Certify is the shape check of every stage's model over the test box
+	// (results.Certificate).
+	Certify CertifyConfig `yaml:"certify" json:"certify"`
+}
+
+// CertifyConfig is the shape check Run makes of every stage's model with
+// bound.Check over the test box: the Bachelier basket's price is increasing
+// in every spot and convex along the all-ones vector; the Heston call's is
+// increasing and convex in the spot. Proved pieces of the box are
+// guaranteed free of this arbitrage, refuted ones hold a point of it.
+type CertifyConfig struct {
+	// Depth is the number of halvings of the box after which a piece is
+	// left undecided; 0 switches the check off. Each level at most doubles
+	// the pieces, so the cost grows as 2^Depth passes of interval
+	// arithmetic (about 5 ms each for a 6 × 128 net).
+	Depth int `yaml:"depth" json:"depth"`
 }
 
 // HestonConfig is the Heston pricer of a run (package heston): the model's
@@ -241,8 +257,18 @@ func Default() Config {
 			Epochs: 15, BatchSize: 256, LRMax: 1e-2, LRMin: 1e-5, Schedule: mlp.Cosine,
 			Teacher: false, HVPDirections: 2, HVPKind: mlp.RandomDirections, HVPWeight: 0.5,
 		},
+		Certify: CertifyConfig{Depth: DefaultCertifyDepth},
 	}
 }
+
+// maxCertifyDepth bounds CertifyConfig.Depth: 2²⁰ pieces of a large net
+// take hours.
+const maxCertifyDepth = 20
+
+// DefaultCertifyDepth is the Depth of Default's shape check: at most 2⁹ − 1
+// pieces per model, which keeps the check of the six stages of a default run
+// within a few seconds on 2 cores.
+const DefaultCertifyDepth = 8
 
 // Quick returns a smaller version of Default for trying the tool out: fewer
 // samples, smaller large nets, same stages; about 10 s.
@@ -477,6 +503,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Prune.validate("prune"); err != nil {
 		return err
+	}
+	if d := c.Certify.Depth; d < 0 || d > maxCertifyDepth {
+		return &setting.Error{Key: "certify.depth", Value: d, Want: fmt.Sprintf("a number of halvings from 0 (off) to %d", maxCertifyDepth)}
 	}
 	return c.Prune.validateFor("prune", c.Large.Hidden)
 }

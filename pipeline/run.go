@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/sobolev-pruning/sobolev/bachelier"
+	"github.com/sobolev-pruning/sobolev/bound"
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/heston"
 	"github.com/sobolev-pruning/sobolev/internal/atomicfile"
+	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/onnx"
 	"github.com/sobolev-pruning/sobolev/results"
@@ -60,7 +62,8 @@ type Hooks struct {
 // prunes the Sobolev net with IASA, fine-tunes the pruned net with MSE and
 // with the Sobolev loss, trains the small control net from scratch, and
 // evaluates every model on the analytic test set, gamma along
-// cfg.GammaDirection(). It writes into out:
+// cfg.GammaDirection(), and, unless cfg.Certify.Depth is 0, checks its
+// shape over the test box (results.Certificate). It writes into out:
 //
 //	data/train.npz, data/test.npz, data/spec.json   the datasets
 //	models/<stage>.onnx                            one model per stage
@@ -117,7 +120,10 @@ type runner struct {
 	logf  func(format string, args ...any)
 
 	n           int
-	dir         []float64 // the gamma direction, nil for 1ᵀH1
+	dir         []float64           // the gamma direction, nil for 1ᵀH1
+	box         []interval.Interval // the test box, raw units
+	shape       bound.Shape         // what the certificates check
+	check       string              // the shape's name in results and the log
 	train, test *dataset.Set
 	res         results.Run
 	stageNo     int
@@ -188,12 +194,27 @@ func (r *runner) data(ctx context.Context) error {
 			return err
 		}
 		r.n = heston.Inputs
+		for _, iv := range r.cfg.Heston.Box {
+			r.box = append(r.box, interval.New(iv[0], iv[1]))
+		}
+		// A call's price increases and is convex in the spot; it decreases
+		// in the strike.
+		r.shape = bound.Shape{DeltaNonneg: true, DeltaInputs: []int{0}, GammaNonneg: true}
+		r.check = "delta[" + heston.InputNames()[0] + "]>=0,gamma>=0"
 	} else {
 		m, err := bachelier.WriteData(ctx, files, r.cfg.dataConfig(), nil)
 		if err != nil {
 			return err
 		}
 		r.n = m.Dims()
+		lo, hi := m.TestBox()
+		for range r.n {
+			r.box = append(r.box, interval.New(lo, hi))
+		}
+		// Calls on baskets of positive weights: increasing in every spot,
+		// convex along every direction.
+		r.shape = bound.Shape{DeltaNonneg: true, GammaNonneg: true}
+		r.check = "delta>=0,gamma>=0"
 	}
 	var err error
 	if r.train, err = dataset.Load(files.Train); err != nil {
@@ -254,7 +275,11 @@ func (r *runner) trainStages(ctx context.Context, jobs ...trainJob) error {
 				cancel(errs[i])
 				return
 			}
-			stages[i] = r.finish(job.name, job.net, time.Since(start))
+			stages[i], errs[i] = r.finish(ctx, job.name, job.net, time.Since(start))
+			if errs[i] != nil {
+				cancel(errs[i])
+				return
+			}
 			stages[i].History = historyOf(hist)
 		}()
 	}
@@ -304,7 +329,11 @@ func (r *runner) prune(ctx context.Context, large *mlp.Network) (*mlp.Network, e
 			l.Layer, len(l.Kept), l.Width, rep.Method, over(l.OverValue), over(l.OverAdjoint), over(l.NaiveOverValue))
 	}
 	r.res.IASA = rep
-	return pruned, r.record(r.finish(StagePruned, pruned, time.Since(start)), pruned)
+	st, err := r.finish(ctx, StagePruned, pruned, time.Since(start))
+	if err != nil {
+		return nil, err
+	}
+	return pruned, r.record(st, pruned)
 }
 
 func (r *runner) begin(name string) {
@@ -315,9 +344,10 @@ func (r *runner) begin(name string) {
 	}
 }
 
-// finish evaluates net on the test set and returns its stage record.
-func (r *runner) finish(name string, net *mlp.Network, elapsed time.Duration) results.Stage {
-	return results.Stage{
+// finish evaluates net on the test set, checks its shape and returns its
+// stage record.
+func (r *runner) finish(ctx context.Context, name string, net *mlp.Network, elapsed time.Duration) (results.Stage, error) {
+	st := results.Stage{
 		Stage:       name,
 		HiddenNodes: net.HiddenNodes(),
 		Parameters:  net.NumParams(),
@@ -327,6 +357,26 @@ func (r *runner) finish(name string, net *mlp.Network, elapsed time.Duration) re
 		Model:       filepath.Join("models", name+".onnx"),
 		GreeksModel: filepath.Join("models", name+".greeks.onnx"),
 	}
+	var err error
+	st.Certificate, err = r.certify(ctx, net)
+	return st, err
+}
+
+// certify checks the shape of net over the test box with bound.Check, to
+// depth cfg.Certify.Depth; it returns nil if the depth is 0.
+func (r *runner) certify(ctx context.Context, net *mlp.Network) (*results.Certificate, error) {
+	depth := r.cfg.Certify.Depth
+	if depth == 0 {
+		return nil, nil
+	}
+	start := time.Now()
+	c, err := bound.Check(ctx, net, r.box, r.shape, depth, bound.Options{Direction: r.dir})
+	if err != nil {
+		return nil, err
+	}
+	return &results.Certificate{Check: r.check, Proved: c.Proved, Refuted: c.Refuted,
+		Undecided: max(0, 1-c.Proved-c.Refuted), Counterexamples: c.Refutations,
+		Boxes: c.Boxes, Depth: depth, Seconds: time.Since(start).Seconds()}, nil
 }
 
 // record saves the stage's model and appends the stage to the results.
@@ -347,6 +397,10 @@ func (r *runner) record(st results.Stage, net *mlp.Network) error {
 		}
 		r.logf("  %s: %d hidden nodes, %d parameters, R² value %.6f delta%s gamma %.6f, %.1f s",
 			st.Stage, st.HiddenNodes, st.Parameters, st.R2Value, d.String(), st.R2Gamma, st.Seconds)
+	}
+	if c := st.Certificate; c != nil {
+		r.logf("    shape %s over the test box: proved on %.1f%% of its volume, refuted on %.1f%% (%d counterexamples), undecided on %.1f%%; %d boxes to depth %d, %.1f s",
+			c.Check, 100*c.Proved, 100*c.Refuted, c.Counterexamples, 100*c.Undecided, c.Boxes, c.Depth, c.Seconds)
 	}
 	r.res.Stages = append(r.res.Stages, st)
 	return nil

@@ -70,6 +70,39 @@ type Stage struct {
 	GreeksModel string `json:"greeks_model,omitempty"`
 	// History is the training curve; empty for stages without training.
 	History []Epoch `json:"history,omitempty"`
+	// Certificate is the shape check of the model over the test box
+	// (package bound's Check): where it is proved increasing and convex,
+	// as a call's price is, and where it is not. Nil (and left out) if the
+	// run did not certify its models.
+	Certificate *Certificate `json:"certificate,omitempty"`
+}
+
+// Certificate is the outcome of the shape check of a model over a box of
+// inputs (bound.Check): the box is bisected until each piece is proved to
+// meet the conditions by its certified enclosures, or refuted by a point
+// that violates them, or left undecided at the depth limit. Where a piece is
+// refuted, the surrogate's price admits arbitrage (a negative delta or
+// gamma); where it is undecided, nothing is known.
+type Certificate struct {
+	// Check names the conditions, e.g. "delta>=0,gamma>=0" for every
+	// delta, or "delta[spot]>=0,gamma>=0" for one input's.
+	Check string `json:"check"`
+	// Proved, Refuted and Undecided are fractions of the box's volume,
+	// summing to 1: proved by the enclosures (guaranteed), refuted (pieces
+	// whose midpoint violates the conditions, checked in float64) and
+	// undecided at the depth limit.
+	Proved    float64 `json:"proved"`
+	Refuted   float64 `json:"refuted"`
+	Undecided float64 `json:"undecided"`
+	// Counterexamples is the number of refuted pieces, one violating point
+	// each.
+	Counterexamples int `json:"counterexamples"`
+	// Boxes is the number of pieces enclosed; Depth the number of halvings
+	// after which a piece is left undecided.
+	Boxes int `json:"boxes"`
+	Depth int `json:"depth"`
+	// Seconds is the wall time of the check.
+	Seconds float64 `json:"seconds"`
 }
 
 // Epoch is one point of a training curve, losses in normalised units

@@ -2,11 +2,21 @@
 
 package mlp
 
-// BLASBackend returns the name of the BLAS implementation the batched kernels
-// run on: "gonum (pure Go)" in the default build, "OpenBLAS" in builds with
-// the openblas tag.
-func BLASBackend() string { return "gonum (pure Go)" }
+import gemmpkg "github.com/sobolev-pruning/sobolev/internal/gemm"
 
-// smallGemm is the largest dimension gemm treats as small: gonum's Dgemm is
-// slow on the thin products of small nets.
+// BLASBackend returns the name of the matrix-product implementation the
+// batched kernels run on. In the default build it is internal/gemm, named
+// with the micro-kernel it runs on this CPU: "Go+AVX-512 (internal/gemm)",
+// "Go+AVX2+FMA (internal/gemm)", or "Go (internal/gemm)" on other CPUs and
+// architectures and in purego builds. Builds with the openblas tag return
+// "OpenBLAS".
+func BLASBackend() string {
+	if p := gemmpkg.Path(); p != "Go" {
+		return "Go+" + p + " (internal/gemm)"
+	}
+	return "Go (internal/gemm)"
+}
+
+// smallGemm is the largest dimension gemm treats as small: below it, packing
+// the operands of internal/gemm costs more than the plain loops of gemmSmall.
 const smallGemm = 32

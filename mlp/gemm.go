@@ -3,6 +3,8 @@ package mlp
 import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	gemmpkg "github.com/sobolev-pruning/sobolev/internal/gemm"
 )
 
 // gemm sets c to alpha·op(a)·op(b) + beta·c, with the arguments of blas64's
@@ -11,9 +13,10 @@ import (
 //
 // A product with at least two of m, n, k at most smallGemm (in the layers of
 // a small net, one side of every product is a layer width) runs in the plain
-// loop gemmSmall, where a blocked, goroutine-parallel BLAS spends most of its
-// time on overhead; others go to the BLAS. smallGemm depends on the build: it
-// is 0 with OpenBLAS, which is fast at every size.
+// loop gemmSmall, where packing the operands for a blocked product costs more
+// than it saves; others go to internal/gemm (the default build) or OpenBLAS
+// (the openblas build). smallGemm depends on the build: it is 0 with
+// OpenBLAS, which is fast at every size.
 func gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	small := 0
 	for _, d := range [3]int{m, n, k} {
@@ -21,11 +24,14 @@ func gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda in
 			small++
 		}
 	}
-	if small < 2 {
+	switch {
+	case small >= 2:
+		gemmSmall(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	case BLASBackend() == "OpenBLAS":
 		blas64.Implementation().Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
+	default:
+		gemmpkg.Dgemm(tA == blas.Trans, tB == blas.Trans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
-	gemmSmall(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // gemmSmall is gemm as plain loops, ordered for contiguous access in each

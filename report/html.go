@@ -30,6 +30,9 @@ type page struct {
 	// Training is the plot of the loss curves, nil if no stage has one.
 	Training *figure
 	IASA     *iasaView
+	// Certificates is the table of shape certificates, nil if no stage
+	// has one.
+	Certificates *certView
 }
 
 // keyValue is one row of a two-column table.
@@ -425,7 +428,7 @@ figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e
 <h1>{{.Title}}</h1>
 <p class="sub">{{.Dir}}</p>
 <p class="sub">{{.Summary}}</p>
-<nav><a href="#results">Results</a><a href="#configuration">Configuration</a><a href="#stages">Stages</a>{{if .Training}}<a href="#training">Training</a>{{end}}{{if .IASA}}<a href="#iasa">IASA pruning</a>{{end}}</nav>
+<nav><a href="#results">Results</a><a href="#configuration">Configuration</a><a href="#stages">Stages</a>{{if .Training}}<a href="#training">Training</a>{{end}}{{if .IASA}}<a href="#iasa">IASA pruning</a>{{end}}{{if .Certificates}}<a href="#certificates">Shape certificates</a>{{end}}</nav>
 </header>
 
 <section id="results">
@@ -477,6 +480,17 @@ figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e
 <p class="note">S = width(A)·max|G| is a node's significance (method.md §5): how far its output can move over the domain times how strongly the net's output can react to it. Over-estimation is the median over a layer's nodes of the enclosure's width divided by the range sampled over the training points; 1 is exact.</p>
 <div class="figs">{{range .Figures}}{{template "figure" .}}{{end}}</div>
 {{range .Notes}}<p class="note">{{.}}</p>{{end}}
+</section>
+{{end}}{{with .Certificates}}
+<section id="certificates">
+<h2>Shape certificates</h2>
+<div class="scroll"><table>
+<thead><tr>{{range .Header}}<th{{if .Num}} class="num"{{end}}>{{.Text}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Rows}}<tr>{{range .}}<td{{if .Num}} class="num"{{end}}{{if .Title}} title="{{.Title}}"{{end}}>{{.Text}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table></div>
+<p class="note">A call's price increases with the spot and is convex in it; a surrogate whose delta or gamma is negative somewhere quotes prices there that admit arbitrage. Each model was checked for {{.Checks}} over the whole test box: the box is bisected until each piece is proved (certified enclosures of the deltas and gamma in interval arithmetic with outward rounding: no such arbitrage anywhere in it), or refuted (the model violates the condition at the piece's midpoint, checked in float64: the surrogate can produce arbitrage there), or left undecided after depth halvings (nothing is known). The columns are fractions of the box's volume; counterexamples is the number of refuted pieces. Undecided pieces shrink with depth (certify.depth in the configuration), at about twice the cost per level.</p>
 </section>
 {{end}}
 </main>

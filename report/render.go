@@ -66,6 +66,7 @@ func render(ctx context.Context, r *run) (*page, error) {
 		}
 		pg.IASA = iv
 	}
+	pg.Certificates = certSection(res.Stages)
 	return pg, nil
 }
 

@@ -5,6 +5,12 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/blas/gonum"
+
+	gemmpkg "github.com/sobolev-pruning/sobolev/internal/gemm"
 )
 
 // lossSink keeps benchmark results live.
@@ -60,6 +66,68 @@ func BenchmarkSobolevStep(b *testing.B) {
 				}
 				b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 			})
+		}
+	}
+}
+
+// BenchmarkGemm times the matrix products of a training step on one of two
+// threads (128 rows of a batch of 256) for the large (width 128) and the
+// pruned-size (width 8) net of BenchmarkSobolevStep, with 7 inputs, and
+// reports GFLOP/s. Each runs in gemmSmall, internal/gemm, gonum's pure-Go
+// Dgemm and, in the openblas build, OpenBLAS.
+func BenchmarkGemm(b *testing.B) {
+	type impl struct {
+		name string
+		f    func(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	}
+	impls := []impl{
+		{"small", gemmSmall},
+		{"internal-" + strings.ReplaceAll(gemmpkg.Path(), "+", ""), func(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+			gemmpkg.Dgemm(tA == blas.Trans, tB == blas.Trans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		}},
+		{"gonum", gonum.Implementation{}.Dgemm},
+	}
+	if BLASBackend() == "OpenBLAS" {
+		impls = append(impls, impl{"openblas", blas64.Implementation().Dgemm})
+	}
+	const r = 128
+	for _, w := range []int{128, 8} {
+		for _, s := range []struct {
+			name    string
+			tA, tB  blas.Transpose
+			m, n, k int
+		}{
+			{"forward", blas.NoTrans, blas.Trans, r, w, w},
+			{"forward-in", blas.NoTrans, blas.Trans, r, w, 7},
+			{"backward", blas.NoTrans, blas.NoTrans, r, w, w},
+			{"backward-in", blas.NoTrans, blas.NoTrans, r, 7, w},
+			{"weights", blas.Trans, blas.NoTrans, w, w, 2 * r},
+			{"weights-in", blas.Trans, blas.NoTrans, w, 7, 2 * r},
+		} {
+			rng := rand.New(rand.NewPCG(1, 1))
+			fill := func(n int) []float64 {
+				v := make([]float64, n)
+				for i := range v {
+					v[i] = rng.NormFloat64()
+				}
+				return v
+			}
+			lda, ldb := s.k, s.n
+			if s.tA == blas.Trans {
+				lda = s.m
+			}
+			if s.tB == blas.Trans {
+				ldb = s.k
+			}
+			x, y, z := fill(s.m*s.k), fill(s.k*s.n), fill(s.m*s.n)
+			for _, im := range impls {
+				b.Run(fmt.Sprintf("%s/%dx%dx%d/%s", s.name, s.m, s.n, s.k, im.name), func(b *testing.B) {
+					for b.Loop() {
+						im.f(s.tA, s.tB, s.m, s.n, s.k, 1, x, lda, y, ldb, 1, z, s.n)
+					}
+					b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
 		}
 	}
 }

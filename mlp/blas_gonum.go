@@ -17,6 +17,6 @@ func BLASBackend() string {
 	return "Go (internal/gemm)"
 }
 
-// smallGemm is the largest dimension gemm treats as small: below it, packing
-// the operands of internal/gemm costs more than the plain loops of gemmSmall.
-const smallGemm = 32
+// smallGemm is the number of multiply-adds m·n·k below which gemm runs a
+// product in gemmSmall rather than internal/gemm.
+const smallGemm = 512

@@ -11,24 +11,18 @@ import (
 // Dgemm: op(a) is m×k, op(b) is k×n, c is m×n, all row-major with leading
 // dimensions lda, ldb, ldc.
 //
-// A product with at least two of m, n, k at most smallGemm (in the layers of
-// a small net, one side of every product is a layer width) runs in the plain
-// loop gemmSmall, where packing the operands for a blocked product costs more
-// than it saves; others go to internal/gemm (the default build) or OpenBLAS
-// (the openblas build). smallGemm depends on the build: it is 0 with
-// OpenBLAS, which is fast at every size.
+// In the openblas build every product goes to OpenBLAS. In the default build
+// products of fewer than smallGemm multiply-adds, or with a single row or
+// column, run in the plain loops of gemmSmall, where packing the operands for
+// a blocked product costs more than it saves (measured by BenchmarkGemm and
+// a sweep of small shapes: the crossover is near 8×8×8); others run in
+// internal/gemm.
 func gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	small := 0
-	for _, d := range [3]int{m, n, k} {
-		if d <= smallGemm {
-			small++
-		}
-	}
 	switch {
-	case small >= 2:
-		gemmSmall(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	case BLASBackend() == "OpenBLAS":
 		blas64.Implementation().Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	case m*n*k < smallGemm || m == 1 || n == 1:
+		gemmSmall(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	default:
 		gemmpkg.Dgemm(tA == blas.Trans, tB == blas.Trans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}

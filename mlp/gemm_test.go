@@ -56,3 +56,50 @@ func TestGemmSmall(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmRoutes checks gemm against gonum's Dgemm on shapes on both sides of
+// the choice between gemmSmall and the blocked product, in every
+// orientation, with beta 0 (c starts as NaN) and 0.5.
+func TestGemmRoutes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	fill := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = rng.NormFloat64()
+		}
+		return v
+	}
+	for _, s := range [][3]int{{1, 9, 40}, {9, 1, 40}, {7, 8, 9}, {8, 8, 8}, {4, 4, 4}, {33, 17, 70}, {130, 7, 300}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, tA := range []blas.Transpose{blas.NoTrans, blas.Trans} {
+			for _, tB := range []blas.Transpose{blas.NoTrans, blas.Trans} {
+				for _, beta := range []float64{0, 0.5} {
+					ar, ac := m, k
+					if tA == blas.Trans {
+						ar, ac = k, m
+					}
+					br, bc := k, n
+					if tB == blas.Trans {
+						br, bc = n, k
+					}
+					a, b := fill(ar*ac), fill(br*bc)
+					want, got := fill(m*n), make([]float64, m*n)
+					copy(got, want)
+					if beta == 0 {
+						for i := range want {
+							want[i], got[i] = math.NaN(), math.NaN()
+						}
+					}
+					blas64.Implementation().Dgemm(tA, tB, m, n, k, -0.5, a, ac, b, bc, beta, want, n)
+					gemm(tA, tB, m, n, k, -0.5, a, ac, b, bc, beta, got, n)
+					for i, w := range want {
+						if math.Abs(got[i]-w) > 1e-13*(1+math.Abs(w)) {
+							t.Errorf("%d×%d×%d tA %c tB %c beta %v: c[%d] = %v, want %v", m, n, k, tA, tB, beta, i, got[i], w)
+							break
+						}
+					}
+				}
+			}
+		}
+	}
+}

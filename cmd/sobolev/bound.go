@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -49,11 +50,11 @@ func newBoundCmd() *cobra.Command {
 		Long: `bound encloses, with outward rounding, every value, every delta ∂y/∂x_j, gamma
 = vᵀ·H·v (v = --direction, or all ones) and every diagonal entry of the Hessian
 that the ONNX model --model takes anywhere in --box: the recursions of
-method.md §3 in interval arithmetic, on --boxes pieces of the box (bisected
-along their widest input) joined. The enclosures are guaranteed; beside them
+method.md §3 in interval arithmetic, on --subdivide pieces of the box
+(bisected along their widest input) joined. The enclosures are guaranteed; beside them
 the command prints the ranges sampled at --samples random points of the box
 and the over-estimation (enclosure width ÷ sampled width), which shrinks as
---boxes grows. --box is one lo:hi range for all inputs or one per input.
+--subdivide grows. --box is one lo:hi range for all inputs or one per input.
 Activations: SiLU, Softplus and tanh (ReLU has no second derivative).
 
 With --check delta>=0,gamma>=0 (either or both) it proves the shape of a call
@@ -62,10 +63,14 @@ bisecting the box until each piece is proved by its enclosures, or the model
 violates the condition at the piece's midpoint (a counterexample, checked in
 float64), or --depth halvings are reached (undecided). It prints the proved and
 refuted fractions of the box's volume, the counterexamples and the number of
-undecided pieces: where a surrogate can produce arbitrage.`,
+undecided pieces: where a surrogate can produce arbitrage. delta[j]>=0 asks
+it of input j (from 0) alone, e.g. the spot of a model whose inputs include
+the strike. "sobolev run" checks every stage this way over its test box.`,
 		Example: `  sobolev bound --model pruned.onnx --box 0.95:1.05
-  sobolev bound --model pruned.onnx --box 0.9:1.1,0.9:1.1,1:1.2 --boxes 1024 --json
-  sobolev bound --model pruned.onnx --box 0.5:1.5 --check delta>=0,gamma>=0 --depth 16`,
+  sobolev bound --model pruned.onnx --box 0.9:1.1,0.9:1.1,1:1.2 --subdivide 1024 --json
+  sobolev bound --model pruned.onnx --box 0.5:1.5 --check delta>=0,gamma>=0 --depth 16
+  sobolev bound --model heston.onnx --box 0.7:1.3,0.01:0.09,0.25:2,0.8:1.2 \
+      --direction 1,0,0,0 --check 'delta[0]>=0,gamma>=0'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBound(cmd, f)
@@ -75,11 +80,15 @@ undecided pieces: where a surrogate can produce arbitrage.`,
 	fl.StringVar(&f.model, "model", "", "ONNX model (required)")
 	fl.StringVar(&f.box, "box", "", "input box: lo:hi for all inputs, or lo:hi,lo:hi,… one per input (required)")
 	fl.StringVar(&f.direction, "direction", "", "direction v of gamma = vᵀ·H·v, comma-separated, one entry per input; empty means all ones")
-	fl.IntVar(&f.boxes, "boxes", f.boxes, "pieces the box is bisected into")
+	fl.IntVar(&f.boxes, "subdivide", f.boxes, "pieces K the box is bisected into")
+	fl.IntVar(&f.boxes, "boxes", f.boxes, "the same as --subdivide")
+	if err := fl.MarkDeprecated("boxes", "use --subdivide"); err != nil {
+		panic(err)
+	}
 	fl.IntVar(&f.samples, "samples", f.samples, "random points at which the ranges are sampled")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the sampled points")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object instead of the table")
-	fl.StringVar(&f.check, "check", "", "prove a shape instead: delta>=0, gamma>=0 or both, comma-separated")
+	fl.StringVar(&f.check, "check", "", "prove a shape instead: delta>=0 (or delta[j]>=0 for input j), gamma>=0, comma-separated")
 	fl.IntVar(&f.depth, "depth", f.depth, "halvings of the box --check may make before it leaves a piece undecided")
 	for _, name := range []string{"model", "box"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
@@ -97,6 +106,9 @@ func runBound(cmd *cobra.Command, f boundFlags) error {
 	box, err := iasa.ParseBox(f.box, net.Inputs())
 	if err != nil {
 		return fmt.Errorf("bound: --box %q: %v", f.box, err)
+	}
+	if f.boxes < 1 {
+		return fmt.Errorf("bound: --subdivide %d, want at least 1 piece", f.boxes)
 	}
 	opts := bound.Options{Boxes: f.boxes}
 	if f.direction != "" {
@@ -175,15 +187,27 @@ func writeBoundTable(w io.Writer, rep boundReport) error {
 // runCheck runs "bound --check" and prints its certificate.
 func runCheck(cmd *cobra.Command, f boundFlags, net *mlp.Network, box []interval.Interval, opts bound.Options) error {
 	var shape bound.Shape
+	all := false
 	for _, c := range strings.Split(f.check, ",") {
-		switch strings.ReplaceAll(strings.TrimSpace(c), " ", "") {
-		case "delta>=0":
-			shape.DeltaNonneg = true
-		case "gamma>=0":
+		cond := strings.ReplaceAll(strings.TrimSpace(c), " ", "")
+		switch {
+		case cond == "delta>=0":
+			shape.DeltaNonneg, all = true, true
+		case cond == "gamma>=0":
 			shape.GammaNonneg = true
+		case strings.HasPrefix(cond, "delta[") && strings.HasSuffix(cond, "]>=0"):
+			j, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(cond, "delta["), "]>=0"))
+			if err != nil || j < 0 || j >= net.Inputs() {
+				return fmt.Errorf("bound: --check %q: condition %q names no input, want delta[j]>=0 with j from 0 to %d", f.check, c, net.Inputs()-1)
+			}
+			shape.DeltaNonneg = true
+			shape.DeltaInputs = append(shape.DeltaInputs, j)
 		default:
-			return fmt.Errorf("bound: --check %q: condition %q, want delta>=0 or gamma>=0", f.check, c)
+			return fmt.Errorf("bound: --check %q: condition %q, want delta>=0, delta[j]>=0 or gamma>=0", f.check, c)
 		}
+	}
+	if all {
+		shape.DeltaInputs = nil
 	}
 	cert, err := bound.Check(cmd.Context(), net, box, shape, f.depth, opts)
 	if err != nil {

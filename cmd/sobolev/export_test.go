@@ -35,12 +35,25 @@ func TestExport(t *testing.T) {
 		t.Error("a direction gives the same file as the all-ones vector")
 	}
 	out3 := filepath.Join(dir, "g3.onnx")
-	stdout, _, err = runSobolev(context.Background(), "export", "--model", large, "--hessian", "--out", out3)
+	stdout, _, err = runSobolev(context.Background(), "export", "--model", large, "--greeks", "delta, gamma,hessian", "--out", out3)
 	if err != nil || !strings.Contains(stdout, "gamma along the all-ones vector, hessian (3 × 3)") {
-		t.Errorf("export --hessian: %v, printed %q", err, stdout)
+		t.Errorf("export --greeks delta,gamma,hessian: %v, printed %q", err, stdout)
 	}
-	if withH, _ := os.ReadFile(out3); len(withH) <= len(plain) {
+	withH, _ := os.ReadFile(out3)
+	if len(withH) <= len(plain) {
 		t.Errorf("the file with the Hessian has %d bytes, the one without %d", len(withH), len(plain))
+	}
+	// --hessian, deprecated, is the same as --greeks delta,gamma,hessian.
+	out4 := filepath.Join(dir, "g4.onnx")
+	if stdout, _, err := runSobolev(context.Background(), "export", "--model", large, "--hessian", "--out", out4); err != nil ||
+		!strings.HasPrefix(stdout, "Flag --hessian has been deprecated, use --greeks delta,gamma,hessian") {
+		t.Errorf("export --hessian: %v, printed %q; want a deprecation note", err, stdout)
+	}
+	if alias, _ := os.ReadFile(out4); !reflect.DeepEqual(alias, withH) {
+		t.Error("--hessian writes another file than --greeks delta,gamma,hessian")
+	}
+	if again, _ := os.ReadFile(out); !reflect.DeepEqual(again, plain) {
+		t.Error("the default --greeks is not delta,gamma")
 	}
 	for _, tc := range []struct {
 		args []string
@@ -52,6 +65,8 @@ func TestExport(t *testing.T) {
 		{[]string{"--model", filepath.Join(dir, "missing.onnx"), "--out", out}, "export: --model"},
 		{[]string{"--model", large, "--out", large}, "is the same file as --model"},
 		{[]string{"--model", large}, `required flag(s) "out" not set`},
+		{[]string{"--model", large, "--greeks", "delta,vega", "--out", out}, `export: --greeks "delta,vega": "vega" is not a greek, want delta, gamma or hessian`},
+		{[]string{"--model", large, "--greeks", "delta", "--out", out}, "want delta,gamma (the file always outputs both)"},
 	} {
 		_, _, err := runSobolev(context.Background(), append([]string{"export"}, tc.args...)...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

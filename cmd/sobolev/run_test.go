@@ -71,6 +71,23 @@ func TestRunCommand(t *testing.T) {
 	if strings.Contains(string(page), "sobolev-tmp") || !strings.Contains(string(page), out) {
 		t.Errorf("the report does not name the run's folder %s, or names its temporary folder", out)
 	}
+	// Every stage's shape is checked over the test box (certify.depth,
+	// default pipeline.DefaultCertifyDepth), logged and shown in the report.
+	log, err := os.ReadFile(filepath.Join(out, "run.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Stages {
+		if c := s.Certificate; c == nil || c.Depth != pipeline.DefaultCertifyDepth || c.Check != "delta>=0,gamma>=0" {
+			t.Errorf("stage %s: certificate %+v, want one of depth %d", s.Stage, c, pipeline.DefaultCertifyDepth)
+		}
+	}
+	if n := strings.Count(string(log), "shape delta>=0,gamma>=0 over the test box"); n != len(res.Stages) {
+		t.Errorf("run.log has %d certificate lines, want one per stage (%d)", n, len(res.Stages))
+	}
+	if !strings.Contains(string(page), `id="certificates"`) {
+		t.Error("the report has no shape certificates section")
+	}
 }
 
 func TestRunCommandErrors(t *testing.T) {
@@ -126,6 +143,11 @@ func TestRunCommandHeston(t *testing.T) {
 	for _, s := range res.Stages {
 		if len(s.Deltas) != 4 {
 			t.Errorf("stage %s has %d delta columns, want 4", s.Stage, len(s.Deltas))
+		}
+		// A call increases with the spot and decreases with the strike:
+		// only the spot's delta is checked, and gamma along S₀.
+		if c := s.Certificate; c == nil || c.Check != "delta[spot]>=0,gamma>=0" {
+			t.Errorf("stage %s: certificate %+v, want the check delta[spot]>=0,gamma>=0", s.Stage, c)
 		}
 	}
 	for _, col := range []string{"R² ∂spot", "R² ∂v0", "R² ∂maturity", "R² ∂strike"} {

@@ -14,8 +14,11 @@
 // multiply-add, after c has been scaled by beta. The register tile sizes of
 // the paths differ, but they only decide which entries are computed together,
 // not how any one entry is rounded, and the Go kernel uses math.FMA. So the
-// result is the same, bit for bit, on every path and every architecture, for
-// every shape and every alignment of the slices.
+// result is the same, bit for bit, on every path and every architecture with
+// hardware FMA, for every shape and every alignment of the slices. Where
+// math.FMA would be emulated in software (amd64 CPUs without FMA, 386, wasm,
+// 32-bit arm, mips), the Go kernel rounds each product and each sum instead:
+// the same order, different rounding, still reproducible on such machines.
 //
 // Dgemm runs on the calling goroutine and starts none; concurrent calls on
 // disjoint outputs are safe. Its packing buffers come from a sync.Pool, so
@@ -36,25 +39,41 @@ const kc = 256
 const nc = 2048
 
 // kernel is one path: a micro-kernel for mr×nr tiles and the number of rows
-// of op(A) packed at a time (a multiple of mr).
+// of op(A) packed at a time (a multiple of mr). fused reports whether its
+// multiply-adds are fused.
 type kernel struct {
 	name   string
 	mr, nr int
 	mc     int
+	fused  bool
 	// micro adds alpha·Σ_p a[p·mr+i]·b[p·nr+j] to c[i·ldc+j] for the full
 	// mr×nr tile, in the order of the package documentation; k ≥ 1,
 	// len(a) ≥ k·mr, len(b) ≥ k·nr.
 	micro func(k int, a, b, c []float64, ldc int, alpha float64)
 }
 
-// goKernel is the plain-Go path, a 4×4 micro-kernel.
-var goKernel = &kernel{name: "Go", mr: 4, nr: 4, mc: 128, micro: microGo}
+// The plain-Go paths: 4×4 micro-kernels with fused and with separately
+// rounded multiply-adds. paths chooses the second only where math.FMA is
+// emulated in software.
+var (
+	goKernel      = &kernel{name: "Go", mr: 4, nr: 4, mc: 128, fused: true, micro: microGo}
+	goNoFMAKernel = &kernel{name: "Go without FMA", mr: 4, nr: 4, mc: 128, micro: microGoNoFMA}
+)
+
+// goPath is the plain-Go path for this CPU.
+func goPath() *kernel {
+	if fmaHardware() {
+		return goKernel
+	}
+	return goNoFMAKernel
+}
 
 // best is the fastest path this CPU runs (set once, at package initialisation).
 var best = paths()[0]
 
 // Path names the micro-kernel Dgemm uses on this CPU and build:
-// "AVX-512", "AVX2+FMA" or "Go".
+// "AVX-512", "AVX2+FMA", "Go", or "Go without FMA" where the CPU has no
+// fused multiply-add.
 func Path() string { return best.name }
 
 // Dgemm sets c to alpha·op(a)·op(b) + beta·c, where op(x) is x, or xᵀ if the
@@ -249,6 +268,27 @@ func microGo(k int, a, b, c []float64, ldc int, alpha float64) {
 		ci := c[i*ldc : i*ldc+4 : i*ldc+4]
 		for j, v := range s {
 			ci[j] = math.FMA(alpha, v, ci[j])
+		}
+	}
+}
+
+// microGoNoFMA is microGo with each product and sum rounded separately.
+func microGoNoFMA(k int, a, b, c []float64, ldc int, alpha float64) {
+	a, b = a[:4*k], b[:4*k]
+	var s [4][4]float64
+	for p := 0; p < len(a); p += 4 {
+		ap, bp := a[p:p+4:p+4], b[p:p+4:p+4]
+		for i, ai := range ap {
+			si := &s[i]
+			for j, bj := range bp {
+				si[j] += float64(ai * bj)
+			}
+		}
+	}
+	for i := range s {
+		ci := c[i*ldc : i*ldc+4 : i*ldc+4]
+		for j, v := range s[i] {
+			ci[j] += float64(alpha * v)
 		}
 	}
 }

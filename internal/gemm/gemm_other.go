@@ -2,5 +2,5 @@
 
 package gemm
 
-// paths returns the paths this build runs: the Go path only.
-func paths() []*kernel { return []*kernel{goKernel} }
+// paths returns the paths this build runs: a Go path only.
+func paths() []*kernel { return []*kernel{goPath()} }

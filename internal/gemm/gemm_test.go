@@ -10,8 +10,9 @@ import (
 // naive is the definition of the result in the package documentation as a
 // triple loop: per entry, c·beta (c not read when beta = 0), then for each
 // block of kc terms c = fma(alpha, s, c) with s summed over the block by
-// fused multiply-adds in increasing p.
-func naive(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+// fused multiply-adds in increasing p; or, if not fused, the same with each
+// product and sum rounded.
+func naive(fused bool, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	at := func(i, p int) float64 {
 		if transA {
 			return a[p*lda+i]
@@ -34,9 +35,17 @@ func naive(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 				for p0 := 0; p0 < k; p0 += kc {
 					s := 0.0
 					for p := p0; p < min(k, p0+kc); p++ {
-						s = math.FMA(at(i, p), bt(p, j), s)
+						if fused {
+							s = math.FMA(at(i, p), bt(p, j), s)
+						} else {
+							s += float64(at(i, p) * bt(p, j))
+						}
 					}
-					v = math.FMA(alpha, s, v)
+					if fused {
+						v = math.FMA(alpha, s, v)
+					} else {
+						v += float64(alpha * s)
+					}
 				}
 			}
 			c[i*ldc+j] = v
@@ -83,7 +92,7 @@ func compare(t *testing.T, kp *kernel, transA, transB bool, m, n, k int, alpha, 
 	rng := rand.New(rand.NewPCG(seed, 7))
 	a, lda, b, ldb, c, ldc := operands(rng, transA, transB, m, n, k, pad, off, beta == 0)
 	want := append([]float64(nil), c...)
-	naive(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, want, ldc)
+	naive(kp.fused, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, want, ldc)
 	dgemm(kp, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	bad := 0
 	for i := range c {
@@ -100,16 +109,25 @@ func compare(t *testing.T, kp *kernel, transA, transB bool, m, n, k int, alpha, 
 	}
 }
 
+// testPaths returns the paths this CPU runs and both Go paths.
+func testPaths() []*kernel {
+	ps := paths()
+	if ps[len(ps)-1] == goKernel {
+		return append(ps, goNoFMAKernel)
+	}
+	return append(ps, goKernel)
+}
+
 var transposes = [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}}
 
-// TestDgemm checks every path this CPU runs against naive, bit for bit, for
+// TestDgemm checks every path this CPU runs, and both Go paths, against naive, bit for bit, for
 // every transpose combination and odd sizes in each dimension, with several
 // alpha and beta (beta = 0 with NaN in c), leading dimensions larger than
 // the widths and slices not aligned to vectors.
 func TestDgemm(t *testing.T) {
 	sizes := []int{1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 127, 129}
 	scalars := [][2]float64{{1, 0}, {1, 1}, {-0.75, 0.5}, {2, 0}, {1.5, -1}}
-	for _, kp := range paths() {
+	for _, kp := range testPaths() {
 		t.Run(kp.name, func(t *testing.T) {
 			step := 0
 			for _, tr := range transposes {
@@ -133,7 +151,7 @@ func TestDgemm(t *testing.T) {
 // TestDgemmBlocks checks products whose k spans several blocks of kc terms
 // and whose n spans several blocks of nc columns.
 func TestDgemmBlocks(t *testing.T) {
-	for _, kp := range paths() {
+	for _, kp := range testPaths() {
 		for _, tr := range transposes {
 			for _, s := range [][3]int{{9, 5, kc + 1}, {17, 19, 2*kc + 3}, {3, nc + 17, 11}, {130, 33, kc}} {
 				compare(t, kp, tr[0], tr[1], s[0], s[1], s[2], 1.25, 0.5, 1, 1, 3)
@@ -145,7 +163,7 @@ func TestDgemmBlocks(t *testing.T) {
 // TestDgemmDegenerate checks that zero dimensions and alpha = 0 only scale c
 // by beta, and that beta = 0 there still clears NaN.
 func TestDgemmDegenerate(t *testing.T) {
-	for _, kp := range paths() {
+	for _, kp := range testPaths() {
 		for _, s := range [][3]int{{0, 3, 4}, {3, 0, 4}, {3, 4, 0}} {
 			for _, beta := range []float64{0, 1, 3} {
 				compare(t, kp, false, true, s[0], s[1], s[2], 1, beta, 1, 0, 5)
@@ -178,11 +196,11 @@ func TestDgemmPanics(t *testing.T) {
 	}
 }
 
-// TestPath checks that Path names the first path this CPU runs and that the
+// TestPath checks that Path names the first path this CPU runs and that a
 // Go path is always available.
 func TestPath(t *testing.T) {
 	ps := paths()
-	if Path() != ps[0].name || ps[len(ps)-1] != goKernel {
+	if Path() != ps[0].name || ps[len(ps)-1] != goPath() {
 		t.Errorf("Path() = %q, paths %v", Path(), ps)
 	}
 }
@@ -203,7 +221,7 @@ func BenchmarkDgemm(b *testing.B) {
 		{"TN/128x7x256", true, false, 128, 7, 256},
 		{"NT/256x128x128", false, true, 256, 128, 128},
 	} {
-		for _, kp := range paths() {
+		for _, kp := range testPaths() {
 			b.Run(fmt.Sprintf("%s/%s", s.name, kp.name), func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 1))
 				a, lda, bb, ldb, c, ldc := operands(rng, s.tA, s.tB, s.m, s.n, s.k, 0, 0, false)

@@ -39,12 +39,21 @@ type ortCase struct {
 	Gamma []float64 `json:"gamma,omitempty"`
 	// Hessian, for a greeks model with the Hessian, is batch × n × n.
 	Hessian []float64 `json:"hessian,omitempty"`
+	// ValueModel, for a greeks model, names the value graph of the same
+	// network (its case's JSON lies beside it): check.js compares the
+	// greeks with central finite differences of that graph, run in
+	// onnxruntime, at the first FDRows rows (those around the input
+	// normalisation; 0 for ReLU, whose kinks finite differences straddle),
+	// with steps of XScale (the network's input scales, raw units).
+	ValueModel string    `json:"value_model,omitempty"`
+	FDRows     int       `json:"fd_rows,omitempty"`
+	XScale     []float64 `json:"x_scale,omitempty"`
 }
 
 // writeORTCase writes the model data as dir/name.onnx and, for the network
 // net it holds, a batch of inputs and net's outputs as dir/name.json: 60
 // points around the input normalisation and 4 far out, where exp(±z)
-// overflows in the hidden layers. c gives the case's Optimization,
+// overflows in the hidden layers (ortFarRows). c gives the case's Optimization,
 // FixedBatch and VectorOutput.
 func writeORTCase(t *testing.T, rng *rand.Rand, dir, name string, data []byte, net *mlp.Network, c ortCase) {
 	t.Helper()
@@ -57,7 +66,7 @@ func writeORTCase(t *testing.T, rng *rand.Rand, dir, name string, data []byte, n
 	for r := range batch {
 		x := c.X[r*n : (r+1)*n]
 		spread := 2.0
-		if r >= batch-4 {
+		if r >= batch-ortFarRows {
 			spread = 1000
 		}
 		for j := range x {
@@ -73,6 +82,10 @@ func writeORTCase(t *testing.T, rng *rand.Rand, dir, name string, data []byte, n
 		t.Fatal(err)
 	}
 }
+
+// ortFarRows is the number of rows of a case drawn far out, at 1000
+// standard deviations of the inputs.
+const ortFarRows = 4
 
 // TestExportForONNXRuntime writes, into the directory named by the
 // environment variable SOBOLEV_ONNX_EXPORT_DIR, models with inputs and
@@ -132,7 +145,8 @@ func TestExportForONNXRuntime(t *testing.T) {
 // writeORTGreeksCase writes the greeks model of net (WriteGreeks along the
 // all-ones vector, with the Hessian) as dir/name.onnx and, as writeORTCase does, a batch of
 // inputs with sobolev's value, deltas and gamma as dir/name.json. The graph
-// runs with onnxruntime's default optimisations, as a user would.
+// runs with onnxruntime's default optimisations, as a user would. The value
+// graph of net is the case whose name is name without "-greeks".
 func writeORTGreeksCase(t *testing.T, rng *rand.Rand, dir, name string, net *mlp.Network) {
 	t.Helper()
 	var buf bytes.Buffer
@@ -153,6 +167,11 @@ func writeORTGreeksCase(t *testing.T, rng *rand.Rand, dir, name string, net *mlp
 	ones := make([]float64, n)
 	for j := range ones {
 		ones[j] = 1
+	}
+	c.ValueModel = strings.TrimSuffix(name, "-greeks") + ".onnx"
+	c.XScale = net.Norm.XScale
+	if net.Act != mlp.ReLU {
+		c.FDRows = c.Batch - ortFarRows
 	}
 	c.DYDX, c.Gamma = make([]float64, len(c.X)), make([]float64, c.Batch)
 	hv := make([]float64, len(c.X))

@@ -6,8 +6,9 @@ import (
 )
 
 // lanes is the number of samples one group kernel evaluates together: the width
-// of a float64 AVX-512 register. The Evaluator's scratch is a structure of
-// arrays, one [lanes]float64 per node holding that node in each sample.
+// of a float64 AVX-512 register, or of two AVX2 registers. The Evaluator's
+// scratch is a structure of arrays, one [lanes]float64 per node holding that
+// node in each sample.
 const lanes = 8
 
 // Panic messages of the Evaluator.
@@ -22,6 +23,47 @@ const (
 	errEvalNet   = "mlp: NewEvaluator of an invalid network"
 	errEvalAct   = "mlp: NewEvaluator of an unknown activation"
 )
+
+// evalKernel is one implementation of the Evaluator's group kernels.
+type evalKernel struct {
+	name string // as EvalKernel reports it
+	// tile is the number of nodes per weight tile of the assembly kernels (the
+	// layout of layer.wTile and layer.wtTile), 0 if the kernel needs no tiles.
+	tile int
+	// vec is the number of nodes per vector register of the assembly Point
+	// kernels (the layout of layer.wVec and layer.wtVec), 0 if none.
+	vec int
+	// group evaluates the m ≤ lanes samples in the lanes of the scratch, as
+	// groupGo followed by rawGo; point the one sample in lane 0 in modeHVP.
+	group func(e *Evaluator, m int, zd1 []float64, mode evalMode)
+	point func(e *Evaluator, zd1 []float64)
+}
+
+// goKernel is the plain-Go kernel, on every build and CPU. Package-level
+// kernels are never modified.
+var goKernel = &evalKernel{
+	name: "go",
+	group: func(e *Evaluator, m int, zd1 []float64, mode evalMode) {
+		e.groupGo(m, zd1, mode)
+		e.rawGo(m, mode)
+	},
+	point: func(e *Evaluator, zd1 []float64) {
+		e.groupGo(1, zd1, modeHVP)
+		e.rawGo(1, modeHVP)
+	},
+}
+
+// evalKernels returns the kernels this build and CPU can run, the default
+// (fastest) first: the assembly kernels (amd64 without the purego build tag:
+// "avx512" on CPUs with AVX-512F, "avx2" on CPUs with AVX2 and FMA), then the
+// plain-Go "go".
+func evalKernels() []*evalKernel { return append(asmKernels(), goKernel) }
+
+// EvalKernel returns the name of the kernel new Evaluators run on this CPU:
+// "avx512" or "avx2" (Go assembly, on amd64 CPUs with AVX-512F, or with AVX2
+// and FMA, unless built with the purego tag) or "go" (plain Go). The
+// GOEXPERIMENT=simd build runs the same kernels.
+func EvalKernel() string { return evalKernels()[0].name }
 
 // evalMode says how much of the derivative recursions a kernel runs.
 type evalMode int
@@ -40,13 +82,15 @@ const (
 // space, so it must not be used by several goroutines at once; create one per
 // goroutine (they are cheap) or use EvalParallel.
 //
-// On amd64 builds with GOEXPERIMENT=simd and a CPU with AVX-512, the kernels
-// evaluate 8 samples at once in the vector lanes; otherwise they are plain Go
-// (see EvalKernel). Either way, each row's result depends only on that row and
-// the Network, bit for bit: not on the batch size, the row's position in the
-// batch, the chunking of EvalParallel or the number of workers. Point returns
-// the same bits as Eval on a one-row batch. The two kernels agree with each
-// other to about 1e-13 relative, not bit for bit.
+// On amd64 CPUs with AVX2 and FMA or with AVX-512, the kernels are Go
+// assembly that evaluates 8 samples at once in the vector lanes; otherwise
+// (and with the purego build tag) they are plain Go (see EvalKernel). Either
+// way, each row's result depends only on that row and the Network, bit for
+// bit: not on the batch size, the row's position in the batch, the chunking of
+// EvalParallel or the number of workers. Point returns the same bits as Eval
+// on a one-row batch. The AVX2 and AVX-512 kernels give the same bits; they
+// agree with the plain-Go kernel to about 1e-13 relative, not bit for bit
+// (fused multiply-adds and another exponential).
 //
 // Rows holding NaN or ±Inf give unspecified (usually NaN) results; other rows
 // are unaffected.
@@ -64,7 +108,13 @@ type Evaluator struct {
 	zd1Ones       []float64 // ż_1 = W_1·u, u_j = 1/XScale[j]: the tangent of the all-ones raw direction
 	zd1           []float64 // ż_1 of EvalHessVec's direction (scratch)
 
-	simd bool // run the AVX-512 kernels (false on other builds and CPUs)
+	kern *evalKernel // the kernel that runs
+
+	// For the assembly kernels (nil otherwise): the output layer as one tile
+	// of kern.tile nodes (node 0 real, the others zero), and zeros to start
+	// the sums of the reverse pass from.
+	wOutTile, bOutTile, zeros []float64
+	yTile                     [][lanes]float64 // the output tile's nodes (scratch)
 
 	// Scratch, one [lanes]float64 per node holding its value in each lane.
 	// The kernels read raw inputs from x0 and leave raw outputs in y, g0, h0
@@ -79,28 +129,31 @@ type Evaluator struct {
 // layer is one hidden layer z = W·a + b, a' = σ(z), repacked for the kernels,
 // with the scratch that holds its nodes' state.
 type layer struct {
-	in, out         int
-	inPad, outPad   int       // in and out rounded up to a multiple of lanes
-	inPad4, outPad4 int       // in and out rounded up to a multiple of 4
-	w, wt           []float64 // W (out × in) and Wᵀ (in × out), row-major: w[i·in + j] = wt[j·out + i] = W_ij
-	b               []float64 // b, zero padded to outPad
+	in, out       int
+	inPad, outPad int       // in and out rounded up to a multiple of lanes
+	w, wt         []float64 // W (out × in) and Wᵀ (in × out), row-major: w[i·in + j] = wt[j·out + i] = W_ij
+	b             []float64 // b, zero padded to outPad
 
-	// W in tiles of nodes, zero padded, for the AVX-512 kernels (nil unless
-	// they run): tiles of lanes nodes for Point and of 4 nodes for Eval,
-	//	wt8[p·in + j][k] = W_{8p+k, j},   w8[q·out + i][k] = W_{i, 8q+k}
-	//	wt4[p·in + j][k] = W_{4p+k, j},   w4[q·out + i][k] = W_{i, 4q+k}
-	wt8, w8 [][lanes]float64
-	wt4, w4 [][4]float64
+	// W in tiles of T = kern.tile nodes, zero padded, for the assembly
+	// kernels (nil unless they run):
+	//	wTile[(p·in + j)·T + k] = W_{Tp+k, j},   wtTile[(q·out + i)·T + k] = W_{i, Tq+k}
+	wTile, wtTile []float64
+	// The same in tiles of kern.vec nodes for Point (the same slices where
+	// kern.vec = kern.tile).
+	wVec, wtVec []float64
 
 	// Node state, outPad entries each. The group kernels keep node i of lane
-	// k at [i][k]; the AVX-512 Point kernel keeps node i at [i/lanes][i%lanes].
+	// k at [i][k]; the assembly Point kernels keep node i at [i/lanes][i%lanes].
 	a, ad [][lanes]float64 // forward: a = σ(z), ȧ = σ′(z)·ż
 	d1, t [][lanes]float64 // σ′(z) and σ″(z)·ż; the reverse pass overwrites them with δ and δ̇
 }
 
 // NewEvaluator returns an Evaluator for net. It panics if net is not well formed
 // (see Network.Validate) or its activation is not one of the declared ones.
-func NewEvaluator(net *Network) *Evaluator {
+func NewEvaluator(net *Network) *Evaluator { return newEvaluator(net, evalKernels()[0]) }
+
+// newEvaluator is NewEvaluator running the kernel k.
+func newEvaluator(net *Network, k *evalKernel) *Evaluator {
 	if err := net.Validate(); err != nil {
 		panic(errEvalNet)
 	}
@@ -122,7 +175,7 @@ func NewEvaluator(net *Network) *Evaluator {
 		yMean:   net.Norm.YMean,
 		yScale:  net.Norm.YScale,
 		gScale:  make([]float64, n),
-		simd:    useSIMD(),
+		kern:    k,
 		wOut:    make([]float64, padLanes(net.Sizes[L])),
 		zd1Ones: make([]float64, padLanes(net.Sizes[1])),
 	}
@@ -131,7 +184,6 @@ func NewEvaluator(net *Network) *Evaluator {
 		in, out := net.Sizes[l], net.Sizes[l+1]
 		ly := layer{
 			in: in, out: out, inPad: padLanes(in), outPad: padLanes(out),
-			inPad4: (in + 3) / 4 * 4, outPad4: (out + 3) / 4 * 4,
 			w: append([]float64(nil), net.Params.W[l]...),
 		}
 		ly.wt = make([]float64, in*out)
@@ -142,22 +194,28 @@ func NewEvaluator(net *Network) *Evaluator {
 				ly.wt[j*out+i] = ly.w[i*in+j]
 			}
 		}
-		if e.simd {
-			ly.wt8 = make([][lanes]float64, ly.outPad/lanes*in)
-			ly.w8 = make([][lanes]float64, ly.inPad/lanes*out)
-			ly.wt4 = make([][4]float64, ly.outPad4/4*in)
-			ly.w4 = make([][4]float64, ly.inPad4/4*out)
-			for i := range out {
-				for j := range in {
-					wij := ly.w[i*in+j]
-					ly.wt8[i/lanes*in+j][i%lanes] = wij
-					ly.w8[j/lanes*out+i][j%lanes] = wij
-					ly.wt4[i/4*in+j][i%4] = wij
-					ly.w4[j/4*out+i][j%4] = wij
-				}
-			}
+		if T := k.tile; T > 0 {
+			ly.wTile, ly.wtTile = tilesOf(ly.w, out, in, T), tilesOf(ly.wt, in, out, T)
+		}
+		if V := k.vec; V == k.tile {
+			ly.wVec, ly.wtVec = ly.wTile, ly.wtTile
+		} else if V > 0 {
+			ly.wVec, ly.wtVec = tilesOf(ly.w, out, in, V), tilesOf(ly.wt, in, out, V)
 		}
 		e.layers[l] = ly
+	}
+	if T := k.tile; T > 0 {
+		e.wOutTile = make([]float64, e.last*T)
+		for j := range e.last {
+			e.wOutTile[j*T] = e.wOut[j]
+		}
+		e.bOutTile = make([]float64, T)
+		e.bOutTile[0] = e.bOut
+		widest := padLanes(n)
+		for _, ly := range e.layers {
+			widest = max(widest, ly.inPad)
+		}
+		e.zeros = make([]float64, widest)
 	}
 	e.allocScratch()
 	for j := range n {
@@ -171,9 +229,21 @@ func NewEvaluator(net *Network) *Evaluator {
 	return e
 }
 
+// tilesOf returns the rows × cols row-major matrix w in tiles of T rows,
+// zero padded to a multiple of lanes rows: t[(p·cols + j)·T + k] = w_{Tp+k, j}.
+func tilesOf(w []float64, rows, cols, T int) []float64 {
+	t := make([]float64, padLanes(rows)*cols)
+	for i := range rows {
+		for j := range cols {
+			t[(i/T*cols+j)*T+i%T] = w[i*cols+j]
+		}
+	}
+	return t
+}
+
 // allocScratch gives e scratch space of its own.
 func (e *Evaluator) allocScratch() {
-	n, widest := e.n, 0
+	n, widest := e.n, padLanes(e.n) // the point kernels' reverse pass of layer 1 ends in gs
 	for l := range e.layers {
 		ly := &e.layers[l]
 		widest = max(widest, ly.outPad)
@@ -187,6 +257,9 @@ func (e *Evaluator) allocScratch() {
 	e.gs = make([][lanes]float64, widest)
 	e.hs = make([][lanes]float64, widest)
 	e.zd1 = make([]float64, len(e.zd1Ones))
+	if e.kern.tile > 0 {
+		e.yTile = make([][lanes]float64, e.kern.tile)
+	}
 }
 
 // fork returns an Evaluator that shares e's weights, which no method writes,
@@ -250,7 +323,7 @@ func (e *Evaluator) Eval(value, grad, gamma, x []float64) {
 	for r0 := 0; r0 < rows; r0 += lanes {
 		m := min(lanes, rows-r0)
 		e.loadGroup(x[r0*n:(r0+m)*n], m)
-		e.group(m, e.zd1Ones, mode)
+		e.kern.group(e, m, e.zd1Ones, mode)
 		for k := range m {
 			r := r0 + k
 			if value != nil {
@@ -301,7 +374,7 @@ func (e *Evaluator) EvalHessVec(value, grad, hv, x, v []float64) {
 	for r0 := 0; r0 < rows; r0 += lanes {
 		m := min(lanes, rows-r0)
 		e.loadGroup(x[r0*n:(r0+m)*n], m)
-		e.group(m, e.zd1, modeHVP)
+		e.kern.group(e, m, e.zd1, modeHVP)
 		for k := range m {
 			r := r0 + k
 			if value != nil {
@@ -328,9 +401,9 @@ func (e *Evaluator) Point(grad, x []float64) (value, gamma float64) {
 		panic(errEvalPoint)
 	}
 	for j, xj := range x {
-		e.x0[j][0] = xj
+		e.x0[j] = [lanes]float64{xj} // the other lanes are evaluated and ignored
 	}
-	e.point(e.zd1Ones)
+	e.kern.point(e, e.zd1Ones)
 	for j := range grad { // a nil grad has no entries
 		grad[j] = e.g0[j][0]
 	}

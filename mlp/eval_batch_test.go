@@ -3,6 +3,7 @@ package mlp
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"testing"
 )
@@ -55,31 +56,62 @@ var evalShapes = []struct {
 	{7, []int{128, 128}},
 	{9, []int{17, 1, 12, 8, 30, 3, 16, 9}},
 	{4, nil},
+	{12, []int{3}},
 }
 
 var evalActs = []Activation{SiLU, Softplus, Tanh, ReLU}
 
-// evalKernels lists the kernels this build and CPU can run: false is plain Go,
-// true AVX-512.
-func evalKernels() []bool {
-	if useSIMD() {
-		return []bool{false, true}
+// newEvalKernel returns an Evaluator for net that runs the kernel k.
+func newEvalKernel(net *Network, k *evalKernel) *Evaluator { return newEvaluator(net, k) }
+
+// ulpDiff returns |got − want| in units of the last place of want (of the
+// smallest normal number for subnormal want), 0 if both are the same value or
+// both NaN, and +Inf if exactly one is NaN or infinite.
+func ulpDiff(got, want float64) float64 {
+	switch {
+	case got == want || (math.IsNaN(got) && math.IsNaN(want)):
+		return 0
+	case math.IsNaN(got) || math.IsNaN(want) || math.IsInf(got, 0) || math.IsInf(want, 0):
+		return math.Inf(1)
 	}
-	return []bool{false}
+	ulp := math.Nextafter(math.Abs(want), math.Inf(1)) - math.Abs(want)
+	return math.Abs(got-want) / ulp
 }
 
-func kernelName(simd bool) string {
-	if simd {
-		return "avx512"
+// refExp returns e^x correctly rounded (barring a tie closer than 2⁻²⁵⁰),
+// from the Taylor series of e^(x/2¹²) in 300-bit arithmetic, squared 12 times.
+func refExp(x float64) float64 {
+	switch {
+	case math.IsNaN(x) || x > 710:
+		return math.Exp(x)
+	case x < -746:
+		return 0
 	}
-	return "go"
+	const prec = 300
+	y := new(big.Float).SetPrec(prec).SetFloat64(x)
+	y.SetMantExp(y, -12)
+	sum := new(big.Float).SetPrec(prec).SetInt64(1)
+	term := new(big.Float).SetPrec(prec).SetInt64(1)
+	for k := int64(1); k < 80; k++ {
+		term.Mul(term, y)
+		term.Quo(term, new(big.Float).SetPrec(prec).SetInt64(k))
+		sum.Add(sum, term)
+	}
+	for range 12 {
+		sum.Mul(sum, sum)
+	}
+	f, _ := sum.Float64()
+	return f
 }
 
-// newEvalKernel returns an Evaluator for net that runs the given kernel.
-func newEvalKernel(net *Network, simd bool) *Evaluator {
-	e := NewEvaluator(net)
-	e.simd = simd
-	return e
+// TestRefExp checks the reference refExp, which the tests of the vectorised
+// exponentials use, against math.Exp: within 1 ulp on normal results.
+func TestRefExp(t *testing.T) {
+	for x := -700.0; x <= 700; x += 13.37 {
+		if d := ulpDiff(refExp(x), math.Exp(x)); d > 1 {
+			t.Errorf("refExp(%v) = %v, math.Exp %v (%.3g ulp)", x, refExp(x), math.Exp(x), d)
+		}
+	}
 }
 
 // maxAbs returns max |s[i]|.
@@ -110,9 +142,9 @@ func TestEvalFiniteDifferences(t *testing.T) {
 			for j := range v {
 				v[j] = rng.NormFloat64()
 			}
-			for _, simd := range evalKernels() {
-				name := fmt.Sprintf("%d-%v-%v/%s", n, sh.hidden, act, kernelName(simd))
-				e := newEvalKernel(net, simd)
+			for _, kern := range evalKernels() {
+				name := fmt.Sprintf("%d-%v-%v/%s", n, sh.hidden, act, kern.name)
+				e := newEvalKernel(net, kern)
 				value, grad, gamma := make([]float64, rows), make([]float64, rows*n), make([]float64, rows)
 				e.Eval(value, grad, gamma, x)
 				hv := make([]float64, rows*n)
@@ -181,48 +213,60 @@ func TestEvalFiniteDifferences(t *testing.T) {
 	}
 }
 
-// TestEvalKernelsAgree checks that the AVX-512 kernel agrees with the plain-Go
-// one to 1e-13 relative to each quantity's largest magnitude over the batch.
-// The kernels differ in fused multiply-adds and in the exponential, so they do
-// not agree bit for bit.
+// agreeRows are the batch sizes TestEvalKernelsAgree runs: one point, partial
+// groups, whole groups and both sides of a multiple of lanes.
+var agreeRows = []int{1, 3, 7, 8, 9, 127, 129}
+
+// TestEvalKernelsAgree checks every kernel this build and CPU runs against the
+// plain-Go one on random nets of every activation: value, deltas, gamma and
+// Hessian-vector products to 1e-12 relative (of the entry, or of 1e-2 of the
+// quantity's largest magnitude over the batch where the entry nearly
+// vanishes), on batches of agreeRows rows in unaligned slices, and Point
+// against Eval's rows bit for bit. The kernels differ in fused multiply-adds
+// and in the exponential, so they do not agree bit for bit with plain Go; the
+// assembly kernels agree with each other bit for bit.
 func TestEvalKernelsAgree(t *testing.T) {
-	if !useSIMD() {
-		t.Skip("only the plain-Go kernel runs in this build or on this CPU")
-	}
-	const rows = 45
+	kerns := evalKernels()
 	for si, sh := range evalShapes {
 		for _, act := range evalActs {
 			net := evalNet(uint64(400+si), sh.inputs, sh.hidden, act)
-			x := evalInputs(uint64(500+si), net, rows)
 			n := sh.inputs
-			var out [2][3][]float64
-			var pv, pg [2][]float64
-			for k, simd := range []bool{false, true} {
-				e := newEvalKernel(net, simd)
-				out[k] = [3][]float64{make([]float64, rows), make([]float64, rows*n), make([]float64, rows)}
-				e.Eval(out[k][0], out[k][1], out[k][2], x)
-				pg[k] = make([]float64, n)
-				v, g := e.Point(pg[k], x[:n])
-				pv[k] = []float64{v, g}
-			}
-			for q, what := range []string{"value", "grad", "gamma"} {
-				got, want := out[1][q], out[0][q]
-				scale := maxAbs(want)
-				if what == "gamma" {
-					scale = max(scale, maxAbs(out[0][1])) // ReLU: gamma = 0
-				}
-				for i := range got {
-					if d := math.Abs(got[i] - want[i]); !(d <= 1e-13*scale) {
-						t.Errorf("%d-%v-%v: %s[%d]: avx512 %.17g, go %.17g (relative %.2g)",
-							n, sh.hidden, act, what, i, got[i], want[i], d/scale)
-						break
+			v := evalInputs(uint64(600+si), net, 1)
+			for _, rows := range agreeRows {
+				// One element more, so that the slices start off a 16-byte boundary.
+				x := evalInputs(uint64(500+si+rows), net, rows+1)[1 : 1+rows*n]
+				out := make([][4][]float64, len(kerns))
+				for ki, kern := range kerns {
+					e := newEvalKernel(net, kern)
+					o := [4][]float64{make([]float64, rows+1)[1:], make([]float64, rows*n+1)[1:],
+						make([]float64, rows+1)[1:], make([]float64, rows*n+1)[1:]}
+					e.Eval(o[0], o[1], o[2], x)
+					e.EvalHessVec(nil, nil, o[3], x, v)
+					out[ki] = o
+					pg := make([]float64, n)
+					for _, r := range []int{0, rows - 1} {
+						pv, pgm := e.Point(pg, x[r*n:(r+1)*n])
+						if !sameBits([]float64{pv, pgm}, []float64{o[0][r], o[2][r]}) || !sameBits(pg, o[1][r*n:(r+1)*n]) {
+							t.Errorf("%d-%v-%v/%s/%d rows: Point(row %d) differs from Eval", n, sh.hidden, act, kern.name, rows, r)
+						}
 					}
 				}
-			}
-			for k := range 2 {
-				if pv[k][0] != out[k][0][0] || pv[k][1] != out[k][2][0] {
-					t.Errorf("%d-%v-%v/%s: Point = %v, Eval row 0 = %v, %v", n, sh.hidden, act,
-						kernelName(k == 1), pv[k], out[k][0][0], out[k][2][0])
+				want := out[len(kerns)-1] // plain Go
+				for ki, kern := range kerns[:len(kerns)-1] {
+					for q, what := range []string{"value", "grad", "gamma", "hv"} {
+						got := out[ki][q]
+						scale := max(maxAbs(want[q]), 1e-3*maxAbs(want[1])) // ReLU: no curvature
+						for i := range got {
+							if d := math.Abs(got[i] - want[q][i]); !(d <= 1e-12*max(math.Abs(want[q][i]), 1e-2*scale)) {
+								t.Errorf("%d-%v-%v/%d rows: %s[%d]: %s %.17g, go %.17g (relative %.2g)",
+									n, sh.hidden, act, rows, what, i, kern.name, got[i], want[q][i], d/scale)
+								break
+							}
+						}
+						if kern.tile > 0 && kerns[0].tile > 0 && !sameBits(got, out[0][q]) {
+							t.Errorf("%d-%v-%v/%d rows: %s: %s and %s differ", n, sh.hidden, act, rows, what, kern.name, kerns[0].name)
+						}
+					}
 				}
 			}
 		}
@@ -249,8 +293,8 @@ func TestEvalMatchesNetwork(t *testing.T) {
 				want[2][r] = net.Gamma(xr)
 				net.HessVec(want[3][r*n:(r+1)*n], xr, v)
 			}
-			for _, simd := range evalKernels() {
-				e := newEvalKernel(net, simd)
+			for _, kern := range evalKernels() {
+				e := newEvalKernel(net, kern)
 				got := [4][]float64{make([]float64, rows), make([]float64, rows*n), make([]float64, rows), make([]float64, rows*n)}
 				e.Eval(got[0], got[1], got[2], x)
 				e.EvalHessVec(nil, nil, got[3], x, v)
@@ -259,7 +303,7 @@ func TestEvalMatchesNetwork(t *testing.T) {
 					for i := range got[q] {
 						if d := math.Abs(got[q][i] - want[q][i]); !(d <= 1e-13*scale) {
 							t.Errorf("%d-%v-%v/%s: %s[%d] = %.17g, Network says %.17g (relative %.2g)",
-								n, sh.hidden, act, kernelName(simd), what, i, got[q][i], want[q][i], d/scale)
+								n, sh.hidden, act, kern.name, what, i, got[q][i], want[q][i], d/scale)
 							break
 						}
 					}
@@ -289,14 +333,14 @@ func sameBits(a, b []float64) bool {
 func TestEvalReproducible(t *testing.T) {
 	const rows = 1203 // not a multiple of 8, and enough rows for EvalParallel to split
 	for _, act := range evalActs {
-		for _, simd := range evalKernels() {
+		for _, kern := range evalKernels() {
 			net := evalNet(7, 7, []int{8, 33, 8}, act)
 			x := evalInputs(8, net, rows)
 			n := net.Inputs()
-			e := newEvalKernel(net, simd)
+			e := newEvalKernel(net, kern)
 			value, grad, gamma := make([]float64, rows), make([]float64, rows*n), make([]float64, rows)
 			e.Eval(value, grad, gamma, x)
-			name := fmt.Sprintf("%v/%s", act, kernelName(simd))
+			name := fmt.Sprintf("%v/%s", act, kern.name)
 
 			for _, chunk := range []int{1, 3, 8, 13, 64} {
 				v, g, gm := make([]float64, rows), make([]float64, rows*n), make([]float64, rows)
@@ -361,7 +405,7 @@ func TestEvalReproducible(t *testing.T) {
 					t.Errorf("%s: Point(row %d) differs from Eval", name, r)
 				}
 			}
-			if simd != useSIMD() {
+			if kern != evalKernels()[0] {
 				continue // EvalParallel runs the default kernel
 			}
 			for _, workers := range []int{0, 1, 2, 3, 7} {
@@ -382,8 +426,8 @@ func TestEvalNoHiddenLayer(t *testing.T) {
 	copy(net.Params.Flat, []float64{3, -4, 0.5}) // w, b
 	net.Norm = Normalization{XMean: []float64{1, 2}, XScale: []float64{2, 0.5}, YMean: 10, YScale: 4}
 	x := []float64{3, 2.5, -1, 0}
-	for _, simd := range evalKernels() {
-		e := newEvalKernel(net, simd)
+	for _, kern := range evalKernels() {
+		e := newEvalKernel(net, kern)
 		v, g, gm := make([]float64, 2), make([]float64, 4), make([]float64, 2)
 		e.Eval(v, g, gm, x)
 		// x_n = (1, 1) and (−1, −4): y_n = 0.5 + 3 − 4 = −0.5 and 0.5 − 3 + 16 = 13.5.
@@ -391,7 +435,7 @@ func TestEvalNoHiddenLayer(t *testing.T) {
 		for q, got := range [][]float64{v, g, gm} {
 			for i := range got {
 				if got[i] != want[q][i] {
-					t.Errorf("%s: output %d = %v, want %v", kernelName(simd), q, got, want[q])
+					t.Errorf("%s: output %d = %v, want %v", kern.name, q, got, want[q])
 					break
 				}
 			}
@@ -405,8 +449,8 @@ func TestEvalZeroAllocs(t *testing.T) {
 	const rows = 19
 	x := evalInputs(2, net, rows)
 	v, g, gm, hv := make([]float64, rows), make([]float64, rows*7), make([]float64, rows), make([]float64, rows*7)
-	for _, simd := range evalKernels() {
-		e := newEvalKernel(net, simd)
+	for _, kern := range evalKernels() {
+		e := newEvalKernel(net, kern)
 		for name, f := range map[string]func(){
 			"Eval":        func() { e.Eval(v, g, gm, x) },
 			"Eval value":  func() { e.Eval(v, nil, nil, x) },
@@ -414,7 +458,7 @@ func TestEvalZeroAllocs(t *testing.T) {
 			"Point":       func() { e.Point(g[:7], x[:7]) },
 		} {
 			if a := testing.AllocsPerRun(20, f); a != 0 {
-				t.Errorf("%s/%s: %v allocations per call, want 0", name, kernelName(simd), a)
+				t.Errorf("%s/%s: %v allocations per call, want 0", name, kern.name, a)
 			}
 		}
 	}
@@ -492,6 +536,12 @@ var sinkValue, sinkGamma float64
 // benchEval times Eval (workers = 1) or EvalParallel on batches of rows
 // points and reports points/s.
 func benchEval(b *testing.B, hidden []int, withGrad, withGamma bool, rows, workers int) {
+	benchEvalKernel(b, evalKernels()[0], hidden, withGrad, withGamma, rows, workers)
+}
+
+// benchEvalKernel is benchEval running the kernel kern (EvalParallel runs the
+// default kernel).
+func benchEvalKernel(b *testing.B, kern *evalKernel, hidden []int, withGrad, withGamma bool, rows, workers int) {
 	net := evalNet(1, 7, hidden, SiLU)
 	x := evalInputs(2, net, rows)
 	value := make([]float64, rows)
@@ -502,7 +552,7 @@ func benchEval(b *testing.B, hidden []int, withGrad, withGamma bool, rows, worke
 	if withGamma {
 		gamma = make([]float64, rows)
 	}
-	e := NewEvaluator(net)
+	e := newEvalKernel(net, kern)
 	for b.Loop() {
 		if workers == 1 {
 			e.Eval(value, grad, gamma, x)
@@ -563,15 +613,38 @@ func BenchmarkEvalGreeks6x128(b *testing.B) {
 // BenchmarkPointGreeks6x8 times Point (value, deltas, gamma) on the 6×8 net;
 // ns/op is the time per point.
 func BenchmarkPointGreeks6x8(b *testing.B) {
-	net := evalNet(1, 7, []int{8, 8, 8, 8, 8, 8}, SiLU)
+	benchPoint(b, evalKernels()[0], []int{8, 8, 8, 8, 8, 8})
+}
+
+// benchPoint times Point on the 7 → hidden → 1 SiLU net with the kernel kern.
+func benchPoint(b *testing.B, kern *evalKernel, hidden []int) {
+	net := evalNet(1, 7, hidden, SiLU)
 	x := evalInputs(2, net, 64)
 	grad := make([]float64, 7)
-	e := NewEvaluator(net)
+	e := newEvalKernel(net, kern)
 	i := 0
 	for b.Loop() {
 		v, g := e.Point(grad, x[i*7:i*7+7])
 		sinkValue += v
 		sinkGamma += g
 		i = (i + 1) % 64
+	}
+}
+
+// BenchmarkEvalKernels times value, 7 deltas and gamma with each kernel this
+// build and CPU runs, batched (points/s, one core) and by Point (ns/op per
+// point), on the pruned 6×8 and the large 6×128 SiLU nets.
+func BenchmarkEvalKernels(b *testing.B) {
+	nets := []struct {
+		name   string
+		hidden []int
+	}{{"6x8", []int{8, 8, 8, 8, 8, 8}}, {"6x128", []int{128, 128, 128, 128, 128, 128}}}
+	for _, kern := range evalKernels() {
+		for _, nt := range nets {
+			b.Run(kern.name+"/batch/"+nt.name, func(b *testing.B) {
+				benchEvalKernel(b, kern, nt.hidden, true, true, 4096, 1)
+			})
+			b.Run(kern.name+"/point/"+nt.name, func(b *testing.B) { benchPoint(b, kern, nt.hidden) })
+		}
 	}
 }

@@ -23,7 +23,7 @@ func (e *Evaluator) rawGo(m int, mode evalMode) {
 }
 
 // groupGo is the plain-Go kernel of the Evaluator, and the reference for the
-// AVX-512 ones: it evaluates the samples in lanes 0…m−1 of the scratch (Eval
+// assembly ones (eval_amd64.go): it evaluates the samples in lanes 0…m−1 of the scratch (Eval
 // passes m ≤ lanes rows, Point m = 1; each lane's arithmetic is the same either
 // way, so both give the same bits).
 //
@@ -37,7 +37,7 @@ func (e *Evaluator) rawGo(m int, mode evalMode) {
 //	          g_{l−1} = W_lᵀ·δ_l,  ġ_{l−1} = W_lᵀ·δ̇_l
 //
 // Every sum runs in index order, starting from b_l in the forward pass and from
-// zero in the reverse pass, as the AVX-512 kernels' sums do.
+// zero in the reverse pass, as the assembly kernels' sums do.
 func (e *Evaluator) groupGo(m int, zd1 []float64, mode evalMode) {
 	for j := range e.x0 {
 		mu, sc := e.xMean[j], e.xScale[j]

@@ -19,16 +19,6 @@ func ld(p *[lanes]float64) vec { return archsimd.LoadFloat64x8(p) }
 // useSIMD reports whether the CPU runs the AVX-512 kernels.
 func useSIMD() bool { return archsimd.X86.AVX512() }
 
-// EvalKernel returns the name of the kernel new Evaluators run: "avx512" (the
-// build has GOEXPERIMENT=simd, amd64, and the CPU has AVX-512F, CD, BW, DQ and VL)
-// or "go" (plain Go).
-func EvalKernel() string {
-	if useSIMD() {
-		return "avx512"
-	}
-	return "go"
-}
-
 // negAbs returns −|z| in each lane.
 func negAbs(z vec) vec { return z.Min(vec{}.Sub(z)) }
 
@@ -47,54 +37,6 @@ func silu8(z, s, c vec) (f, d1, d2 vec) {
 func silu3rd8(z, s, c vec) vec {
 	p := s.Mul(c)
 	return p.Mul(z.MulAdd(p.MulAdd(splat(-6), splat(1)), c.Sub(s).Mul(splat(3))))
-}
-
-// softplus8 returns σ = log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|), σ′ = s and
-// σ″ = s(1−s), s = 1/(1 + e⁻ᶻ), given e = e^−|z|.
-func softplus8(z, e vec) (f, d1, d2 vec) {
-	s, c := sigmoid8(z, e)
-	return z.Max(vec{}).Add(log1p8(e)), s, s.Mul(c)
-}
-
-// Coefficients of the rational approximation of tanh on |z| < 0.625 (Cephes,
-// as in math.Tanh).
-const (
-	tanhP0 = -9.64399179425052238628e-1
-	tanhP1 = -9.92877231001918586564e1
-	tanhP2 = -1.61468768441708447952e3
-	tanhQ0 = 1.12811678491632931402e2
-	tanhQ1 = 2.23548839060100448583e3
-	tanhQ2 = 4.84406305325125486048e3
-)
-
-// tanh8 returns σ = tanh z, σ′ = 1 − tanh²z and σ″ = −2σ·σ′, given
-// e = e^−2|z|. For |z| ≥ 0.625, σ = ±(1 − e)/(1 + e) and σ′ = 4e/(1 + e)², so
-// σ′ keeps its relative accuracy where σ rounds to ±1; below, σ is the
-// rational approximation of math.Tanh, accurate to about 1 ulp.
-func tanh8(z, e vec) (f, d1, d2 vec) {
-	one := splat(1)
-	az := z.Max(vec{}.Sub(z))
-	r := one.Div(one.Add(e))
-	tb := one.Sub(e).Mul(r)
-	tb = vec{}.Sub(tb).Merge(tb, z.Less(vec{}))
-	db := e.Mul(splat(4)).Mul(r).Mul(r)
-
-	s := z.Mul(z)
-	p := splat(tanhP0).MulAdd(s, splat(tanhP1)).MulAdd(s, splat(tanhP2))
-	q := s.Add(splat(tanhQ0)).MulAdd(s, splat(tanhQ1)).MulAdd(s, splat(tanhQ2))
-	ts := z.Mul(s).Mul(p).Div(q).Add(z)
-	ds := vec{}.Sub(ts).MulAdd(ts, one)
-
-	small := az.Less(splat(0.625))
-	f = ts.Merge(tb, small)
-	d1 = ds.Merge(db, small)
-	return f, d1, f.Mul(d1).Mul(splat(-2))
-}
-
-// relu8 returns σ = max(z, 0), σ′ = 1 if z > 0 else 0, and σ″ = 0, with
-// σ(NaN) = NaN and σ′(NaN) = 0 as in Activation.Eval.
-func relu8(z vec) (f, d1, d2 vec) {
-	return vec{}.Merge(z, z.LessEqual(vec{})), splat(1).Masked(z.Greater(vec{})), vec{}
 }
 
 // sigmoid8 returns s = 1/(1 + e⁻ᶻ) and c = 1 − s in each lane, given
@@ -156,39 +98,4 @@ func exp8(x vec) vec {
 	p = p.MulAdd(r, splat(1))
 	p = p.MulAdd(r, splat(1))
 	return x.Merge(p.Scale(k), x.IsNaN())
-}
-
-// Coefficients of log1p8: the minimax polynomial of math.Log (FreeBSD's e_log.c).
-const (
-	logL1 = 6.666666666666735130e-01
-	logL2 = 3.999999999940941908e-01
-	logL3 = 2.857142874366239149e-01
-	logL4 = 2.222219843214978396e-01
-	logL5 = 1.818357216161805012e-01
-	logL6 = 1.531383769920937332e-01
-	logL7 = 1.479819860511658591e-01
-)
-
-// log1p8 returns log(1 + t) in each lane for 0 ≤ t ≤ 1, or NaN for t = NaN.
-//
-// Method: u = 1 + t rounded, then log(u) as in math.Log (u = 2^k·(1 + f),
-// k ∈ {0, 1}, |f| < 0.42, log(1 + f) = 2·atanh(f/(2 + f)) by a minimax
-// polynomial), plus the first-order correction (t − (u − 1))/u for the rounding
-// of u, so that small t keep their relative accuracy. Error about 1 ulp.
-func log1p8(t vec) vec {
-	one := splat(1)
-	u := one.Add(t)
-	c := t.Sub(u.Sub(one)).Div(u) // all of log1p(t) when 1 + t rounds to 1
-	big := u.GreaterEqual(splat(math.Sqrt2))
-	f := u.Mul(splat(0.5)).Sub(one).Merge(u.Sub(one), big)
-	k := one.Masked(big)
-	s := f.Div(splat(2).Add(f))
-	s2 := s.Mul(s)
-	s4 := s2.Mul(s2)
-	t1 := s2.Mul(s4.MulAdd(s4.MulAdd(s4.MulAdd(splat(logL7), splat(logL5)), splat(logL3)), splat(logL1)))
-	t2 := s4.Mul(s4.MulAdd(s4.MulAdd(splat(logL6), splat(logL4)), splat(logL2)))
-	hfsq := splat(0.5).Mul(f).Mul(f)
-	// k·Ln2Hi − ((hfsq − (s·(hfsq + R) + k·Ln2Lo)) − f)
-	in := s.MulAdd(hfsq.Add(t1.Add(t2)), k.Mul(splat(ln2Lo)))
-	return k.MulAdd(splat(ln2Hi), f.Sub(hfsq.Sub(in))).Add(c)
 }

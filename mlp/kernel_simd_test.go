@@ -4,7 +4,6 @@ package mlp
 
 import (
 	"math"
-	"math/big"
 	"math/rand/v2"
 	"testing"
 )
@@ -21,50 +20,10 @@ func apply8(f func(vec) vec, xs []float64) []float64 {
 	return out
 }
 
-// ulpDiff returns |got − want| in units of the last place of want (of the
-// smallest normal number for subnormal want), 0 if both are the same value or
-// both NaN, and +Inf if exactly one is NaN or infinite.
-func ulpDiff(got, want float64) float64 {
-	switch {
-	case got == want || (math.IsNaN(got) && math.IsNaN(want)):
-		return 0
-	case math.IsNaN(got) || math.IsNaN(want) || math.IsInf(got, 0) || math.IsInf(want, 0):
-		return math.Inf(1)
-	}
-	ulp := math.Nextafter(math.Abs(want), math.Inf(1)) - math.Abs(want)
-	return math.Abs(got-want) / ulp
-}
-
 func skipNoAVX512(t testing.TB) {
 	if !useSIMD() {
 		t.Skip("CPU without AVX-512")
 	}
-}
-
-// refExp returns e^x correctly rounded (barring a tie closer than 2⁻²⁵⁰),
-// from the Taylor series of e^(x/2¹²) in 300-bit arithmetic, squared 12 times.
-func refExp(x float64) float64 {
-	switch {
-	case math.IsNaN(x) || x > 710:
-		return math.Exp(x)
-	case x < -746:
-		return 0
-	}
-	const prec = 300
-	y := new(big.Float).SetPrec(prec).SetFloat64(x)
-	y.SetMantExp(y, -12)
-	sum := new(big.Float).SetPrec(prec).SetInt64(1)
-	term := new(big.Float).SetPrec(prec).SetInt64(1)
-	for k := int64(1); k < 80; k++ {
-		term.Mul(term, y)
-		term.Quo(term, new(big.Float).SetPrec(prec).SetInt64(k))
-		sum.Add(sum, term)
-	}
-	for range 12 {
-		sum.Mul(sum, sum)
-	}
-	f, _ := sum.Float64()
-	return f
 }
 
 // TestExp8 checks exp8 against the correctly rounded e^x: special cases
@@ -153,92 +112,4 @@ func TestSigmoid8(t *testing.T) {
 			t.Errorf("sigmoid8(±%v) = %v, want [1 0]", z, r[:2])
 		}
 	}
-}
-
-// TestLog1p8 checks log1p8 against math.Log1p on [0, 1] to 1 ulp, including
-// arguments so small that 1 + t rounds to 1.
-func TestLog1p8(t *testing.T) {
-	skipNoAVX512(t)
-	ts := []float64{0, 1, 0x1p-60, 1e-300, math.SmallestNonzeroFloat64, 0x1p-53, 0x1p-52, math.Sqrt2 - 1, 0.5}
-	rng := rand.New(rand.NewPCG(3, 3))
-	for range 50000 {
-		ts = append(ts, rng.Float64(), math.Exp(-700*rng.Float64()))
-	}
-	got := apply8(log1p8, ts)
-	worst, at := 0.0, 0.0
-	for i, x := range ts {
-		if d := ulpDiff(got[i], math.Log1p(x)); d > worst {
-			worst, at = d, x
-		}
-	}
-	if worst > 1 {
-		t.Errorf("log1p8: %.3g ulp from math.Log1p at t = %v, want ≤ 1", worst, at)
-	}
-	t.Logf("log1p8: max %.3g ulp from math.Log1p (at t = %v)", worst, at)
-	if r := apply8(log1p8, []float64{math.NaN()}); !math.IsNaN(r[0]) {
-		t.Errorf("log1p8(NaN) = %v, want NaN", r[0])
-	}
-}
-
-// TestActivateLayer checks σ, σ′ and σ″ of every activation against
-// Activation.Eval: within 8·2⁻⁵³·max(|Eval|, 1), i.e. 8 ulp relative for large
-// values and absolute below 1, where Eval's Tanh cancels (its 1 − e^−2|z|
-// loses relative accuracy for small |z|).
-func TestActivateLayer(t *testing.T) {
-	skipNoAVX512(t)
-	zs := []float64{0, math.Copysign(0, -1), 1e-300, -1e-12, 1e-8, 0.3, -0.624, 0.625, -0.626, 1, -1.2784645428, 2.3993572805,
-		-2.3993572805, 10, -10, 19, -19, 40, -40, 300, -300, 800, -800}
-	rng := rand.New(rand.NewPCG(4, 4))
-	for range 5000 {
-		zs = append(zs, 4*rng.NormFloat64(), 40*rng.NormFloat64())
-	}
-	for _, act := range evalActs {
-		var out [3][]float64
-		for q := range out {
-			out[q] = apply8(func(z vec) vec {
-				a, ad := [][lanes]float64{{}}, [][lanes]float64{{1, 1, 1, 1, 1, 1, 1, 1}}
-				d1, d2 := make([][lanes]float64, 1), make([][lanes]float64, 1)
-				z.Store(&a[0])
-				activateLayer(act, modeHVP, a, ad, d1, d2)
-				return ld(&[3][][lanes]float64{a, d1, d2}[q][0])
-			}, zs)
-		}
-		if r := apply8(func(z vec) vec {
-			a, ad, d1, t := make([][lanes]float64, 1), make([][lanes]float64, 1), make([][lanes]float64, 1), make([][lanes]float64, 1)
-			z.Store(&a[0])
-			activateLayer(act, modeValue, a, ad, d1, t)
-			return ld(&a[0])
-		}, []float64{math.NaN()}); !math.IsNaN(r[0]) {
-			t.Errorf("%v(NaN) = %v, want NaN", act, r[0])
-		}
-		for i, z := range zs {
-			f, d1, d2, _ := act.Eval(z)
-			for q, want := range []float64{f, d1, d2} {
-				got := out[q][i]
-				if d := math.Abs(got - want); !(d <= 8*0x1p-53*max(math.Abs(want), 1)) {
-					t.Errorf("%v: derivative %d at z = %v: activateLayer %v, Eval %v", act, q, z, got, want)
-				}
-			}
-		}
-	}
-}
-
-// BenchmarkActivateLayer times σ, σ′, σ″ of SiLU on a layer of 64 nodes × 8
-// lanes; ns/op is per layer.
-func BenchmarkActivateLayer(b *testing.B) {
-	skipNoAVX512(b)
-	z := make([][lanes]float64, 64)
-	rng := rand.New(rand.NewPCG(5, 5))
-	for i := range z {
-		for k := range z[i] {
-			z[i][k] = 3 * rng.NormFloat64()
-		}
-	}
-	a, ad := make([][lanes]float64, 64), make([][lanes]float64, 64)
-	d1, d2 := make([][lanes]float64, 64), make([][lanes]float64, 64)
-	for b.Loop() {
-		copy(a, z)
-		activateLayer(SiLU, modeHVP, a, ad, d1, d2)
-	}
-	sinkValue = a[0][0] + ad[0][0] + d1[0][0] + d2[0][0]
 }

@@ -1,0 +1,148 @@
+//go:build amd64 && !purego
+
+package mlp
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"golang.org/x/sys/cpu"
+)
+
+// asmISAs returns the assembly kernels' instruction sets this CPU runs, by
+// name.
+func asmISAs() map[string]*asmFuncs {
+	m := map[string]*asmFuncs{}
+	if cpu.X86.HasAVX512F {
+		m["avx512"] = avx512Funcs
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		m["avx2"] = avx2Funcs
+	}
+	return m
+}
+
+// asmExp returns e^x of the assembly exponential of the instruction set
+// named isa, for xs padded to whole [8]float64 with zeros.
+func asmExp(isa string, xs []float64) []float64 {
+	units := (len(xs) + lanes - 1) / lanes
+	in, out := make([]float64, units*lanes), make([]float64, units*lanes)
+	copy(in, xs)
+	exp := evExpAVX2
+	if isa == "avx512" {
+		exp = evExpAVX512
+	}
+	exp(&out[0], &in[0], units)
+	return out[:len(xs)]
+}
+
+// TestAsmExp checks the exponential of the assembly kernels (the e^−|z| of
+// the activations): special cases exactly; at most 1 ulp from the correctly
+// rounded e^x (1 unit of 2⁻¹⁰⁷⁴ for subnormal results) and at most 2 ulp from
+// math.Exp on a sweep of [−746, 710] and on random arguments, which covers
+// overflow, gradual underflow and the rounding to 0; and the same bits on
+// AVX2 and AVX-512.
+func TestAsmExp(t *testing.T) {
+	isas := asmISAs()
+	if len(isas) == 0 {
+		t.Skip("CPU without AVX2+FMA or AVX-512")
+	}
+	special := []struct{ x, want float64 }{
+		{0, 1}, {math.Copysign(0, -1), 1}, {math.Inf(1), math.Inf(1)}, {math.Inf(-1), 0},
+		{1e300, math.Inf(1)}, {709.79, math.Inf(1)}, {-746, 0}, {-1e300, 0},
+		{math.SmallestNonzeroFloat64, 1}, {-math.SmallestNonzeroFloat64, 1},
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	xs := []float64{709.78, 709.782712893384, -708.39, -708.4, -745.13, -745.14, 1, -1, math.Ln2 / 2, -math.Ln2 / 2}
+	for x := -746.0; x <= 710; x += 0.377 {
+		xs = append(xs, x)
+	}
+	for range 800 {
+		xs = append(xs, 1456*rng.Float64()-746, 2*rng.Float64()-1, 1e-6*rng.NormFloat64(),
+			36*rng.Float64()-746, -40*rng.Float64())
+	}
+	var results [][]float64
+	for name := range isas {
+		for _, tc := range special {
+			if got := asmExp(name, []float64{tc.x})[0]; got != tc.want || math.Signbit(got) {
+				t.Errorf("%s: exp(%v) = %v, want %v", name, tc.x, got, tc.want)
+			}
+		}
+		if got := asmExp(name, []float64{math.NaN()})[0]; !math.IsNaN(got) {
+			t.Errorf("%s: exp(NaN) = %v, want NaN", name, got)
+		}
+		got := asmExp(name, xs)
+		results = append(results, got)
+		worst, worstGo, at, exact := 0.0, 0.0, 0.0, 0
+		for i, x := range xs {
+			want := refExp(x)
+			d, dGo := ulpDiff(got[i], want), ulpDiff(got[i], math.Exp(x))
+			if want < 0x1p-1022 {
+				d = math.Abs(got[i]-want) / math.SmallestNonzeroFloat64
+				dGo = math.Abs(got[i]-math.Exp(x)) / math.SmallestNonzeroFloat64
+			}
+			if d > worst {
+				worst, at = d, x
+			}
+			if x < 709 { // math.Exp on amd64 overflows from x ≈ 709.44 on
+				worstGo = max(worstGo, dGo)
+			}
+			if d == 0 {
+				exact++
+			}
+		}
+		if worst > 1 {
+			t.Errorf("%s: exp is %.3g ulp from e^x at x = %v, want ≤ 1", name, worst, at)
+		}
+		if worstGo > 2 {
+			t.Errorf("%s: exp is %.3g ulp from math.Exp, want ≤ 2", name, worstGo)
+		}
+		t.Logf("%s: exp: max %.3g ulp from the correctly rounded e^x (at x = %v), %.3g from math.Exp; %d of %d correctly rounded",
+			name, worst, at, worstGo, exact, len(xs))
+	}
+	if len(results) == 2 && !sameBits(results[0], results[1]) {
+		t.Error("exp: AVX2 and AVX-512 differ")
+	}
+}
+
+// TestAsmSiLU checks σ, σ′ and σ″ of the assembly SiLU, and σ′·ż, σ″·ż of
+// its tangent variant, against Activation.Eval to 8 ulp relative to
+// max(|value|, 1), on 1 to 9 nodes (so both the unrolled loop and its
+// remainder run), including |z| where e^−|z| underflows.
+func TestAsmSiLU(t *testing.T) {
+	isas := asmISAs()
+	if len(isas) == 0 {
+		t.Skip("CPU without AVX2+FMA or AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	zs := []float64{0, math.Copysign(0, -1), 1e-300, -1e-300, 0.5, -0.5, 1, -1, 2.3993572805, -2.3993572805,
+		10, -10, 19, -19, 40, -40, 300, -300, 708, -708, 745, -745, 800, -800}
+	for len(zs) < 9*lanes {
+		zs = append(zs, 4*rng.NormFloat64(), 40*rng.NormFloat64())
+	}
+	zs = zs[:9*lanes]
+	for name, f := range isas {
+		for nodes := 1; nodes <= 9; nodes++ {
+			z := zs[:nodes*lanes]
+			a, d1 := append([]float64(nil), z...), make([]float64, len(z))
+			f.silu(&a[0], &d1[0], nodes)
+			at, ad, dt, tt := append([]float64(nil), z...), make([]float64, len(z)), make([]float64, len(z)), make([]float64, len(z))
+			for i := range ad {
+				ad[i] = 0.5 + float64(i%5)
+			}
+			zd := append([]float64(nil), ad...)
+			f.siluTan(&at[0], &ad[0], &dt[0], &tt[0], nodes)
+			for i, zi := range z {
+				fv, g1, g2, _ := SiLU.Eval(zi)
+				for q, c := range []struct{ got, want float64 }{
+					{a[i], fv}, {d1[i], g1}, {at[i], fv}, {dt[i], g1}, {ad[i], g1 * zd[i]}, {tt[i], g2 * zd[i]},
+				} {
+					if d := math.Abs(c.got - c.want); !(d <= 8*0x1p-53*max(math.Abs(c.want), 1)) {
+						t.Errorf("%s/%d nodes: output %d at z = %v: %v, want %v", name, nodes, q, zi, c.got, c.want)
+					}
+				}
+			}
+		}
+	}
+}

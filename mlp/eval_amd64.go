@@ -15,8 +15,9 @@ import (
 type asmFuncs struct {
 	tiles      func(z, w, a, b *float64, in, tiles int)
 	tilesTan   func(z, zd, w, a, ad, b *float64, in, tiles int)
-	silu       func(a, d1 *float64, n int)
-	siluTan    func(a, ad, d1, t *float64, n int)
+	// act and actTan, indexed by Activation, apply it to nodes of 8 lanes.
+	act    [4]func(a, d1 *float64, n int)
+	actTan [4]func(a, ad, d1, t *float64, n int)
 	scale      func(d1, t, w *float64, n int)
 	combine    func(d1, g *float64, n int)
 	combineTan func(d1, t, g, h *float64, n int)
@@ -29,14 +30,16 @@ type asmFuncs struct {
 var (
 	avx512Funcs = &asmFuncs{
 		tiles: evTilesAVX512, tilesTan: evTilesTanAVX512,
-		silu: evSiLUAVX512, siluTan: evSiLUTanAVX512,
+		act:    [4]func(a, d1 *float64, n int){SiLU: evSiLUAVX512, Softplus: evSoftplusAVX512, Tanh: evTanhAVX512, ReLU: evReLUAVX512},
+		actTan: [4]func(a, ad, d1, t *float64, n int){SiLU: evSiLUTanAVX512, Softplus: evSoftplusTanAVX512, Tanh: evTanhTanAVX512, ReLU: evReLUTanAVX512},
 		scale: evScaleAVX512, combine: evCombineAVX512, combineTan: evCombineTanAVX512,
 		point: evPointTilesAVX512, pointTan: evPointTilesTanAVX512,
 		normalize: evNormalizeAVX512, raw: evRawAVX512,
 	}
 	avx2Funcs = &asmFuncs{
 		tiles: evTilesAVX2, tilesTan: evTilesTanAVX2,
-		silu: evSiLUAVX2, siluTan: evSiLUTanAVX2,
+		act:    [4]func(a, d1 *float64, n int){SiLU: evSiLUAVX2, Softplus: evSoftplusAVX2, Tanh: evTanhAVX2, ReLU: evReLUAVX2},
+		actTan: [4]func(a, ad, d1, t *float64, n int){SiLU: evSiLUTanAVX2, Softplus: evSoftplusTanAVX2, Tanh: evTanhTanAVX2, ReLU: evReLUTanAVX2},
 		scale: evScaleAVX2, combine: evCombineAVX2, combineTan: evCombineTanAVX2,
 		point: evPointTilesAVX2, pointTan: evPointTilesTanAVX2,
 		normalize: evNormalizeAVX2, raw: evRawAVX2,
@@ -85,8 +88,8 @@ func asmKernels() []*evalKernel {
 // those Eval does not fill hold zeros and are ignored. The products run
 // on tiles of nodes (f.tiles, f.tilesTan), summing with fused multiply-adds in
 // the order of groupGo's sums; the padding nodes of a layer's last tile have
-// zero weights and biases. SiLU runs in assembly too; the other activations run
-// Activation.eval on each node's lanes.
+// zero weights and biases. The activations run in assembly too, with the
+// formulas of Activation.eval but the assembly exponential (and logarithm).
 func (e *Evaluator) groupAsm(f *asmFuncs, zd1 []float64, mode evalMode) {
 	T := e.kern.tile
 	f.normalize(&e.x0[0][0], &e.xMean[0], &e.xScale[0], e.n)
@@ -103,13 +106,10 @@ func (e *Evaluator) groupAsm(f *asmFuncs, zd1 []float64, mode evalMode) {
 				ly.ad[i] = [lanes]float64{v, v, v, v, v, v, v, v}
 			}
 		}
-		switch {
-		case e.act != SiLU:
-			activateNodes(e.act, mode, ly.a[:ly.out], ly.ad, ly.d1, ly.t)
-		case mode == modeHVP:
-			f.siluTan(&ly.a[0][0], &ly.ad[0][0], &ly.d1[0][0], &ly.t[0][0], ly.out)
-		default:
-			f.silu(&ly.a[0][0], &ly.d1[0][0], ly.out)
+		if mode == modeHVP {
+			f.actTan[e.act](&ly.a[0][0], &ly.ad[0][0], &ly.d1[0][0], &ly.t[0][0], ly.out)
+		} else {
+			f.act[e.act](&ly.a[0][0], &ly.d1[0][0], ly.out)
 		}
 		prev, prevDot = ly.a, ly.ad
 	}
@@ -184,12 +184,7 @@ func (e *Evaluator) pointAsm(f *asmFuncs, zd1 []float64) {
 			pl := &e.layers[l-1]
 			f.pointTan(&ly.a[0][0], &ly.ad[0][0], &ly.wVec[0], &pl.a[0][0], &pl.ad[0][0], &ly.b[0], ly.in, ly.outPad/V, 8)
 		}
-		units := ly.outPad / lanes
-		if e.act == SiLU {
-			f.siluTan(&ly.a[0][0], &ly.ad[0][0], &ly.d1[0][0], &ly.t[0][0], units)
-		} else {
-			activateNodes(e.act, modeHVP, ly.a[:units], ly.ad, ly.d1, ly.t)
-		}
+		f.actTan[e.act](&ly.a[0][0], &ly.ad[0][0], &ly.d1[0][0], &ly.t[0][0], ly.outPad/lanes)
 	}
 
 	L := len(e.layers)
@@ -222,28 +217,5 @@ func (e *Evaluator) pointAsm(f *asmFuncs, zd1 []float64) {
 		}
 		pl := &e.layers[l-1]
 		f.combineTan(&pl.d1[0][0], &pl.t[0][0], &e.gs[0][0], &e.hs[0][0], pl.outPad/lanes)
-	}
-}
-
-// activateNodes applies the activation act to the nodes a[i], each holding
-// the pre-activations z of the lanes on entry, with ż in ad[i] in modeHVP, and
-// sets, by Activation.eval,
-//
-//	a[i] = σ(z),  d1[i] = σ′(z),  ad[i] = σ′(z)·ż,  t[i] = σ″(z)·ż
-//
-// (ad and t in modeHVP only), as groupGo does.
-func activateNodes(act Activation, mode evalMode, a, ad, d1, t [][lanes]float64) {
-	ad, d1, t = ad[:len(a)], d1[:len(a)], t[:len(a)]
-	var d2 [lanes]float64
-	for i := range a {
-		z := a[i]
-		act.eval(a[i][:], d1[i][:], d2[:], nil, z[:])
-		if mode == modeHVP {
-			for k := range lanes {
-				zd := ad[i][k]
-				ad[i][k] = d1[i][k] * zd
-				t[i][k] = d2[k] * zd
-			}
-		}
 	}
 }

@@ -36,151 +36,247 @@ DATA evconst<>+224(SB)/8, $0x4000000000000000
 DATA evconst<>+232(SB)/8, $0x4000000000000000
 DATA evconst<>+240(SB)/8, $0x4000000000000000
 DATA evconst<>+248(SB)/8, $0x4000000000000000
-DATA evconst<>+256(SB)/8, $0x8000000000000000
-DATA evconst<>+264(SB)/8, $0x8000000000000000
-DATA evconst<>+272(SB)/8, $0x8000000000000000
-DATA evconst<>+280(SB)/8, $0x8000000000000000
-DATA evconst<>+288(SB)/8, $0x8000000000000000
-DATA evconst<>+296(SB)/8, $0x8000000000000000
-DATA evconst<>+304(SB)/8, $0x8000000000000000
-DATA evconst<>+312(SB)/8, $0x8000000000000000
-DATA evconst<>+320(SB)/8, $0xc087500000000000
-DATA evconst<>+328(SB)/8, $0xc087500000000000
-DATA evconst<>+336(SB)/8, $0xc087500000000000
-DATA evconst<>+344(SB)/8, $0xc087500000000000
-DATA evconst<>+352(SB)/8, $0xc087500000000000
-DATA evconst<>+360(SB)/8, $0xc087500000000000
-DATA evconst<>+368(SB)/8, $0xc087500000000000
-DATA evconst<>+376(SB)/8, $0xc087500000000000
-DATA evconst<>+384(SB)/8, $0x4086300000000000
-DATA evconst<>+392(SB)/8, $0x4086300000000000
-DATA evconst<>+400(SB)/8, $0x4086300000000000
-DATA evconst<>+408(SB)/8, $0x4086300000000000
-DATA evconst<>+416(SB)/8, $0x4086300000000000
-DATA evconst<>+424(SB)/8, $0x4086300000000000
-DATA evconst<>+432(SB)/8, $0x4086300000000000
-DATA evconst<>+440(SB)/8, $0x4086300000000000
-DATA evconst<>+448(SB)/8, $0x3ff71547652b82fe
-DATA evconst<>+456(SB)/8, $0x3ff71547652b82fe
-DATA evconst<>+464(SB)/8, $0x3ff71547652b82fe
-DATA evconst<>+472(SB)/8, $0x3ff71547652b82fe
-DATA evconst<>+480(SB)/8, $0x3ff71547652b82fe
-DATA evconst<>+488(SB)/8, $0x3ff71547652b82fe
-DATA evconst<>+496(SB)/8, $0x3ff71547652b82fe
-DATA evconst<>+504(SB)/8, $0x3ff71547652b82fe
-DATA evconst<>+512(SB)/8, $0xbfe62e42fee00000
-DATA evconst<>+520(SB)/8, $0xbfe62e42fee00000
-DATA evconst<>+528(SB)/8, $0xbfe62e42fee00000
-DATA evconst<>+536(SB)/8, $0xbfe62e42fee00000
-DATA evconst<>+544(SB)/8, $0xbfe62e42fee00000
-DATA evconst<>+552(SB)/8, $0xbfe62e42fee00000
-DATA evconst<>+560(SB)/8, $0xbfe62e42fee00000
-DATA evconst<>+568(SB)/8, $0xbfe62e42fee00000
-DATA evconst<>+576(SB)/8, $0xbdea39ef35793c76
-DATA evconst<>+584(SB)/8, $0xbdea39ef35793c76
-DATA evconst<>+592(SB)/8, $0xbdea39ef35793c76
-DATA evconst<>+600(SB)/8, $0xbdea39ef35793c76
-DATA evconst<>+608(SB)/8, $0xbdea39ef35793c76
-DATA evconst<>+616(SB)/8, $0xbdea39ef35793c76
-DATA evconst<>+624(SB)/8, $0xbdea39ef35793c76
-DATA evconst<>+632(SB)/8, $0xbdea39ef35793c76
-DATA evconst<>+640(SB)/8, $0x43380000000003ff
-DATA evconst<>+648(SB)/8, $0x43380000000003ff
-DATA evconst<>+656(SB)/8, $0x43380000000003ff
-DATA evconst<>+664(SB)/8, $0x43380000000003ff
-DATA evconst<>+672(SB)/8, $0x43380000000003ff
-DATA evconst<>+680(SB)/8, $0x43380000000003ff
-DATA evconst<>+688(SB)/8, $0x43380000000003ff
-DATA evconst<>+696(SB)/8, $0x43380000000003ff
-DATA evconst<>+704(SB)/8, $0x3de6124613a86d09
-DATA evconst<>+712(SB)/8, $0x3de6124613a86d09
-DATA evconst<>+720(SB)/8, $0x3de6124613a86d09
-DATA evconst<>+728(SB)/8, $0x3de6124613a86d09
-DATA evconst<>+736(SB)/8, $0x3de6124613a86d09
-DATA evconst<>+744(SB)/8, $0x3de6124613a86d09
-DATA evconst<>+752(SB)/8, $0x3de6124613a86d09
-DATA evconst<>+760(SB)/8, $0x3de6124613a86d09
-DATA evconst<>+768(SB)/8, $0x3e21eed8eff8d898
-DATA evconst<>+776(SB)/8, $0x3e21eed8eff8d898
-DATA evconst<>+784(SB)/8, $0x3e21eed8eff8d898
-DATA evconst<>+792(SB)/8, $0x3e21eed8eff8d898
-DATA evconst<>+800(SB)/8, $0x3e21eed8eff8d898
-DATA evconst<>+808(SB)/8, $0x3e21eed8eff8d898
-DATA evconst<>+816(SB)/8, $0x3e21eed8eff8d898
-DATA evconst<>+824(SB)/8, $0x3e21eed8eff8d898
-DATA evconst<>+832(SB)/8, $0x3e5ae64567f544e4
-DATA evconst<>+840(SB)/8, $0x3e5ae64567f544e4
-DATA evconst<>+848(SB)/8, $0x3e5ae64567f544e4
-DATA evconst<>+856(SB)/8, $0x3e5ae64567f544e4
-DATA evconst<>+864(SB)/8, $0x3e5ae64567f544e4
-DATA evconst<>+872(SB)/8, $0x3e5ae64567f544e4
-DATA evconst<>+880(SB)/8, $0x3e5ae64567f544e4
-DATA evconst<>+888(SB)/8, $0x3e5ae64567f544e4
-DATA evconst<>+896(SB)/8, $0x3e927e4fb7789f5c
-DATA evconst<>+904(SB)/8, $0x3e927e4fb7789f5c
-DATA evconst<>+912(SB)/8, $0x3e927e4fb7789f5c
-DATA evconst<>+920(SB)/8, $0x3e927e4fb7789f5c
-DATA evconst<>+928(SB)/8, $0x3e927e4fb7789f5c
-DATA evconst<>+936(SB)/8, $0x3e927e4fb7789f5c
-DATA evconst<>+944(SB)/8, $0x3e927e4fb7789f5c
-DATA evconst<>+952(SB)/8, $0x3e927e4fb7789f5c
-DATA evconst<>+960(SB)/8, $0x3ec71de3a556c734
-DATA evconst<>+968(SB)/8, $0x3ec71de3a556c734
-DATA evconst<>+976(SB)/8, $0x3ec71de3a556c734
-DATA evconst<>+984(SB)/8, $0x3ec71de3a556c734
-DATA evconst<>+992(SB)/8, $0x3ec71de3a556c734
-DATA evconst<>+1000(SB)/8, $0x3ec71de3a556c734
-DATA evconst<>+1008(SB)/8, $0x3ec71de3a556c734
-DATA evconst<>+1016(SB)/8, $0x3ec71de3a556c734
-DATA evconst<>+1024(SB)/8, $0x3efa01a01a01a01a
-DATA evconst<>+1032(SB)/8, $0x3efa01a01a01a01a
-DATA evconst<>+1040(SB)/8, $0x3efa01a01a01a01a
-DATA evconst<>+1048(SB)/8, $0x3efa01a01a01a01a
-DATA evconst<>+1056(SB)/8, $0x3efa01a01a01a01a
-DATA evconst<>+1064(SB)/8, $0x3efa01a01a01a01a
-DATA evconst<>+1072(SB)/8, $0x3efa01a01a01a01a
-DATA evconst<>+1080(SB)/8, $0x3efa01a01a01a01a
-DATA evconst<>+1088(SB)/8, $0x3f2a01a01a01a01a
-DATA evconst<>+1096(SB)/8, $0x3f2a01a01a01a01a
-DATA evconst<>+1104(SB)/8, $0x3f2a01a01a01a01a
-DATA evconst<>+1112(SB)/8, $0x3f2a01a01a01a01a
-DATA evconst<>+1120(SB)/8, $0x3f2a01a01a01a01a
-DATA evconst<>+1128(SB)/8, $0x3f2a01a01a01a01a
-DATA evconst<>+1136(SB)/8, $0x3f2a01a01a01a01a
-DATA evconst<>+1144(SB)/8, $0x3f2a01a01a01a01a
-DATA evconst<>+1152(SB)/8, $0x3f56c16c16c16c17
-DATA evconst<>+1160(SB)/8, $0x3f56c16c16c16c17
-DATA evconst<>+1168(SB)/8, $0x3f56c16c16c16c17
-DATA evconst<>+1176(SB)/8, $0x3f56c16c16c16c17
-DATA evconst<>+1184(SB)/8, $0x3f56c16c16c16c17
-DATA evconst<>+1192(SB)/8, $0x3f56c16c16c16c17
-DATA evconst<>+1200(SB)/8, $0x3f56c16c16c16c17
-DATA evconst<>+1208(SB)/8, $0x3f56c16c16c16c17
-DATA evconst<>+1216(SB)/8, $0x3f81111111111111
-DATA evconst<>+1224(SB)/8, $0x3f81111111111111
-DATA evconst<>+1232(SB)/8, $0x3f81111111111111
-DATA evconst<>+1240(SB)/8, $0x3f81111111111111
-DATA evconst<>+1248(SB)/8, $0x3f81111111111111
-DATA evconst<>+1256(SB)/8, $0x3f81111111111111
-DATA evconst<>+1264(SB)/8, $0x3f81111111111111
-DATA evconst<>+1272(SB)/8, $0x3f81111111111111
-DATA evconst<>+1280(SB)/8, $0x3fa5555555555555
-DATA evconst<>+1288(SB)/8, $0x3fa5555555555555
-DATA evconst<>+1296(SB)/8, $0x3fa5555555555555
-DATA evconst<>+1304(SB)/8, $0x3fa5555555555555
-DATA evconst<>+1312(SB)/8, $0x3fa5555555555555
-DATA evconst<>+1320(SB)/8, $0x3fa5555555555555
-DATA evconst<>+1328(SB)/8, $0x3fa5555555555555
-DATA evconst<>+1336(SB)/8, $0x3fa5555555555555
-DATA evconst<>+1344(SB)/8, $0x3fc5555555555555
-DATA evconst<>+1352(SB)/8, $0x3fc5555555555555
-DATA evconst<>+1360(SB)/8, $0x3fc5555555555555
-DATA evconst<>+1368(SB)/8, $0x3fc5555555555555
-DATA evconst<>+1376(SB)/8, $0x3fc5555555555555
-DATA evconst<>+1384(SB)/8, $0x3fc5555555555555
-DATA evconst<>+1392(SB)/8, $0x3fc5555555555555
-DATA evconst<>+1400(SB)/8, $0x3fc5555555555555
-GLOBL evconst<>(SB), RODATA|NOPTR, $1408
+DATA evconst<>+256(SB)/8, $0x4010000000000000
+DATA evconst<>+264(SB)/8, $0x4010000000000000
+DATA evconst<>+272(SB)/8, $0x4010000000000000
+DATA evconst<>+280(SB)/8, $0x4010000000000000
+DATA evconst<>+288(SB)/8, $0x4010000000000000
+DATA evconst<>+296(SB)/8, $0x4010000000000000
+DATA evconst<>+304(SB)/8, $0x4010000000000000
+DATA evconst<>+312(SB)/8, $0x4010000000000000
+DATA evconst<>+320(SB)/8, $0xc000000000000000
+DATA evconst<>+328(SB)/8, $0xc000000000000000
+DATA evconst<>+336(SB)/8, $0xc000000000000000
+DATA evconst<>+344(SB)/8, $0xc000000000000000
+DATA evconst<>+352(SB)/8, $0xc000000000000000
+DATA evconst<>+360(SB)/8, $0xc000000000000000
+DATA evconst<>+368(SB)/8, $0xc000000000000000
+DATA evconst<>+376(SB)/8, $0xc000000000000000
+DATA evconst<>+384(SB)/8, $0x8000000000000000
+DATA evconst<>+392(SB)/8, $0x8000000000000000
+DATA evconst<>+400(SB)/8, $0x8000000000000000
+DATA evconst<>+408(SB)/8, $0x8000000000000000
+DATA evconst<>+416(SB)/8, $0x8000000000000000
+DATA evconst<>+424(SB)/8, $0x8000000000000000
+DATA evconst<>+432(SB)/8, $0x8000000000000000
+DATA evconst<>+440(SB)/8, $0x8000000000000000
+DATA evconst<>+448(SB)/8, $0x3ff6a09e667f3bcd
+DATA evconst<>+456(SB)/8, $0x3ff6a09e667f3bcd
+DATA evconst<>+464(SB)/8, $0x3ff6a09e667f3bcd
+DATA evconst<>+472(SB)/8, $0x3ff6a09e667f3bcd
+DATA evconst<>+480(SB)/8, $0x3ff6a09e667f3bcd
+DATA evconst<>+488(SB)/8, $0x3ff6a09e667f3bcd
+DATA evconst<>+496(SB)/8, $0x3ff6a09e667f3bcd
+DATA evconst<>+504(SB)/8, $0x3ff6a09e667f3bcd
+DATA evconst<>+512(SB)/8, $0xc087500000000000
+DATA evconst<>+520(SB)/8, $0xc087500000000000
+DATA evconst<>+528(SB)/8, $0xc087500000000000
+DATA evconst<>+536(SB)/8, $0xc087500000000000
+DATA evconst<>+544(SB)/8, $0xc087500000000000
+DATA evconst<>+552(SB)/8, $0xc087500000000000
+DATA evconst<>+560(SB)/8, $0xc087500000000000
+DATA evconst<>+568(SB)/8, $0xc087500000000000
+DATA evconst<>+576(SB)/8, $0x4086300000000000
+DATA evconst<>+584(SB)/8, $0x4086300000000000
+DATA evconst<>+592(SB)/8, $0x4086300000000000
+DATA evconst<>+600(SB)/8, $0x4086300000000000
+DATA evconst<>+608(SB)/8, $0x4086300000000000
+DATA evconst<>+616(SB)/8, $0x4086300000000000
+DATA evconst<>+624(SB)/8, $0x4086300000000000
+DATA evconst<>+632(SB)/8, $0x4086300000000000
+DATA evconst<>+640(SB)/8, $0x3ff71547652b82fe
+DATA evconst<>+648(SB)/8, $0x3ff71547652b82fe
+DATA evconst<>+656(SB)/8, $0x3ff71547652b82fe
+DATA evconst<>+664(SB)/8, $0x3ff71547652b82fe
+DATA evconst<>+672(SB)/8, $0x3ff71547652b82fe
+DATA evconst<>+680(SB)/8, $0x3ff71547652b82fe
+DATA evconst<>+688(SB)/8, $0x3ff71547652b82fe
+DATA evconst<>+696(SB)/8, $0x3ff71547652b82fe
+DATA evconst<>+704(SB)/8, $0xbfe62e42fee00000
+DATA evconst<>+712(SB)/8, $0xbfe62e42fee00000
+DATA evconst<>+720(SB)/8, $0xbfe62e42fee00000
+DATA evconst<>+728(SB)/8, $0xbfe62e42fee00000
+DATA evconst<>+736(SB)/8, $0xbfe62e42fee00000
+DATA evconst<>+744(SB)/8, $0xbfe62e42fee00000
+DATA evconst<>+752(SB)/8, $0xbfe62e42fee00000
+DATA evconst<>+760(SB)/8, $0xbfe62e42fee00000
+DATA evconst<>+768(SB)/8, $0xbdea39ef35793c76
+DATA evconst<>+776(SB)/8, $0xbdea39ef35793c76
+DATA evconst<>+784(SB)/8, $0xbdea39ef35793c76
+DATA evconst<>+792(SB)/8, $0xbdea39ef35793c76
+DATA evconst<>+800(SB)/8, $0xbdea39ef35793c76
+DATA evconst<>+808(SB)/8, $0xbdea39ef35793c76
+DATA evconst<>+816(SB)/8, $0xbdea39ef35793c76
+DATA evconst<>+824(SB)/8, $0xbdea39ef35793c76
+DATA evconst<>+832(SB)/8, $0x3fe62e42fee00000
+DATA evconst<>+840(SB)/8, $0x3fe62e42fee00000
+DATA evconst<>+848(SB)/8, $0x3fe62e42fee00000
+DATA evconst<>+856(SB)/8, $0x3fe62e42fee00000
+DATA evconst<>+864(SB)/8, $0x3fe62e42fee00000
+DATA evconst<>+872(SB)/8, $0x3fe62e42fee00000
+DATA evconst<>+880(SB)/8, $0x3fe62e42fee00000
+DATA evconst<>+888(SB)/8, $0x3fe62e42fee00000
+DATA evconst<>+896(SB)/8, $0x3dea39ef35793c76
+DATA evconst<>+904(SB)/8, $0x3dea39ef35793c76
+DATA evconst<>+912(SB)/8, $0x3dea39ef35793c76
+DATA evconst<>+920(SB)/8, $0x3dea39ef35793c76
+DATA evconst<>+928(SB)/8, $0x3dea39ef35793c76
+DATA evconst<>+936(SB)/8, $0x3dea39ef35793c76
+DATA evconst<>+944(SB)/8, $0x3dea39ef35793c76
+DATA evconst<>+952(SB)/8, $0x3dea39ef35793c76
+DATA evconst<>+960(SB)/8, $0x43380000000003ff
+DATA evconst<>+968(SB)/8, $0x43380000000003ff
+DATA evconst<>+976(SB)/8, $0x43380000000003ff
+DATA evconst<>+984(SB)/8, $0x43380000000003ff
+DATA evconst<>+992(SB)/8, $0x43380000000003ff
+DATA evconst<>+1000(SB)/8, $0x43380000000003ff
+DATA evconst<>+1008(SB)/8, $0x43380000000003ff
+DATA evconst<>+1016(SB)/8, $0x43380000000003ff
+DATA evconst<>+1024(SB)/8, $0x3de6124613a86d09
+DATA evconst<>+1032(SB)/8, $0x3de6124613a86d09
+DATA evconst<>+1040(SB)/8, $0x3de6124613a86d09
+DATA evconst<>+1048(SB)/8, $0x3de6124613a86d09
+DATA evconst<>+1056(SB)/8, $0x3de6124613a86d09
+DATA evconst<>+1064(SB)/8, $0x3de6124613a86d09
+DATA evconst<>+1072(SB)/8, $0x3de6124613a86d09
+DATA evconst<>+1080(SB)/8, $0x3de6124613a86d09
+DATA evconst<>+1088(SB)/8, $0x3e21eed8eff8d898
+DATA evconst<>+1096(SB)/8, $0x3e21eed8eff8d898
+DATA evconst<>+1104(SB)/8, $0x3e21eed8eff8d898
+DATA evconst<>+1112(SB)/8, $0x3e21eed8eff8d898
+DATA evconst<>+1120(SB)/8, $0x3e21eed8eff8d898
+DATA evconst<>+1128(SB)/8, $0x3e21eed8eff8d898
+DATA evconst<>+1136(SB)/8, $0x3e21eed8eff8d898
+DATA evconst<>+1144(SB)/8, $0x3e21eed8eff8d898
+DATA evconst<>+1152(SB)/8, $0x3e5ae64567f544e4
+DATA evconst<>+1160(SB)/8, $0x3e5ae64567f544e4
+DATA evconst<>+1168(SB)/8, $0x3e5ae64567f544e4
+DATA evconst<>+1176(SB)/8, $0x3e5ae64567f544e4
+DATA evconst<>+1184(SB)/8, $0x3e5ae64567f544e4
+DATA evconst<>+1192(SB)/8, $0x3e5ae64567f544e4
+DATA evconst<>+1200(SB)/8, $0x3e5ae64567f544e4
+DATA evconst<>+1208(SB)/8, $0x3e5ae64567f544e4
+DATA evconst<>+1216(SB)/8, $0x3e927e4fb7789f5c
+DATA evconst<>+1224(SB)/8, $0x3e927e4fb7789f5c
+DATA evconst<>+1232(SB)/8, $0x3e927e4fb7789f5c
+DATA evconst<>+1240(SB)/8, $0x3e927e4fb7789f5c
+DATA evconst<>+1248(SB)/8, $0x3e927e4fb7789f5c
+DATA evconst<>+1256(SB)/8, $0x3e927e4fb7789f5c
+DATA evconst<>+1264(SB)/8, $0x3e927e4fb7789f5c
+DATA evconst<>+1272(SB)/8, $0x3e927e4fb7789f5c
+DATA evconst<>+1280(SB)/8, $0x3ec71de3a556c734
+DATA evconst<>+1288(SB)/8, $0x3ec71de3a556c734
+DATA evconst<>+1296(SB)/8, $0x3ec71de3a556c734
+DATA evconst<>+1304(SB)/8, $0x3ec71de3a556c734
+DATA evconst<>+1312(SB)/8, $0x3ec71de3a556c734
+DATA evconst<>+1320(SB)/8, $0x3ec71de3a556c734
+DATA evconst<>+1328(SB)/8, $0x3ec71de3a556c734
+DATA evconst<>+1336(SB)/8, $0x3ec71de3a556c734
+DATA evconst<>+1344(SB)/8, $0x3efa01a01a01a01a
+DATA evconst<>+1352(SB)/8, $0x3efa01a01a01a01a
+DATA evconst<>+1360(SB)/8, $0x3efa01a01a01a01a
+DATA evconst<>+1368(SB)/8, $0x3efa01a01a01a01a
+DATA evconst<>+1376(SB)/8, $0x3efa01a01a01a01a
+DATA evconst<>+1384(SB)/8, $0x3efa01a01a01a01a
+DATA evconst<>+1392(SB)/8, $0x3efa01a01a01a01a
+DATA evconst<>+1400(SB)/8, $0x3efa01a01a01a01a
+DATA evconst<>+1408(SB)/8, $0x3f2a01a01a01a01a
+DATA evconst<>+1416(SB)/8, $0x3f2a01a01a01a01a
+DATA evconst<>+1424(SB)/8, $0x3f2a01a01a01a01a
+DATA evconst<>+1432(SB)/8, $0x3f2a01a01a01a01a
+DATA evconst<>+1440(SB)/8, $0x3f2a01a01a01a01a
+DATA evconst<>+1448(SB)/8, $0x3f2a01a01a01a01a
+DATA evconst<>+1456(SB)/8, $0x3f2a01a01a01a01a
+DATA evconst<>+1464(SB)/8, $0x3f2a01a01a01a01a
+DATA evconst<>+1472(SB)/8, $0x3f56c16c16c16c17
+DATA evconst<>+1480(SB)/8, $0x3f56c16c16c16c17
+DATA evconst<>+1488(SB)/8, $0x3f56c16c16c16c17
+DATA evconst<>+1496(SB)/8, $0x3f56c16c16c16c17
+DATA evconst<>+1504(SB)/8, $0x3f56c16c16c16c17
+DATA evconst<>+1512(SB)/8, $0x3f56c16c16c16c17
+DATA evconst<>+1520(SB)/8, $0x3f56c16c16c16c17
+DATA evconst<>+1528(SB)/8, $0x3f56c16c16c16c17
+DATA evconst<>+1536(SB)/8, $0x3f81111111111111
+DATA evconst<>+1544(SB)/8, $0x3f81111111111111
+DATA evconst<>+1552(SB)/8, $0x3f81111111111111
+DATA evconst<>+1560(SB)/8, $0x3f81111111111111
+DATA evconst<>+1568(SB)/8, $0x3f81111111111111
+DATA evconst<>+1576(SB)/8, $0x3f81111111111111
+DATA evconst<>+1584(SB)/8, $0x3f81111111111111
+DATA evconst<>+1592(SB)/8, $0x3f81111111111111
+DATA evconst<>+1600(SB)/8, $0x3fa5555555555555
+DATA evconst<>+1608(SB)/8, $0x3fa5555555555555
+DATA evconst<>+1616(SB)/8, $0x3fa5555555555555
+DATA evconst<>+1624(SB)/8, $0x3fa5555555555555
+DATA evconst<>+1632(SB)/8, $0x3fa5555555555555
+DATA evconst<>+1640(SB)/8, $0x3fa5555555555555
+DATA evconst<>+1648(SB)/8, $0x3fa5555555555555
+DATA evconst<>+1656(SB)/8, $0x3fa5555555555555
+DATA evconst<>+1664(SB)/8, $0x3fc5555555555555
+DATA evconst<>+1672(SB)/8, $0x3fc5555555555555
+DATA evconst<>+1680(SB)/8, $0x3fc5555555555555
+DATA evconst<>+1688(SB)/8, $0x3fc5555555555555
+DATA evconst<>+1696(SB)/8, $0x3fc5555555555555
+DATA evconst<>+1704(SB)/8, $0x3fc5555555555555
+DATA evconst<>+1712(SB)/8, $0x3fc5555555555555
+DATA evconst<>+1720(SB)/8, $0x3fc5555555555555
+DATA evconst<>+1728(SB)/8, $0x3fe5555555555593
+DATA evconst<>+1736(SB)/8, $0x3fe5555555555593
+DATA evconst<>+1744(SB)/8, $0x3fe5555555555593
+DATA evconst<>+1752(SB)/8, $0x3fe5555555555593
+DATA evconst<>+1760(SB)/8, $0x3fe5555555555593
+DATA evconst<>+1768(SB)/8, $0x3fe5555555555593
+DATA evconst<>+1776(SB)/8, $0x3fe5555555555593
+DATA evconst<>+1784(SB)/8, $0x3fe5555555555593
+DATA evconst<>+1792(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+1800(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+1808(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+1816(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+1824(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+1832(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+1840(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+1848(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+1856(SB)/8, $0x3fd2492494229359
+DATA evconst<>+1864(SB)/8, $0x3fd2492494229359
+DATA evconst<>+1872(SB)/8, $0x3fd2492494229359
+DATA evconst<>+1880(SB)/8, $0x3fd2492494229359
+DATA evconst<>+1888(SB)/8, $0x3fd2492494229359
+DATA evconst<>+1896(SB)/8, $0x3fd2492494229359
+DATA evconst<>+1904(SB)/8, $0x3fd2492494229359
+DATA evconst<>+1912(SB)/8, $0x3fd2492494229359
+DATA evconst<>+1920(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+1928(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+1936(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+1944(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+1952(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+1960(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+1968(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+1976(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+1984(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+1992(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2000(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2008(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2016(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2024(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2032(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2040(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2048(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2056(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2064(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2072(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2080(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2088(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2096(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2104(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2112(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2120(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2128(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2136(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2144(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2152(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2160(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2168(SB)/8, $0x3fc2f112df3e5244
+GLOBL evconst<>(SB), RODATA|NOPTR, $2176
 
 // func evTilesAVX512(z *float64, w *float64, a *float64, b *float64, in int, tiles int)
 // Requires: AVX, AVX512F
@@ -336,18 +432,18 @@ evSiLUAVX512_many:
 	VMOVUPD      64(AX), Z1
 	VMOVUPD      128(AX), Z2
 	VMOVUPD      192(AX), Z3
-	VORPD        evconst<>+256(SB), Z0, Z4
-	VORPD        evconst<>+256(SB), Z1, Z5
-	VORPD        evconst<>+256(SB), Z2, Z6
-	VORPD        evconst<>+256(SB), Z3, Z7
-	VBROADCASTSD evconst<>+320(SB), Z8
-	VBROADCASTSD evconst<>+320(SB), Z9
-	VBROADCASTSD evconst<>+320(SB), Z10
-	VBROADCASTSD evconst<>+320(SB), Z11
-	VBROADCASTSD evconst<>+384(SB), Z12
-	VBROADCASTSD evconst<>+384(SB), Z13
-	VBROADCASTSD evconst<>+384(SB), Z14
-	VBROADCASTSD evconst<>+384(SB), Z15
+	VORPD        evconst<>+384(SB), Z0, Z4
+	VORPD        evconst<>+384(SB), Z1, Z5
+	VORPD        evconst<>+384(SB), Z2, Z6
+	VORPD        evconst<>+384(SB), Z3, Z7
+	VBROADCASTSD evconst<>+512(SB), Z8
+	VBROADCASTSD evconst<>+512(SB), Z9
+	VBROADCASTSD evconst<>+512(SB), Z10
+	VBROADCASTSD evconst<>+512(SB), Z11
+	VBROADCASTSD evconst<>+576(SB), Z12
+	VBROADCASTSD evconst<>+576(SB), Z13
+	VBROADCASTSD evconst<>+576(SB), Z14
+	VBROADCASTSD evconst<>+576(SB), Z15
 	VMAXPD       Z4, Z8, Z4
 	VMINPD       Z4, Z12, Z4
 	VMAXPD       Z5, Z9, Z5
@@ -356,18 +452,18 @@ evSiLUAVX512_many:
 	VMINPD       Z6, Z14, Z6
 	VMAXPD       Z7, Z11, Z7
 	VMINPD       Z7, Z15, Z7
-	VMULPD       evconst<>+448(SB), Z4, Z8
-	VMULPD       evconst<>+448(SB), Z5, Z9
-	VMULPD       evconst<>+448(SB), Z6, Z10
-	VMULPD       evconst<>+448(SB), Z7, Z11
+	VMULPD       evconst<>+640(SB), Z4, Z8
+	VMULPD       evconst<>+640(SB), Z5, Z9
+	VMULPD       evconst<>+640(SB), Z6, Z10
+	VMULPD       evconst<>+640(SB), Z7, Z11
 	VRNDSCALEPD  $0x00, Z8, Z8
 	VRNDSCALEPD  $0x00, Z9, Z9
 	VRNDSCALEPD  $0x00, Z10, Z10
 	VRNDSCALEPD  $0x00, Z11, Z11
-	VBROADCASTSD evconst<>+512(SB), Z12
-	VBROADCASTSD evconst<>+512(SB), Z13
-	VBROADCASTSD evconst<>+512(SB), Z14
-	VBROADCASTSD evconst<>+512(SB), Z15
+	VBROADCASTSD evconst<>+704(SB), Z12
+	VBROADCASTSD evconst<>+704(SB), Z13
+	VBROADCASTSD evconst<>+704(SB), Z14
+	VBROADCASTSD evconst<>+704(SB), Z15
 	VMOVAPD      Z12, Z12
 	VFMADD213PD  Z4, Z8, Z12
 	VMOVAPD      Z13, Z4
@@ -376,10 +472,10 @@ evSiLUAVX512_many:
 	VFMADD213PD  Z6, Z10, Z5
 	VMOVAPD      Z15, Z6
 	VFMADD213PD  Z7, Z11, Z6
-	VBROADCASTSD evconst<>+576(SB), Z7
-	VBROADCASTSD evconst<>+576(SB), Z13
-	VBROADCASTSD evconst<>+576(SB), Z14
-	VBROADCASTSD evconst<>+576(SB), Z15
+	VBROADCASTSD evconst<>+768(SB), Z7
+	VBROADCASTSD evconst<>+768(SB), Z13
+	VBROADCASTSD evconst<>+768(SB), Z14
+	VBROADCASTSD evconst<>+768(SB), Z15
 	VMOVAPD      Z7, Z7
 	VFMADD213PD  Z12, Z8, Z7
 	VMOVAPD      Z13, Z12
@@ -388,30 +484,10 @@ evSiLUAVX512_many:
 	VFMADD213PD  Z5, Z10, Z4
 	VMOVAPD      Z15, Z5
 	VFMADD213PD  Z6, Z11, Z5
-	VBROADCASTSD evconst<>+704(SB), Z6
-	VBROADCASTSD evconst<>+704(SB), Z13
-	VBROADCASTSD evconst<>+704(SB), Z14
-	VBROADCASTSD evconst<>+704(SB), Z15
-	VFMADD213PD  evconst<>+768(SB), Z7, Z6
-	VFMADD213PD  evconst<>+768(SB), Z12, Z13
-	VFMADD213PD  evconst<>+768(SB), Z4, Z14
-	VFMADD213PD  evconst<>+768(SB), Z5, Z15
-	VFMADD213PD  evconst<>+832(SB), Z7, Z6
-	VFMADD213PD  evconst<>+832(SB), Z12, Z13
-	VFMADD213PD  evconst<>+832(SB), Z4, Z14
-	VFMADD213PD  evconst<>+832(SB), Z5, Z15
-	VFMADD213PD  evconst<>+896(SB), Z7, Z6
-	VFMADD213PD  evconst<>+896(SB), Z12, Z13
-	VFMADD213PD  evconst<>+896(SB), Z4, Z14
-	VFMADD213PD  evconst<>+896(SB), Z5, Z15
-	VFMADD213PD  evconst<>+960(SB), Z7, Z6
-	VFMADD213PD  evconst<>+960(SB), Z12, Z13
-	VFMADD213PD  evconst<>+960(SB), Z4, Z14
-	VFMADD213PD  evconst<>+960(SB), Z5, Z15
-	VFMADD213PD  evconst<>+1024(SB), Z7, Z6
-	VFMADD213PD  evconst<>+1024(SB), Z12, Z13
-	VFMADD213PD  evconst<>+1024(SB), Z4, Z14
-	VFMADD213PD  evconst<>+1024(SB), Z5, Z15
+	VBROADCASTSD evconst<>+1024(SB), Z6
+	VBROADCASTSD evconst<>+1024(SB), Z13
+	VBROADCASTSD evconst<>+1024(SB), Z14
+	VBROADCASTSD evconst<>+1024(SB), Z15
 	VFMADD213PD  evconst<>+1088(SB), Z7, Z6
 	VFMADD213PD  evconst<>+1088(SB), Z12, Z13
 	VFMADD213PD  evconst<>+1088(SB), Z4, Z14
@@ -432,6 +508,26 @@ evSiLUAVX512_many:
 	VFMADD213PD  evconst<>+1344(SB), Z12, Z13
 	VFMADD213PD  evconst<>+1344(SB), Z4, Z14
 	VFMADD213PD  evconst<>+1344(SB), Z5, Z15
+	VFMADD213PD  evconst<>+1408(SB), Z7, Z6
+	VFMADD213PD  evconst<>+1408(SB), Z12, Z13
+	VFMADD213PD  evconst<>+1408(SB), Z4, Z14
+	VFMADD213PD  evconst<>+1408(SB), Z5, Z15
+	VFMADD213PD  evconst<>+1472(SB), Z7, Z6
+	VFMADD213PD  evconst<>+1472(SB), Z12, Z13
+	VFMADD213PD  evconst<>+1472(SB), Z4, Z14
+	VFMADD213PD  evconst<>+1472(SB), Z5, Z15
+	VFMADD213PD  evconst<>+1536(SB), Z7, Z6
+	VFMADD213PD  evconst<>+1536(SB), Z12, Z13
+	VFMADD213PD  evconst<>+1536(SB), Z4, Z14
+	VFMADD213PD  evconst<>+1536(SB), Z5, Z15
+	VFMADD213PD  evconst<>+1600(SB), Z7, Z6
+	VFMADD213PD  evconst<>+1600(SB), Z12, Z13
+	VFMADD213PD  evconst<>+1600(SB), Z4, Z14
+	VFMADD213PD  evconst<>+1600(SB), Z5, Z15
+	VFMADD213PD  evconst<>+1664(SB), Z7, Z6
+	VFMADD213PD  evconst<>+1664(SB), Z12, Z13
+	VFMADD213PD  evconst<>+1664(SB), Z4, Z14
+	VFMADD213PD  evconst<>+1664(SB), Z5, Z15
 	VFMADD213PD  evconst<>+64(SB), Z7, Z6
 	VFMADD213PD  evconst<>+64(SB), Z12, Z13
 	VFMADD213PD  evconst<>+64(SB), Z4, Z14
@@ -465,21 +561,17 @@ evSiLUAVX512_many:
 	VMULPD       Z10, Z6, Z6
 	VMULPD       Z11, Z7, Z7
 	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
+	VCMPPD       $0x01, evconst<>+0(SB), Z2, K3
+	VCMPPD       $0x01, evconst<>+0(SB), Z3, K4
 	VBLENDMPD    Z4, Z8, K1, Z16
-	VCMPPD       $0x01, evconst<>+0(SB), Z1, K1
-	VBLENDMPD    Z5, Z9, K1, Z17
-	VCMPPD       $0x01, evconst<>+0(SB), Z2, K1
-	VBLENDMPD    Z6, Z10, K1, Z18
-	VCMPPD       $0x01, evconst<>+0(SB), Z3, K1
-	VBLENDMPD    Z7, Z11, K1, Z19
-	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z5, Z9, K2, Z17
+	VBLENDMPD    Z6, Z10, K3, Z18
+	VBLENDMPD    Z7, Z11, K4, Z19
 	VBLENDMPD    Z8, Z4, K1, Z20
-	VCMPPD       $0x01, evconst<>+0(SB), Z1, K1
-	VBLENDMPD    Z9, Z5, K1, Z21
-	VCMPPD       $0x01, evconst<>+0(SB), Z2, K1
-	VBLENDMPD    Z10, Z6, K1, Z22
-	VCMPPD       $0x01, evconst<>+0(SB), Z3, K1
-	VBLENDMPD    Z11, Z7, K1, Z23
+	VBLENDMPD    Z9, Z5, K2, Z21
+	VBLENDMPD    Z10, Z6, K3, Z22
+	VBLENDMPD    Z11, Z7, K4, Z23
 	VMULPD       Z20, Z16, Z4
 	VMULPD       Z21, Z17, Z5
 	VMULPD       Z22, Z18, Z6
@@ -488,22 +580,38 @@ evSiLUAVX512_many:
 	VMULPD       Z17, Z1, Z9
 	VMULPD       Z18, Z2, Z10
 	VMULPD       Z19, Z3, Z11
+	VMOVAPD      Z4, Z12
+	VFMADD213PD  Z16, Z0, Z12
+	VMOVAPD      Z5, Z13
+	VFMADD213PD  Z17, Z1, Z13
+	VMOVAPD      Z6, Z14
+	VFMADD213PD  Z18, Z2, Z14
+	VMOVAPD      Z7, Z15
+	VFMADD213PD  Z19, Z3, Z15
+	VSUBPD       Z16, Z20, Z26
+	VSUBPD       Z17, Z21, Z27
+	VSUBPD       Z18, Z22, Z28
+	VSUBPD       Z19, Z23, Z29
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+192(SB), Z0, Z26
+	VMOVAPD      Z27, Z0
+	VFMADD213PD  evconst<>+192(SB), Z1, Z0
+	VMOVAPD      Z28, Z1
+	VFMADD213PD  evconst<>+192(SB), Z2, Z1
+	VMOVAPD      Z29, Z2
+	VFMADD213PD  evconst<>+192(SB), Z3, Z2
+	VMULPD       Z26, Z4, Z3
+	VMULPD       Z0, Z5, Z0
+	VMULPD       Z1, Z6, Z0
+	VMULPD       Z2, Z7, Z0
 	VMOVUPD      Z8, (AX)
 	VMOVUPD      Z9, 64(AX)
 	VMOVUPD      Z10, 128(AX)
 	VMOVUPD      Z11, 192(AX)
-	VMOVAPD      Z4, Z4
-	VFMADD213PD  Z16, Z0, Z4
-	VMOVAPD      Z5, Z0
-	VFMADD213PD  Z17, Z1, Z0
-	VMOVAPD      Z6, Z1
-	VFMADD213PD  Z18, Z2, Z1
-	VMOVAPD      Z7, Z2
-	VFMADD213PD  Z19, Z3, Z2
-	VMOVUPD      Z4, (CX)
-	VMOVUPD      Z0, 64(CX)
-	VMOVUPD      Z1, 128(CX)
-	VMOVUPD      Z2, 192(CX)
+	VMOVUPD      Z12, (CX)
+	VMOVUPD      Z13, 64(CX)
+	VMOVUPD      Z14, 128(CX)
+	VMOVUPD      Z15, 192(CX)
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x00000100, CX
 	SUBQ         $0x00000004, DX
@@ -513,30 +621,30 @@ evSiLUAVX512_one:
 	TESTQ        DX, DX
 	JZ           evSiLUAVX512_done
 	VMOVUPD      (AX), Z0
-	VORPD        evconst<>+256(SB), Z0, Z1
-	VBROADCASTSD evconst<>+320(SB), Z2
-	VBROADCASTSD evconst<>+384(SB), Z3
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
 	VMAXPD       Z1, Z2, Z1
 	VMINPD       Z1, Z3, Z1
-	VMULPD       evconst<>+448(SB), Z1, Z2
+	VMULPD       evconst<>+640(SB), Z1, Z2
 	VRNDSCALEPD  $0x00, Z2, Z2
-	VBROADCASTSD evconst<>+512(SB), Z3
+	VBROADCASTSD evconst<>+704(SB), Z3
 	VMOVAPD      Z3, Z3
 	VFMADD213PD  Z1, Z2, Z3
-	VBROADCASTSD evconst<>+576(SB), Z1
+	VBROADCASTSD evconst<>+768(SB), Z1
 	VMOVAPD      Z1, Z1
 	VFMADD213PD  Z3, Z2, Z1
-	VBROADCASTSD evconst<>+704(SB), Z3
-	VFMADD213PD  evconst<>+768(SB), Z1, Z3
-	VFMADD213PD  evconst<>+832(SB), Z1, Z3
-	VFMADD213PD  evconst<>+896(SB), Z1, Z3
-	VFMADD213PD  evconst<>+960(SB), Z1, Z3
-	VFMADD213PD  evconst<>+1024(SB), Z1, Z3
+	VBROADCASTSD evconst<>+1024(SB), Z3
 	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
 	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
 	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
 	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
 	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
 	VFMADD213PD  evconst<>+64(SB), Z1, Z3
 	VFMADD213PD  evconst<>+128(SB), Z1, Z3
 	VFMADD213PD  evconst<>+128(SB), Z1, Z3
@@ -547,14 +655,17 @@ evSiLUAVX512_one:
 	VMULPD       Z2, Z1, Z1
 	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
 	VBLENDMPD    Z1, Z2, K1, Z24
-	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
 	VBLENDMPD    Z2, Z1, K1, Z25
 	VMULPD       Z25, Z24, Z1
 	VMULPD       Z24, Z0, Z2
+	VMOVAPD      Z1, Z3
+	VFMADD213PD  Z24, Z0, Z3
+	VSUBPD       Z24, Z25, Z4
+	VMOVAPD      Z4, Z4
+	VFMADD213PD  evconst<>+192(SB), Z0, Z4
+	VMULPD       Z4, Z1, Z0
 	VMOVUPD      Z2, (AX)
-	VMOVAPD      Z1, Z1
-	VFMADD213PD  Z24, Z0, Z1
-	VMOVUPD      Z1, (CX)
+	VMOVUPD      Z3, (CX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	SUBQ         $0x00000001, DX
@@ -580,18 +691,18 @@ evSiLUTanAVX512_many:
 	VMOVUPD      64(AX), Z1
 	VMOVUPD      128(AX), Z2
 	VMOVUPD      192(AX), Z3
-	VORPD        evconst<>+256(SB), Z0, Z4
-	VORPD        evconst<>+256(SB), Z1, Z5
-	VORPD        evconst<>+256(SB), Z2, Z6
-	VORPD        evconst<>+256(SB), Z3, Z7
-	VBROADCASTSD evconst<>+320(SB), Z8
-	VBROADCASTSD evconst<>+320(SB), Z9
-	VBROADCASTSD evconst<>+320(SB), Z10
-	VBROADCASTSD evconst<>+320(SB), Z11
-	VBROADCASTSD evconst<>+384(SB), Z12
-	VBROADCASTSD evconst<>+384(SB), Z13
-	VBROADCASTSD evconst<>+384(SB), Z14
-	VBROADCASTSD evconst<>+384(SB), Z15
+	VORPD        evconst<>+384(SB), Z0, Z4
+	VORPD        evconst<>+384(SB), Z1, Z5
+	VORPD        evconst<>+384(SB), Z2, Z6
+	VORPD        evconst<>+384(SB), Z3, Z7
+	VBROADCASTSD evconst<>+512(SB), Z8
+	VBROADCASTSD evconst<>+512(SB), Z9
+	VBROADCASTSD evconst<>+512(SB), Z10
+	VBROADCASTSD evconst<>+512(SB), Z11
+	VBROADCASTSD evconst<>+576(SB), Z12
+	VBROADCASTSD evconst<>+576(SB), Z13
+	VBROADCASTSD evconst<>+576(SB), Z14
+	VBROADCASTSD evconst<>+576(SB), Z15
 	VMAXPD       Z4, Z8, Z4
 	VMINPD       Z4, Z12, Z4
 	VMAXPD       Z5, Z9, Z5
@@ -600,18 +711,18 @@ evSiLUTanAVX512_many:
 	VMINPD       Z6, Z14, Z6
 	VMAXPD       Z7, Z11, Z7
 	VMINPD       Z7, Z15, Z7
-	VMULPD       evconst<>+448(SB), Z4, Z8
-	VMULPD       evconst<>+448(SB), Z5, Z9
-	VMULPD       evconst<>+448(SB), Z6, Z10
-	VMULPD       evconst<>+448(SB), Z7, Z11
+	VMULPD       evconst<>+640(SB), Z4, Z8
+	VMULPD       evconst<>+640(SB), Z5, Z9
+	VMULPD       evconst<>+640(SB), Z6, Z10
+	VMULPD       evconst<>+640(SB), Z7, Z11
 	VRNDSCALEPD  $0x00, Z8, Z8
 	VRNDSCALEPD  $0x00, Z9, Z9
 	VRNDSCALEPD  $0x00, Z10, Z10
 	VRNDSCALEPD  $0x00, Z11, Z11
-	VBROADCASTSD evconst<>+512(SB), Z12
-	VBROADCASTSD evconst<>+512(SB), Z13
-	VBROADCASTSD evconst<>+512(SB), Z14
-	VBROADCASTSD evconst<>+512(SB), Z15
+	VBROADCASTSD evconst<>+704(SB), Z12
+	VBROADCASTSD evconst<>+704(SB), Z13
+	VBROADCASTSD evconst<>+704(SB), Z14
+	VBROADCASTSD evconst<>+704(SB), Z15
 	VMOVAPD      Z12, Z12
 	VFMADD213PD  Z4, Z8, Z12
 	VMOVAPD      Z13, Z4
@@ -620,10 +731,10 @@ evSiLUTanAVX512_many:
 	VFMADD213PD  Z6, Z10, Z5
 	VMOVAPD      Z15, Z6
 	VFMADD213PD  Z7, Z11, Z6
-	VBROADCASTSD evconst<>+576(SB), Z7
-	VBROADCASTSD evconst<>+576(SB), Z13
-	VBROADCASTSD evconst<>+576(SB), Z14
-	VBROADCASTSD evconst<>+576(SB), Z15
+	VBROADCASTSD evconst<>+768(SB), Z7
+	VBROADCASTSD evconst<>+768(SB), Z13
+	VBROADCASTSD evconst<>+768(SB), Z14
+	VBROADCASTSD evconst<>+768(SB), Z15
 	VMOVAPD      Z7, Z7
 	VFMADD213PD  Z12, Z8, Z7
 	VMOVAPD      Z13, Z12
@@ -632,30 +743,10 @@ evSiLUTanAVX512_many:
 	VFMADD213PD  Z5, Z10, Z4
 	VMOVAPD      Z15, Z5
 	VFMADD213PD  Z6, Z11, Z5
-	VBROADCASTSD evconst<>+704(SB), Z6
-	VBROADCASTSD evconst<>+704(SB), Z13
-	VBROADCASTSD evconst<>+704(SB), Z14
-	VBROADCASTSD evconst<>+704(SB), Z15
-	VFMADD213PD  evconst<>+768(SB), Z7, Z6
-	VFMADD213PD  evconst<>+768(SB), Z12, Z13
-	VFMADD213PD  evconst<>+768(SB), Z4, Z14
-	VFMADD213PD  evconst<>+768(SB), Z5, Z15
-	VFMADD213PD  evconst<>+832(SB), Z7, Z6
-	VFMADD213PD  evconst<>+832(SB), Z12, Z13
-	VFMADD213PD  evconst<>+832(SB), Z4, Z14
-	VFMADD213PD  evconst<>+832(SB), Z5, Z15
-	VFMADD213PD  evconst<>+896(SB), Z7, Z6
-	VFMADD213PD  evconst<>+896(SB), Z12, Z13
-	VFMADD213PD  evconst<>+896(SB), Z4, Z14
-	VFMADD213PD  evconst<>+896(SB), Z5, Z15
-	VFMADD213PD  evconst<>+960(SB), Z7, Z6
-	VFMADD213PD  evconst<>+960(SB), Z12, Z13
-	VFMADD213PD  evconst<>+960(SB), Z4, Z14
-	VFMADD213PD  evconst<>+960(SB), Z5, Z15
-	VFMADD213PD  evconst<>+1024(SB), Z7, Z6
-	VFMADD213PD  evconst<>+1024(SB), Z12, Z13
-	VFMADD213PD  evconst<>+1024(SB), Z4, Z14
-	VFMADD213PD  evconst<>+1024(SB), Z5, Z15
+	VBROADCASTSD evconst<>+1024(SB), Z6
+	VBROADCASTSD evconst<>+1024(SB), Z13
+	VBROADCASTSD evconst<>+1024(SB), Z14
+	VBROADCASTSD evconst<>+1024(SB), Z15
 	VFMADD213PD  evconst<>+1088(SB), Z7, Z6
 	VFMADD213PD  evconst<>+1088(SB), Z12, Z13
 	VFMADD213PD  evconst<>+1088(SB), Z4, Z14
@@ -676,6 +767,26 @@ evSiLUTanAVX512_many:
 	VFMADD213PD  evconst<>+1344(SB), Z12, Z13
 	VFMADD213PD  evconst<>+1344(SB), Z4, Z14
 	VFMADD213PD  evconst<>+1344(SB), Z5, Z15
+	VFMADD213PD  evconst<>+1408(SB), Z7, Z6
+	VFMADD213PD  evconst<>+1408(SB), Z12, Z13
+	VFMADD213PD  evconst<>+1408(SB), Z4, Z14
+	VFMADD213PD  evconst<>+1408(SB), Z5, Z15
+	VFMADD213PD  evconst<>+1472(SB), Z7, Z6
+	VFMADD213PD  evconst<>+1472(SB), Z12, Z13
+	VFMADD213PD  evconst<>+1472(SB), Z4, Z14
+	VFMADD213PD  evconst<>+1472(SB), Z5, Z15
+	VFMADD213PD  evconst<>+1536(SB), Z7, Z6
+	VFMADD213PD  evconst<>+1536(SB), Z12, Z13
+	VFMADD213PD  evconst<>+1536(SB), Z4, Z14
+	VFMADD213PD  evconst<>+1536(SB), Z5, Z15
+	VFMADD213PD  evconst<>+1600(SB), Z7, Z6
+	VFMADD213PD  evconst<>+1600(SB), Z12, Z13
+	VFMADD213PD  evconst<>+1600(SB), Z4, Z14
+	VFMADD213PD  evconst<>+1600(SB), Z5, Z15
+	VFMADD213PD  evconst<>+1664(SB), Z7, Z6
+	VFMADD213PD  evconst<>+1664(SB), Z12, Z13
+	VFMADD213PD  evconst<>+1664(SB), Z4, Z14
+	VFMADD213PD  evconst<>+1664(SB), Z5, Z15
 	VFMADD213PD  evconst<>+64(SB), Z7, Z6
 	VFMADD213PD  evconst<>+64(SB), Z12, Z13
 	VFMADD213PD  evconst<>+64(SB), Z4, Z14
@@ -709,21 +820,17 @@ evSiLUTanAVX512_many:
 	VMULPD       Z10, Z6, Z6
 	VMULPD       Z11, Z7, Z7
 	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
+	VCMPPD       $0x01, evconst<>+0(SB), Z2, K3
+	VCMPPD       $0x01, evconst<>+0(SB), Z3, K4
 	VBLENDMPD    Z4, Z8, K1, Z16
-	VCMPPD       $0x01, evconst<>+0(SB), Z1, K1
-	VBLENDMPD    Z5, Z9, K1, Z17
-	VCMPPD       $0x01, evconst<>+0(SB), Z2, K1
-	VBLENDMPD    Z6, Z10, K1, Z18
-	VCMPPD       $0x01, evconst<>+0(SB), Z3, K1
-	VBLENDMPD    Z7, Z11, K1, Z19
-	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z5, Z9, K2, Z17
+	VBLENDMPD    Z6, Z10, K3, Z18
+	VBLENDMPD    Z7, Z11, K4, Z19
 	VBLENDMPD    Z8, Z4, K1, Z20
-	VCMPPD       $0x01, evconst<>+0(SB), Z1, K1
-	VBLENDMPD    Z9, Z5, K1, Z21
-	VCMPPD       $0x01, evconst<>+0(SB), Z2, K1
-	VBLENDMPD    Z10, Z6, K1, Z22
-	VCMPPD       $0x01, evconst<>+0(SB), Z3, K1
-	VBLENDMPD    Z11, Z7, K1, Z23
+	VBLENDMPD    Z9, Z5, K2, Z21
+	VBLENDMPD    Z10, Z6, K3, Z22
+	VBLENDMPD    Z11, Z7, K4, Z23
 	VMULPD       Z20, Z16, Z4
 	VMULPD       Z21, Z17, Z5
 	VMULPD       Z22, Z18, Z6
@@ -732,46 +839,46 @@ evSiLUTanAVX512_many:
 	VMULPD       Z17, Z1, Z9
 	VMULPD       Z18, Z2, Z10
 	VMULPD       Z19, Z3, Z11
+	VMOVAPD      Z4, Z12
+	VFMADD213PD  Z16, Z0, Z12
+	VMOVAPD      Z5, Z13
+	VFMADD213PD  Z17, Z1, Z13
+	VMOVAPD      Z6, Z14
+	VFMADD213PD  Z18, Z2, Z14
+	VMOVAPD      Z7, Z15
+	VFMADD213PD  Z19, Z3, Z15
+	VSUBPD       Z16, Z20, Z26
+	VSUBPD       Z17, Z21, Z27
+	VSUBPD       Z18, Z22, Z28
+	VSUBPD       Z19, Z23, Z29
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+192(SB), Z0, Z26
+	VMOVAPD      Z27, Z0
+	VFMADD213PD  evconst<>+192(SB), Z1, Z0
+	VMOVAPD      Z28, Z1
+	VFMADD213PD  evconst<>+192(SB), Z2, Z1
+	VMOVAPD      Z29, Z2
+	VFMADD213PD  evconst<>+192(SB), Z3, Z2
+	VMULPD       Z26, Z4, Z3
+	VMULPD       Z0, Z5, Z0
+	VMULPD       Z1, Z6, Z1
+	VMULPD       Z2, Z7, Z2
 	VMOVUPD      Z8, (AX)
 	VMOVUPD      Z9, 64(AX)
 	VMOVUPD      Z10, 128(AX)
 	VMOVUPD      Z11, 192(AX)
-	VMOVAPD      Z4, Z8
-	VFMADD213PD  Z16, Z0, Z8
-	VMOVAPD      Z5, Z9
-	VFMADD213PD  Z17, Z1, Z9
-	VMOVAPD      Z6, Z10
-	VFMADD213PD  Z18, Z2, Z10
-	VMOVAPD      Z7, Z11
-	VFMADD213PD  Z19, Z3, Z11
-	VMOVUPD      Z8, (DX)
-	VMOVUPD      Z9, 64(DX)
-	VMOVUPD      Z10, 128(DX)
-	VMOVUPD      Z11, 192(DX)
-	VSUBPD       Z16, Z20, Z12
-	VSUBPD       Z17, Z21, Z13
-	VSUBPD       Z18, Z22, Z14
-	VSUBPD       Z19, Z23, Z15
-	VMOVAPD      Z12, Z12
-	VFMADD213PD  evconst<>+192(SB), Z0, Z12
-	VMOVAPD      Z13, Z0
-	VFMADD213PD  evconst<>+192(SB), Z1, Z0
-	VMOVAPD      Z14, Z1
-	VFMADD213PD  evconst<>+192(SB), Z2, Z1
-	VMOVAPD      Z15, Z2
-	VFMADD213PD  evconst<>+192(SB), Z3, Z2
-	VMULPD       Z12, Z4, Z3
-	VMULPD       Z0, Z5, Z0
-	VMULPD       Z1, Z6, Z1
-	VMULPD       Z2, Z7, Z2
+	VMOVUPD      Z12, (DX)
+	VMOVUPD      Z13, 64(DX)
+	VMOVUPD      Z14, 128(DX)
+	VMOVUPD      Z15, 192(DX)
 	VMOVUPD      (CX), Z4
 	VMOVUPD      64(CX), Z5
 	VMOVUPD      128(CX), Z6
 	VMOVUPD      192(CX), Z7
-	VMULPD       Z4, Z8, Z8
-	VMULPD       Z5, Z9, Z9
-	VMULPD       Z6, Z10, Z10
-	VMULPD       Z7, Z11, Z11
+	VMULPD       Z4, Z12, Z8
+	VMULPD       Z5, Z13, Z9
+	VMULPD       Z6, Z14, Z10
+	VMULPD       Z7, Z15, Z11
 	VMOVUPD      Z8, (CX)
 	VMOVUPD      Z9, 64(CX)
 	VMOVUPD      Z10, 128(CX)
@@ -795,30 +902,30 @@ evSiLUTanAVX512_one:
 	TESTQ        SI, SI
 	JZ           evSiLUTanAVX512_done
 	VMOVUPD      (AX), Z0
-	VORPD        evconst<>+256(SB), Z0, Z1
-	VBROADCASTSD evconst<>+320(SB), Z2
-	VBROADCASTSD evconst<>+384(SB), Z3
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
 	VMAXPD       Z1, Z2, Z1
 	VMINPD       Z1, Z3, Z1
-	VMULPD       evconst<>+448(SB), Z1, Z2
+	VMULPD       evconst<>+640(SB), Z1, Z2
 	VRNDSCALEPD  $0x00, Z2, Z2
-	VBROADCASTSD evconst<>+512(SB), Z3
+	VBROADCASTSD evconst<>+704(SB), Z3
 	VMOVAPD      Z3, Z3
 	VFMADD213PD  Z1, Z2, Z3
-	VBROADCASTSD evconst<>+576(SB), Z1
+	VBROADCASTSD evconst<>+768(SB), Z1
 	VMOVAPD      Z1, Z1
 	VFMADD213PD  Z3, Z2, Z1
-	VBROADCASTSD evconst<>+704(SB), Z3
-	VFMADD213PD  evconst<>+768(SB), Z1, Z3
-	VFMADD213PD  evconst<>+832(SB), Z1, Z3
-	VFMADD213PD  evconst<>+896(SB), Z1, Z3
-	VFMADD213PD  evconst<>+960(SB), Z1, Z3
-	VFMADD213PD  evconst<>+1024(SB), Z1, Z3
+	VBROADCASTSD evconst<>+1024(SB), Z3
 	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
 	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
 	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
 	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
 	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
 	VFMADD213PD  evconst<>+64(SB), Z1, Z3
 	VFMADD213PD  evconst<>+128(SB), Z1, Z3
 	VFMADD213PD  evconst<>+128(SB), Z1, Z3
@@ -829,20 +936,19 @@ evSiLUTanAVX512_one:
 	VMULPD       Z2, Z1, Z1
 	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
 	VBLENDMPD    Z1, Z2, K1, Z24
-	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
 	VBLENDMPD    Z2, Z1, K1, Z25
 	VMULPD       Z25, Z24, Z1
 	VMULPD       Z24, Z0, Z2
+	VMOVAPD      Z1, Z3
+	VFMADD213PD  Z24, Z0, Z3
+	VSUBPD       Z24, Z25, Z4
+	VMOVAPD      Z4, Z4
+	VFMADD213PD  evconst<>+192(SB), Z0, Z4
+	VMULPD       Z4, Z1, Z0
 	VMOVUPD      Z2, (AX)
-	VMOVAPD      Z1, Z2
-	VFMADD213PD  Z24, Z0, Z2
-	VMOVUPD      Z2, (DX)
-	VSUBPD       Z24, Z25, Z3
-	VMOVAPD      Z3, Z3
-	VFMADD213PD  evconst<>+192(SB), Z0, Z3
-	VMULPD       Z3, Z1, Z0
+	VMOVUPD      Z3, (DX)
 	VMOVUPD      (CX), Z1
-	VMULPD       Z1, Z2, Z2
+	VMULPD       Z1, Z3, Z2
 	VMOVUPD      Z2, (CX)
 	VMULPD       Z1, Z0, Z0
 	VMOVUPD      Z0, (BX)
@@ -854,6 +960,1041 @@ evSiLUTanAVX512_one:
 	JMP          evSiLUTanAVX512_one
 
 evSiLUTanAVX512_done:
+	VZEROUPPER
+	RET
+
+// func evSoftplusAVX512(a *float64, d1 *float64, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·evSoftplusAVX512(SB), NOSPLIT, $0-24
+	MOVQ a+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ n+16(FP), DX
+
+evSoftplusAVX512_many:
+	CMPQ         DX, $0x00000002
+	JL           evSoftplusAVX512_one
+	VMOVUPD      (AX), Z0
+	VMOVUPD      64(AX), Z1
+	VORPD        evconst<>+384(SB), Z0, Z2
+	VORPD        evconst<>+384(SB), Z1, Z3
+	VBROADCASTSD evconst<>+512(SB), Z4
+	VBROADCASTSD evconst<>+512(SB), Z5
+	VBROADCASTSD evconst<>+576(SB), Z6
+	VBROADCASTSD evconst<>+576(SB), Z7
+	VMAXPD       Z2, Z4, Z2
+	VMINPD       Z2, Z6, Z2
+	VMAXPD       Z3, Z5, Z3
+	VMINPD       Z3, Z7, Z3
+	VMULPD       evconst<>+640(SB), Z2, Z4
+	VMULPD       evconst<>+640(SB), Z3, Z5
+	VRNDSCALEPD  $0x00, Z4, Z4
+	VRNDSCALEPD  $0x00, Z5, Z5
+	VBROADCASTSD evconst<>+704(SB), Z6
+	VBROADCASTSD evconst<>+704(SB), Z7
+	VMOVAPD      Z6, Z6
+	VFMADD213PD  Z2, Z4, Z6
+	VMOVAPD      Z7, Z2
+	VFMADD213PD  Z3, Z5, Z2
+	VBROADCASTSD evconst<>+768(SB), Z3
+	VBROADCASTSD evconst<>+768(SB), Z7
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z6, Z4, Z3
+	VMOVAPD      Z7, Z6
+	VFMADD213PD  Z2, Z5, Z6
+	VBROADCASTSD evconst<>+1024(SB), Z2
+	VBROADCASTSD evconst<>+1024(SB), Z7
+	VFMADD213PD  evconst<>+1088(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1088(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1152(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1152(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1216(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1216(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1280(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1280(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1344(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1344(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1408(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1472(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1536(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1600(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1664(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z6, Z7
+	VFMADD213PD  evconst<>+64(SB), Z3, Z2
+	VFMADD213PD  evconst<>+64(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VSCALEFPD    Z4, Z2, Z2
+	VSCALEFPD    Z5, Z7, Z3
+	VADDPD       evconst<>+128(SB), Z2, Z4
+	VADDPD       evconst<>+128(SB), Z3, Z5
+	VSUBPD       evconst<>+128(SB), Z4, Z6
+	VSUBPD       evconst<>+128(SB), Z5, Z7
+	VSUBPD       Z6, Z2, Z17
+	VSUBPD       Z7, Z3, Z18
+	VDIVPD       Z4, Z17, Z17
+	VDIVPD       Z5, Z18, Z18
+	VCMPPD       $0x1d, evconst<>+448(SB), Z4, K1
+	VCMPPD       $0x1d, evconst<>+448(SB), Z5, K2
+	VMULPD       evconst<>+64(SB), Z4, Z4
+	VMULPD       evconst<>+64(SB), Z5, Z5
+	VSUBPD       evconst<>+128(SB), Z4, Z4
+	VSUBPD       evconst<>+128(SB), Z5, Z5
+	VBLENDMPD    Z4, Z6, K1, Z8
+	VBLENDMPD    Z5, Z7, K2, Z9
+	VMOVUPD.Z    evconst<>+128(SB), K1, Z4
+	VMOVUPD.Z    evconst<>+128(SB), K2, Z5
+	VADDPD       evconst<>+192(SB), Z8, Z6
+	VADDPD       evconst<>+192(SB), Z9, Z7
+	VDIVPD       Z6, Z8, Z6
+	VDIVPD       Z7, Z9, Z7
+	VMULPD       Z6, Z6, Z19
+	VMULPD       Z7, Z7, Z20
+	VMULPD       Z19, Z19, Z21
+	VMULPD       Z20, Z20, Z22
+	VBROADCASTSD evconst<>+2112(SB), Z23
+	VBROADCASTSD evconst<>+2112(SB), Z24
+	VMOVAPD      Z23, Z23
+	VFMADD213PD  evconst<>+1984(SB), Z21, Z23
+	VMOVAPD      Z24, Z24
+	VFMADD213PD  evconst<>+1984(SB), Z22, Z24
+	VMOVAPD      Z23, Z23
+	VFMADD213PD  evconst<>+1856(SB), Z21, Z23
+	VMOVAPD      Z24, Z24
+	VFMADD213PD  evconst<>+1856(SB), Z22, Z24
+	VMOVAPD      Z23, Z23
+	VFMADD213PD  evconst<>+1728(SB), Z21, Z23
+	VMOVAPD      Z24, Z24
+	VFMADD213PD  evconst<>+1728(SB), Z22, Z24
+	VMULPD       Z23, Z19, Z19
+	VMULPD       Z24, Z20, Z20
+	VBROADCASTSD evconst<>+2048(SB), Z23
+	VBROADCASTSD evconst<>+2048(SB), Z24
+	VMOVAPD      Z23, Z23
+	VFMADD213PD  evconst<>+1920(SB), Z21, Z23
+	VMOVAPD      Z24, Z24
+	VFMADD213PD  evconst<>+1920(SB), Z22, Z24
+	VMOVAPD      Z23, Z23
+	VFMADD213PD  evconst<>+1792(SB), Z21, Z23
+	VMOVAPD      Z24, Z24
+	VFMADD213PD  evconst<>+1792(SB), Z22, Z24
+	VMULPD       Z23, Z21, Z21
+	VMULPD       Z24, Z22, Z22
+	VMULPD       evconst<>+64(SB), Z8, Z23
+	VMULPD       evconst<>+64(SB), Z9, Z24
+	VMULPD       Z8, Z23, Z23
+	VMULPD       Z9, Z24, Z24
+	VADDPD       Z21, Z19, Z19
+	VADDPD       Z22, Z20, Z20
+	VADDPD       Z19, Z23, Z19
+	VADDPD       Z20, Z24, Z20
+	VMULPD       evconst<>+896(SB), Z4, Z21
+	VMULPD       evconst<>+896(SB), Z5, Z22
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  Z21, Z6, Z19
+	VMOVAPD      Z20, Z6
+	VFMADD213PD  Z22, Z7, Z6
+	VMULPD       evconst<>+832(SB), Z4, Z4
+	VMULPD       evconst<>+832(SB), Z5, Z5
+	VSUBPD       Z19, Z23, Z7
+	VSUBPD       Z6, Z24, Z6
+	VSUBPD       Z7, Z8, Z7
+	VSUBPD       Z6, Z9, Z6
+	VADDPD       Z7, Z4, Z4
+	VADDPD       Z6, Z5, Z5
+	VADDPD       Z17, Z4, Z4
+	VADDPD       Z18, Z5, Z5
+	VXORPD       Z6, Z6, Z6
+	VXORPD       Z7, Z7, Z7
+	VMAXPD       Z0, Z6, Z6
+	VADDPD       Z4, Z6, Z4
+	VMAXPD       Z1, Z7, Z7
+	VADDPD       Z5, Z7, Z5
+	VBROADCASTSD evconst<>+128(SB), Z6
+	VBROADCASTSD evconst<>+128(SB), Z7
+	VADDPD       evconst<>+128(SB), Z2, Z17
+	VADDPD       evconst<>+128(SB), Z3, Z18
+	VDIVPD       Z17, Z6, Z6
+	VDIVPD       Z18, Z7, Z7
+	VMULPD       Z6, Z2, Z2
+	VMULPD       Z7, Z3, Z3
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z6, K1, Z10
+	VBLENDMPD    Z3, Z7, K2, Z11
+	VBLENDMPD    Z6, Z2, K1, Z12
+	VBLENDMPD    Z7, Z3, K2, Z13
+	VMULPD       Z12, Z10, Z0
+	VMULPD       Z13, Z11, Z0
+	VMOVUPD      Z4, (AX)
+	VMOVUPD      Z5, 64(AX)
+	VMOVUPD      Z10, (CX)
+	VMOVUPD      Z11, 64(CX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, CX
+	SUBQ         $0x00000002, DX
+	JMP          evSoftplusAVX512_many
+
+evSoftplusAVX512_one:
+	TESTQ        DX, DX
+	JZ           evSoftplusAVX512_done
+	VMOVUPD      (AX), Z0
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VADDPD       evconst<>+128(SB), Z1, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z3
+	VSUBPD       Z3, Z1, Z4
+	VDIVPD       Z2, Z4, Z4
+	VCMPPD       $0x1d, evconst<>+448(SB), Z2, K1
+	VMULPD       evconst<>+64(SB), Z2, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z2
+	VBLENDMPD    Z2, Z3, K1, Z14
+	VMOVUPD.Z    evconst<>+128(SB), K1, Z2
+	VADDPD       evconst<>+192(SB), Z14, Z3
+	VDIVPD       Z3, Z14, Z3
+	VMULPD       Z3, Z3, Z5
+	VMULPD       Z5, Z5, Z6
+	VBROADCASTSD evconst<>+2112(SB), Z7
+	VMOVAPD      Z7, Z7
+	VFMADD213PD  evconst<>+1984(SB), Z6, Z7
+	VMOVAPD      Z7, Z7
+	VFMADD213PD  evconst<>+1856(SB), Z6, Z7
+	VMOVAPD      Z7, Z7
+	VFMADD213PD  evconst<>+1728(SB), Z6, Z7
+	VMULPD       Z7, Z5, Z5
+	VBROADCASTSD evconst<>+2048(SB), Z7
+	VMOVAPD      Z7, Z7
+	VFMADD213PD  evconst<>+1920(SB), Z6, Z7
+	VMOVAPD      Z7, Z7
+	VFMADD213PD  evconst<>+1792(SB), Z6, Z7
+	VMULPD       Z7, Z6, Z6
+	VMULPD       evconst<>+64(SB), Z14, Z7
+	VMULPD       Z14, Z7, Z7
+	VADDPD       Z6, Z5, Z5
+	VADDPD       Z5, Z7, Z5
+	VMULPD       evconst<>+896(SB), Z2, Z6
+	VMOVAPD      Z5, Z5
+	VFMADD213PD  Z6, Z3, Z5
+	VMULPD       evconst<>+832(SB), Z2, Z2
+	VSUBPD       Z5, Z7, Z3
+	VSUBPD       Z3, Z14, Z3
+	VADDPD       Z3, Z2, Z2
+	VADDPD       Z4, Z2, Z2
+	VXORPD       Z3, Z3, Z3
+	VMAXPD       Z0, Z3, Z3
+	VADDPD       Z2, Z3, Z2
+	VBROADCASTSD evconst<>+128(SB), Z3
+	VADDPD       evconst<>+128(SB), Z1, Z4
+	VDIVPD       Z4, Z3, Z3
+	VMULPD       Z3, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z3, K1, Z15
+	VBLENDMPD    Z3, Z1, K1, Z16
+	VMULPD       Z16, Z15, Z0
+	VMOVUPD      Z2, (AX)
+	VMOVUPD      Z15, (CX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000001, DX
+	JMP          evSoftplusAVX512_one
+
+evSoftplusAVX512_done:
+	VZEROUPPER
+	RET
+
+// func evSoftplusTanAVX512(a *float64, ad *float64, d1 *float64, t *float64, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·evSoftplusTanAVX512(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), AX
+	MOVQ ad+8(FP), CX
+	MOVQ d1+16(FP), DX
+	MOVQ t+24(FP), BX
+	MOVQ n+32(FP), SI
+
+evSoftplusTanAVX512_many:
+	CMPQ         SI, $0x00000002
+	JL           evSoftplusTanAVX512_one
+	VMOVUPD      (AX), Z0
+	VMOVUPD      64(AX), Z1
+	VORPD        evconst<>+384(SB), Z0, Z2
+	VORPD        evconst<>+384(SB), Z1, Z3
+	VBROADCASTSD evconst<>+512(SB), Z4
+	VBROADCASTSD evconst<>+512(SB), Z5
+	VBROADCASTSD evconst<>+576(SB), Z6
+	VBROADCASTSD evconst<>+576(SB), Z7
+	VMAXPD       Z2, Z4, Z2
+	VMINPD       Z2, Z6, Z2
+	VMAXPD       Z3, Z5, Z3
+	VMINPD       Z3, Z7, Z3
+	VMULPD       evconst<>+640(SB), Z2, Z4
+	VMULPD       evconst<>+640(SB), Z3, Z5
+	VRNDSCALEPD  $0x00, Z4, Z4
+	VRNDSCALEPD  $0x00, Z5, Z5
+	VBROADCASTSD evconst<>+704(SB), Z6
+	VBROADCASTSD evconst<>+704(SB), Z7
+	VMOVAPD      Z6, Z6
+	VFMADD213PD  Z2, Z4, Z6
+	VMOVAPD      Z7, Z2
+	VFMADD213PD  Z3, Z5, Z2
+	VBROADCASTSD evconst<>+768(SB), Z3
+	VBROADCASTSD evconst<>+768(SB), Z7
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z6, Z4, Z3
+	VMOVAPD      Z7, Z6
+	VFMADD213PD  Z2, Z5, Z6
+	VBROADCASTSD evconst<>+1024(SB), Z2
+	VBROADCASTSD evconst<>+1024(SB), Z7
+	VFMADD213PD  evconst<>+1088(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1088(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1152(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1152(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1216(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1216(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1280(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1280(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1344(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1344(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1408(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1472(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1536(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1600(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1664(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z6, Z7
+	VFMADD213PD  evconst<>+64(SB), Z3, Z2
+	VFMADD213PD  evconst<>+64(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VSCALEFPD    Z4, Z2, Z2
+	VSCALEFPD    Z5, Z7, Z3
+	VADDPD       evconst<>+128(SB), Z2, Z4
+	VADDPD       evconst<>+128(SB), Z3, Z5
+	VSUBPD       evconst<>+128(SB), Z4, Z6
+	VSUBPD       evconst<>+128(SB), Z5, Z7
+	VSUBPD       Z6, Z2, Z17
+	VSUBPD       Z7, Z3, Z18
+	VDIVPD       Z4, Z17, Z17
+	VDIVPD       Z5, Z18, Z18
+	VCMPPD       $0x1d, evconst<>+448(SB), Z4, K1
+	VCMPPD       $0x1d, evconst<>+448(SB), Z5, K2
+	VMULPD       evconst<>+64(SB), Z4, Z4
+	VMULPD       evconst<>+64(SB), Z5, Z5
+	VSUBPD       evconst<>+128(SB), Z4, Z4
+	VSUBPD       evconst<>+128(SB), Z5, Z5
+	VBLENDMPD    Z4, Z6, K1, Z8
+	VBLENDMPD    Z5, Z7, K2, Z9
+	VMOVUPD.Z    evconst<>+128(SB), K1, Z4
+	VMOVUPD.Z    evconst<>+128(SB), K2, Z5
+	VADDPD       evconst<>+192(SB), Z8, Z6
+	VADDPD       evconst<>+192(SB), Z9, Z7
+	VDIVPD       Z6, Z8, Z6
+	VDIVPD       Z7, Z9, Z7
+	VMULPD       Z6, Z6, Z19
+	VMULPD       Z7, Z7, Z20
+	VMULPD       Z19, Z19, Z21
+	VMULPD       Z20, Z20, Z22
+	VBROADCASTSD evconst<>+2112(SB), Z23
+	VBROADCASTSD evconst<>+2112(SB), Z24
+	VMOVAPD      Z23, Z23
+	VFMADD213PD  evconst<>+1984(SB), Z21, Z23
+	VMOVAPD      Z24, Z24
+	VFMADD213PD  evconst<>+1984(SB), Z22, Z24
+	VMOVAPD      Z23, Z23
+	VFMADD213PD  evconst<>+1856(SB), Z21, Z23
+	VMOVAPD      Z24, Z24
+	VFMADD213PD  evconst<>+1856(SB), Z22, Z24
+	VMOVAPD      Z23, Z23
+	VFMADD213PD  evconst<>+1728(SB), Z21, Z23
+	VMOVAPD      Z24, Z24
+	VFMADD213PD  evconst<>+1728(SB), Z22, Z24
+	VMULPD       Z23, Z19, Z19
+	VMULPD       Z24, Z20, Z20
+	VBROADCASTSD evconst<>+2048(SB), Z23
+	VBROADCASTSD evconst<>+2048(SB), Z24
+	VMOVAPD      Z23, Z23
+	VFMADD213PD  evconst<>+1920(SB), Z21, Z23
+	VMOVAPD      Z24, Z24
+	VFMADD213PD  evconst<>+1920(SB), Z22, Z24
+	VMOVAPD      Z23, Z23
+	VFMADD213PD  evconst<>+1792(SB), Z21, Z23
+	VMOVAPD      Z24, Z24
+	VFMADD213PD  evconst<>+1792(SB), Z22, Z24
+	VMULPD       Z23, Z21, Z21
+	VMULPD       Z24, Z22, Z22
+	VMULPD       evconst<>+64(SB), Z8, Z23
+	VMULPD       evconst<>+64(SB), Z9, Z24
+	VMULPD       Z8, Z23, Z23
+	VMULPD       Z9, Z24, Z24
+	VADDPD       Z21, Z19, Z19
+	VADDPD       Z22, Z20, Z20
+	VADDPD       Z19, Z23, Z19
+	VADDPD       Z20, Z24, Z20
+	VMULPD       evconst<>+896(SB), Z4, Z21
+	VMULPD       evconst<>+896(SB), Z5, Z22
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  Z21, Z6, Z19
+	VMOVAPD      Z20, Z6
+	VFMADD213PD  Z22, Z7, Z6
+	VMULPD       evconst<>+832(SB), Z4, Z4
+	VMULPD       evconst<>+832(SB), Z5, Z5
+	VSUBPD       Z19, Z23, Z7
+	VSUBPD       Z6, Z24, Z6
+	VSUBPD       Z7, Z8, Z7
+	VSUBPD       Z6, Z9, Z6
+	VADDPD       Z7, Z4, Z4
+	VADDPD       Z6, Z5, Z5
+	VADDPD       Z17, Z4, Z4
+	VADDPD       Z18, Z5, Z5
+	VXORPD       Z6, Z6, Z6
+	VXORPD       Z7, Z7, Z7
+	VMAXPD       Z0, Z6, Z6
+	VADDPD       Z4, Z6, Z4
+	VMAXPD       Z1, Z7, Z7
+	VADDPD       Z5, Z7, Z5
+	VBROADCASTSD evconst<>+128(SB), Z6
+	VBROADCASTSD evconst<>+128(SB), Z7
+	VADDPD       evconst<>+128(SB), Z2, Z17
+	VADDPD       evconst<>+128(SB), Z3, Z18
+	VDIVPD       Z17, Z6, Z6
+	VDIVPD       Z18, Z7, Z7
+	VMULPD       Z6, Z2, Z2
+	VMULPD       Z7, Z3, Z3
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z6, K1, Z10
+	VBLENDMPD    Z3, Z7, K2, Z11
+	VBLENDMPD    Z6, Z2, K1, Z12
+	VBLENDMPD    Z7, Z3, K2, Z13
+	VMULPD       Z12, Z10, Z0
+	VMULPD       Z13, Z11, Z1
+	VMOVUPD      Z4, (AX)
+	VMOVUPD      Z5, 64(AX)
+	VMOVUPD      Z10, (DX)
+	VMOVUPD      Z11, 64(DX)
+	VMOVUPD      (CX), Z2
+	VMOVUPD      64(CX), Z3
+	VMULPD       Z2, Z10, Z4
+	VMULPD       Z3, Z11, Z5
+	VMOVUPD      Z4, (CX)
+	VMOVUPD      Z5, 64(CX)
+	VMULPD       Z2, Z0, Z0
+	VMULPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (BX)
+	VMOVUPD      Z1, 64(BX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, BX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x00000002, SI
+	JMP          evSoftplusTanAVX512_many
+
+evSoftplusTanAVX512_one:
+	TESTQ        SI, SI
+	JZ           evSoftplusTanAVX512_done
+	VMOVUPD      (AX), Z0
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VADDPD       evconst<>+128(SB), Z1, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z3
+	VSUBPD       Z3, Z1, Z4
+	VDIVPD       Z2, Z4, Z4
+	VCMPPD       $0x1d, evconst<>+448(SB), Z2, K1
+	VMULPD       evconst<>+64(SB), Z2, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z2
+	VBLENDMPD    Z2, Z3, K1, Z14
+	VMOVUPD.Z    evconst<>+128(SB), K1, Z2
+	VADDPD       evconst<>+192(SB), Z14, Z3
+	VDIVPD       Z3, Z14, Z3
+	VMULPD       Z3, Z3, Z5
+	VMULPD       Z5, Z5, Z6
+	VBROADCASTSD evconst<>+2112(SB), Z7
+	VMOVAPD      Z7, Z7
+	VFMADD213PD  evconst<>+1984(SB), Z6, Z7
+	VMOVAPD      Z7, Z7
+	VFMADD213PD  evconst<>+1856(SB), Z6, Z7
+	VMOVAPD      Z7, Z7
+	VFMADD213PD  evconst<>+1728(SB), Z6, Z7
+	VMULPD       Z7, Z5, Z5
+	VBROADCASTSD evconst<>+2048(SB), Z7
+	VMOVAPD      Z7, Z7
+	VFMADD213PD  evconst<>+1920(SB), Z6, Z7
+	VMOVAPD      Z7, Z7
+	VFMADD213PD  evconst<>+1792(SB), Z6, Z7
+	VMULPD       Z7, Z6, Z6
+	VMULPD       evconst<>+64(SB), Z14, Z7
+	VMULPD       Z14, Z7, Z7
+	VADDPD       Z6, Z5, Z5
+	VADDPD       Z5, Z7, Z5
+	VMULPD       evconst<>+896(SB), Z2, Z6
+	VMOVAPD      Z5, Z5
+	VFMADD213PD  Z6, Z3, Z5
+	VMULPD       evconst<>+832(SB), Z2, Z2
+	VSUBPD       Z5, Z7, Z3
+	VSUBPD       Z3, Z14, Z3
+	VADDPD       Z3, Z2, Z2
+	VADDPD       Z4, Z2, Z2
+	VXORPD       Z3, Z3, Z3
+	VMAXPD       Z0, Z3, Z3
+	VADDPD       Z2, Z3, Z2
+	VBROADCASTSD evconst<>+128(SB), Z3
+	VADDPD       evconst<>+128(SB), Z1, Z4
+	VDIVPD       Z4, Z3, Z3
+	VMULPD       Z3, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z3, K1, Z15
+	VBLENDMPD    Z3, Z1, K1, Z16
+	VMULPD       Z16, Z15, Z0
+	VMOVUPD      Z2, (AX)
+	VMOVUPD      Z15, (DX)
+	VMOVUPD      (CX), Z1
+	VMULPD       Z1, Z15, Z2
+	VMOVUPD      Z2, (CX)
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (BX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, DX
+	SUBQ         $0x00000001, SI
+	JMP          evSoftplusTanAVX512_one
+
+evSoftplusTanAVX512_done:
+	VZEROUPPER
+	RET
+
+// func evTanhAVX512(a *float64, d1 *float64, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·evTanhAVX512(SB), NOSPLIT, $0-24
+	MOVQ a+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ n+16(FP), DX
+
+evTanhAVX512_many:
+	CMPQ         DX, $0x00000002
+	JL           evTanhAVX512_one
+	VMOVUPD      (AX), Z0
+	VMOVUPD      64(AX), Z1
+	VORPD        evconst<>+384(SB), Z0, Z2
+	VORPD        evconst<>+384(SB), Z1, Z3
+	VMULPD       evconst<>+192(SB), Z2, Z2
+	VMULPD       evconst<>+192(SB), Z3, Z3
+	VBROADCASTSD evconst<>+512(SB), Z4
+	VBROADCASTSD evconst<>+512(SB), Z5
+	VBROADCASTSD evconst<>+576(SB), Z6
+	VBROADCASTSD evconst<>+576(SB), Z7
+	VMAXPD       Z2, Z4, Z2
+	VMINPD       Z2, Z6, Z2
+	VMAXPD       Z3, Z5, Z3
+	VMINPD       Z3, Z7, Z3
+	VMULPD       evconst<>+640(SB), Z2, Z4
+	VMULPD       evconst<>+640(SB), Z3, Z5
+	VRNDSCALEPD  $0x00, Z4, Z4
+	VRNDSCALEPD  $0x00, Z5, Z5
+	VBROADCASTSD evconst<>+704(SB), Z6
+	VBROADCASTSD evconst<>+704(SB), Z7
+	VMOVAPD      Z6, Z6
+	VFMADD213PD  Z2, Z4, Z6
+	VMOVAPD      Z7, Z2
+	VFMADD213PD  Z3, Z5, Z2
+	VBROADCASTSD evconst<>+768(SB), Z3
+	VBROADCASTSD evconst<>+768(SB), Z7
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z6, Z4, Z3
+	VMOVAPD      Z7, Z6
+	VFMADD213PD  Z2, Z5, Z6
+	VBROADCASTSD evconst<>+1024(SB), Z2
+	VBROADCASTSD evconst<>+1024(SB), Z7
+	VFMADD213PD  evconst<>+1088(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1088(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1152(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1152(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1216(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1216(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1280(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1280(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1344(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1344(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1408(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1472(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1536(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1600(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1664(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z6, Z7
+	VFMADD213PD  evconst<>+64(SB), Z3, Z2
+	VFMADD213PD  evconst<>+64(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VSCALEFPD    Z4, Z2, Z2
+	VSCALEFPD    Z5, Z7, Z3
+	VBROADCASTSD evconst<>+128(SB), Z4
+	VBROADCASTSD evconst<>+128(SB), Z5
+	VADDPD       evconst<>+128(SB), Z2, Z6
+	VADDPD       evconst<>+128(SB), Z3, Z7
+	VDIVPD       Z6, Z4, Z4
+	VDIVPD       Z7, Z5, Z5
+	VBROADCASTSD evconst<>+128(SB), Z6
+	VBROADCASTSD evconst<>+128(SB), Z7
+	VSUBPD       Z2, Z6, Z6
+	VSUBPD       Z3, Z7, Z7
+	VMULPD       Z4, Z6, Z6
+	VMULPD       Z5, Z7, Z7
+	VANDPD       evconst<>+384(SB), Z0, Z0
+	VANDPD       evconst<>+384(SB), Z1, Z1
+	VORPD        Z0, Z6, Z0
+	VORPD        Z1, Z7, Z1
+	VMULPD       evconst<>+256(SB), Z2, Z2
+	VMULPD       evconst<>+256(SB), Z3, Z3
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z5, Z3, Z3
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z5, Z3, Z3
+	VMULPD       evconst<>+320(SB), Z0, Z4
+	VMULPD       evconst<>+320(SB), Z1, Z5
+	VMULPD       Z2, Z4, Z4
+	VMULPD       Z3, Z5, Z4
+	VMOVUPD      Z0, (AX)
+	VMOVUPD      Z1, 64(AX)
+	VMOVUPD      Z2, (CX)
+	VMOVUPD      Z3, 64(CX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, CX
+	SUBQ         $0x00000002, DX
+	JMP          evTanhAVX512_many
+
+evTanhAVX512_one:
+	TESTQ        DX, DX
+	JZ           evTanhAVX512_done
+	VMOVUPD      (AX), Z0
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VMULPD       evconst<>+192(SB), Z1, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VBROADCASTSD evconst<>+128(SB), Z3
+	VSUBPD       Z1, Z3, Z3
+	VMULPD       Z2, Z3, Z3
+	VANDPD       evconst<>+384(SB), Z0, Z0
+	VORPD        Z0, Z3, Z0
+	VMULPD       evconst<>+256(SB), Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMULPD       evconst<>+320(SB), Z0, Z2
+	VMULPD       Z1, Z2, Z2
+	VMOVUPD      Z0, (AX)
+	VMOVUPD      Z1, (CX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000001, DX
+	JMP          evTanhAVX512_one
+
+evTanhAVX512_done:
+	VZEROUPPER
+	RET
+
+// func evTanhTanAVX512(a *float64, ad *float64, d1 *float64, t *float64, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·evTanhTanAVX512(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), AX
+	MOVQ ad+8(FP), CX
+	MOVQ d1+16(FP), DX
+	MOVQ t+24(FP), BX
+	MOVQ n+32(FP), SI
+
+evTanhTanAVX512_many:
+	CMPQ         SI, $0x00000002
+	JL           evTanhTanAVX512_one
+	VMOVUPD      (AX), Z0
+	VMOVUPD      64(AX), Z1
+	VORPD        evconst<>+384(SB), Z0, Z2
+	VORPD        evconst<>+384(SB), Z1, Z3
+	VMULPD       evconst<>+192(SB), Z2, Z2
+	VMULPD       evconst<>+192(SB), Z3, Z3
+	VBROADCASTSD evconst<>+512(SB), Z4
+	VBROADCASTSD evconst<>+512(SB), Z5
+	VBROADCASTSD evconst<>+576(SB), Z6
+	VBROADCASTSD evconst<>+576(SB), Z7
+	VMAXPD       Z2, Z4, Z2
+	VMINPD       Z2, Z6, Z2
+	VMAXPD       Z3, Z5, Z3
+	VMINPD       Z3, Z7, Z3
+	VMULPD       evconst<>+640(SB), Z2, Z4
+	VMULPD       evconst<>+640(SB), Z3, Z5
+	VRNDSCALEPD  $0x00, Z4, Z4
+	VRNDSCALEPD  $0x00, Z5, Z5
+	VBROADCASTSD evconst<>+704(SB), Z6
+	VBROADCASTSD evconst<>+704(SB), Z7
+	VMOVAPD      Z6, Z6
+	VFMADD213PD  Z2, Z4, Z6
+	VMOVAPD      Z7, Z2
+	VFMADD213PD  Z3, Z5, Z2
+	VBROADCASTSD evconst<>+768(SB), Z3
+	VBROADCASTSD evconst<>+768(SB), Z7
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z6, Z4, Z3
+	VMOVAPD      Z7, Z6
+	VFMADD213PD  Z2, Z5, Z6
+	VBROADCASTSD evconst<>+1024(SB), Z2
+	VBROADCASTSD evconst<>+1024(SB), Z7
+	VFMADD213PD  evconst<>+1088(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1088(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1152(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1152(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1216(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1216(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1280(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1280(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1344(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1344(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1408(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1472(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1536(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1600(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1664(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z6, Z7
+	VFMADD213PD  evconst<>+64(SB), Z3, Z2
+	VFMADD213PD  evconst<>+64(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VSCALEFPD    Z4, Z2, Z2
+	VSCALEFPD    Z5, Z7, Z3
+	VBROADCASTSD evconst<>+128(SB), Z4
+	VBROADCASTSD evconst<>+128(SB), Z5
+	VADDPD       evconst<>+128(SB), Z2, Z6
+	VADDPD       evconst<>+128(SB), Z3, Z7
+	VDIVPD       Z6, Z4, Z4
+	VDIVPD       Z7, Z5, Z5
+	VBROADCASTSD evconst<>+128(SB), Z6
+	VBROADCASTSD evconst<>+128(SB), Z7
+	VSUBPD       Z2, Z6, Z6
+	VSUBPD       Z3, Z7, Z7
+	VMULPD       Z4, Z6, Z6
+	VMULPD       Z5, Z7, Z7
+	VANDPD       evconst<>+384(SB), Z0, Z0
+	VANDPD       evconst<>+384(SB), Z1, Z1
+	VORPD        Z0, Z6, Z0
+	VORPD        Z1, Z7, Z1
+	VMULPD       evconst<>+256(SB), Z2, Z2
+	VMULPD       evconst<>+256(SB), Z3, Z3
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z5, Z3, Z3
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z5, Z3, Z3
+	VMULPD       evconst<>+320(SB), Z0, Z4
+	VMULPD       evconst<>+320(SB), Z1, Z5
+	VMULPD       Z2, Z4, Z4
+	VMULPD       Z3, Z5, Z5
+	VMOVUPD      Z0, (AX)
+	VMOVUPD      Z1, 64(AX)
+	VMOVUPD      Z2, (DX)
+	VMOVUPD      Z3, 64(DX)
+	VMOVUPD      (CX), Z0
+	VMOVUPD      64(CX), Z1
+	VMULPD       Z0, Z2, Z2
+	VMULPD       Z1, Z3, Z3
+	VMOVUPD      Z2, (CX)
+	VMOVUPD      Z3, 64(CX)
+	VMULPD       Z0, Z4, Z0
+	VMULPD       Z1, Z5, Z1
+	VMOVUPD      Z0, (BX)
+	VMOVUPD      Z1, 64(BX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, BX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x00000002, SI
+	JMP          evTanhTanAVX512_many
+
+evTanhTanAVX512_one:
+	TESTQ        SI, SI
+	JZ           evTanhTanAVX512_done
+	VMOVUPD      (AX), Z0
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VMULPD       evconst<>+192(SB), Z1, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VBROADCASTSD evconst<>+128(SB), Z3
+	VSUBPD       Z1, Z3, Z3
+	VMULPD       Z2, Z3, Z3
+	VANDPD       evconst<>+384(SB), Z0, Z0
+	VORPD        Z0, Z3, Z0
+	VMULPD       evconst<>+256(SB), Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMULPD       evconst<>+320(SB), Z0, Z2
+	VMULPD       Z1, Z2, Z2
+	VMOVUPD      Z0, (AX)
+	VMOVUPD      Z1, (DX)
+	VMOVUPD      (CX), Z0
+	VMULPD       Z0, Z1, Z1
+	VMOVUPD      Z1, (CX)
+	VMULPD       Z0, Z2, Z0
+	VMOVUPD      Z0, (BX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, DX
+	SUBQ         $0x00000001, SI
+	JMP          evTanhTanAVX512_one
+
+evTanhTanAVX512_done:
+	VZEROUPPER
+	RET
+
+// func evReLUAVX512(a *float64, d1 *float64, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·evReLUAVX512(SB), NOSPLIT, $0-24
+	MOVQ a+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ n+16(FP), DX
+
+evReLUAVX512_many:
+	CMPQ         DX, $0x00000002
+	JL           evReLUAVX512_one
+	VMOVUPD      (AX), Z0
+	VMOVUPD      64(AX), Z1
+	VXORPD       Z2, Z2, Z2
+	VXORPD       Z3, Z3, Z3
+	VCMPPD       $0x12, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x12, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z0, K1, Z4
+	VBLENDMPD    Z3, Z1, K2, Z5
+	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x1e, evconst<>+0(SB), Z1, K2
+	VBROADCASTSD evconst<>+128(SB), Z0
+	VBROADCASTSD evconst<>+128(SB), Z1
+	VBLENDMPD    Z0, Z2, K1, Z6
+	VBLENDMPD    Z1, Z3, K2, Z7
+	VMOVUPD      Z4, (AX)
+	VMOVUPD      Z5, 64(AX)
+	VMOVUPD      Z6, (CX)
+	VMOVUPD      Z7, 64(CX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, CX
+	SUBQ         $0x00000002, DX
+	JMP          evReLUAVX512_many
+
+evReLUAVX512_one:
+	TESTQ        DX, DX
+	JZ           evReLUAVX512_done
+	VMOVUPD      (AX), Z0
+	VXORPD       Z1, Z1, Z1
+	VCMPPD       $0x12, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z0, K1, Z8
+	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
+	VBROADCASTSD evconst<>+128(SB), Z0
+	VBLENDMPD    Z0, Z1, K1, Z9
+	VMOVUPD      Z8, (AX)
+	VMOVUPD      Z9, (CX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000001, DX
+	JMP          evReLUAVX512_one
+
+evReLUAVX512_done:
+	VZEROUPPER
+	RET
+
+// func evReLUTanAVX512(a *float64, ad *float64, d1 *float64, t *float64, n int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·evReLUTanAVX512(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), AX
+	MOVQ ad+8(FP), CX
+	MOVQ d1+16(FP), DX
+	MOVQ t+24(FP), BX
+	MOVQ n+32(FP), SI
+
+evReLUTanAVX512_many:
+	CMPQ         SI, $0x00000002
+	JL           evReLUTanAVX512_one
+	VMOVUPD      (AX), Z0
+	VMOVUPD      64(AX), Z1
+	VXORPD       Z2, Z2, Z2
+	VXORPD       Z3, Z3, Z3
+	VCMPPD       $0x12, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x12, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z0, K1, Z4
+	VBLENDMPD    Z3, Z1, K2, Z5
+	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x1e, evconst<>+0(SB), Z1, K2
+	VBROADCASTSD evconst<>+128(SB), Z0
+	VBROADCASTSD evconst<>+128(SB), Z1
+	VBLENDMPD    Z0, Z2, K1, Z6
+	VBLENDMPD    Z1, Z3, K2, Z7
+	VMOVUPD      Z4, (AX)
+	VMOVUPD      Z5, 64(AX)
+	VMOVUPD      Z6, (DX)
+	VMOVUPD      Z7, 64(DX)
+	VMOVUPD      (CX), Z0
+	VMOVUPD      64(CX), Z1
+	VMULPD       Z0, Z6, Z10
+	VMULPD       Z1, Z7, Z11
+	VMOVUPD      Z10, (CX)
+	VMOVUPD      Z11, 64(CX)
+	VMULPD       Z0, Z2, Z0
+	VMULPD       Z1, Z3, Z1
+	VMOVUPD      Z0, (BX)
+	VMOVUPD      Z1, 64(BX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, BX
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x00000002, SI
+	JMP          evReLUTanAVX512_many
+
+evReLUTanAVX512_one:
+	TESTQ        SI, SI
+	JZ           evReLUTanAVX512_done
+	VMOVUPD      (AX), Z0
+	VXORPD       Z1, Z1, Z1
+	VCMPPD       $0x12, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z0, K1, Z8
+	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
+	VBROADCASTSD evconst<>+128(SB), Z0
+	VBLENDMPD    Z0, Z1, K1, Z9
+	VMOVUPD      Z8, (AX)
+	VMOVUPD      Z9, (DX)
+	VMOVUPD      (CX), Z0
+	VMULPD       Z0, Z9, Z2
+	VMOVUPD      Z2, (CX)
+	VMULPD       Z0, Z1, Z0
+	VMOVUPD      Z0, (BX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, DX
+	SUBQ         $0x00000001, SI
+	JMP          evReLUTanAVX512_one
+
+evReLUTanAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -1192,29 +2333,29 @@ TEXT ·evExpAVX512(SB), NOSPLIT, $0-24
 
 evExpAVX512_loop:
 	VMOVUPD      (CX), Z0
-	VBROADCASTSD evconst<>+320(SB), Z1
-	VBROADCASTSD evconst<>+384(SB), Z2
+	VBROADCASTSD evconst<>+512(SB), Z1
+	VBROADCASTSD evconst<>+576(SB), Z2
 	VMAXPD       Z0, Z1, Z0
 	VMINPD       Z0, Z2, Z0
-	VMULPD       evconst<>+448(SB), Z0, Z1
+	VMULPD       evconst<>+640(SB), Z0, Z1
 	VRNDSCALEPD  $0x00, Z1, Z1
-	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+704(SB), Z2
 	VMOVAPD      Z2, Z2
 	VFMADD213PD  Z0, Z1, Z2
-	VBROADCASTSD evconst<>+576(SB), Z0
+	VBROADCASTSD evconst<>+768(SB), Z0
 	VMOVAPD      Z0, Z0
 	VFMADD213PD  Z2, Z1, Z0
-	VBROADCASTSD evconst<>+704(SB), Z2
-	VFMADD213PD  evconst<>+768(SB), Z0, Z2
-	VFMADD213PD  evconst<>+832(SB), Z0, Z2
-	VFMADD213PD  evconst<>+896(SB), Z0, Z2
-	VFMADD213PD  evconst<>+960(SB), Z0, Z2
-	VFMADD213PD  evconst<>+1024(SB), Z0, Z2
+	VBROADCASTSD evconst<>+1024(SB), Z2
 	VFMADD213PD  evconst<>+1088(SB), Z0, Z2
 	VFMADD213PD  evconst<>+1152(SB), Z0, Z2
 	VFMADD213PD  evconst<>+1216(SB), Z0, Z2
 	VFMADD213PD  evconst<>+1280(SB), Z0, Z2
 	VFMADD213PD  evconst<>+1344(SB), Z0, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z0, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z0, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z0, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z0, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z0, Z2
 	VFMADD213PD  evconst<>+64(SB), Z0, Z2
 	VFMADD213PD  evconst<>+128(SB), Z0, Z2
 	VFMADD213PD  evconst<>+128(SB), Z0, Z2
@@ -1350,50 +2491,41 @@ TEXT ·evSiLUAVX2(SB), NOSPLIT, $0-24
 	MOVQ a+0(FP), AX
 	MOVQ d1+8(FP), CX
 	MOVQ n+16(FP), DX
+	SHLQ $0x01, DX
 
-evSiLUAVX2_one:
-	TESTQ        DX, DX
-	JZ           evSiLUAVX2_done
+evSiLUAVX2_many:
+	CMPQ         DX, $0x00000002
+	JL           evSiLUAVX2_one
 	VMOVUPD      (AX), Y0
 	VMOVUPD      32(AX), Y1
-	VORPD        evconst<>+256(SB), Y0, Y2
-	VORPD        evconst<>+288(SB), Y1, Y3
-	VBROADCASTSD evconst<>+320(SB), Y4
-	VBROADCASTSD evconst<>+320(SB), Y5
-	VBROADCASTSD evconst<>+384(SB), Y6
-	VBROADCASTSD evconst<>+384(SB), Y7
+	VORPD        evconst<>+384(SB), Y0, Y2
+	VORPD        evconst<>+416(SB), Y1, Y3
+	VBROADCASTSD evconst<>+512(SB), Y4
+	VBROADCASTSD evconst<>+512(SB), Y5
+	VBROADCASTSD evconst<>+576(SB), Y6
+	VBROADCASTSD evconst<>+576(SB), Y7
 	VMAXPD       Y2, Y4, Y2
 	VMINPD       Y2, Y6, Y2
 	VMAXPD       Y3, Y5, Y3
 	VMINPD       Y3, Y7, Y3
-	VMULPD       evconst<>+448(SB), Y2, Y4
-	VMULPD       evconst<>+480(SB), Y3, Y5
+	VMULPD       evconst<>+640(SB), Y2, Y4
+	VMULPD       evconst<>+672(SB), Y3, Y5
 	VROUNDPD     $0x00, Y4, Y4
 	VROUNDPD     $0x00, Y5, Y5
-	VBROADCASTSD evconst<>+512(SB), Y6
-	VBROADCASTSD evconst<>+512(SB), Y7
+	VBROADCASTSD evconst<>+704(SB), Y6
+	VBROADCASTSD evconst<>+704(SB), Y7
 	VMOVAPD      Y6, Y6
 	VFMADD213PD  Y2, Y4, Y6
 	VMOVAPD      Y7, Y2
 	VFMADD213PD  Y3, Y5, Y2
-	VBROADCASTSD evconst<>+576(SB), Y3
-	VBROADCASTSD evconst<>+576(SB), Y7
+	VBROADCASTSD evconst<>+768(SB), Y3
+	VBROADCASTSD evconst<>+768(SB), Y7
 	VMOVAPD      Y3, Y3
 	VFMADD213PD  Y6, Y4, Y3
 	VMOVAPD      Y7, Y6
 	VFMADD213PD  Y2, Y5, Y6
-	VBROADCASTSD evconst<>+704(SB), Y2
-	VBROADCASTSD evconst<>+704(SB), Y7
-	VFMADD213PD  evconst<>+768(SB), Y3, Y2
-	VFMADD213PD  evconst<>+800(SB), Y6, Y7
-	VFMADD213PD  evconst<>+832(SB), Y3, Y2
-	VFMADD213PD  evconst<>+864(SB), Y6, Y7
-	VFMADD213PD  evconst<>+896(SB), Y3, Y2
-	VFMADD213PD  evconst<>+928(SB), Y6, Y7
-	VFMADD213PD  evconst<>+960(SB), Y3, Y2
-	VFMADD213PD  evconst<>+992(SB), Y6, Y7
-	VFMADD213PD  evconst<>+1024(SB), Y3, Y2
-	VFMADD213PD  evconst<>+1056(SB), Y6, Y7
+	VBROADCASTSD evconst<>+1024(SB), Y2
+	VBROADCASTSD evconst<>+1024(SB), Y7
 	VFMADD213PD  evconst<>+1088(SB), Y3, Y2
 	VFMADD213PD  evconst<>+1120(SB), Y6, Y7
 	VFMADD213PD  evconst<>+1152(SB), Y3, Y2
@@ -1404,6 +2536,16 @@ evSiLUAVX2_one:
 	VFMADD213PD  evconst<>+1312(SB), Y6, Y7
 	VFMADD213PD  evconst<>+1344(SB), Y3, Y2
 	VFMADD213PD  evconst<>+1376(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1408(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1440(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1472(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1504(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1536(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1568(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1600(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1632(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1664(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1696(SB), Y6, Y7
 	VFMADD213PD  evconst<>+64(SB), Y3, Y2
 	VFMADD213PD  evconst<>+96(SB), Y6, Y7
 	VFMADD213PD  evconst<>+128(SB), Y3, Y2
@@ -1416,14 +2558,14 @@ evSiLUAVX2_one:
 	VROUNDPD     $0x01, Y6, Y6
 	VSUBPD       Y3, Y4, Y4
 	VSUBPD       Y6, Y5, Y5
-	VADDPD       evconst<>+640(SB), Y3, Y3
-	VADDPD       evconst<>+672(SB), Y6, Y6
+	VADDPD       evconst<>+960(SB), Y3, Y3
+	VADDPD       evconst<>+992(SB), Y6, Y6
 	VPSLLQ       $0x34, Y3, Y3
 	VPSLLQ       $0x34, Y6, Y6
 	VMULPD       Y3, Y2, Y2
 	VMULPD       Y6, Y7, Y3
-	VADDPD       evconst<>+640(SB), Y4, Y4
-	VADDPD       evconst<>+672(SB), Y5, Y5
+	VADDPD       evconst<>+960(SB), Y4, Y4
+	VADDPD       evconst<>+992(SB), Y5, Y5
 	VPSLLQ       $0x34, Y4, Y4
 	VPSLLQ       $0x34, Y5, Y5
 	VMULPD       Y4, Y2, Y2
@@ -1437,27 +2579,95 @@ evSiLUAVX2_one:
 	VMULPD       Y4, Y2, Y2
 	VMULPD       Y5, Y3, Y3
 	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y6
-	VBLENDVPD    Y6, Y2, Y4, Y6
 	VCMPPD       $0x01, evconst<>+32(SB), Y1, Y7
-	VBLENDVPD    Y7, Y3, Y5, Y7
-	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y8
-	VBLENDVPD    Y8, Y4, Y2, Y2
-	VCMPPD       $0x01, evconst<>+32(SB), Y1, Y4
-	VBLENDVPD    Y4, Y5, Y3, Y3
-	VMULPD       Y2, Y6, Y2
-	VMULPD       Y3, Y7, Y3
-	VMULPD       Y6, Y0, Y4
-	VMULPD       Y7, Y1, Y5
-	VMOVUPD      Y4, (AX)
-	VMOVUPD      Y5, 32(AX)
+	VBLENDVPD    Y6, Y2, Y4, Y8
+	VBLENDVPD    Y7, Y3, Y5, Y9
+	VBLENDVPD    Y6, Y4, Y2, Y2
+	VBLENDVPD    Y7, Y5, Y3, Y3
+	VMULPD       Y2, Y8, Y4
+	VMULPD       Y3, Y9, Y5
+	VMULPD       Y8, Y0, Y6
+	VMULPD       Y9, Y1, Y7
+	VMOVAPD      Y4, Y10
+	VFMADD213PD  Y8, Y0, Y10
+	VMOVAPD      Y5, Y11
+	VFMADD213PD  Y9, Y1, Y11
+	VSUBPD       Y8, Y2, Y2
+	VSUBPD       Y9, Y3, Y3
 	VMOVAPD      Y2, Y2
-	VFMADD213PD  Y6, Y0, Y2
+	VFMADD213PD  evconst<>+192(SB), Y0, Y2
 	VMOVAPD      Y3, Y0
-	VFMADD213PD  Y7, Y1, Y0
-	VMOVUPD      Y2, (CX)
-	VMOVUPD      Y0, 32(CX)
+	VFMADD213PD  evconst<>+224(SB), Y1, Y0
+	VMULPD       Y2, Y4, Y1
+	VMULPD       Y0, Y5, Y0
+	VMOVUPD      Y6, (AX)
+	VMOVUPD      Y7, 32(AX)
+	VMOVUPD      Y10, (CX)
+	VMOVUPD      Y11, 32(CX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000002, DX
+	JMP          evSiLUAVX2_many
+
+evSiLUAVX2_one:
+	TESTQ        DX, DX
+	JZ           evSiLUAVX2_done
+	VMOVUPD      (AX), Y0
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y3
+	VBLENDVPD    Y3, Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMULPD       Y1, Y4, Y2
+	VMULPD       Y4, Y0, Y3
+	VMOVAPD      Y2, Y5
+	VFMADD213PD  Y4, Y0, Y5
+	VSUBPD       Y4, Y1, Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  evconst<>+192(SB), Y0, Y1
+	VMULPD       Y1, Y2, Y0
+	VMOVUPD      Y3, (AX)
+	VMOVUPD      Y5, (CX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
 	SUBQ         $0x00000001, DX
 	JMP          evSiLUAVX2_one
 
@@ -1473,50 +2683,41 @@ TEXT ·evSiLUTanAVX2(SB), NOSPLIT, $0-40
 	MOVQ d1+16(FP), DX
 	MOVQ t+24(FP), BX
 	MOVQ n+32(FP), SI
+	SHLQ $0x01, SI
 
-evSiLUTanAVX2_one:
-	TESTQ        SI, SI
-	JZ           evSiLUTanAVX2_done
+evSiLUTanAVX2_many:
+	CMPQ         SI, $0x00000002
+	JL           evSiLUTanAVX2_one
 	VMOVUPD      (AX), Y0
 	VMOVUPD      32(AX), Y1
-	VORPD        evconst<>+256(SB), Y0, Y2
-	VORPD        evconst<>+288(SB), Y1, Y3
-	VBROADCASTSD evconst<>+320(SB), Y4
-	VBROADCASTSD evconst<>+320(SB), Y5
-	VBROADCASTSD evconst<>+384(SB), Y6
-	VBROADCASTSD evconst<>+384(SB), Y7
+	VORPD        evconst<>+384(SB), Y0, Y2
+	VORPD        evconst<>+416(SB), Y1, Y3
+	VBROADCASTSD evconst<>+512(SB), Y4
+	VBROADCASTSD evconst<>+512(SB), Y5
+	VBROADCASTSD evconst<>+576(SB), Y6
+	VBROADCASTSD evconst<>+576(SB), Y7
 	VMAXPD       Y2, Y4, Y2
 	VMINPD       Y2, Y6, Y2
 	VMAXPD       Y3, Y5, Y3
 	VMINPD       Y3, Y7, Y3
-	VMULPD       evconst<>+448(SB), Y2, Y4
-	VMULPD       evconst<>+480(SB), Y3, Y5
+	VMULPD       evconst<>+640(SB), Y2, Y4
+	VMULPD       evconst<>+672(SB), Y3, Y5
 	VROUNDPD     $0x00, Y4, Y4
 	VROUNDPD     $0x00, Y5, Y5
-	VBROADCASTSD evconst<>+512(SB), Y6
-	VBROADCASTSD evconst<>+512(SB), Y7
+	VBROADCASTSD evconst<>+704(SB), Y6
+	VBROADCASTSD evconst<>+704(SB), Y7
 	VMOVAPD      Y6, Y6
 	VFMADD213PD  Y2, Y4, Y6
 	VMOVAPD      Y7, Y2
 	VFMADD213PD  Y3, Y5, Y2
-	VBROADCASTSD evconst<>+576(SB), Y3
-	VBROADCASTSD evconst<>+576(SB), Y7
+	VBROADCASTSD evconst<>+768(SB), Y3
+	VBROADCASTSD evconst<>+768(SB), Y7
 	VMOVAPD      Y3, Y3
 	VFMADD213PD  Y6, Y4, Y3
 	VMOVAPD      Y7, Y6
 	VFMADD213PD  Y2, Y5, Y6
-	VBROADCASTSD evconst<>+704(SB), Y2
-	VBROADCASTSD evconst<>+704(SB), Y7
-	VFMADD213PD  evconst<>+768(SB), Y3, Y2
-	VFMADD213PD  evconst<>+800(SB), Y6, Y7
-	VFMADD213PD  evconst<>+832(SB), Y3, Y2
-	VFMADD213PD  evconst<>+864(SB), Y6, Y7
-	VFMADD213PD  evconst<>+896(SB), Y3, Y2
-	VFMADD213PD  evconst<>+928(SB), Y6, Y7
-	VFMADD213PD  evconst<>+960(SB), Y3, Y2
-	VFMADD213PD  evconst<>+992(SB), Y6, Y7
-	VFMADD213PD  evconst<>+1024(SB), Y3, Y2
-	VFMADD213PD  evconst<>+1056(SB), Y6, Y7
+	VBROADCASTSD evconst<>+1024(SB), Y2
+	VBROADCASTSD evconst<>+1024(SB), Y7
 	VFMADD213PD  evconst<>+1088(SB), Y3, Y2
 	VFMADD213PD  evconst<>+1120(SB), Y6, Y7
 	VFMADD213PD  evconst<>+1152(SB), Y3, Y2
@@ -1527,6 +2728,16 @@ evSiLUTanAVX2_one:
 	VFMADD213PD  evconst<>+1312(SB), Y6, Y7
 	VFMADD213PD  evconst<>+1344(SB), Y3, Y2
 	VFMADD213PD  evconst<>+1376(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1408(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1440(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1472(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1504(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1536(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1568(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1600(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1632(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1664(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1696(SB), Y6, Y7
 	VFMADD213PD  evconst<>+64(SB), Y3, Y2
 	VFMADD213PD  evconst<>+96(SB), Y6, Y7
 	VFMADD213PD  evconst<>+128(SB), Y3, Y2
@@ -1539,14 +2750,14 @@ evSiLUTanAVX2_one:
 	VROUNDPD     $0x01, Y6, Y6
 	VSUBPD       Y3, Y4, Y4
 	VSUBPD       Y6, Y5, Y5
-	VADDPD       evconst<>+640(SB), Y3, Y3
-	VADDPD       evconst<>+672(SB), Y6, Y6
+	VADDPD       evconst<>+960(SB), Y3, Y3
+	VADDPD       evconst<>+992(SB), Y6, Y6
 	VPSLLQ       $0x34, Y3, Y3
 	VPSLLQ       $0x34, Y6, Y6
 	VMULPD       Y3, Y2, Y2
 	VMULPD       Y6, Y7, Y3
-	VADDPD       evconst<>+640(SB), Y4, Y4
-	VADDPD       evconst<>+672(SB), Y5, Y5
+	VADDPD       evconst<>+960(SB), Y4, Y4
+	VADDPD       evconst<>+992(SB), Y5, Y5
 	VPSLLQ       $0x34, Y4, Y4
 	VPSLLQ       $0x34, Y5, Y5
 	VMULPD       Y4, Y2, Y2
@@ -1560,37 +2771,35 @@ evSiLUTanAVX2_one:
 	VMULPD       Y4, Y2, Y2
 	VMULPD       Y5, Y3, Y3
 	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y6
-	VBLENDVPD    Y6, Y2, Y4, Y6
 	VCMPPD       $0x01, evconst<>+32(SB), Y1, Y7
-	VBLENDVPD    Y7, Y3, Y5, Y7
-	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y8
-	VBLENDVPD    Y8, Y4, Y2, Y2
-	VCMPPD       $0x01, evconst<>+32(SB), Y1, Y4
-	VBLENDVPD    Y4, Y5, Y3, Y3
-	VMULPD       Y2, Y6, Y4
-	VMULPD       Y3, Y7, Y5
-	VMULPD       Y6, Y0, Y8
-	VMULPD       Y7, Y1, Y9
-	VMOVUPD      Y8, (AX)
-	VMOVUPD      Y9, 32(AX)
-	VMOVAPD      Y4, Y8
-	VFMADD213PD  Y6, Y0, Y8
-	VMOVAPD      Y5, Y9
-	VFMADD213PD  Y7, Y1, Y9
-	VMOVUPD      Y8, (DX)
-	VMOVUPD      Y9, 32(DX)
-	VSUBPD       Y6, Y2, Y2
-	VSUBPD       Y7, Y3, Y3
+	VBLENDVPD    Y6, Y2, Y4, Y8
+	VBLENDVPD    Y7, Y3, Y5, Y9
+	VBLENDVPD    Y6, Y4, Y2, Y2
+	VBLENDVPD    Y7, Y5, Y3, Y3
+	VMULPD       Y2, Y8, Y4
+	VMULPD       Y3, Y9, Y5
+	VMULPD       Y8, Y0, Y6
+	VMULPD       Y9, Y1, Y7
+	VMOVAPD      Y4, Y10
+	VFMADD213PD  Y8, Y0, Y10
+	VMOVAPD      Y5, Y11
+	VFMADD213PD  Y9, Y1, Y11
+	VSUBPD       Y8, Y2, Y2
+	VSUBPD       Y9, Y3, Y3
 	VMOVAPD      Y2, Y2
 	VFMADD213PD  evconst<>+192(SB), Y0, Y2
 	VMOVAPD      Y3, Y0
 	VFMADD213PD  evconst<>+224(SB), Y1, Y0
 	VMULPD       Y2, Y4, Y1
 	VMULPD       Y0, Y5, Y0
+	VMOVUPD      Y6, (AX)
+	VMOVUPD      Y7, 32(AX)
+	VMOVUPD      Y10, (DX)
+	VMOVUPD      Y11, 32(DX)
 	VMOVUPD      (CX), Y2
 	VMOVUPD      32(CX), Y3
-	VMULPD       Y2, Y8, Y4
-	VMULPD       Y3, Y9, Y5
+	VMULPD       Y2, Y10, Y4
+	VMULPD       Y3, Y11, Y5
 	VMOVUPD      Y4, (CX)
 	VMOVUPD      Y5, 32(CX)
 	VMULPD       Y2, Y1, Y1
@@ -1601,10 +2810,832 @@ evSiLUTanAVX2_one:
 	ADDQ         $0x00000040, BX
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, DX
+	SUBQ         $0x00000002, SI
+	JMP          evSiLUTanAVX2_many
+
+evSiLUTanAVX2_one:
+	TESTQ        SI, SI
+	JZ           evSiLUTanAVX2_done
+	VMOVUPD      (AX), Y0
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y3
+	VBLENDVPD    Y3, Y1, Y2, Y4
+	VBLENDVPD    Y3, Y2, Y1, Y1
+	VMULPD       Y1, Y4, Y2
+	VMULPD       Y4, Y0, Y3
+	VMOVAPD      Y2, Y5
+	VFMADD213PD  Y4, Y0, Y5
+	VSUBPD       Y4, Y1, Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  evconst<>+192(SB), Y0, Y1
+	VMULPD       Y1, Y2, Y0
+	VMOVUPD      Y3, (AX)
+	VMOVUPD      Y5, (DX)
+	VMOVUPD      (CX), Y1
+	VMULPD       Y1, Y5, Y2
+	VMOVUPD      Y2, (CX)
+	VMULPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (BX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, DX
 	SUBQ         $0x00000001, SI
 	JMP          evSiLUTanAVX2_one
 
 evSiLUTanAVX2_done:
+	VZEROUPPER
+	RET
+
+// func evSoftplusAVX2(a *float64, d1 *float64, n int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·evSoftplusAVX2(SB), NOSPLIT, $0-24
+	MOVQ a+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ n+16(FP), DX
+	SHLQ $0x01, DX
+
+evSoftplusAVX2_one:
+	TESTQ        DX, DX
+	JZ           evSoftplusAVX2_done
+	VMOVUPD      (AX), Y0
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VADDPD       evconst<>+128(SB), Y1, Y2
+	VSUBPD       evconst<>+128(SB), Y2, Y3
+	VSUBPD       Y3, Y1, Y4
+	VDIVPD       Y2, Y4, Y4
+	VCMPPD       $0x1d, evconst<>+448(SB), Y2, Y5
+	VMULPD       evconst<>+64(SB), Y2, Y2
+	VSUBPD       evconst<>+128(SB), Y2, Y2
+	VBLENDVPD    Y5, Y2, Y3, Y2
+	VANDPD       evconst<>+128(SB), Y5, Y3
+	VADDPD       evconst<>+192(SB), Y2, Y5
+	VDIVPD       Y5, Y2, Y5
+	VMULPD       Y5, Y5, Y6
+	VMULPD       Y6, Y6, Y7
+	VBROADCASTSD evconst<>+2112(SB), Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+1984(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+1856(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+1728(SB), Y7, Y8
+	VMULPD       Y8, Y6, Y6
+	VBROADCASTSD evconst<>+2048(SB), Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+1920(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+1792(SB), Y7, Y8
+	VMULPD       Y8, Y7, Y7
+	VMULPD       evconst<>+64(SB), Y2, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y7, Y6, Y6
+	VADDPD       Y6, Y8, Y6
+	VMULPD       evconst<>+896(SB), Y3, Y7
+	VMOVAPD      Y6, Y6
+	VFMADD213PD  Y7, Y5, Y6
+	VMULPD       evconst<>+832(SB), Y3, Y3
+	VSUBPD       Y6, Y8, Y5
+	VSUBPD       Y5, Y2, Y2
+	VADDPD       Y2, Y3, Y2
+	VADDPD       Y4, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VMAXPD       Y0, Y3, Y3
+	VADDPD       Y2, Y3, Y2
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VADDPD       evconst<>+128(SB), Y1, Y4
+	VDIVPD       Y4, Y3, Y3
+	VMULPD       Y3, Y1, Y1
+	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y0
+	VBLENDVPD    Y0, Y1, Y3, Y4
+	VBLENDVPD    Y0, Y3, Y1, Y0
+	VMULPD       Y0, Y4, Y0
+	VMOVUPD      Y2, (AX)
+	VMOVUPD      Y4, (CX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000001, DX
+	JMP          evSoftplusAVX2_one
+
+evSoftplusAVX2_done:
+	VZEROUPPER
+	RET
+
+// func evSoftplusTanAVX2(a *float64, ad *float64, d1 *float64, t *float64, n int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·evSoftplusTanAVX2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), AX
+	MOVQ ad+8(FP), CX
+	MOVQ d1+16(FP), DX
+	MOVQ t+24(FP), BX
+	MOVQ n+32(FP), SI
+	SHLQ $0x01, SI
+
+evSoftplusTanAVX2_one:
+	TESTQ        SI, SI
+	JZ           evSoftplusTanAVX2_done
+	VMOVUPD      (AX), Y0
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VADDPD       evconst<>+128(SB), Y1, Y2
+	VSUBPD       evconst<>+128(SB), Y2, Y3
+	VSUBPD       Y3, Y1, Y4
+	VDIVPD       Y2, Y4, Y4
+	VCMPPD       $0x1d, evconst<>+448(SB), Y2, Y5
+	VMULPD       evconst<>+64(SB), Y2, Y2
+	VSUBPD       evconst<>+128(SB), Y2, Y2
+	VBLENDVPD    Y5, Y2, Y3, Y2
+	VANDPD       evconst<>+128(SB), Y5, Y3
+	VADDPD       evconst<>+192(SB), Y2, Y5
+	VDIVPD       Y5, Y2, Y5
+	VMULPD       Y5, Y5, Y6
+	VMULPD       Y6, Y6, Y7
+	VBROADCASTSD evconst<>+2112(SB), Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+1984(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+1856(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+1728(SB), Y7, Y8
+	VMULPD       Y8, Y6, Y6
+	VBROADCASTSD evconst<>+2048(SB), Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+1920(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+1792(SB), Y7, Y8
+	VMULPD       Y8, Y7, Y7
+	VMULPD       evconst<>+64(SB), Y2, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y7, Y6, Y6
+	VADDPD       Y6, Y8, Y6
+	VMULPD       evconst<>+896(SB), Y3, Y7
+	VMOVAPD      Y6, Y6
+	VFMADD213PD  Y7, Y5, Y6
+	VMULPD       evconst<>+832(SB), Y3, Y3
+	VSUBPD       Y6, Y8, Y5
+	VSUBPD       Y5, Y2, Y2
+	VADDPD       Y2, Y3, Y2
+	VADDPD       Y4, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VMAXPD       Y0, Y3, Y3
+	VADDPD       Y2, Y3, Y2
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VADDPD       evconst<>+128(SB), Y1, Y4
+	VDIVPD       Y4, Y3, Y3
+	VMULPD       Y3, Y1, Y1
+	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y0
+	VBLENDVPD    Y0, Y1, Y3, Y4
+	VBLENDVPD    Y0, Y3, Y1, Y0
+	VMULPD       Y0, Y4, Y0
+	VMOVUPD      Y2, (AX)
+	VMOVUPD      Y4, (DX)
+	VMOVUPD      (CX), Y1
+	VMULPD       Y1, Y4, Y2
+	VMOVUPD      Y2, (CX)
+	VMULPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (BX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x00000001, SI
+	JMP          evSoftplusTanAVX2_one
+
+evSoftplusTanAVX2_done:
+	VZEROUPPER
+	RET
+
+// func evTanhAVX2(a *float64, d1 *float64, n int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·evTanhAVX2(SB), NOSPLIT, $0-24
+	MOVQ a+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ n+16(FP), DX
+	SHLQ $0x01, DX
+
+evTanhAVX2_many:
+	CMPQ         DX, $0x00000002
+	JL           evTanhAVX2_one
+	VMOVUPD      (AX), Y0
+	VMOVUPD      32(AX), Y1
+	VORPD        evconst<>+384(SB), Y0, Y2
+	VORPD        evconst<>+416(SB), Y1, Y3
+	VMULPD       evconst<>+192(SB), Y2, Y2
+	VMULPD       evconst<>+224(SB), Y3, Y3
+	VBROADCASTSD evconst<>+512(SB), Y4
+	VBROADCASTSD evconst<>+512(SB), Y5
+	VBROADCASTSD evconst<>+576(SB), Y6
+	VBROADCASTSD evconst<>+576(SB), Y7
+	VMAXPD       Y2, Y4, Y2
+	VMINPD       Y2, Y6, Y2
+	VMAXPD       Y3, Y5, Y3
+	VMINPD       Y3, Y7, Y3
+	VMULPD       evconst<>+640(SB), Y2, Y4
+	VMULPD       evconst<>+672(SB), Y3, Y5
+	VROUNDPD     $0x00, Y4, Y4
+	VROUNDPD     $0x00, Y5, Y5
+	VBROADCASTSD evconst<>+704(SB), Y6
+	VBROADCASTSD evconst<>+704(SB), Y7
+	VMOVAPD      Y6, Y6
+	VFMADD213PD  Y2, Y4, Y6
+	VMOVAPD      Y7, Y2
+	VFMADD213PD  Y3, Y5, Y2
+	VBROADCASTSD evconst<>+768(SB), Y3
+	VBROADCASTSD evconst<>+768(SB), Y7
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y6, Y4, Y3
+	VMOVAPD      Y7, Y6
+	VFMADD213PD  Y2, Y5, Y6
+	VBROADCASTSD evconst<>+1024(SB), Y2
+	VBROADCASTSD evconst<>+1024(SB), Y7
+	VFMADD213PD  evconst<>+1088(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1120(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1152(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1184(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1216(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1248(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1280(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1312(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1344(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1376(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1408(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1440(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1472(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1504(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1536(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1568(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1600(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1632(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1664(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1696(SB), Y6, Y7
+	VFMADD213PD  evconst<>+64(SB), Y3, Y2
+	VFMADD213PD  evconst<>+96(SB), Y6, Y7
+	VFMADD213PD  evconst<>+128(SB), Y3, Y2
+	VFMADD213PD  evconst<>+160(SB), Y6, Y7
+	VFMADD213PD  evconst<>+128(SB), Y3, Y2
+	VFMADD213PD  evconst<>+160(SB), Y6, Y7
+	VMULPD       evconst<>+64(SB), Y4, Y3
+	VROUNDPD     $0x01, Y3, Y3
+	VMULPD       evconst<>+96(SB), Y5, Y6
+	VROUNDPD     $0x01, Y6, Y6
+	VSUBPD       Y3, Y4, Y4
+	VSUBPD       Y6, Y5, Y5
+	VADDPD       evconst<>+960(SB), Y3, Y3
+	VADDPD       evconst<>+992(SB), Y6, Y6
+	VPSLLQ       $0x34, Y3, Y3
+	VPSLLQ       $0x34, Y6, Y6
+	VMULPD       Y3, Y2, Y2
+	VMULPD       Y6, Y7, Y3
+	VADDPD       evconst<>+960(SB), Y4, Y4
+	VADDPD       evconst<>+992(SB), Y5, Y5
+	VPSLLQ       $0x34, Y4, Y4
+	VPSLLQ       $0x34, Y5, Y5
+	VMULPD       Y4, Y2, Y2
+	VMULPD       Y5, Y3, Y3
+	VBROADCASTSD evconst<>+128(SB), Y4
+	VBROADCASTSD evconst<>+128(SB), Y5
+	VADDPD       evconst<>+128(SB), Y2, Y6
+	VADDPD       evconst<>+160(SB), Y3, Y7
+	VDIVPD       Y6, Y4, Y4
+	VDIVPD       Y7, Y5, Y5
+	VBROADCASTSD evconst<>+128(SB), Y6
+	VBROADCASTSD evconst<>+128(SB), Y7
+	VSUBPD       Y2, Y6, Y6
+	VSUBPD       Y3, Y7, Y7
+	VMULPD       Y4, Y6, Y6
+	VMULPD       Y5, Y7, Y7
+	VANDPD       evconst<>+384(SB), Y0, Y0
+	VANDPD       evconst<>+416(SB), Y1, Y1
+	VORPD        Y0, Y6, Y0
+	VORPD        Y1, Y7, Y1
+	VMULPD       evconst<>+256(SB), Y2, Y2
+	VMULPD       evconst<>+288(SB), Y3, Y3
+	VMULPD       Y4, Y2, Y2
+	VMULPD       Y5, Y3, Y3
+	VMULPD       Y4, Y2, Y2
+	VMULPD       Y5, Y3, Y3
+	VMULPD       evconst<>+320(SB), Y0, Y4
+	VMULPD       evconst<>+352(SB), Y1, Y5
+	VMULPD       Y2, Y4, Y4
+	VMULPD       Y3, Y5, Y4
+	VMOVUPD      Y0, (AX)
+	VMOVUPD      Y1, 32(AX)
+	VMOVUPD      Y2, (CX)
+	VMOVUPD      Y3, 32(CX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000002, DX
+	JMP          evTanhAVX2_many
+
+evTanhAVX2_one:
+	TESTQ        DX, DX
+	JZ           evTanhAVX2_done
+	VMOVUPD      (AX), Y0
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VMULPD       evconst<>+192(SB), Y1, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VSUBPD       Y1, Y3, Y3
+	VMULPD       Y2, Y3, Y3
+	VANDPD       evconst<>+384(SB), Y0, Y0
+	VORPD        Y0, Y3, Y0
+	VMULPD       evconst<>+256(SB), Y1, Y1
+	VMULPD       Y2, Y1, Y1
+	VMULPD       Y2, Y1, Y1
+	VMULPD       evconst<>+320(SB), Y0, Y2
+	VMULPD       Y1, Y2, Y2
+	VMOVUPD      Y0, (AX)
+	VMOVUPD      Y1, (CX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000001, DX
+	JMP          evTanhAVX2_one
+
+evTanhAVX2_done:
+	VZEROUPPER
+	RET
+
+// func evTanhTanAVX2(a *float64, ad *float64, d1 *float64, t *float64, n int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·evTanhTanAVX2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), AX
+	MOVQ ad+8(FP), CX
+	MOVQ d1+16(FP), DX
+	MOVQ t+24(FP), BX
+	MOVQ n+32(FP), SI
+	SHLQ $0x01, SI
+
+evTanhTanAVX2_many:
+	CMPQ         SI, $0x00000002
+	JL           evTanhTanAVX2_one
+	VMOVUPD      (AX), Y0
+	VMOVUPD      32(AX), Y1
+	VORPD        evconst<>+384(SB), Y0, Y2
+	VORPD        evconst<>+416(SB), Y1, Y3
+	VMULPD       evconst<>+192(SB), Y2, Y2
+	VMULPD       evconst<>+224(SB), Y3, Y3
+	VBROADCASTSD evconst<>+512(SB), Y4
+	VBROADCASTSD evconst<>+512(SB), Y5
+	VBROADCASTSD evconst<>+576(SB), Y6
+	VBROADCASTSD evconst<>+576(SB), Y7
+	VMAXPD       Y2, Y4, Y2
+	VMINPD       Y2, Y6, Y2
+	VMAXPD       Y3, Y5, Y3
+	VMINPD       Y3, Y7, Y3
+	VMULPD       evconst<>+640(SB), Y2, Y4
+	VMULPD       evconst<>+672(SB), Y3, Y5
+	VROUNDPD     $0x00, Y4, Y4
+	VROUNDPD     $0x00, Y5, Y5
+	VBROADCASTSD evconst<>+704(SB), Y6
+	VBROADCASTSD evconst<>+704(SB), Y7
+	VMOVAPD      Y6, Y6
+	VFMADD213PD  Y2, Y4, Y6
+	VMOVAPD      Y7, Y2
+	VFMADD213PD  Y3, Y5, Y2
+	VBROADCASTSD evconst<>+768(SB), Y3
+	VBROADCASTSD evconst<>+768(SB), Y7
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y6, Y4, Y3
+	VMOVAPD      Y7, Y6
+	VFMADD213PD  Y2, Y5, Y6
+	VBROADCASTSD evconst<>+1024(SB), Y2
+	VBROADCASTSD evconst<>+1024(SB), Y7
+	VFMADD213PD  evconst<>+1088(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1120(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1152(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1184(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1216(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1248(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1280(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1312(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1344(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1376(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1408(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1440(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1472(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1504(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1536(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1568(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1600(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1632(SB), Y6, Y7
+	VFMADD213PD  evconst<>+1664(SB), Y3, Y2
+	VFMADD213PD  evconst<>+1696(SB), Y6, Y7
+	VFMADD213PD  evconst<>+64(SB), Y3, Y2
+	VFMADD213PD  evconst<>+96(SB), Y6, Y7
+	VFMADD213PD  evconst<>+128(SB), Y3, Y2
+	VFMADD213PD  evconst<>+160(SB), Y6, Y7
+	VFMADD213PD  evconst<>+128(SB), Y3, Y2
+	VFMADD213PD  evconst<>+160(SB), Y6, Y7
+	VMULPD       evconst<>+64(SB), Y4, Y3
+	VROUNDPD     $0x01, Y3, Y3
+	VMULPD       evconst<>+96(SB), Y5, Y6
+	VROUNDPD     $0x01, Y6, Y6
+	VSUBPD       Y3, Y4, Y4
+	VSUBPD       Y6, Y5, Y5
+	VADDPD       evconst<>+960(SB), Y3, Y3
+	VADDPD       evconst<>+992(SB), Y6, Y6
+	VPSLLQ       $0x34, Y3, Y3
+	VPSLLQ       $0x34, Y6, Y6
+	VMULPD       Y3, Y2, Y2
+	VMULPD       Y6, Y7, Y3
+	VADDPD       evconst<>+960(SB), Y4, Y4
+	VADDPD       evconst<>+992(SB), Y5, Y5
+	VPSLLQ       $0x34, Y4, Y4
+	VPSLLQ       $0x34, Y5, Y5
+	VMULPD       Y4, Y2, Y2
+	VMULPD       Y5, Y3, Y3
+	VBROADCASTSD evconst<>+128(SB), Y4
+	VBROADCASTSD evconst<>+128(SB), Y5
+	VADDPD       evconst<>+128(SB), Y2, Y6
+	VADDPD       evconst<>+160(SB), Y3, Y7
+	VDIVPD       Y6, Y4, Y4
+	VDIVPD       Y7, Y5, Y5
+	VBROADCASTSD evconst<>+128(SB), Y6
+	VBROADCASTSD evconst<>+128(SB), Y7
+	VSUBPD       Y2, Y6, Y6
+	VSUBPD       Y3, Y7, Y7
+	VMULPD       Y4, Y6, Y6
+	VMULPD       Y5, Y7, Y7
+	VANDPD       evconst<>+384(SB), Y0, Y0
+	VANDPD       evconst<>+416(SB), Y1, Y1
+	VORPD        Y0, Y6, Y0
+	VORPD        Y1, Y7, Y1
+	VMULPD       evconst<>+256(SB), Y2, Y2
+	VMULPD       evconst<>+288(SB), Y3, Y3
+	VMULPD       Y4, Y2, Y2
+	VMULPD       Y5, Y3, Y3
+	VMULPD       Y4, Y2, Y2
+	VMULPD       Y5, Y3, Y3
+	VMULPD       evconst<>+320(SB), Y0, Y4
+	VMULPD       evconst<>+352(SB), Y1, Y5
+	VMULPD       Y2, Y4, Y4
+	VMULPD       Y3, Y5, Y5
+	VMOVUPD      Y0, (AX)
+	VMOVUPD      Y1, 32(AX)
+	VMOVUPD      Y2, (DX)
+	VMOVUPD      Y3, 32(DX)
+	VMOVUPD      (CX), Y0
+	VMOVUPD      32(CX), Y1
+	VMULPD       Y0, Y2, Y2
+	VMULPD       Y1, Y3, Y3
+	VMOVUPD      Y2, (CX)
+	VMOVUPD      Y3, 32(CX)
+	VMULPD       Y0, Y4, Y0
+	VMULPD       Y1, Y5, Y1
+	VMOVUPD      Y0, (BX)
+	VMOVUPD      Y1, 32(BX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, DX
+	SUBQ         $0x00000002, SI
+	JMP          evTanhTanAVX2_many
+
+evTanhTanAVX2_one:
+	TESTQ        SI, SI
+	JZ           evTanhTanAVX2_done
+	VMOVUPD      (AX), Y0
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VMULPD       evconst<>+192(SB), Y1, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VSUBPD       Y1, Y3, Y3
+	VMULPD       Y2, Y3, Y3
+	VANDPD       evconst<>+384(SB), Y0, Y0
+	VORPD        Y0, Y3, Y0
+	VMULPD       evconst<>+256(SB), Y1, Y1
+	VMULPD       Y2, Y1, Y1
+	VMULPD       Y2, Y1, Y1
+	VMULPD       evconst<>+320(SB), Y0, Y2
+	VMULPD       Y1, Y2, Y2
+	VMOVUPD      Y0, (AX)
+	VMOVUPD      Y1, (DX)
+	VMOVUPD      (CX), Y0
+	VMULPD       Y0, Y1, Y1
+	VMOVUPD      Y1, (CX)
+	VMULPD       Y0, Y2, Y0
+	VMOVUPD      Y0, (BX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x00000001, SI
+	JMP          evTanhTanAVX2_one
+
+evTanhTanAVX2_done:
+	VZEROUPPER
+	RET
+
+// func evReLUAVX2(a *float64, d1 *float64, n int)
+// Requires: AVX
+TEXT ·evReLUAVX2(SB), NOSPLIT, $0-24
+	MOVQ a+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ n+16(FP), DX
+	SHLQ $0x01, DX
+
+evReLUAVX2_many:
+	CMPQ         DX, $0x00000002
+	JL           evReLUAVX2_one
+	VMOVUPD      (AX), Y0
+	VMOVUPD      32(AX), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VCMPPD       $0x12, evconst<>+0(SB), Y0, Y4
+	VCMPPD       $0x12, evconst<>+32(SB), Y1, Y5
+	VBLENDVPD    Y4, Y2, Y0, Y4
+	VBLENDVPD    Y5, Y3, Y1, Y5
+	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
+	VCMPPD       $0x1e, evconst<>+32(SB), Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y6
+	VBROADCASTSD evconst<>+128(SB), Y7
+	VBLENDVPD    Y0, Y6, Y2, Y0
+	VBLENDVPD    Y1, Y7, Y3, Y1
+	VMOVUPD      Y4, (AX)
+	VMOVUPD      Y5, 32(AX)
+	VMOVUPD      Y0, (CX)
+	VMOVUPD      Y1, 32(CX)
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, CX
+	SUBQ         $0x00000002, DX
+	JMP          evReLUAVX2_many
+
+evReLUAVX2_one:
+	TESTQ        DX, DX
+	JZ           evReLUAVX2_done
+	VMOVUPD      (AX), Y0
+	VXORPD       Y1, Y1, Y1
+	VCMPPD       $0x12, evconst<>+0(SB), Y0, Y2
+	VBLENDVPD    Y2, Y1, Y0, Y2
+	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VBLENDVPD    Y0, Y3, Y1, Y0
+	VMOVUPD      Y2, (AX)
+	VMOVUPD      Y0, (CX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	SUBQ         $0x00000001, DX
+	JMP          evReLUAVX2_one
+
+evReLUAVX2_done:
+	VZEROUPPER
+	RET
+
+// func evReLUTanAVX2(a *float64, ad *float64, d1 *float64, t *float64, n int)
+// Requires: AVX
+TEXT ·evReLUTanAVX2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), AX
+	MOVQ ad+8(FP), CX
+	MOVQ d1+16(FP), DX
+	MOVQ t+24(FP), BX
+	MOVQ n+32(FP), SI
+	SHLQ $0x01, SI
+
+evReLUTanAVX2_many:
+	CMPQ         SI, $0x00000002
+	JL           evReLUTanAVX2_one
+	VMOVUPD      (AX), Y0
+	VMOVUPD      32(AX), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VCMPPD       $0x12, evconst<>+0(SB), Y0, Y4
+	VCMPPD       $0x12, evconst<>+32(SB), Y1, Y5
+	VBLENDVPD    Y4, Y2, Y0, Y4
+	VBLENDVPD    Y5, Y3, Y1, Y5
+	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
+	VCMPPD       $0x1e, evconst<>+32(SB), Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y6
+	VBROADCASTSD evconst<>+128(SB), Y7
+	VBLENDVPD    Y0, Y6, Y2, Y0
+	VBLENDVPD    Y1, Y7, Y3, Y1
+	VMOVUPD      Y4, (AX)
+	VMOVUPD      Y5, 32(AX)
+	VMOVUPD      Y0, (DX)
+	VMOVUPD      Y1, 32(DX)
+	VMOVUPD      (CX), Y4
+	VMOVUPD      32(CX), Y5
+	VMULPD       Y4, Y0, Y0
+	VMULPD       Y5, Y1, Y1
+	VMOVUPD      Y0, (CX)
+	VMOVUPD      Y1, 32(CX)
+	VMULPD       Y4, Y2, Y0
+	VMULPD       Y5, Y3, Y1
+	VMOVUPD      Y0, (BX)
+	VMOVUPD      Y1, 32(BX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, BX
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000040, DX
+	SUBQ         $0x00000002, SI
+	JMP          evReLUTanAVX2_many
+
+evReLUTanAVX2_one:
+	TESTQ        SI, SI
+	JZ           evReLUTanAVX2_done
+	VMOVUPD      (AX), Y0
+	VXORPD       Y1, Y1, Y1
+	VCMPPD       $0x12, evconst<>+0(SB), Y0, Y2
+	VBLENDVPD    Y2, Y1, Y0, Y2
+	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VBLENDVPD    Y0, Y3, Y1, Y0
+	VMOVUPD      Y2, (AX)
+	VMOVUPD      Y0, (DX)
+	VMOVUPD      (CX), Y2
+	VMULPD       Y2, Y0, Y0
+	VMOVUPD      Y0, (CX)
+	VMULPD       Y2, Y1, Y0
+	VMOVUPD      Y0, (BX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x00000001, SI
+	JMP          evReLUTanAVX2_one
+
+evReLUTanAVX2_done:
 	VZEROUPPER
 	RET
 
@@ -1987,42 +4018,32 @@ TEXT ·evExpAVX2(SB), NOSPLIT, $0-24
 evExpAVX2_loop:
 	VMOVUPD      (CX), Y0
 	VMOVUPD      32(CX), Y1
-	VBROADCASTSD evconst<>+320(SB), Y2
-	VBROADCASTSD evconst<>+320(SB), Y3
-	VBROADCASTSD evconst<>+384(SB), Y4
-	VBROADCASTSD evconst<>+384(SB), Y5
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+512(SB), Y3
+	VBROADCASTSD evconst<>+576(SB), Y4
+	VBROADCASTSD evconst<>+576(SB), Y5
 	VMAXPD       Y0, Y2, Y0
 	VMINPD       Y0, Y4, Y0
 	VMAXPD       Y1, Y3, Y1
 	VMINPD       Y1, Y5, Y1
-	VMULPD       evconst<>+448(SB), Y0, Y2
-	VMULPD       evconst<>+480(SB), Y1, Y3
+	VMULPD       evconst<>+640(SB), Y0, Y2
+	VMULPD       evconst<>+672(SB), Y1, Y3
 	VROUNDPD     $0x00, Y2, Y2
 	VROUNDPD     $0x00, Y3, Y3
-	VBROADCASTSD evconst<>+512(SB), Y4
-	VBROADCASTSD evconst<>+512(SB), Y5
+	VBROADCASTSD evconst<>+704(SB), Y4
+	VBROADCASTSD evconst<>+704(SB), Y5
 	VMOVAPD      Y4, Y4
 	VFMADD213PD  Y0, Y2, Y4
 	VMOVAPD      Y5, Y0
 	VFMADD213PD  Y1, Y3, Y0
-	VBROADCASTSD evconst<>+576(SB), Y1
-	VBROADCASTSD evconst<>+576(SB), Y5
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VBROADCASTSD evconst<>+768(SB), Y5
 	VMOVAPD      Y1, Y1
 	VFMADD213PD  Y4, Y2, Y1
 	VMOVAPD      Y5, Y4
 	VFMADD213PD  Y0, Y3, Y4
-	VBROADCASTSD evconst<>+704(SB), Y0
-	VBROADCASTSD evconst<>+704(SB), Y5
-	VFMADD213PD  evconst<>+768(SB), Y1, Y0
-	VFMADD213PD  evconst<>+800(SB), Y4, Y5
-	VFMADD213PD  evconst<>+832(SB), Y1, Y0
-	VFMADD213PD  evconst<>+864(SB), Y4, Y5
-	VFMADD213PD  evconst<>+896(SB), Y1, Y0
-	VFMADD213PD  evconst<>+928(SB), Y4, Y5
-	VFMADD213PD  evconst<>+960(SB), Y1, Y0
-	VFMADD213PD  evconst<>+992(SB), Y4, Y5
-	VFMADD213PD  evconst<>+1024(SB), Y1, Y0
-	VFMADD213PD  evconst<>+1056(SB), Y4, Y5
+	VBROADCASTSD evconst<>+1024(SB), Y0
+	VBROADCASTSD evconst<>+1024(SB), Y5
 	VFMADD213PD  evconst<>+1088(SB), Y1, Y0
 	VFMADD213PD  evconst<>+1120(SB), Y4, Y5
 	VFMADD213PD  evconst<>+1152(SB), Y1, Y0
@@ -2033,6 +4054,16 @@ evExpAVX2_loop:
 	VFMADD213PD  evconst<>+1312(SB), Y4, Y5
 	VFMADD213PD  evconst<>+1344(SB), Y1, Y0
 	VFMADD213PD  evconst<>+1376(SB), Y4, Y5
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y0
+	VFMADD213PD  evconst<>+1440(SB), Y4, Y5
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y0
+	VFMADD213PD  evconst<>+1504(SB), Y4, Y5
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y0
+	VFMADD213PD  evconst<>+1568(SB), Y4, Y5
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y0
+	VFMADD213PD  evconst<>+1632(SB), Y4, Y5
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y0
+	VFMADD213PD  evconst<>+1696(SB), Y4, Y5
 	VFMADD213PD  evconst<>+64(SB), Y1, Y0
 	VFMADD213PD  evconst<>+96(SB), Y4, Y5
 	VFMADD213PD  evconst<>+128(SB), Y1, Y0
@@ -2045,14 +4076,14 @@ evExpAVX2_loop:
 	VROUNDPD     $0x01, Y4, Y4
 	VSUBPD       Y1, Y2, Y2
 	VSUBPD       Y4, Y3, Y3
-	VADDPD       evconst<>+640(SB), Y1, Y1
-	VADDPD       evconst<>+672(SB), Y4, Y4
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VADDPD       evconst<>+992(SB), Y4, Y4
 	VPSLLQ       $0x34, Y1, Y1
 	VPSLLQ       $0x34, Y4, Y4
 	VMULPD       Y1, Y0, Y0
 	VMULPD       Y4, Y5, Y1
-	VADDPD       evconst<>+640(SB), Y2, Y2
-	VADDPD       evconst<>+672(SB), Y3, Y3
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VADDPD       evconst<>+992(SB), Y3, Y3
 	VPSLLQ       $0x34, Y2, Y2
 	VPSLLQ       $0x34, Y3, Y3
 	VMULPD       Y2, Y0, Y0

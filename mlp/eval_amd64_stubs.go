@@ -17,6 +17,24 @@ func evSiLUAVX512(a *float64, d1 *float64, n int)
 func evSiLUTanAVX512(a *float64, ad *float64, d1 *float64, t *float64, n int)
 
 //go:noescape
+func evSoftplusAVX512(a *float64, d1 *float64, n int)
+
+//go:noescape
+func evSoftplusTanAVX512(a *float64, ad *float64, d1 *float64, t *float64, n int)
+
+//go:noescape
+func evTanhAVX512(a *float64, d1 *float64, n int)
+
+//go:noescape
+func evTanhTanAVX512(a *float64, ad *float64, d1 *float64, t *float64, n int)
+
+//go:noescape
+func evReLUAVX512(a *float64, d1 *float64, n int)
+
+//go:noescape
+func evReLUTanAVX512(a *float64, ad *float64, d1 *float64, t *float64, n int)
+
+//go:noescape
 func evScaleAVX512(d1 *float64, t *float64, w *float64, n int)
 
 //go:noescape
@@ -51,6 +69,24 @@ func evSiLUAVX2(a *float64, d1 *float64, n int)
 
 //go:noescape
 func evSiLUTanAVX2(a *float64, ad *float64, d1 *float64, t *float64, n int)
+
+//go:noescape
+func evSoftplusAVX2(a *float64, d1 *float64, n int)
+
+//go:noescape
+func evSoftplusTanAVX2(a *float64, ad *float64, d1 *float64, t *float64, n int)
+
+//go:noescape
+func evTanhAVX2(a *float64, d1 *float64, n int)
+
+//go:noescape
+func evTanhTanAVX2(a *float64, ad *float64, d1 *float64, t *float64, n int)
+
+//go:noescape
+func evReLUAVX2(a *float64, d1 *float64, n int)
+
+//go:noescape
+func evReLUTanAVX2(a *float64, ad *float64, d1 *float64, t *float64, n int)
 
 //go:noescape
 func evScaleAVX2(d1 *float64, t *float64, w *float64, n int)

@@ -5,6 +5,7 @@ package mlp
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"golang.org/x/sys/cpu"
@@ -106,43 +107,58 @@ func TestAsmExp(t *testing.T) {
 	}
 }
 
-// TestAsmSiLU checks σ, σ′ and σ″ of the assembly SiLU, and σ′·ż, σ″·ż of
-// its tangent variant, against Activation.Eval to 8 ulp relative to
-// max(|value|, 1), on 1 to 9 nodes (so both the unrolled loop and its
-// remainder run), including |z| where e^−|z| underflows.
-func TestAsmSiLU(t *testing.T) {
+// TestAsmActivations checks σ, σ′ and σ″ of the assembly activations, and
+// σ′·ż, σ″·ż of their tangent variants, against Activation.Eval to 8 ulp
+// relative to max(|value|, 1), on 1 to 9 nodes (so both the unrolled loops
+// and their remainders run), including |z| where e^−|z| underflows; and the
+// same bits on AVX2 and AVX-512.
+func TestAsmActivations(t *testing.T) {
 	isas := asmISAs()
 	if len(isas) == 0 {
 		t.Skip("CPU without AVX2+FMA or AVX-512")
 	}
 	rng := rand.New(rand.NewPCG(4, 4))
 	zs := []float64{0, math.Copysign(0, -1), 1e-300, -1e-300, 0.5, -0.5, 1, -1, 2.3993572805, -2.3993572805,
-		10, -10, 19, -19, 40, -40, 300, -300, 708, -708, 745, -745, 800, -800}
+		0.625, -0.625, 10, -10, 19, -19, 40, -40, 300, -300, 708, -708, 745, -745, 800, -800}
 	for len(zs) < 9*lanes {
-		zs = append(zs, 4*rng.NormFloat64(), 40*rng.NormFloat64())
+		zs = append(zs, 4*rng.NormFloat64(), 40*rng.NormFloat64(), 1e-3*rng.NormFloat64())
 	}
 	zs = zs[:9*lanes]
-	for name, f := range isas {
-		for nodes := 1; nodes <= 9; nodes++ {
-			z := zs[:nodes*lanes]
-			a, d1 := append([]float64(nil), z...), make([]float64, len(z))
-			f.silu(&a[0], &d1[0], nodes)
-			at, ad, dt, tt := append([]float64(nil), z...), make([]float64, len(z)), make([]float64, len(z)), make([]float64, len(z))
-			for i := range ad {
-				ad[i] = 0.5 + float64(i%5)
-			}
-			zd := append([]float64(nil), ad...)
-			f.siluTan(&at[0], &ad[0], &dt[0], &tt[0], nodes)
-			for i, zi := range z {
-				fv, g1, g2, _ := SiLU.Eval(zi)
-				for q, c := range []struct{ got, want float64 }{
-					{a[i], fv}, {d1[i], g1}, {at[i], fv}, {dt[i], g1}, {ad[i], g1 * zd[i]}, {tt[i], g2 * zd[i]},
-				} {
-					if d := math.Abs(c.got - c.want); !(d <= 8*0x1p-53*max(math.Abs(c.want), 1)) {
-						t.Errorf("%s/%d nodes: output %d at z = %v: %v, want %v", name, nodes, q, zi, c.got, c.want)
+	for _, act := range evalActs {
+		var results [][]float64
+		for name, f := range isas {
+			for nodes := 1; nodes <= 9; nodes++ {
+				z := zs[:nodes*lanes]
+				a, d1 := append([]float64(nil), z...), make([]float64, len(z))
+				f.act[act](&a[0], &d1[0], nodes)
+				at, ad, dt, tt := append([]float64(nil), z...), make([]float64, len(z)), make([]float64, len(z)), make([]float64, len(z))
+				for i := range ad {
+					ad[i] = float64(i%5) - 1.5
+				}
+				zd := append([]float64(nil), ad...)
+				f.actTan[act](&at[0], &ad[0], &dt[0], &tt[0], nodes)
+				for i, zi := range z {
+					fv, g1, g2, _ := act.Eval(zi)
+					for q, c := range []struct{ got, want float64 }{
+						{a[i], fv}, {d1[i], g1}, {at[i], fv}, {dt[i], g1}, {ad[i], g1 * zd[i]}, {tt[i], g2 * zd[i]},
+					} {
+						if d := math.Abs(c.got - c.want); !(d <= 8*0x1p-53*max(math.Abs(c.want), 1)) {
+							t.Errorf("%v/%s/%d nodes: output %d at z = %v: %v, want %v", act, name, nodes, q, zi, c.got, c.want)
+						}
 					}
 				}
+				if nodes == 9 {
+					results = append(results, slices.Concat(a, d1, at, ad, dt, tt))
+				}
 			}
+			nan := []float64{math.NaN(), 0, 0, 0, 0, 0, 0, 0}
+			d1 := make([]float64, lanes)
+			if f.act[act](&nan[0], &d1[0], 1); !math.IsNaN(nan[0]) {
+				t.Errorf("%v/%s(NaN) = %v, want NaN", act, name, nan[0])
+			}
+		}
+		if len(results) == 2 && !sameBits(results[0], results[1]) {
+			t.Errorf("%v: AVX2 and AVX-512 differ", act)
 		}
 	}
 }

@@ -26,7 +26,8 @@ import (
 // (two ymm).
 type isa struct {
 	suffix string // of the function names
-	halves int    // registers per 8 lanes
+	zmm    bool   // AVX-512: zmm registers of 8 lanes, else ymm registers of 4
+	halves int    // registers per node of the vec (1 on AVX-512, 2 or 1 on AVX2)
 	tile   int    // nodes per weight tile in the matrix kernels
 	nodes  int    // nodes (of 8 lanes, 64 bytes apart) per vec; 0 means 1
 	unroll int    // nodes at once in the activations
@@ -34,6 +35,17 @@ type isa struct {
 
 // parts returns the number of registers of a vec.
 func (s isa) parts() int { return s.halves * max(1, s.nodes) }
+
+// nodeBytes returns the bytes of a node of a vec: 64 (8 lanes), or 32 (4
+// lanes) for the AVX2 activations, which run the two halves of a node as two
+// nodes so that their 16 registers suffice.
+func (s isa) nodeBytes() int { return s.width() * s.halves }
+
+// half returns s with nodes of 4 lanes: one ymm register.
+func (s isa) half() isa {
+	s.halves = 1
+	return s
+}
 
 // times returns s with vecs of u nodes, which the elementwise kernels
 // process at once so that the dependency chains of u nodes interleave.
@@ -43,8 +55,8 @@ func (s isa) times(u int) isa {
 }
 
 var (
-	avx512 = isa{suffix: "AVX512", halves: 1, tile: 8, unroll: 4}
-	avx2   = isa{suffix: "AVX2", halves: 2, tile: 2, unroll: 1} // 16 registers: no room for two nodes
+	avx512 = isa{suffix: "AVX512", zmm: true, halves: 1, tile: 8, unroll: 4}
+	avx2   = isa{suffix: "AVX2", halves: 2, tile: 2, unroll: 2}
 )
 
 // vec is 8 float64 lanes in registers.
@@ -53,7 +65,7 @@ type vec []VecVirtual
 func (s isa) newVec() vec {
 	v := make(vec, s.parts())
 	for h := range v {
-		if s.halves == 1 {
+		if s.zmm {
 			v[h] = ZMM()
 		} else {
 			v[h] = YMM()
@@ -63,7 +75,12 @@ func (s isa) newVec() vec {
 }
 
 // bytes of one register.
-func (s isa) width() int { return 64 / s.halves }
+func (s isa) width() int {
+	if s.zmm {
+		return 64
+	}
+	return 32
+}
 
 func (s isa) load(m Mem) vec {
 	v := s.newVec()
@@ -138,19 +155,41 @@ func (s isa) acc(acc, a vec, b any) {
 	}
 }
 
-// selNeg returns, lane by lane, ifNeg where z < 0 and else otherwise.
-func (s isa) selNeg(z, ifNeg, otherwise vec) vec {
+// Comparison predicates of VCMPPD.
+const (
+	cmpLT = 0x01 // LT_OS
+	cmpLE = 0x12 // LE_OQ
+	cmpGE = 0x1d // GE_OQ
+	cmpGT = 0x1e // GT_OQ
+)
+
+// mask is the result of a comparison, lane by lane: K registers on AVX-512,
+// all-ones or zero lanes in ymm registers on AVX2.
+type mask []Register
+
+// cmp returns the lanes where a pred b holds; b may be a constant.
+func (s isa) cmp(pred uint8, a vec, b any) mask {
+	m := make(mask, len(a))
+	for h := range m {
+		if s.zmm {
+			m[h] = K()
+		} else {
+			m[h] = YMM()
+		}
+		VCMPPD(U8(pred), s.operand(b, h), a[h], m[h])
+	}
+	return m
+}
+
+// sel returns, lane by lane, ifTrue where m holds and otherwise elsewhere.
+func (s isa) sel(m mask, ifTrue, otherwise vec) vec {
 	d := s.newVec()
 	for h := range d {
-		if s.halves == 1 {
-			k := K()
-			VCMPPD(U8(1), konst(0), z[h], k) // LT_OS: z < 0
-			VBLENDMPD(ifNeg[h], otherwise[h], k, d[h])
-			continue
+		if s.zmm {
+			VBLENDMPD(ifTrue[h], otherwise[h], m[h], d[h])
+		} else {
+			VBLENDVPD(m[h], ifTrue[h], otherwise[h], d[h])
 		}
-		m := YMM()
-		VCMPPD(U8(1), s.operand(0.0, h), z[h], m)
-		VBLENDVPD(m, ifNeg[h], otherwise[h], d[h])
 	}
 	return d
 }
@@ -216,7 +255,7 @@ func (s isa) exp(x vec) vec {
 	t := s.mul(xc, math.Log2E)
 	k := s.newVec()
 	for h := range k {
-		if s.halves == 1 {
+		if s.zmm {
 			VRNDSCALEPD(U8(0), t[h], k[h])
 		} else {
 			VROUNDPD(U8(0), t[h], k[h])
@@ -230,7 +269,7 @@ func (s isa) exp(x vec) vec {
 			VFMADD213PD(s.operand(c, h), r[h], p[h]) // p = r·p + c
 		}
 	}
-	if s.halves == 1 {
+	if s.zmm {
 		d := s.newVec()
 		for h := range d {
 			VSCALEFPD(k[h], p[h], d[h])
@@ -319,7 +358,7 @@ func (s isa) tiles(tan bool) {
 		xd = s.load(ad)
 	}
 	for k := range T {
-		if s.halves == 1 {
+		if s.zmm {
 			VFMADD231PD_BCST(w.Offset(8*k), x[0], accZ[k][0])
 			if tan {
 				VFMADD231PD_BCST(w.Offset(8*k), xd[0], accD[k][0])
@@ -358,21 +397,104 @@ func (s isa) tiles(tan bool) {
 	RET()
 }
 
-// silu generates
+// Coefficients of log1p: the minimax polynomial of math.Log (FreeBSD's e_log.c).
+var logL = []float64{
+	6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01, 2.222219843214978396e-01,
+	1.818357216161805012e-01, 1.531383769920937332e-01, 1.479819860511658591e-01,
+}
+
+// log1p returns log(1 + t) lane by lane for 0 ≤ t ≤ 1: u = 1 + t rounded,
+// log(u) as in math.Log (u = 2^k·(1 + f), k ∈ {0, 1}, |f| < 0.42,
+// log(1 + f) = 2·atanh(f/(2 + f)) by a minimax polynomial), plus the
+// first-order correction (t − (u − 1))/u for the rounding of u, so that small t
+// keep their relative accuracy. Error about 1 ulp.
+func (s isa) log1p(t vec) vec {
+	u := s.add(t, 1.0)
+	um1 := s.sub(u, 1.0)
+	c := s.div(s.sub(t, um1), u) // all of log1p(t) when 1 + t rounds to 1
+	big := s.cmp(cmpGE, u, math.Sqrt2)
+	f := s.sel(big, s.sub(s.mul(u, 0.5), 1.0), um1)
+	k := s.newVec() // 1 where big, else 0
+	for h := range k {
+		if s.zmm {
+			VMOVUPD_Z(konst(1), big[h], k[h])
+		} else {
+			VANDPD(konst(1).Offset(32*h), big[h], k[h])
+		}
+	}
+	sv := s.div(f, s.add(f, 2.0))
+	s2 := s.mul(sv, sv)
+	s4 := s.mul(s2, s2)
+	t1 := s.mul(s2, s.fma(s4, s.fma(s4, s.fma(s4, s.bcast(konst(logL[6])), logL[4]), logL[2]), logL[0]))
+	t2 := s.mul(s4, s.fma(s4, s.fma(s4, s.bcast(konst(logL[5])), logL[3]), logL[1]))
+	hfsq := s.mul(s.mul(f, 0.5), f)
+	in := s.fma(sv, s.add(hfsq, s.add(t1, t2)), s.mul(k, ln2Lo))
+	// k·ln2Hi is exact: the product of the fused multiply-add of log1p8.
+	return s.add(s.add(s.mul(k, ln2Hi), s.sub(f, s.sub(hfsq, in))), c)
+}
+
+// activations names the activations of the kernels, as in mlp.Activation.
+var activations = []string{"SiLU", "Softplus", "Tanh", "ReLU"}
+
+// act returns σ, σ′ and σ″ of the activation named name at z, with the
+// formulas of Activation.eval. With s = 1/(1 + e⁻ᶻ) and c = 1 − s computed
+// from e = e^−|z| (never by a cancelling subtraction), p = s·c:
 //
-//	func evSiLU<ISA>(a, d1 *float64, n int)
-//	func evSiLUTan<ISA>(a, ad, d1, t *float64, n int)
+//	SiLU      σ = z·s,  σ′ = z·p + s,  σ″ = p·(z·(c − s) + 2)
+//	Softplus  σ = max(z, 0) + log1p(e),  σ′ = s,  σ″ = p
+//	Tanh      with e = e^−2|z|, r = 1/(1 + e): σ = ±(1 − e)·r (the sign of z),
+//	          σ′ = 4e·r·r,  σ″ = −2σ·σ′
+//	ReLU      σ = z if z > 0 or NaN else 0,  σ′ = 1 if z > 0 else 0,  σ″ = 0
+func (s isa) act(name string, z vec) (f, g1, g2 vec) {
+	negAbs := func() vec { return s.op(VORPD, z, math.Copysign(0, -1)) }
+	sigmoid := func(e vec) (sg, c vec) {
+		r := s.div(s.bcast(konst(1)), s.add(e, 1.0))
+		er := s.mul(e, r)
+		neg := s.cmp(cmpLT, z, 0.0)
+		return s.sel(neg, er, r), s.sel(neg, r, er)
+	}
+	switch name {
+	case "SiLU":
+		sg, c := sigmoid(s.exp(negAbs()))
+		p := s.mul(sg, c)
+		return s.mul(z, sg), s.fma(z, p, sg), s.mul(p, s.fma(z, s.sub(c, sg), 2.0))
+	case "Softplus":
+		e := s.exp(negAbs())
+		f := s.log1p(e)
+		zero := s.zero()
+		for h := range f {
+			VMAXPD(z[h], zero[h], zero[h]) // Intel max(0, z): z if either is NaN
+			VADDPD(f[h], zero[h], f[h])
+		}
+		sg, c := sigmoid(e)
+		return f, sg, s.mul(sg, c)
+	case "Tanh":
+		e := s.exp(s.mul(negAbs(), 2.0))
+		r := s.div(s.bcast(konst(1)), s.add(e, 1.0))
+		t := s.mul(s.sub(s.bcast(konst(1)), e), r)
+		t = s.op(VORPD, t, s.op(VANDPD, z, math.Copysign(0, -1))) // the sign of z
+		g := s.mul(s.mul(s.mul(e, 4.0), r), r)
+		return t, g, s.mul(s.mul(t, -2.0), g)
+	case "ReLU":
+		zero := s.zero()
+		return s.sel(s.cmp(cmpLE, z, 0.0), zero, z), s.sel(s.cmp(cmpGT, z, 0.0), s.bcast(konst(1)), zero), zero
+	}
+	panic("unknown activation " + name)
+}
+
+// activation generates
 //
-// which replace the pre-activations z in a[i], i < n, by σ(z) of SiLU and set
+//	func ev<Act><ISA>(a, d1 *float64, n int)
+//	func ev<Act>Tan<ISA>(a, ad, d1, t *float64, n int)
+//
+// which replace the pre-activations z in a[i], i < n, by σ(z) (act) and set
 // d1[i] = σ′(z) and, in the tangent variant, ad[i] = σ′(z)·ad[i] and
-// t[i] = σ″(z)·ad[i], with s = 1/(1 + e⁻ᶻ) and c = 1 − s from e = e^−|z| as
-// in Activation.eval:
-//
-//	σ = z·s,  σ′ = z·p + s,  σ″ = p·(z·(c − s) + 2),  p = s·c
-func (s isa) silu(tan bool) {
-	name, sig := "evSiLU", "func(a, d1 *float64, n int)"
+// t[i] = σ″(z)·ad[i]; a[i], ad[i], d1[i] and t[i] are [8]float64. Several
+// nodes run at once (isa.unroll), so that their dependency chains interleave.
+func (s isa) activation(actName string, tan bool) {
+	name, sig := "ev"+actName, "func(a, d1 *float64, n int)"
 	if tan {
-		name, sig = "evSiLUTan", "func(a, ad, d1, t *float64, n int)"
+		name, sig = "ev"+actName+"Tan", "func(a, ad, d1, t *float64, n int)"
 	}
 	name += s.suffix
 	TEXT(name, NOSPLIT, sig)
@@ -386,31 +508,35 @@ func (s isa) silu(tan bool) {
 		a, d1 = p[0], p[1]
 	}
 	n := Load(Param("n"), GP64())
+	if !s.zmm {
+		s = s.half()
+		SHLQ(U8(1), n) // half nodes
+	}
 	body := func(s isa) {
-		u := max(1, s.nodes)
+		u := max(1, s.nodes) * s.nodeBytes() // bytes
 		z := s.load(a)
-		e := s.exp(s.op(VORPD, z, math.Copysign(0, -1))) // e^−|z|
-		r := s.div(s.bcast(konst(1)), s.add(e, 1.0))
-		er := s.mul(e, r)
-		sg := s.selNeg(z, er, r)
-		c := s.selNeg(z, r, er)
-		p := s.mul(sg, c)
-		s.store(s.mul(z, sg), a)
-		g1 := s.fma(z, p, sg)
+		f, g1, g2 := s.act(actName, z)
+		s.store(f, a)
 		s.store(g1, d1)
 		if tan {
-			d2 := s.mul(p, s.fma(z, s.sub(c, sg), 2.0))
 			zd := s.load(ad)
 			s.store(s.mul(g1, zd), ad)
-			s.store(s.mul(d2, zd), t)
-			ADDQ(U32(64*u), ad.Base)
-			ADDQ(U32(64*u), t.Base)
+			s.store(s.mul(g2, zd), t)
+			ADDQ(U32(u), ad.Base)
+			ADDQ(U32(u), t.Base)
 		}
-		ADDQ(U32(64*u), a.Base)
-		ADDQ(U32(64*u), d1.Base)
-		SUBQ(U32(u), n)
+		ADDQ(U32(u), a.Base)
+		ADDQ(U32(u), d1.Base)
+		SUBQ(U32(max(1, s.nodes)), n)
 	}
-	if U := s.unroll; U > 1 {
+	U := s.unroll
+	switch {
+	case actName == "Softplus" && !s.zmm:
+		U = 1 // log1p needs all 16 registers
+	case actName != "SiLU":
+		U = min(U, 2) // more live registers than SiLU
+	}
+	if U > 1 {
 		Label(name + "_many")
 		CMPQ(n, U32(U))
 		JL(LabelRef(name + "_one"))
@@ -540,9 +666,9 @@ func (s isa) pointTiles(tan bool) {
 	name += s.suffix
 	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
-	V := 8 / s.halves
+	V := s.width() / 8
 	newReg := func() VecVirtual {
-		if s.halves == 1 {
+		if s.zmm {
 			return ZMM()
 		}
 		return YMM()
@@ -702,13 +828,17 @@ func (s isa) raw() {
 
 func main() {
 	ConstraintExpr("amd64,!purego")
-	consts := []float64{0, 0.5, 1, 2, math.Copysign(0, -1), expMin, expMax, math.Log2E, -ln2Hi, -ln2Lo, magic}
-	declareConsts(append(consts, taylor...)...)
+	consts := []float64{0, 0.5, 1, 2, 4, -2, math.Copysign(0, -1), math.Sqrt2, expMin, expMax,
+		math.Log2E, -ln2Hi, -ln2Lo, ln2Hi, ln2Lo, magic}
+	consts = append(consts, taylor...)
+	declareConsts(append(consts, logL...)...)
 	for _, s := range []isa{avx512, avx2} {
 		s.tiles(false)
 		s.tiles(true)
-		s.silu(false)
-		s.silu(true)
+		for _, a := range activations {
+			s.activation(a, false)
+			s.activation(a, true)
+		}
 		s.scale()
 		s.combine(false)
 		s.combine(true)

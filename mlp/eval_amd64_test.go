@@ -5,7 +5,10 @@ package mlp
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/cpu"
@@ -160,5 +163,31 @@ func TestAsmActivations(t *testing.T) {
 		if len(results) == 2 && !sameBits(results[0], results[1]) {
 			t.Errorf("%v: AVX2 and AVX-512 differ", act)
 		}
+	}
+}
+
+// TestAsmAVX2Registers checks that the AVX2 kernels in eval_amd64.s use only
+// the 16 vector registers of AVX2: the register allocator of the generator
+// also hands out X16–X31/Y16–Y31, which exist only with AVX-512.
+func TestAsmAVX2Registers(t *testing.T) {
+	src, err := os.ReadFile("eval_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	high := regexp.MustCompile(`\b[XY](1[6-9]|2[0-9]|3[01])\b`)
+	fn, avx2Funcs := "", 0
+	for i, line := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(line, "TEXT ") {
+			fn = strings.Fields(line)[1]
+			if strings.Contains(fn, "AVX2") {
+				avx2Funcs++
+			}
+		}
+		if strings.Contains(fn, "AVX2") && high.MatchString(line) {
+			t.Errorf("eval_amd64.s:%d: %s uses a register of AVX-512: %s", i+1, fn, strings.TrimSpace(line))
+		}
+	}
+	if avx2Funcs == 0 {
+		t.Error("eval_amd64.s has no AVX2 functions")
 	}
 }

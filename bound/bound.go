@@ -22,7 +22,7 @@ import (
 	"github.com/sobolev-pruning/sobolev/mlp"
 )
 
-// Options configures Greeks.
+// Options configures Greeks and Check.
 type Options struct {
 	// Direction is the v of gamma = vᵀ·H·v in raw units; nil means the
 	// all-ones vector.
@@ -30,6 +30,11 @@ type Options struct {
 	// Boxes is the number of pieces the box is cut into by bisection, ≥ 1;
 	// 0 means 1.
 	Boxes int
+	// Probes, for Check only, is the number of random points at which the
+	// network is evaluated in each piece left at the depth limit, to find a
+	// counterexample there; 0 means none. Seed draws them.
+	Probes int
+	Seed   uint64
 }
 
 // Result holds the enclosures of Greeks, in raw units.
@@ -51,9 +56,9 @@ type Result struct {
 //
 // Greeks returns an error if the box does not have one finite, non-empty
 // interval per input, opts.Direction does not have one finite entry per
-// input, opts.Boxes is negative, net.Validate fails or net.Act is ReLU, whose
-// second derivative is not a function. If ctx is cancelled it returns
-// ctx.Err().
+// input, opts.Boxes or opts.Probes is negative, net.Validate fails or
+// net.Act is ReLU, whose second derivative is not a function. If ctx is
+// cancelled it returns ctx.Err().
 func Greeks(ctx context.Context, net *mlp.Network, box []interval.Interval, opts Options) (*Result, error) {
 	dir, err := check(net, box, opts)
 	if err != nil {
@@ -98,6 +103,8 @@ func check(net *mlp.Network, box []interval.Interval, opts Options) ([]float64, 
 		return nil, fmt.Errorf("bound: the box has %d intervals, the model has %d inputs", len(box), n)
 	case opts.Boxes < 0:
 		return nil, fmt.Errorf("bound: %d boxes, want at least 1", opts.Boxes)
+	case opts.Probes < 0:
+		return nil, fmt.Errorf("bound: %d probe points, want ≥ 0", opts.Probes)
 	}
 	for j, iv := range box {
 		if iv.IsEmpty() || math.IsInf(iv.Lo, 0) || math.IsInf(iv.Hi, 0) {

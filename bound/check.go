@@ -3,7 +3,9 @@ package bound
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 
+	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/mlp"
 )
@@ -29,10 +31,12 @@ type Certificate struct {
 	Proved float64
 	// Counterexamples are points, at most MaxCounterexamples, at which the
 	// network violates the condition, checked in float64; Refuted is the
-	// fraction of the volume of the sub-boxes whose midpoint is one.
+	// fraction of the volume of the sub-boxes that hold one (at their
+	// midpoint or, at the depth limit, among Options.Probes random points).
 	Counterexamples [][]float64
 	Refuted         float64
-	// Refutations is the number of refuted sub-boxes, of which
+	// Refutations is the number of refuted sub-boxes (each holds a
+	// counterexample), of which
 	// Counterexamples keeps the first midpoints.
 	Refutations int
 	// Undecided are the sub-boxes left at the depth limit, neither proved
@@ -49,8 +53,11 @@ const MaxCounterexamples = 10
 // the enclosures of Greeks on it satisfy the condition; otherwise the
 // network is evaluated at its midpoint in float64, and a violation there is
 // a counterexample; otherwise the sub-box is halved along its widest input
-// (in units of the input's scale), down to depth halvings, beyond which it
-// is undecided. opts.Boxes is ignored: Check bisects where it needs to.
+// (in units of the input's scale), down to depth halvings. A sub-box at the
+// depth limit is also evaluated at opts.Probes random points (drawn from
+// opts.Seed), the first violation among them a counterexample; if there is
+// none it is undecided. opts.Boxes is ignored: Check bisects where it needs
+// to. For given arguments the certificate is the same on every run.
 //
 // Check returns the errors of Greeks, an error if shape asks for nothing or
 // depth is negative, and ctx.Err() if ctx is cancelled.
@@ -80,24 +87,33 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 	}
 	p := newPass(net, dir, false) // no Hessian diagonal
 	e := mlp.NewEvaluator(net)
-	grad, hv := make([]float64, n), make([]float64, n)
-	violates := func(x []float64) bool {
-		e.EvalHessVec(nil, grad, hv, x, dir)
-		if shape.DeltaNonneg {
-			for _, j := range inputs {
-				if grad[j] < 0 {
-					return true
+	rows := max(1, opts.Probes)
+	xs, grad, hv := make([]float64, rows*n), make([]float64, rows*n), make([]float64, rows*n)
+	rng := rand.New(rand.NewPCG(opts.Seed, 0))
+	// violation returns the first of the points x (rows of n) at which
+	// the network violates the shape, nil if none.
+	violation := func(x []float64) []float64 {
+		m := len(x) / n
+		e.EvalHessVec(nil, grad[:m*n], hv[:m*n], x, dir)
+		for r := range m {
+			bad := false
+			if shape.DeltaNonneg {
+				for _, j := range inputs {
+					bad = bad || grad[r*n+j] < 0
 				}
 			}
-		}
-		if shape.GammaNonneg {
-			gamma := 0.0
-			for j := range n {
-				gamma += dir[j] * hv[j]
+			if shape.GammaNonneg {
+				gamma := 0.0
+				for j := range n {
+					gamma += dir[j] * hv[r*n+j]
+				}
+				bad = bad || gamma < 0
 			}
-			return gamma < 0
+			if bad {
+				return x[r*n : (r+1)*n]
+			}
 		}
-		return false
+		return nil
 	}
 	proved := func(r *Result) bool {
 		if shape.DeltaNonneg {
@@ -117,7 +133,13 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 	}
 	cert := &Certificate{}
 	stack := []piece{{box, 0, 1}}
-	mid := make([]float64, n)
+	refute := func(pc piece, x []float64) {
+		cert.Refuted += pc.share
+		cert.Refutations++
+		if len(cert.Counterexamples) < MaxCounterexamples {
+			cert.Counterexamples = append(cert.Counterexamples, append([]float64(nil), x...))
+		}
+	}
 	for len(stack) > 0 {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -129,18 +151,22 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 			cert.Proved += pc.share
 			continue
 		}
+		mid := xs[:n]
 		for j, iv := range pc.box {
 			mid[j] = iv.Lo + (iv.Hi-iv.Lo)/2
 		}
-		if violates(mid) {
-			cert.Refuted += pc.share
-			cert.Refutations++
-			if len(cert.Counterexamples) < MaxCounterexamples {
-				cert.Counterexamples = append(cert.Counterexamples, append([]float64(nil), mid...))
-			}
+		if x := violation(mid); x != nil {
+			refute(pc, x)
 			continue
 		}
 		if pc.depth == depth {
+			if opts.Probes > 0 {
+				iasa.Box(pc.box).Sample(xs, rng)
+				if x := violation(xs); x != nil {
+					refute(pc, x)
+					continue
+				}
+			}
 			cert.Undecided = append(cert.Undecided, pc.box)
 			continue
 		}

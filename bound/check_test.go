@@ -89,3 +89,38 @@ func TestCheckDeltaInputs(t *testing.T) {
 		t.Error("delta of input 2 of a 2-input model: no error")
 	}
 }
+
+// TestCheckProbes checks tanh on [−1, 1] at depth 0: its midpoint 0 has
+// gamma 0, no violation, so without probes the box is undecided; 16 random
+// points find the concave half, at the same point for the same seed.
+func TestCheckProbes(t *testing.T) {
+	net := mlp.New(1, []int{1}, mlp.Tanh)
+	identityNorm(net)
+	net.Params.W[0][0], net.Params.W[1][0] = 1, 1
+	box := []interval.Interval{interval.New(-1, 1)}
+	shape := Shape{GammaNonneg: true}
+	none, err := Check(context.Background(), net, box, shape, 0, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(none.Undecided) != 1 || none.Refutations != 0 {
+		t.Errorf("no probes: %d undecided, %d refuted; want the box undecided", len(none.Undecided), none.Refutations)
+	}
+	var first []float64
+	for range 2 {
+		c, err := Check(context.Background(), net, box, shape, 0, Options{Probes: 16, Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Refuted != 1 || c.Refutations != 1 || len(c.Counterexamples) != 1 || c.Counterexamples[0][0] <= 0 || net.Gamma(c.Counterexamples[0]) >= 0 {
+			t.Fatalf("16 probes: refuted %v, counterexamples %v; want the box refuted at a point x > 0", c.Refuted, c.Counterexamples)
+		}
+		if first != nil && first[0] != c.Counterexamples[0][0] {
+			t.Errorf("the same seed gave counterexamples %v and %v", first, c.Counterexamples[0])
+		}
+		first = c.Counterexamples[0]
+	}
+	if _, err := Check(context.Background(), net, box, shape, 0, Options{Probes: -1}); err == nil {
+		t.Error("-1 probes: no error")
+	}
+}

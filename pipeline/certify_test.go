@@ -34,7 +34,7 @@ func TestRunCertificates(t *testing.T) {
 			t.Errorf("stage %s: no certificate", s.Stage)
 			continue
 		}
-		if c.Check != "delta>=0,gamma>=0" || c.Depth != 5 || c.Boxes < 1 || c.Boxes > 1<<6-1 ||
+		if c.Check != "delta>=0,gamma>=0" || c.Depth != 5 || c.Probes != cfg.Certify.Probes || c.Boxes < 1 || c.Boxes > 1<<6-1 ||
 			c.Proved < 0 || c.Refuted < 0 || c.Undecided < 0 || c.Proved+c.Refuted+c.Undecided != 1 {
 			t.Errorf("stage %s: certificate %+v", s.Stage, *c)
 		}
@@ -45,7 +45,8 @@ func TestRunCertificates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := bound.Check(context.Background(), net, box, bound.Shape{DeltaNonneg: true, GammaNonneg: true}, 5, bound.Options{})
+		want, err := bound.Check(context.Background(), net, box, bound.Shape{DeltaNonneg: true, GammaNonneg: true}, 5,
+			bound.Options{Probes: cfg.Certify.Probes, Seed: cfg.Seed + seedStreamCertify})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,6 +129,11 @@ func TestCertifyConfig(t *testing.T) {
 		c.Certify.Depth = d
 		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "certify.depth") {
 			t.Errorf("depth %d: %v, want an error naming certify.depth", d, err)
+		}
+		c = Default()
+		c.Certify.Probes = d * maxCertifyProbes / maxCertifyDepth
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "certify.probes") {
+			t.Errorf("probes %d: %v, want an error naming certify.probes", c.Certify.Probes, err)
 		}
 	}
 }

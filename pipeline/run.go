@@ -40,6 +40,7 @@ const (
 	seedStreamTrain      = 2
 	seedStreamBoxes      = 3
 	seedStreamDirections = 4
+	seedStreamCertify    = 5
 )
 
 // Hooks lets a caller watch a run. Every field may be nil.
@@ -370,13 +371,14 @@ func (r *runner) certify(ctx context.Context, net *mlp.Network) (*results.Certif
 		return nil, nil
 	}
 	start := time.Now()
-	c, err := bound.Check(ctx, net, r.box, r.shape, depth, bound.Options{Direction: r.dir})
+	c, err := bound.Check(ctx, net, r.box, r.shape, depth, bound.Options{Direction: r.dir,
+		Probes: r.cfg.Certify.Probes, Seed: r.cfg.Seed + seedStreamCertify})
 	if err != nil {
 		return nil, err
 	}
 	return &results.Certificate{Check: r.check, Proved: c.Proved, Refuted: c.Refuted,
 		Undecided: max(0, 1-c.Proved-c.Refuted), Counterexamples: c.Refutations,
-		Boxes: c.Boxes, Depth: depth, Seconds: time.Since(start).Seconds()}, nil
+		Boxes: c.Boxes, Depth: depth, Probes: r.cfg.Certify.Probes, Seconds: time.Since(start).Seconds()}, nil
 }
 
 // record saves the stage's model and appends the stage to the results.
@@ -399,8 +401,8 @@ func (r *runner) record(st results.Stage, net *mlp.Network) error {
 			st.Stage, st.HiddenNodes, st.Parameters, st.R2Value, d.String(), st.R2Gamma, st.Seconds)
 	}
 	if c := st.Certificate; c != nil {
-		r.logf("    shape %s over the test box: proved on %.1f%% of its volume, refuted on %.1f%% (%d counterexamples), undecided on %.1f%%; %d boxes to depth %d, %.1f s",
-			c.Check, 100*c.Proved, 100*c.Refuted, c.Counterexamples, 100*c.Undecided, c.Boxes, c.Depth, c.Seconds)
+		r.logf("    shape %s over the test box: proved on %.1f%% of its volume, refuted on %.1f%% (%d counterexamples), undecided on %.1f%%; %d boxes to depth %d, %d probes, %.1f s",
+			c.Check, 100*c.Proved, 100*c.Refuted, c.Counterexamples, 100*c.Undecided, c.Boxes, c.Depth, c.Probes, c.Seconds)
 	}
 	r.res.Stages = append(r.res.Stages, st)
 	return nil

@@ -32,10 +32,10 @@ func certSection(stages []results.Stage) *certView {
 		if v == nil {
 			v = &certView{Checks: c.Check, Header: []cell{{Text: "stage"}, {Text: "proved", Num: true}, {Text: "refuted", Num: true},
 				{Text: "undecided", Num: true}, {Text: "counterexamples", Num: true}, {Text: "boxes", Num: true},
-				{Text: "depth", Num: true}, {Text: "seconds", Num: true}}}
+				{Text: "depth", Num: true}, {Text: "probes", Num: true}, {Text: "seconds", Num: true}}}
 		}
 		v.Rows = append(v.Rows, []cell{{Text: s.Stage}, pct(c.Proved), pct(c.Refuted), pct(c.Undecided),
-			num(fmtInt(c.Counterexamples)), num(fmtInt(c.Boxes)), num(strconv.Itoa(c.Depth)), num(fmtSeconds(c.Seconds))})
+			num(fmtInt(c.Counterexamples)), num(fmtInt(c.Boxes)), num(strconv.Itoa(c.Depth)), num(fmtInt(c.Probes)), num(fmtSeconds(c.Seconds))})
 	}
 	return v
 }

@@ -24,7 +24,7 @@ func TestWriteCertificates(t *testing.T) {
 	}
 
 	res.Stages[0].Certificate = &results.Certificate{Check: "delta>=0,gamma>=0", Proved: 0.5, Refuted: 0.125, Undecided: 0.375,
-		Counterexamples: 2, Boxes: 1234, Depth: 8, Seconds: 2.5}
+		Counterexamples: 2, Boxes: 1234, Depth: 8, Probes: 64, Seconds: 2.5}
 	res.Stages[2].Certificate = &results.Certificate{Check: "delta>=0,gamma>=0", Proved: 1, Boxes: 1, Depth: 8, Seconds: 0.01}
 	if err := res.Write(filepath.Join(out, "results.json")); err != nil {
 		t.Fatal(err)
@@ -46,14 +46,14 @@ func TestWriteCertificates(t *testing.T) {
 		rows = append(rows, row)
 	}
 	want := [][]string{
-		{"large-sobolev", "50.0%", "12.5%", "37.5%", "2", "1,234", "8", "2.5"},
-		{"pruned-sobolev-ft", "100.0%", "0.0%", "0.0%", "0", "1", "8", "0.01"},
+		{"large-sobolev", "50.0%", "12.5%", "37.5%", "2", "1,234", "8", "64"},
+		{"pruned-sobolev-ft", "100.0%", "0.0%", "0.0%", "0", "1", "8", "0"},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("certificate rows %q, want %q", rows, want)
 	}
 	for i := range want {
-		if !slices.Equal(rows[i][:6], want[i][:6]) || rows[i][6] != want[i][6] {
+		if len(rows[i]) != 9 || !slices.Equal(rows[i][:8], want[i]) {
 			t.Errorf("row %d: %q, want %q", i, rows[i], want[i])
 		}
 	}

@@ -89,7 +89,8 @@ type Certificate struct {
 	Check string `json:"check"`
 	// Proved, Refuted and Undecided are fractions of the box's volume,
 	// summing to 1: proved by the enclosures (guaranteed), refuted (pieces
-	// whose midpoint violates the conditions, checked in float64) and
+	// holding a point that violates the conditions, checked in float64: the
+	// midpoint or, at the depth limit, one of Probes random points) and
 	// undecided at the depth limit.
 	Proved    float64 `json:"proved"`
 	Refuted   float64 `json:"refuted"`
@@ -101,6 +102,9 @@ type Certificate struct {
 	// after which a piece is left undecided.
 	Boxes int `json:"boxes"`
 	Depth int `json:"depth"`
+	// Probes is the number of random points evaluated in each piece at the
+	// depth limit.
+	Probes int `json:"probes"`
 	// Seconds is the wall time of the check.
 	Seconds float64 `json:"seconds"`
 }

@@ -21,6 +21,7 @@ type boundFlags struct {
 	model, box, direction string
 	check                 string
 	boxes, samples, depth int
+	probes                int
 	seed                  uint64
 	json                  bool
 }
@@ -43,7 +44,7 @@ type boundReport struct {
 }
 
 func newBoundCmd() *cobra.Command {
-	f := boundFlags{boxes: 64, samples: 10000, depth: 12}
+	f := boundFlags{boxes: 64, samples: 10000, depth: 12, probes: 64}
 	cmd := &cobra.Command{
 		Use:   "bound --model MODEL.onnx --box LO:HI[,LO:HI…]",
 		Short: "Certified enclosures of a model's value, deltas, gamma and Hessian diagonal over a box",
@@ -61,7 +62,9 @@ With --check delta>=0,gamma>=0 (either or both) it proves the shape of a call
 price instead — increasing in every input, convex along --direction — by
 bisecting the box until each piece is proved by its enclosures, or the model
 violates the condition at the piece's midpoint (a counterexample, checked in
-float64), or --depth halvings are reached (undecided). It prints the proved and
+float64), or --depth halvings are reached; there it tries --probes random
+points (drawn from --seed) for a counterexample before it calls the piece
+undecided. It prints the proved and
 refuted fractions of the box's volume, the counterexamples and the number of
 undecided pieces: where a surrogate can produce arbitrage. delta[j]>=0 asks
 it of input j (from 0) alone, e.g. the spot of a model whose inputs include
@@ -86,10 +89,11 @@ the strike. "sobolev run" checks every stage this way over its test box.`,
 		panic(err)
 	}
 	fl.IntVar(&f.samples, "samples", f.samples, "random points at which the ranges are sampled")
-	fl.Uint64Var(&f.seed, "seed", 0, "seed of the sampled points")
+	fl.Uint64Var(&f.seed, "seed", 0, "seed of the sampled points and of the probes")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object instead of the table")
 	fl.StringVar(&f.check, "check", "", "prove a shape instead: delta>=0 (or delta[j]>=0 for input j), gamma>=0, comma-separated")
 	fl.IntVar(&f.depth, "depth", f.depth, "halvings of the box --check may make before it leaves a piece undecided")
+	fl.IntVar(&f.probes, "probes", f.probes, "random points --check tries in each piece at the depth limit")
 	for _, name := range []string{"model", "box"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
 			panic(err)
@@ -209,6 +213,7 @@ func runCheck(cmd *cobra.Command, f boundFlags, net *mlp.Network, box []interval
 	if all {
 		shape.DeltaInputs = nil
 	}
+	opts.Probes, opts.Seed = f.probes, f.seed
 	cert, err := bound.Check(cmd.Context(), net, box, shape, f.depth, opts)
 	if err != nil {
 		return boundError(err)
@@ -221,13 +226,17 @@ func runCheck(cmd *cobra.Command, f boundFlags, net *mlp.Network, box []interval
 			Check           string      `json:"check"`
 			Proved          float64     `json:"proved"`
 			Refuted         float64     `json:"refuted"`
+			RefutedBoxes    int         `json:"refuted_boxes"`
 			Undecided       int         `json:"undecided_boxes"`
 			Counterexamples [][]float64 `json:"counterexamples"`
 			Boxes           int         `json:"boxes"`
-		}{f.check, cert.Proved, cert.Refuted, len(cert.Undecided), cert.Counterexamples, cert.Boxes})
+		}{f.check, cert.Proved, cert.Refuted, cert.Refutations, len(cert.Undecided), cert.Counterexamples, cert.Boxes})
 	}
-	fmt.Fprintf(w, "sobolev bound --check %s: proved on %.4g%% of the box's volume, refuted on %.4g%%, %d pieces undecided at depth %d (%d pieces enclosed)\n",
-		f.check, 100*cert.Proved, 100*cert.Refuted, len(cert.Undecided), f.depth, cert.Boxes)
+	fmt.Fprintf(w, "sobolev bound --check %s: proved on %.4g%% of the box's volume, refuted on %.4g%% (%d pieces), %d pieces undecided at depth %d (%d pieces enclosed, %d probes at the depth limit)\n",
+		f.check, 100*cert.Proved, 100*cert.Refuted, cert.Refutations, len(cert.Undecided), f.depth, cert.Boxes, f.probes)
+	if len(cert.Counterexamples) < cert.Refutations {
+		fmt.Fprintf(w, "  the first %d counterexamples, one per refuted piece:\n", len(cert.Counterexamples))
+	}
 	for _, x := range cert.Counterexamples {
 		fmt.Fprintf(w, "  counterexample x = %v\n", x)
 	}

@@ -46,10 +46,9 @@ type kernel struct {
 	mr, nr int
 	mc     int
 	fused  bool
-	// micro adds alpha·Σ_p a[p·mr+i]·b[p·nr+j] to c[i·ldc+j] for the full
-	// mr×nr tile, in the order of the package documentation; k ≥ 1,
-	// len(a) ≥ k·mr, len(b) ≥ k·nr.
-	micro func(k int, a, b, c []float64, ldc int, alpha float64)
+	// micro adds alpha·Σ_p a[p·sa+i]·b[p·sb+j] to c[i·ldc+j] for the full
+	// mr×nr tile, in the order of the package documentation; k ≥ 1.
+	micro func(k int, a []float64, sa int, b []float64, sb int, c []float64, ldc int, alpha float64)
 }
 
 // The plain-Go paths: 4×4 micro-kernels with fused and with separately
@@ -135,6 +134,19 @@ func dgemm(kp *kernel, transA, transB bool, m, n, k int, alpha float64, a []floa
 	if k == 0 || alpha == 0 {
 		return
 	}
+	// Cᵀ = op(b)ᵀ·op(a)ᵀ has the same products, summed in the same order;
+	// compute it instead when it fills the micro-kernel's tiles better (when
+	// n is much smaller than nr, say).
+	if roundUp(n, kp.mr)*roundUp(m, kp.nr) < roundUp(m, kp.mr)*roundUp(n, kp.nr) {
+		blocked(kp, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, c, 1, ldc)
+		return
+	}
+	blocked(kp, transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, 1)
+}
+
+// blocked adds alpha·op(a)·op(b) to the m×n matrix whose (i, j) entry is
+// c[i·rs + j·cs], in the order of the package documentation.
+func blocked(kp *kernel, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, c []float64, rs, cs int) {
 	mr, nr := kp.mr, kp.nr
 	s := pool.Get().(*scratch)
 	defer pool.Put(s)
@@ -151,23 +163,33 @@ func dgemm(kp *kernel, transA, transB bool, m, n, k int, alpha float64, a []floa
 				packA(s.a, transA, a, lda, ic, mcb, pc, kcb, mr)
 				for jr := 0; jr < ncb; jr += nr {
 					nrb := min(nr, ncb-jr)
-					bp := s.b[jr*kcb : (jr+nr)*kcb]
+					bp, sb := s.b[jr*kcb:(jr+nr)*kcb], nr
+					if !transB && nrb == nr { // in place: b[p·ldb+j]
+						bp, sb = b[pc*ldb+jc+jr:], ldb
+					}
 					for ir := 0; ir < mcb; ir += mr {
 						mrb := min(mr, mcb-ir)
-						ap := s.a[ir*kcb : (ir+mr)*kcb]
-						off := (ic+ir)*ldc + jc + jr
-						if mrb == mr && nrb == nr {
-							kp.micro(kcb, ap, bp, c[off:off+(mr-1)*ldc+nr], ldc, alpha)
+						ap, sa := s.a[ir*kcb:(ir+mr)*kcb], mr
+						if transA && mrb == mr { // in place: a[p·lda+i]
+							ap, sa = a[pc*lda+ic+ir:], lda
+						}
+						off := (ic+ir)*rs + (jc+jr)*cs
+						if mrb == mr && nrb == nr && cs == 1 {
+							kp.micro(kcb, ap, sa, bp, sb, c[off:off+(mr-1)*rs+nr], rs, alpha)
 							continue
 						}
-						// An edge tile: run the kernel on a copy.
+						// An edge or transposed tile: run the kernel on a copy.
 						t := s.t
 						for i := range mrb {
-							copy(t[i*nr:i*nr+nrb], c[off+i*ldc:off+i*ldc+nrb])
+							for j := range nrb {
+								t[i*nr+j] = c[off+i*rs+j*cs]
+							}
 						}
-						kp.micro(kcb, ap, bp, t, nr, alpha)
+						kp.micro(kcb, ap, sa, bp, sb, t, nr, alpha)
 						for i := range mrb {
-							copy(c[off+i*ldc:off+i*ldc+nrb], t[i*nr:i*nr+nrb])
+							for j := range nrb {
+								c[off+i*rs+j*cs] = t[i*nr+j]
+							}
 						}
 					}
 				}
@@ -193,12 +215,17 @@ func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
 // packA copies rows [i0, i0+mc) and columns [p0, p0+kb) of op(a) into dst as
 // panels of mr rows, each stored p by p (dst[q·mr·kb + p·mr + i] =
-// op(a)[i0+q·mr+i][p0+p]), padding the last panel with zeros.
+// op(a)[i0+q·mr+i][p0+p]), padding the last panel with zeros. When a is
+// transposed, each p of a full panel is already contiguous in a, and the
+// panel is left for blocked to read in place.
 func packA(dst []float64, trans bool, a []float64, lda, i0, mc, p0, kb, mr int) {
 	for ir := 0; ir < mc; ir += mr {
 		mrb := min(mr, mc-ir)
 		d := dst[ir*kb : (ir+mr)*kb]
 		if trans { // op(a)[i][p] = a[p·lda+i]
+			if mrb == mr {
+				continue // blocked reads full panels in place
+			}
 			for p := range kb {
 				row := a[(p0+p)*lda+i0+ir:]
 				dp := d[p*mr : p*mr+mr]
@@ -207,28 +234,23 @@ func packA(dst []float64, trans bool, a []float64, lda, i0, mc, p0, kb, mr int) 
 			}
 			continue
 		}
-		for i := range mrb { // op(a)[i][p] = a[i·lda+p]
-			row := a[(i0+ir+i)*lda+p0 : (i0+ir+i)*lda+p0+kb]
-			for p, v := range row {
-				d[p*mr+i] = v
-			}
-		}
-		for i := mrb; i < mr; i++ {
-			for p := range kb {
-				d[p*mr+i] = 0
-			}
-		}
+		// op(a)[i][p] = a[i·lda+p]
+		gather(d, mr, a[(i0+ir)*lda+p0:], lda, mrb, kb)
 	}
 }
 
 // packB copies rows [p0, p0+kb) and columns [j0, j0+nb) of op(b) into dst as
 // panels of nr columns, each stored p by p (dst[q·nr·kb + p·nr + j] =
-// op(b)[p0+p][j0+q·nr+j]), padding the last panel with zeros.
+// op(b)[p0+p][j0+q·nr+j]), padding the last panel with zeros. When b is not
+// transposed, full panels are left for blocked to read in place.
 func packB(dst []float64, trans bool, b []float64, ldb, p0, kb, j0, nb, nr int) {
 	for jr := 0; jr < nb; jr += nr {
 		nrb := min(nr, nb-jr)
 		d := dst[jr*kb : (jr+nr)*kb]
 		if !trans { // op(b)[p][j] = b[p·ldb+j]
+			if nrb == nr {
+				continue // blocked reads full panels in place
+			}
 			for p := range kb {
 				row := b[(p0+p)*ldb+j0+jr:]
 				dp := d[p*nr : p*nr+nr]
@@ -237,26 +259,43 @@ func packB(dst []float64, trans bool, b []float64, ldb, p0, kb, j0, nb, nr int) 
 			}
 			continue
 		}
-		for j := range nrb { // op(b)[p][j] = b[j·ldb+p]
-			col := b[(j0+jr+j)*ldb+p0 : (j0+jr+j)*ldb+p0+kb]
-			for p, v := range col {
-				d[p*nr+j] = v
-			}
+		// op(b)[p][j] = b[j·ldb+p]
+		gather(d, nr, b[(j0+jr)*ldb+p0:], ldb, nrb, kb)
+	}
+}
+
+// gather sets d[p·w+t] = src[t·ld+p] for t < n and p < kb, and to 0 for
+// n ≤ t < w: it packs n rows of length kb of src as columns.
+func gather(d []float64, w int, src []float64, ld, n, kb int) {
+	d = d[:w*kb]
+	t := 0
+	for ; t+4 <= n; t += 4 { // four rows at a time
+		r0 := src[t*ld : t*ld+kb]
+		r1 := src[(t+1)*ld : (t+1)*ld+kb]
+		r2 := src[(t+2)*ld : (t+2)*ld+kb]
+		r3 := src[(t+3)*ld : (t+3)*ld+kb]
+		for p, v := range r0 {
+			dp := d[p*w+t : p*w+t+4 : p*w+t+4]
+			dp[0], dp[1], dp[2], dp[3] = v, r1[p], r2[p], r3[p]
 		}
-		for j := nrb; j < nr; j++ {
-			for p := range kb {
-				d[p*nr+j] = 0
-			}
+	}
+	for ; t < n; t++ {
+		for p, v := range src[t*ld : t*ld+kb] {
+			d[p*w+t] = v
+		}
+	}
+	if n < w {
+		for p := range kb {
+			clear(d[p*w+n : p*w+w])
 		}
 	}
 }
 
 // microGo is the micro-kernel of the Go path, for 4×4 tiles.
-func microGo(k int, a, b, c []float64, ldc int, alpha float64) {
-	a, b = a[:4*k], b[:4*k]
+func microGo(k int, a []float64, sa int, b []float64, sb int, c []float64, ldc int, alpha float64) {
 	var s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33 float64
-	for p := 0; p < len(a); p += 4 {
-		ap, bp := a[p:p+4:p+4], b[p:p+4:p+4]
+	for p := range k {
+		ap, bp := a[p*sa:p*sa+4:p*sa+4], b[p*sb:p*sb+4:p*sb+4]
 		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		s00, s01, s02, s03 = math.FMA(a0, b0, s00), math.FMA(a0, b1, s01), math.FMA(a0, b2, s02), math.FMA(a0, b3, s03)
@@ -273,11 +312,10 @@ func microGo(k int, a, b, c []float64, ldc int, alpha float64) {
 }
 
 // microGoNoFMA is microGo with each product and sum rounded separately.
-func microGoNoFMA(k int, a, b, c []float64, ldc int, alpha float64) {
-	a, b = a[:4*k], b[:4*k]
+func microGoNoFMA(k int, a []float64, sa int, b []float64, sb int, c []float64, ldc int, alpha float64) {
 	var s [4][4]float64
-	for p := 0; p < len(a); p += 4 {
-		ap, bp := a[p:p+4:p+4], b[p:p+4:p+4]
+	for p := range k {
+		ap, bp := a[p*sa:p*sa+4:p*sa+4], b[p*sb:p*sb+4:p*sb+4]
 		for i, ai := range ap {
 			si := &s[i]
 			for j, bj := range bp {

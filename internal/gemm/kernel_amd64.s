@@ -4,15 +4,19 @@
 
 #include "textflag.h"
 
-// func kernelAVX2(k int, a *float64, b *float64, c *float64, ldc int, alpha float64)
+// func kernelAVX2(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, alpha float64)
 // Requires: AVX, FMA3
-TEXT ·kernelAVX2(SB), NOSPLIT, $0-48
+TEXT ·kernelAVX2(SB), NOSPLIT, $0-64
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
-	MOVQ   b+16(FP), DX
-	MOVQ   c+24(FP), BX
-	MOVQ   ldc+32(FP), SI
+	MOVQ   b+24(FP), DX
+	MOVQ   sa+16(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x03, BX
 	SHLQ   $0x03, SI
+	MOVQ   c+40(FP), DI
+	MOVQ   ldc+48(FP), R8
+	SHLQ   $0x03, R8
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
@@ -48,66 +52,70 @@ kernelAVX2_loop:
 	VBROADCASTSD 40(CX), Y14
 	VFMADD231PD  Y12, Y14, Y10
 	VFMADD231PD  Y13, Y14, Y11
-	ADDQ         $0x30, CX
-	ADDQ         $0x40, DX
+	ADDQ         BX, CX
+	ADDQ         SI, DX
 	DECQ         AX
 	JNZ          kernelAVX2_loop
 
 	// c[i][j] = fma(alpha, acc[i][j], c[i][j]).
-	VBROADCASTSD alpha+40(FP), Y14
-	VMOVUPD      (BX), Y12
+	VBROADCASTSD alpha+56(FP), Y14
+	VMOVUPD      (DI), Y12
 	VFMADD231PD  Y0, Y14, Y12
-	VMOVUPD      Y12, (BX)
-	VMOVUPD      32(BX), Y13
+	VMOVUPD      Y12, (DI)
+	VMOVUPD      32(DI), Y13
 	VFMADD231PD  Y1, Y14, Y13
-	VMOVUPD      Y13, 32(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Y12
+	VMOVUPD      Y13, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Y12
 	VFMADD231PD  Y2, Y14, Y12
-	VMOVUPD      Y12, (BX)
-	VMOVUPD      32(BX), Y13
+	VMOVUPD      Y12, (DI)
+	VMOVUPD      32(DI), Y13
 	VFMADD231PD  Y3, Y14, Y13
-	VMOVUPD      Y13, 32(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Y12
+	VMOVUPD      Y13, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Y12
 	VFMADD231PD  Y4, Y14, Y12
-	VMOVUPD      Y12, (BX)
-	VMOVUPD      32(BX), Y13
+	VMOVUPD      Y12, (DI)
+	VMOVUPD      32(DI), Y13
 	VFMADD231PD  Y5, Y14, Y13
-	VMOVUPD      Y13, 32(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Y12
+	VMOVUPD      Y13, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Y12
 	VFMADD231PD  Y6, Y14, Y12
-	VMOVUPD      Y12, (BX)
-	VMOVUPD      32(BX), Y13
+	VMOVUPD      Y12, (DI)
+	VMOVUPD      32(DI), Y13
 	VFMADD231PD  Y7, Y14, Y13
-	VMOVUPD      Y13, 32(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Y12
+	VMOVUPD      Y13, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Y12
 	VFMADD231PD  Y8, Y14, Y12
-	VMOVUPD      Y12, (BX)
-	VMOVUPD      32(BX), Y13
+	VMOVUPD      Y12, (DI)
+	VMOVUPD      32(DI), Y13
 	VFMADD231PD  Y9, Y14, Y13
-	VMOVUPD      Y13, 32(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Y12
+	VMOVUPD      Y13, 32(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Y12
 	VFMADD231PD  Y10, Y14, Y12
-	VMOVUPD      Y12, (BX)
-	VMOVUPD      32(BX), Y13
+	VMOVUPD      Y12, (DI)
+	VMOVUPD      32(DI), Y13
 	VFMADD231PD  Y11, Y14, Y13
-	VMOVUPD      Y13, 32(BX)
+	VMOVUPD      Y13, 32(DI)
 	VZEROUPPER
 	RET
 
-// func kernelAVX512(k int, a *float64, b *float64, c *float64, ldc int, alpha float64)
+// func kernelAVX512(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, alpha float64)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·kernelAVX512(SB), NOSPLIT, $0-48
+TEXT ·kernelAVX512(SB), NOSPLIT, $0-64
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
-	MOVQ   b+16(FP), DX
-	MOVQ   c+24(FP), BX
-	MOVQ   ldc+32(FP), SI
+	MOVQ   b+24(FP), DX
+	MOVQ   sa+16(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x03, BX
 	SHLQ   $0x03, SI
+	MOVQ   c+40(FP), DI
+	MOVQ   ldc+48(FP), R8
+	SHLQ   $0x03, R8
 	VXORPD Z0, Z0, Z0
 	VXORPD Z1, Z1, Z1
 	VXORPD Z2, Z2, Z2
@@ -153,67 +161,67 @@ kernelAVX512_loop:
 	VBROADCASTSD 56(CX), Z18
 	VFMADD231PD  Z16, Z18, Z14
 	VFMADD231PD  Z17, Z18, Z15
-	ADDQ         $0x40, CX
-	ADDQ         $0x80, DX
+	ADDQ         BX, CX
+	ADDQ         SI, DX
 	DECQ         AX
 	JNZ          kernelAVX512_loop
 
 	// c[i][j] = fma(alpha, acc[i][j], c[i][j]).
-	VBROADCASTSD alpha+40(FP), Z18
-	VMOVUPD      (BX), Z16
+	VBROADCASTSD alpha+56(FP), Z18
+	VMOVUPD      (DI), Z16
 	VFMADD231PD  Z0, Z18, Z16
-	VMOVUPD      Z16, (BX)
-	VMOVUPD      64(BX), Z17
+	VMOVUPD      Z16, (DI)
+	VMOVUPD      64(DI), Z17
 	VFMADD231PD  Z1, Z18, Z17
-	VMOVUPD      Z17, 64(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Z16
+	VMOVUPD      Z17, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Z16
 	VFMADD231PD  Z2, Z18, Z16
-	VMOVUPD      Z16, (BX)
-	VMOVUPD      64(BX), Z17
+	VMOVUPD      Z16, (DI)
+	VMOVUPD      64(DI), Z17
 	VFMADD231PD  Z3, Z18, Z17
-	VMOVUPD      Z17, 64(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Z16
+	VMOVUPD      Z17, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Z16
 	VFMADD231PD  Z4, Z18, Z16
-	VMOVUPD      Z16, (BX)
-	VMOVUPD      64(BX), Z17
+	VMOVUPD      Z16, (DI)
+	VMOVUPD      64(DI), Z17
 	VFMADD231PD  Z5, Z18, Z17
-	VMOVUPD      Z17, 64(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Z16
+	VMOVUPD      Z17, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Z16
 	VFMADD231PD  Z6, Z18, Z16
-	VMOVUPD      Z16, (BX)
-	VMOVUPD      64(BX), Z17
+	VMOVUPD      Z16, (DI)
+	VMOVUPD      64(DI), Z17
 	VFMADD231PD  Z7, Z18, Z17
-	VMOVUPD      Z17, 64(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Z16
+	VMOVUPD      Z17, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Z16
 	VFMADD231PD  Z8, Z18, Z16
-	VMOVUPD      Z16, (BX)
-	VMOVUPD      64(BX), Z17
+	VMOVUPD      Z16, (DI)
+	VMOVUPD      64(DI), Z17
 	VFMADD231PD  Z9, Z18, Z17
-	VMOVUPD      Z17, 64(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Z16
+	VMOVUPD      Z17, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Z16
 	VFMADD231PD  Z10, Z18, Z16
-	VMOVUPD      Z16, (BX)
-	VMOVUPD      64(BX), Z17
+	VMOVUPD      Z16, (DI)
+	VMOVUPD      64(DI), Z17
 	VFMADD231PD  Z11, Z18, Z17
-	VMOVUPD      Z17, 64(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Z16
+	VMOVUPD      Z17, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Z16
 	VFMADD231PD  Z12, Z18, Z16
-	VMOVUPD      Z16, (BX)
-	VMOVUPD      64(BX), Z17
+	VMOVUPD      Z16, (DI)
+	VMOVUPD      64(DI), Z17
 	VFMADD231PD  Z13, Z18, Z17
-	VMOVUPD      Z17, 64(BX)
-	ADDQ         SI, BX
-	VMOVUPD      (BX), Z16
+	VMOVUPD      Z17, 64(DI)
+	ADDQ         R8, DI
+	VMOVUPD      (DI), Z16
 	VFMADD231PD  Z14, Z18, Z16
-	VMOVUPD      Z16, (BX)
-	VMOVUPD      64(BX), Z17
+	VMOVUPD      Z16, (DI)
+	VMOVUPD      64(DI), Z17
 	VFMADD231PD  Z15, Z18, Z17
-	VMOVUPD      Z17, 64(BX)
+	VMOVUPD      Z17, 64(DI)
 	VZEROUPPER
 	RET

@@ -4,12 +4,12 @@
 
 package gemm
 
-// kernelAVX2 adds alpha·Σ_p a_p·b_pᵀ to the 6×8 tile at c (row stride ldc), with a and b packed panels of 6 and 8 float64 per p, k ≥ 1.
+// kernelAVX2 adds alpha·Σ_p a_p·b_pᵀ to the 6×8 tile at c (row stride ldc), where a_p (6 float64) starts at a+p·sa and b_p (8 float64) at b+p·sb; k ≥ 1.
 //
 //go:noescape
-func kernelAVX2(k int, a *float64, b *float64, c *float64, ldc int, alpha float64)
+func kernelAVX2(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, alpha float64)
 
-// kernelAVX512 adds alpha·Σ_p a_p·b_pᵀ to the 8×16 tile at c (row stride ldc), with a and b packed panels of 8 and 16 float64 per p, k ≥ 1.
+// kernelAVX512 adds alpha·Σ_p a_p·b_pᵀ to the 8×16 tile at c (row stride ldc), where a_p (8 float64) starts at a+p·sa and b_p (16 float64) at b+p·sb; k ≥ 1.
 //
 //go:noescape
-func kernelAVX512(k int, a *float64, b *float64, c *float64, ldc int, alpha float64)
+func kernelAVX512(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, alpha float64)

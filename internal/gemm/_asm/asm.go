@@ -21,18 +21,22 @@ func main() {
 // kernel emits a micro-kernel for an mr×(vecs·lanes) tile of c, with vectors
 // of lanes float64 allocated by vec. It computes, for each entry of the tile,
 //
-//	s = Σ_p a[p·mr+i]·b[p·nr+j]  (fused multiply-adds, p = 0, 1, …, k−1 in order)
+//	s = Σ_p a[p·sa+i]·b[p·sb+j]  (fused multiply-adds, p = 0, 1, …, k−1 in order)
 //	c[i·ldc+j] = alpha·s + c[i·ldc+j]  (one fused multiply-add)
 //
 // which is exactly what the Go kernel computes with math.FMA.
 func kernel(name string, mr, vecs, lanes int, vec func() reg.VecVirtual) {
 	nr := vecs * lanes
-	TEXT(name, NOSPLIT, "func(k int, a, b, c *float64, ldc int, alpha float64)")
+	TEXT(name, NOSPLIT, "func(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, alpha float64)")
 	Pragma("noescape")
-	Doc(fmt.Sprintf("%s adds alpha·Σ_p a_p·b_pᵀ to the %d×%d tile at c (row stride ldc), with a and b packed panels of %d and %d float64 per p, k ≥ 1.", name, mr, nr, mr, nr))
+	Doc(fmt.Sprintf("%s adds alpha·Σ_p a_p·b_pᵀ to the %d×%d tile at c (row stride ldc), where a_p (%d float64) starts at a+p·sa and b_p (%d float64) at b+p·sb; k ≥ 1.", name, mr, nr, mr, nr))
 	k := Load(Param("k"), GP64())
 	pa := Load(Param("a"), GP64())
 	pb := Load(Param("b"), GP64())
+	sa := Load(Param("sa"), GP64())
+	sb := Load(Param("sb"), GP64())
+	SHLQ(Imm(3), sa)
+	SHLQ(Imm(3), sb)
 	pc := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(Imm(3), ldc)
@@ -62,8 +66,8 @@ func kernel(name string, mr, vecs, lanes int, vec func() reg.VecVirtual) {
 			VFMADD231PD(bv[h], av, acc[i][h])
 		}
 	}
-	ADDQ(Imm(uint64(8*mr)), pa)
-	ADDQ(Imm(uint64(8*nr)), pb)
+	ADDQ(sa, pa)
+	ADDQ(sb, pb)
 	DECQ(k)
 	JNZ(LabelRef(name + "_loop"))
 

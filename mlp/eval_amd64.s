@@ -2578,30 +2578,28 @@ evSiLUAVX2_many:
 	VDIVPD       Y7, Y5, Y5
 	VMULPD       Y4, Y2, Y2
 	VMULPD       Y5, Y3, Y3
-	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y6
-	VCMPPD       $0x01, evconst<>+32(SB), Y1, Y7
-	VBLENDVPD    Y6, Y2, Y4, Y8
-	VBLENDVPD    Y7, Y3, Y5, Y9
-	VBLENDVPD    Y6, Y4, Y2, Y2
-	VBLENDVPD    Y7, Y5, Y3, Y3
-	VMULPD       Y2, Y8, Y4
-	VMULPD       Y3, Y9, Y5
-	VMULPD       Y8, Y0, Y6
-	VMULPD       Y9, Y1, Y7
+	VBLENDVPD    Y0, Y2, Y4, Y6
+	VBLENDVPD    Y1, Y3, Y5, Y7
+	VBLENDVPD    Y0, Y4, Y2, Y2
+	VBLENDVPD    Y1, Y5, Y3, Y3
+	VMULPD       Y2, Y6, Y4
+	VMULPD       Y3, Y7, Y5
+	VMULPD       Y6, Y0, Y8
+	VMULPD       Y7, Y1, Y9
 	VMOVAPD      Y4, Y10
-	VFMADD213PD  Y8, Y0, Y10
+	VFMADD213PD  Y6, Y0, Y10
 	VMOVAPD      Y5, Y11
-	VFMADD213PD  Y9, Y1, Y11
-	VSUBPD       Y8, Y2, Y2
-	VSUBPD       Y9, Y3, Y3
+	VFMADD213PD  Y7, Y1, Y11
+	VSUBPD       Y6, Y2, Y2
+	VSUBPD       Y7, Y3, Y3
 	VMOVAPD      Y2, Y2
 	VFMADD213PD  evconst<>+192(SB), Y0, Y2
 	VMOVAPD      Y3, Y0
 	VFMADD213PD  evconst<>+224(SB), Y1, Y0
 	VMULPD       Y2, Y4, Y1
 	VMULPD       Y0, Y5, Y0
-	VMOVUPD      Y6, (AX)
-	VMOVUPD      Y7, 32(AX)
+	VMOVUPD      Y8, (AX)
+	VMOVUPD      Y9, 32(AX)
 	VMOVUPD      Y10, (CX)
 	VMOVUPD      Y11, 32(CX)
 	ADDQ         $0x00000040, AX
@@ -2653,18 +2651,17 @@ evSiLUAVX2_one:
 	VADDPD       evconst<>+128(SB), Y1, Y3
 	VDIVPD       Y3, Y2, Y2
 	VMULPD       Y2, Y1, Y1
-	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y3
-	VBLENDVPD    Y3, Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMULPD       Y1, Y4, Y2
-	VMULPD       Y4, Y0, Y3
+	VBLENDVPD    Y0, Y1, Y2, Y3
+	VBLENDVPD    Y0, Y2, Y1, Y1
+	VMULPD       Y1, Y3, Y2
+	VMULPD       Y3, Y0, Y4
 	VMOVAPD      Y2, Y5
-	VFMADD213PD  Y4, Y0, Y5
-	VSUBPD       Y4, Y1, Y1
+	VFMADD213PD  Y3, Y0, Y5
+	VSUBPD       Y3, Y1, Y1
 	VMOVAPD      Y1, Y1
 	VFMADD213PD  evconst<>+192(SB), Y0, Y1
 	VMULPD       Y1, Y2, Y0
-	VMOVUPD      Y3, (AX)
+	VMOVUPD      Y4, (AX)
 	VMOVUPD      Y5, (CX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
@@ -2770,30 +2767,28 @@ evSiLUTanAVX2_many:
 	VDIVPD       Y7, Y5, Y5
 	VMULPD       Y4, Y2, Y2
 	VMULPD       Y5, Y3, Y3
-	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y6
-	VCMPPD       $0x01, evconst<>+32(SB), Y1, Y7
-	VBLENDVPD    Y6, Y2, Y4, Y8
-	VBLENDVPD    Y7, Y3, Y5, Y9
-	VBLENDVPD    Y6, Y4, Y2, Y2
-	VBLENDVPD    Y7, Y5, Y3, Y3
-	VMULPD       Y2, Y8, Y4
-	VMULPD       Y3, Y9, Y5
-	VMULPD       Y8, Y0, Y6
-	VMULPD       Y9, Y1, Y7
+	VBLENDVPD    Y0, Y2, Y4, Y6
+	VBLENDVPD    Y1, Y3, Y5, Y7
+	VBLENDVPD    Y0, Y4, Y2, Y2
+	VBLENDVPD    Y1, Y5, Y3, Y3
+	VMULPD       Y2, Y6, Y4
+	VMULPD       Y3, Y7, Y5
+	VMULPD       Y6, Y0, Y8
+	VMULPD       Y7, Y1, Y9
 	VMOVAPD      Y4, Y10
-	VFMADD213PD  Y8, Y0, Y10
+	VFMADD213PD  Y6, Y0, Y10
 	VMOVAPD      Y5, Y11
-	VFMADD213PD  Y9, Y1, Y11
-	VSUBPD       Y8, Y2, Y2
-	VSUBPD       Y9, Y3, Y3
+	VFMADD213PD  Y7, Y1, Y11
+	VSUBPD       Y6, Y2, Y2
+	VSUBPD       Y7, Y3, Y3
 	VMOVAPD      Y2, Y2
 	VFMADD213PD  evconst<>+192(SB), Y0, Y2
 	VMOVAPD      Y3, Y0
 	VFMADD213PD  evconst<>+224(SB), Y1, Y0
 	VMULPD       Y2, Y4, Y1
 	VMULPD       Y0, Y5, Y0
-	VMOVUPD      Y6, (AX)
-	VMOVUPD      Y7, 32(AX)
+	VMOVUPD      Y8, (AX)
+	VMOVUPD      Y9, 32(AX)
 	VMOVUPD      Y10, (DX)
 	VMOVUPD      Y11, 32(DX)
 	VMOVUPD      (CX), Y2
@@ -2857,18 +2852,17 @@ evSiLUTanAVX2_one:
 	VADDPD       evconst<>+128(SB), Y1, Y3
 	VDIVPD       Y3, Y2, Y2
 	VMULPD       Y2, Y1, Y1
-	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y3
-	VBLENDVPD    Y3, Y1, Y2, Y4
-	VBLENDVPD    Y3, Y2, Y1, Y1
-	VMULPD       Y1, Y4, Y2
-	VMULPD       Y4, Y0, Y3
+	VBLENDVPD    Y0, Y1, Y2, Y3
+	VBLENDVPD    Y0, Y2, Y1, Y1
+	VMULPD       Y1, Y3, Y2
+	VMULPD       Y3, Y0, Y4
 	VMOVAPD      Y2, Y5
-	VFMADD213PD  Y4, Y0, Y5
-	VSUBPD       Y4, Y1, Y1
+	VFMADD213PD  Y3, Y0, Y5
+	VSUBPD       Y3, Y1, Y1
 	VMOVAPD      Y1, Y1
 	VFMADD213PD  evconst<>+192(SB), Y0, Y1
 	VMULPD       Y1, Y2, Y0
-	VMOVUPD      Y3, (AX)
+	VMOVUPD      Y4, (AX)
 	VMOVUPD      Y5, (DX)
 	VMOVUPD      (CX), Y1
 	VMULPD       Y1, Y5, Y2
@@ -2980,7 +2974,6 @@ evSoftplusAVX2_one:
 	VADDPD       evconst<>+128(SB), Y1, Y4
 	VDIVPD       Y4, Y3, Y3
 	VMULPD       Y3, Y1, Y1
-	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y0
 	VBLENDVPD    Y0, Y1, Y3, Y4
 	VBLENDVPD    Y0, Y3, Y1, Y0
 	VMULPD       Y0, Y4, Y0
@@ -3091,7 +3084,6 @@ evSoftplusTanAVX2_one:
 	VADDPD       evconst<>+128(SB), Y1, Y4
 	VDIVPD       Y4, Y3, Y3
 	VMULPD       Y3, Y1, Y1
-	VCMPPD       $0x01, evconst<>+0(SB), Y0, Y0
 	VBLENDVPD    Y0, Y1, Y3, Y4
 	VBLENDVPD    Y0, Y3, Y1, Y0
 	VMULPD       Y0, Y4, Y0

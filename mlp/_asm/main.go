@@ -450,7 +450,13 @@ func (s isa) act(name string, z vec) (f, g1, g2 vec) {
 	sigmoid := func(e vec) (sg, c vec) {
 		r := s.div(s.bcast(konst(1)), s.add(e, 1.0))
 		er := s.mul(e, r)
-		neg := s.cmp(cmpLT, z, 0.0)
+		var neg mask
+		for _, r := range z {
+			neg = append(neg, r) // VBLENDVPD selects by the sign bit: z < 0, or z = −0 where s = c
+		}
+		if s.zmm {
+			neg = s.cmp(cmpLT, z, 0.0)
+		}
 		return s.sel(neg, er, r), s.sel(neg, r, er)
 	}
 	switch name {

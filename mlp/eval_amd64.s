@@ -576,10 +576,18 @@ evSiLUAVX512_many:
 	VMULPD       Z21, Z17, Z5
 	VMULPD       Z22, Z18, Z6
 	VMULPD       Z23, Z19, Z7
-	VMULPD       Z16, Z0, Z8
-	VMULPD       Z17, Z1, Z9
-	VMULPD       Z18, Z2, Z10
-	VMULPD       Z19, Z3, Z11
+	VSUBPD       Z16, Z20, Z8
+	VSUBPD       Z17, Z21, Z9
+	VSUBPD       Z18, Z22, Z10
+	VSUBPD       Z19, Z23, Z11
+	VMULPD       Z16, Z0, Z12
+	VMULPD       Z17, Z1, Z13
+	VMULPD       Z18, Z2, Z14
+	VMULPD       Z19, Z3, Z15
+	VMOVUPD      Z12, (AX)
+	VMOVUPD      Z13, 64(AX)
+	VMOVUPD      Z14, 128(AX)
+	VMOVUPD      Z15, 192(AX)
 	VMOVAPD      Z4, Z12
 	VFMADD213PD  Z16, Z0, Z12
 	VMOVAPD      Z5, Z13
@@ -588,30 +596,22 @@ evSiLUAVX512_many:
 	VFMADD213PD  Z18, Z2, Z14
 	VMOVAPD      Z7, Z15
 	VFMADD213PD  Z19, Z3, Z15
-	VSUBPD       Z16, Z20, Z26
-	VSUBPD       Z17, Z21, Z27
-	VSUBPD       Z18, Z22, Z28
-	VSUBPD       Z19, Z23, Z29
-	VMOVAPD      Z26, Z26
-	VFMADD213PD  evconst<>+192(SB), Z0, Z26
-	VMOVAPD      Z27, Z0
-	VFMADD213PD  evconst<>+192(SB), Z1, Z0
-	VMOVAPD      Z28, Z1
-	VFMADD213PD  evconst<>+192(SB), Z2, Z1
-	VMOVAPD      Z29, Z2
-	VFMADD213PD  evconst<>+192(SB), Z3, Z2
-	VMULPD       Z26, Z4, Z3
-	VMULPD       Z0, Z5, Z0
-	VMULPD       Z1, Z6, Z0
-	VMULPD       Z2, Z7, Z0
-	VMOVUPD      Z8, (AX)
-	VMOVUPD      Z9, 64(AX)
-	VMOVUPD      Z10, 128(AX)
-	VMOVUPD      Z11, 192(AX)
 	VMOVUPD      Z12, (CX)
 	VMOVUPD      Z13, 64(CX)
 	VMOVUPD      Z14, 128(CX)
 	VMOVUPD      Z15, 192(CX)
+	VMOVAPD      Z8, Z8
+	VFMADD213PD  evconst<>+192(SB), Z0, Z8
+	VMOVAPD      Z9, Z0
+	VFMADD213PD  evconst<>+192(SB), Z1, Z0
+	VMOVAPD      Z10, Z1
+	VFMADD213PD  evconst<>+192(SB), Z2, Z1
+	VMOVAPD      Z11, Z2
+	VFMADD213PD  evconst<>+192(SB), Z3, Z2
+	VMULPD       Z8, Z4, Z3
+	VMULPD       Z0, Z5, Z0
+	VMULPD       Z1, Z6, Z0
+	VMULPD       Z2, Z7, Z0
 	ADDQ         $0x00000100, AX
 	ADDQ         $0x00000100, CX
 	SUBQ         $0x00000004, DX
@@ -657,15 +657,15 @@ evSiLUAVX512_one:
 	VBLENDMPD    Z1, Z2, K1, Z24
 	VBLENDMPD    Z2, Z1, K1, Z25
 	VMULPD       Z25, Z24, Z1
-	VMULPD       Z24, Z0, Z2
+	VSUBPD       Z24, Z25, Z2
+	VMULPD       Z24, Z0, Z3
+	VMOVUPD      Z3, (AX)
 	VMOVAPD      Z1, Z3
 	VFMADD213PD  Z24, Z0, Z3
-	VSUBPD       Z24, Z25, Z4
-	VMOVAPD      Z4, Z4
-	VFMADD213PD  evconst<>+192(SB), Z0, Z4
-	VMULPD       Z4, Z1, Z0
-	VMOVUPD      Z2, (AX)
 	VMOVUPD      Z3, (CX)
+	VMOVAPD      Z2, Z2
+	VFMADD213PD  evconst<>+192(SB), Z0, Z2
+	VMULPD       Z2, Z1, Z0
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	SUBQ         $0x00000001, DX
@@ -835,10 +835,18 @@ evSiLUTanAVX512_many:
 	VMULPD       Z21, Z17, Z5
 	VMULPD       Z22, Z18, Z6
 	VMULPD       Z23, Z19, Z7
-	VMULPD       Z16, Z0, Z8
-	VMULPD       Z17, Z1, Z9
-	VMULPD       Z18, Z2, Z10
-	VMULPD       Z19, Z3, Z11
+	VSUBPD       Z16, Z20, Z8
+	VSUBPD       Z17, Z21, Z9
+	VSUBPD       Z18, Z22, Z10
+	VSUBPD       Z19, Z23, Z11
+	VMULPD       Z16, Z0, Z12
+	VMULPD       Z17, Z1, Z13
+	VMULPD       Z18, Z2, Z14
+	VMULPD       Z19, Z3, Z15
+	VMOVUPD      Z12, (AX)
+	VMOVUPD      Z13, 64(AX)
+	VMOVUPD      Z14, 128(AX)
+	VMOVUPD      Z15, 192(AX)
 	VMOVAPD      Z4, Z12
 	VFMADD213PD  Z16, Z0, Z12
 	VMOVAPD      Z5, Z13
@@ -847,46 +855,38 @@ evSiLUTanAVX512_many:
 	VFMADD213PD  Z18, Z2, Z14
 	VMOVAPD      Z7, Z15
 	VFMADD213PD  Z19, Z3, Z15
-	VSUBPD       Z16, Z20, Z26
-	VSUBPD       Z17, Z21, Z27
-	VSUBPD       Z18, Z22, Z28
-	VSUBPD       Z19, Z23, Z29
-	VMOVAPD      Z26, Z26
-	VFMADD213PD  evconst<>+192(SB), Z0, Z26
-	VMOVAPD      Z27, Z0
-	VFMADD213PD  evconst<>+192(SB), Z1, Z0
-	VMOVAPD      Z28, Z1
-	VFMADD213PD  evconst<>+192(SB), Z2, Z1
-	VMOVAPD      Z29, Z2
-	VFMADD213PD  evconst<>+192(SB), Z3, Z2
-	VMULPD       Z26, Z4, Z3
-	VMULPD       Z0, Z5, Z0
-	VMULPD       Z1, Z6, Z1
-	VMULPD       Z2, Z7, Z2
-	VMOVUPD      Z8, (AX)
-	VMOVUPD      Z9, 64(AX)
-	VMOVUPD      Z10, 128(AX)
-	VMOVUPD      Z11, 192(AX)
 	VMOVUPD      Z12, (DX)
 	VMOVUPD      Z13, 64(DX)
 	VMOVUPD      Z14, 128(DX)
 	VMOVUPD      Z15, 192(DX)
-	VMOVUPD      (CX), Z4
-	VMOVUPD      64(CX), Z5
-	VMOVUPD      128(CX), Z6
-	VMOVUPD      192(CX), Z7
-	VMULPD       Z4, Z12, Z8
-	VMULPD       Z5, Z13, Z9
-	VMULPD       Z6, Z14, Z10
-	VMULPD       Z7, Z15, Z11
-	VMOVUPD      Z8, (CX)
-	VMOVUPD      Z9, 64(CX)
-	VMOVUPD      Z10, 128(CX)
-	VMOVUPD      Z11, 192(CX)
-	VMULPD       Z4, Z3, Z3
-	VMULPD       Z5, Z0, Z0
-	VMULPD       Z6, Z1, Z1
-	VMULPD       Z7, Z2, Z2
+	VMOVUPD      (CX), Z26
+	VMOVUPD      64(CX), Z27
+	VMOVUPD      128(CX), Z28
+	VMOVUPD      192(CX), Z29
+	VMULPD       Z26, Z12, Z12
+	VMULPD       Z27, Z13, Z13
+	VMULPD       Z28, Z14, Z14
+	VMULPD       Z29, Z15, Z15
+	VMOVUPD      Z12, (CX)
+	VMOVUPD      Z13, 64(CX)
+	VMOVUPD      Z14, 128(CX)
+	VMOVUPD      Z15, 192(CX)
+	VMOVAPD      Z8, Z8
+	VFMADD213PD  evconst<>+192(SB), Z0, Z8
+	VMOVAPD      Z9, Z0
+	VFMADD213PD  evconst<>+192(SB), Z1, Z0
+	VMOVAPD      Z10, Z1
+	VFMADD213PD  evconst<>+192(SB), Z2, Z1
+	VMOVAPD      Z11, Z2
+	VFMADD213PD  evconst<>+192(SB), Z3, Z2
+	VMULPD       Z8, Z4, Z3
+	VMULPD       Z0, Z5, Z0
+	VMULPD       Z1, Z6, Z1
+	VMULPD       Z2, Z7, Z2
+	VMULPD       Z26, Z3, Z3
+	VMULPD       Z27, Z0, Z0
+	VMULPD       Z28, Z1, Z1
+	VMULPD       Z29, Z2, Z2
 	VMOVUPD      Z3, (BX)
 	VMOVUPD      Z0, 64(BX)
 	VMOVUPD      Z1, 128(BX)
@@ -938,19 +938,19 @@ evSiLUTanAVX512_one:
 	VBLENDMPD    Z1, Z2, K1, Z24
 	VBLENDMPD    Z2, Z1, K1, Z25
 	VMULPD       Z25, Z24, Z1
-	VMULPD       Z24, Z0, Z2
+	VSUBPD       Z24, Z25, Z2
+	VMULPD       Z24, Z0, Z3
+	VMOVUPD      Z3, (AX)
 	VMOVAPD      Z1, Z3
 	VFMADD213PD  Z24, Z0, Z3
-	VSUBPD       Z24, Z25, Z4
-	VMOVAPD      Z4, Z4
-	VFMADD213PD  evconst<>+192(SB), Z0, Z4
-	VMULPD       Z4, Z1, Z0
-	VMOVUPD      Z2, (AX)
 	VMOVUPD      Z3, (DX)
-	VMOVUPD      (CX), Z1
-	VMULPD       Z1, Z3, Z2
-	VMOVUPD      Z2, (CX)
-	VMULPD       Z1, Z0, Z0
+	VMOVUPD      (CX), Z4
+	VMULPD       Z4, Z3, Z3
+	VMOVUPD      Z3, (CX)
+	VMOVAPD      Z2, Z2
+	VFMADD213PD  evconst<>+192(SB), Z0, Z2
+	VMULPD       Z2, Z1, Z0
+	VMULPD       Z4, Z0, Z0
 	VMOVUPD      Z0, (BX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, BX
@@ -1115,26 +1115,26 @@ evSoftplusAVX512_many:
 	VADDPD       Z4, Z6, Z4
 	VMAXPD       Z1, Z7, Z7
 	VADDPD       Z5, Z7, Z5
-	VBROADCASTSD evconst<>+128(SB), Z6
-	VBROADCASTSD evconst<>+128(SB), Z7
-	VADDPD       evconst<>+128(SB), Z2, Z17
-	VADDPD       evconst<>+128(SB), Z3, Z18
-	VDIVPD       Z17, Z6, Z6
-	VDIVPD       Z18, Z7, Z7
-	VMULPD       Z6, Z2, Z2
-	VMULPD       Z7, Z3, Z3
-	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
-	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
-	VBLENDMPD    Z2, Z6, K1, Z10
-	VBLENDMPD    Z3, Z7, K2, Z11
-	VBLENDMPD    Z6, Z2, K1, Z12
-	VBLENDMPD    Z7, Z3, K2, Z13
-	VMULPD       Z12, Z10, Z0
-	VMULPD       Z13, Z11, Z0
 	VMOVUPD      Z4, (AX)
 	VMOVUPD      Z5, 64(AX)
+	VBROADCASTSD evconst<>+128(SB), Z4
+	VBROADCASTSD evconst<>+128(SB), Z5
+	VADDPD       evconst<>+128(SB), Z2, Z6
+	VADDPD       evconst<>+128(SB), Z3, Z7
+	VDIVPD       Z6, Z4, Z4
+	VDIVPD       Z7, Z5, Z5
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z5, Z3, Z3
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z4, K1, Z10
+	VBLENDMPD    Z3, Z5, K2, Z11
+	VBLENDMPD    Z4, Z2, K1, Z12
+	VBLENDMPD    Z5, Z3, K2, Z13
 	VMOVUPD      Z10, (CX)
 	VMOVUPD      Z11, 64(CX)
+	VMULPD       Z12, Z10, Z0
+	VMULPD       Z13, Z11, Z0
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x00000080, CX
 	SUBQ         $0x00000002, DX
@@ -1214,16 +1214,16 @@ evSoftplusAVX512_one:
 	VXORPD       Z3, Z3, Z3
 	VMAXPD       Z0, Z3, Z3
 	VADDPD       Z2, Z3, Z2
-	VBROADCASTSD evconst<>+128(SB), Z3
-	VADDPD       evconst<>+128(SB), Z1, Z4
-	VDIVPD       Z4, Z3, Z3
-	VMULPD       Z3, Z1, Z1
-	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
-	VBLENDMPD    Z1, Z3, K1, Z15
-	VBLENDMPD    Z3, Z1, K1, Z16
-	VMULPD       Z16, Z15, Z0
 	VMOVUPD      Z2, (AX)
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VMULPD       Z2, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z2, K1, Z15
+	VBLENDMPD    Z2, Z1, K1, Z16
 	VMOVUPD      Z15, (CX)
+	VMULPD       Z16, Z15, Z0
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	SUBQ         $0x00000001, DX
@@ -1387,34 +1387,34 @@ evSoftplusTanAVX512_many:
 	VADDPD       Z4, Z6, Z4
 	VMAXPD       Z1, Z7, Z7
 	VADDPD       Z5, Z7, Z5
-	VBROADCASTSD evconst<>+128(SB), Z6
-	VBROADCASTSD evconst<>+128(SB), Z7
-	VADDPD       evconst<>+128(SB), Z2, Z17
-	VADDPD       evconst<>+128(SB), Z3, Z18
-	VDIVPD       Z17, Z6, Z6
-	VDIVPD       Z18, Z7, Z7
-	VMULPD       Z6, Z2, Z2
-	VMULPD       Z7, Z3, Z3
-	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
-	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
-	VBLENDMPD    Z2, Z6, K1, Z10
-	VBLENDMPD    Z3, Z7, K2, Z11
-	VBLENDMPD    Z6, Z2, K1, Z12
-	VBLENDMPD    Z7, Z3, K2, Z13
-	VMULPD       Z12, Z10, Z0
-	VMULPD       Z13, Z11, Z1
 	VMOVUPD      Z4, (AX)
 	VMOVUPD      Z5, 64(AX)
+	VBROADCASTSD evconst<>+128(SB), Z4
+	VBROADCASTSD evconst<>+128(SB), Z5
+	VADDPD       evconst<>+128(SB), Z2, Z6
+	VADDPD       evconst<>+128(SB), Z3, Z7
+	VDIVPD       Z6, Z4, Z4
+	VDIVPD       Z7, Z5, Z5
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z5, Z3, Z3
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z4, K1, Z10
+	VBLENDMPD    Z3, Z5, K2, Z11
+	VBLENDMPD    Z4, Z2, K1, Z12
+	VBLENDMPD    Z5, Z3, K2, Z13
 	VMOVUPD      Z10, (DX)
 	VMOVUPD      Z11, 64(DX)
-	VMOVUPD      (CX), Z2
-	VMOVUPD      64(CX), Z3
-	VMULPD       Z2, Z10, Z4
-	VMULPD       Z3, Z11, Z5
-	VMOVUPD      Z4, (CX)
-	VMOVUPD      Z5, 64(CX)
-	VMULPD       Z2, Z0, Z0
-	VMULPD       Z3, Z1, Z1
+	VMOVUPD      (CX), Z0
+	VMOVUPD      64(CX), Z1
+	VMULPD       Z0, Z10, Z2
+	VMULPD       Z1, Z11, Z3
+	VMOVUPD      Z2, (CX)
+	VMOVUPD      Z3, 64(CX)
+	VMULPD       Z12, Z10, Z2
+	VMULPD       Z13, Z11, Z3
+	VMULPD       Z0, Z2, Z0
+	VMULPD       Z1, Z3, Z1
 	VMOVUPD      Z0, (BX)
 	VMOVUPD      Z1, 64(BX)
 	ADDQ         $0x00000080, CX
@@ -1498,20 +1498,20 @@ evSoftplusTanAVX512_one:
 	VXORPD       Z3, Z3, Z3
 	VMAXPD       Z0, Z3, Z3
 	VADDPD       Z2, Z3, Z2
-	VBROADCASTSD evconst<>+128(SB), Z3
-	VADDPD       evconst<>+128(SB), Z1, Z4
-	VDIVPD       Z4, Z3, Z3
-	VMULPD       Z3, Z1, Z1
-	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
-	VBLENDMPD    Z1, Z3, K1, Z15
-	VBLENDMPD    Z3, Z1, K1, Z16
-	VMULPD       Z16, Z15, Z0
 	VMOVUPD      Z2, (AX)
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VMULPD       Z2, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z2, K1, Z15
+	VBLENDMPD    Z2, Z1, K1, Z16
 	VMOVUPD      Z15, (DX)
-	VMOVUPD      (CX), Z1
-	VMULPD       Z1, Z15, Z2
-	VMOVUPD      Z2, (CX)
-	VMULPD       Z1, Z0, Z0
+	VMOVUPD      (CX), Z0
+	VMULPD       Z0, Z15, Z1
+	VMOVUPD      Z1, (CX)
+	VMULPD       Z16, Z15, Z1
+	VMULPD       Z0, Z1, Z0
 	VMOVUPD      Z0, (BX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, BX
@@ -1616,14 +1616,14 @@ evTanhAVX512_many:
 	VMULPD       Z5, Z3, Z3
 	VMULPD       Z4, Z2, Z2
 	VMULPD       Z5, Z3, Z3
-	VMULPD       evconst<>+320(SB), Z0, Z4
-	VMULPD       evconst<>+320(SB), Z1, Z5
-	VMULPD       Z2, Z4, Z4
-	VMULPD       Z3, Z5, Z4
 	VMOVUPD      Z0, (AX)
 	VMOVUPD      Z1, 64(AX)
 	VMOVUPD      Z2, (CX)
 	VMOVUPD      Z3, 64(CX)
+	VMULPD       evconst<>+320(SB), Z0, Z0
+	VMULPD       evconst<>+320(SB), Z1, Z1
+	VMULPD       Z2, Z0, Z0
+	VMULPD       Z3, Z1, Z0
 	ADDQ         $0x00000080, AX
 	ADDQ         $0x00000080, CX
 	SUBQ         $0x00000002, DX
@@ -1673,10 +1673,10 @@ evTanhAVX512_one:
 	VMULPD       evconst<>+256(SB), Z1, Z1
 	VMULPD       Z2, Z1, Z1
 	VMULPD       Z2, Z1, Z1
-	VMULPD       evconst<>+320(SB), Z0, Z2
-	VMULPD       Z1, Z2, Z2
 	VMOVUPD      Z0, (AX)
 	VMOVUPD      Z1, (CX)
+	VMULPD       evconst<>+320(SB), Z0, Z0
+	VMULPD       Z1, Z0, Z0
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	SUBQ         $0x00000001, DX
@@ -1780,22 +1780,22 @@ evTanhTanAVX512_many:
 	VMULPD       Z5, Z3, Z3
 	VMULPD       Z4, Z2, Z2
 	VMULPD       Z5, Z3, Z3
-	VMULPD       evconst<>+320(SB), Z0, Z4
-	VMULPD       evconst<>+320(SB), Z1, Z5
-	VMULPD       Z2, Z4, Z4
-	VMULPD       Z3, Z5, Z5
 	VMOVUPD      Z0, (AX)
 	VMOVUPD      Z1, 64(AX)
 	VMOVUPD      Z2, (DX)
 	VMOVUPD      Z3, 64(DX)
-	VMOVUPD      (CX), Z0
-	VMOVUPD      64(CX), Z1
-	VMULPD       Z0, Z2, Z2
-	VMULPD       Z1, Z3, Z3
-	VMOVUPD      Z2, (CX)
-	VMOVUPD      Z3, 64(CX)
-	VMULPD       Z0, Z4, Z0
-	VMULPD       Z1, Z5, Z1
+	VMOVUPD      (CX), Z4
+	VMOVUPD      64(CX), Z5
+	VMULPD       Z4, Z2, Z6
+	VMULPD       Z5, Z3, Z7
+	VMOVUPD      Z6, (CX)
+	VMOVUPD      Z7, 64(CX)
+	VMULPD       evconst<>+320(SB), Z0, Z0
+	VMULPD       evconst<>+320(SB), Z1, Z1
+	VMULPD       Z2, Z0, Z0
+	VMULPD       Z3, Z1, Z1
+	VMULPD       Z4, Z0, Z0
+	VMULPD       Z5, Z1, Z1
 	VMOVUPD      Z0, (BX)
 	VMOVUPD      Z1, 64(BX)
 	ADDQ         $0x00000080, CX
@@ -1849,14 +1849,14 @@ evTanhTanAVX512_one:
 	VMULPD       evconst<>+256(SB), Z1, Z1
 	VMULPD       Z2, Z1, Z1
 	VMULPD       Z2, Z1, Z1
-	VMULPD       evconst<>+320(SB), Z0, Z2
-	VMULPD       Z1, Z2, Z2
 	VMOVUPD      Z0, (AX)
 	VMOVUPD      Z1, (DX)
-	VMOVUPD      (CX), Z0
-	VMULPD       Z0, Z1, Z1
-	VMOVUPD      Z1, (CX)
-	VMULPD       Z0, Z2, Z0
+	VMOVUPD      (CX), Z2
+	VMULPD       Z2, Z1, Z3
+	VMOVUPD      Z3, (CX)
+	VMULPD       evconst<>+320(SB), Z0, Z0
+	VMULPD       Z1, Z0, Z0
+	VMULPD       Z2, Z0, Z0
 	VMOVUPD      Z0, (BX)
 	ADDQ         $0x00000040, CX
 	ADDQ         $0x00000040, BX
@@ -1887,14 +1887,14 @@ evReLUAVX512_many:
 	VCMPPD       $0x12, evconst<>+0(SB), Z1, K2
 	VBLENDMPD    Z2, Z0, K1, Z4
 	VBLENDMPD    Z3, Z1, K2, Z5
+	VMOVUPD      Z4, (AX)
+	VMOVUPD      Z5, 64(AX)
 	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
 	VCMPPD       $0x1e, evconst<>+0(SB), Z1, K2
 	VBROADCASTSD evconst<>+128(SB), Z0
 	VBROADCASTSD evconst<>+128(SB), Z1
 	VBLENDMPD    Z0, Z2, K1, Z6
 	VBLENDMPD    Z1, Z3, K2, Z7
-	VMOVUPD      Z4, (AX)
-	VMOVUPD      Z5, 64(AX)
 	VMOVUPD      Z6, (CX)
 	VMOVUPD      Z7, 64(CX)
 	ADDQ         $0x00000080, AX
@@ -1909,10 +1909,10 @@ evReLUAVX512_one:
 	VXORPD       Z1, Z1, Z1
 	VCMPPD       $0x12, evconst<>+0(SB), Z0, K1
 	VBLENDMPD    Z1, Z0, K1, Z8
+	VMOVUPD      Z8, (AX)
 	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
 	VBROADCASTSD evconst<>+128(SB), Z0
 	VBLENDMPD    Z0, Z1, K1, Z9
-	VMOVUPD      Z8, (AX)
 	VMOVUPD      Z9, (CX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
@@ -1943,14 +1943,14 @@ evReLUTanAVX512_many:
 	VCMPPD       $0x12, evconst<>+0(SB), Z1, K2
 	VBLENDMPD    Z2, Z0, K1, Z4
 	VBLENDMPD    Z3, Z1, K2, Z5
+	VMOVUPD      Z4, (AX)
+	VMOVUPD      Z5, 64(AX)
 	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
 	VCMPPD       $0x1e, evconst<>+0(SB), Z1, K2
 	VBROADCASTSD evconst<>+128(SB), Z0
 	VBROADCASTSD evconst<>+128(SB), Z1
 	VBLENDMPD    Z0, Z2, K1, Z6
 	VBLENDMPD    Z1, Z3, K2, Z7
-	VMOVUPD      Z4, (AX)
-	VMOVUPD      Z5, 64(AX)
 	VMOVUPD      Z6, (DX)
 	VMOVUPD      Z7, 64(DX)
 	VMOVUPD      (CX), Z0
@@ -1977,10 +1977,10 @@ evReLUTanAVX512_one:
 	VXORPD       Z1, Z1, Z1
 	VCMPPD       $0x12, evconst<>+0(SB), Z0, K1
 	VBLENDMPD    Z1, Z0, K1, Z8
+	VMOVUPD      Z8, (AX)
 	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
 	VBROADCASTSD evconst<>+128(SB), Z0
 	VBLENDMPD    Z0, Z1, K1, Z9
-	VMOVUPD      Z8, (AX)
 	VMOVUPD      Z9, (DX)
 	VMOVUPD      (CX), Z0
 	VMULPD       Z0, Z9, Z2
@@ -2584,24 +2584,24 @@ evSiLUAVX2_many:
 	VBLENDVPD    Y1, Y5, Y3, Y3
 	VMULPD       Y2, Y6, Y4
 	VMULPD       Y3, Y7, Y5
-	VMULPD       Y6, Y0, Y8
-	VMULPD       Y7, Y1, Y9
-	VMOVAPD      Y4, Y10
-	VFMADD213PD  Y6, Y0, Y10
-	VMOVAPD      Y5, Y11
-	VFMADD213PD  Y7, Y1, Y11
 	VSUBPD       Y6, Y2, Y2
 	VSUBPD       Y7, Y3, Y3
+	VMULPD       Y6, Y0, Y8
+	VMULPD       Y7, Y1, Y9
+	VMOVUPD      Y8, (AX)
+	VMOVUPD      Y9, 32(AX)
+	VMOVAPD      Y4, Y8
+	VFMADD213PD  Y6, Y0, Y8
+	VMOVAPD      Y5, Y6
+	VFMADD213PD  Y7, Y1, Y6
+	VMOVUPD      Y8, (CX)
+	VMOVUPD      Y6, 32(CX)
 	VMOVAPD      Y2, Y2
 	VFMADD213PD  evconst<>+192(SB), Y0, Y2
 	VMOVAPD      Y3, Y0
 	VFMADD213PD  evconst<>+224(SB), Y1, Y0
 	VMULPD       Y2, Y4, Y1
 	VMULPD       Y0, Y5, Y0
-	VMOVUPD      Y8, (AX)
-	VMOVUPD      Y9, 32(AX)
-	VMOVUPD      Y10, (CX)
-	VMOVUPD      Y11, 32(CX)
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	SUBQ         $0x00000002, DX
@@ -2654,15 +2654,15 @@ evSiLUAVX2_one:
 	VBLENDVPD    Y0, Y1, Y2, Y3
 	VBLENDVPD    Y0, Y2, Y1, Y1
 	VMULPD       Y1, Y3, Y2
-	VMULPD       Y3, Y0, Y4
-	VMOVAPD      Y2, Y5
-	VFMADD213PD  Y3, Y0, Y5
 	VSUBPD       Y3, Y1, Y1
+	VMULPD       Y3, Y0, Y4
+	VMOVUPD      Y4, (AX)
+	VMOVAPD      Y2, Y4
+	VFMADD213PD  Y3, Y0, Y4
+	VMOVUPD      Y4, (CX)
 	VMOVAPD      Y1, Y1
 	VFMADD213PD  evconst<>+192(SB), Y0, Y1
 	VMULPD       Y1, Y2, Y0
-	VMOVUPD      Y4, (AX)
-	VMOVUPD      Y5, (CX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	SUBQ         $0x00000001, DX
@@ -2773,32 +2773,32 @@ evSiLUTanAVX2_many:
 	VBLENDVPD    Y1, Y5, Y3, Y3
 	VMULPD       Y2, Y6, Y4
 	VMULPD       Y3, Y7, Y5
-	VMULPD       Y6, Y0, Y8
-	VMULPD       Y7, Y1, Y9
-	VMOVAPD      Y4, Y10
-	VFMADD213PD  Y6, Y0, Y10
-	VMOVAPD      Y5, Y11
-	VFMADD213PD  Y7, Y1, Y11
 	VSUBPD       Y6, Y2, Y2
 	VSUBPD       Y7, Y3, Y3
+	VMULPD       Y6, Y0, Y8
+	VMULPD       Y7, Y1, Y9
+	VMOVUPD      Y8, (AX)
+	VMOVUPD      Y9, 32(AX)
+	VMOVAPD      Y4, Y8
+	VFMADD213PD  Y6, Y0, Y8
+	VMOVAPD      Y5, Y6
+	VFMADD213PD  Y7, Y1, Y6
+	VMOVUPD      Y8, (DX)
+	VMOVUPD      Y6, 32(DX)
+	VMOVUPD      (CX), Y7
+	VMOVUPD      32(CX), Y9
+	VMULPD       Y7, Y8, Y8
+	VMULPD       Y9, Y6, Y6
+	VMOVUPD      Y8, (CX)
+	VMOVUPD      Y6, 32(CX)
 	VMOVAPD      Y2, Y2
 	VFMADD213PD  evconst<>+192(SB), Y0, Y2
 	VMOVAPD      Y3, Y0
 	VFMADD213PD  evconst<>+224(SB), Y1, Y0
 	VMULPD       Y2, Y4, Y1
 	VMULPD       Y0, Y5, Y0
-	VMOVUPD      Y8, (AX)
-	VMOVUPD      Y9, 32(AX)
-	VMOVUPD      Y10, (DX)
-	VMOVUPD      Y11, 32(DX)
-	VMOVUPD      (CX), Y2
-	VMOVUPD      32(CX), Y3
-	VMULPD       Y2, Y10, Y4
-	VMULPD       Y3, Y11, Y5
-	VMOVUPD      Y4, (CX)
-	VMOVUPD      Y5, 32(CX)
-	VMULPD       Y2, Y1, Y1
-	VMULPD       Y3, Y0, Y0
+	VMULPD       Y7, Y1, Y1
+	VMULPD       Y9, Y0, Y0
 	VMOVUPD      Y1, (BX)
 	VMOVUPD      Y0, 32(BX)
 	ADDQ         $0x00000040, CX
@@ -2855,19 +2855,19 @@ evSiLUTanAVX2_one:
 	VBLENDVPD    Y0, Y1, Y2, Y3
 	VBLENDVPD    Y0, Y2, Y1, Y1
 	VMULPD       Y1, Y3, Y2
-	VMULPD       Y3, Y0, Y4
-	VMOVAPD      Y2, Y5
-	VFMADD213PD  Y3, Y0, Y5
 	VSUBPD       Y3, Y1, Y1
+	VMULPD       Y3, Y0, Y4
+	VMOVUPD      Y4, (AX)
+	VMOVAPD      Y2, Y4
+	VFMADD213PD  Y3, Y0, Y4
+	VMOVUPD      Y4, (DX)
+	VMOVUPD      (CX), Y3
+	VMULPD       Y3, Y4, Y4
+	VMOVUPD      Y4, (CX)
 	VMOVAPD      Y1, Y1
 	VFMADD213PD  evconst<>+192(SB), Y0, Y1
 	VMULPD       Y1, Y2, Y0
-	VMOVUPD      Y4, (AX)
-	VMOVUPD      Y5, (DX)
-	VMOVUPD      (CX), Y1
-	VMULPD       Y1, Y5, Y2
-	VMOVUPD      Y2, (CX)
-	VMULPD       Y1, Y0, Y0
+	VMULPD       Y3, Y0, Y0
 	VMOVUPD      Y0, (BX)
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, BX
@@ -2970,15 +2970,15 @@ evSoftplusAVX2_one:
 	VXORPD       Y3, Y3, Y3
 	VMAXPD       Y0, Y3, Y3
 	VADDPD       Y2, Y3, Y2
-	VBROADCASTSD evconst<>+128(SB), Y3
-	VADDPD       evconst<>+128(SB), Y1, Y4
-	VDIVPD       Y4, Y3, Y3
-	VMULPD       Y3, Y1, Y1
-	VBLENDVPD    Y0, Y1, Y3, Y4
-	VBLENDVPD    Y0, Y3, Y1, Y0
-	VMULPD       Y0, Y4, Y0
 	VMOVUPD      Y2, (AX)
-	VMOVUPD      Y4, (CX)
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y3
+	VBLENDVPD    Y0, Y2, Y1, Y0
+	VMOVUPD      Y3, (CX)
+	VMULPD       Y0, Y3, Y0
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	SUBQ         $0x00000001, DX
@@ -3080,18 +3080,18 @@ evSoftplusTanAVX2_one:
 	VXORPD       Y3, Y3, Y3
 	VMAXPD       Y0, Y3, Y3
 	VADDPD       Y2, Y3, Y2
-	VBROADCASTSD evconst<>+128(SB), Y3
-	VADDPD       evconst<>+128(SB), Y1, Y4
-	VDIVPD       Y4, Y3, Y3
-	VMULPD       Y3, Y1, Y1
-	VBLENDVPD    Y0, Y1, Y3, Y4
-	VBLENDVPD    Y0, Y3, Y1, Y0
-	VMULPD       Y0, Y4, Y0
 	VMOVUPD      Y2, (AX)
-	VMOVUPD      Y4, (DX)
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y3
+	VBLENDVPD    Y0, Y2, Y1, Y0
+	VMOVUPD      Y3, (DX)
 	VMOVUPD      (CX), Y1
-	VMULPD       Y1, Y4, Y2
+	VMULPD       Y1, Y3, Y2
 	VMOVUPD      Y2, (CX)
+	VMULPD       Y0, Y3, Y0
 	VMULPD       Y1, Y0, Y0
 	VMOVUPD      Y0, (BX)
 	ADDQ         $0x00000020, CX
@@ -3214,14 +3214,14 @@ evTanhAVX2_many:
 	VMULPD       Y5, Y3, Y3
 	VMULPD       Y4, Y2, Y2
 	VMULPD       Y5, Y3, Y3
-	VMULPD       evconst<>+320(SB), Y0, Y4
-	VMULPD       evconst<>+352(SB), Y1, Y5
-	VMULPD       Y2, Y4, Y4
-	VMULPD       Y3, Y5, Y4
 	VMOVUPD      Y0, (AX)
 	VMOVUPD      Y1, 32(AX)
 	VMOVUPD      Y2, (CX)
 	VMOVUPD      Y3, 32(CX)
+	VMULPD       evconst<>+320(SB), Y0, Y0
+	VMULPD       evconst<>+352(SB), Y1, Y1
+	VMULPD       Y2, Y0, Y0
+	VMULPD       Y3, Y1, Y0
 	ADDQ         $0x00000040, AX
 	ADDQ         $0x00000040, CX
 	SUBQ         $0x00000002, DX
@@ -3279,10 +3279,10 @@ evTanhAVX2_one:
 	VMULPD       evconst<>+256(SB), Y1, Y1
 	VMULPD       Y2, Y1, Y1
 	VMULPD       Y2, Y1, Y1
-	VMULPD       evconst<>+320(SB), Y0, Y2
-	VMULPD       Y1, Y2, Y2
 	VMOVUPD      Y0, (AX)
 	VMOVUPD      Y1, (CX)
+	VMULPD       evconst<>+320(SB), Y0, Y0
+	VMULPD       Y1, Y0, Y0
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
 	SUBQ         $0x00000001, DX
@@ -3403,22 +3403,22 @@ evTanhTanAVX2_many:
 	VMULPD       Y5, Y3, Y3
 	VMULPD       Y4, Y2, Y2
 	VMULPD       Y5, Y3, Y3
-	VMULPD       evconst<>+320(SB), Y0, Y4
-	VMULPD       evconst<>+352(SB), Y1, Y5
-	VMULPD       Y2, Y4, Y4
-	VMULPD       Y3, Y5, Y5
 	VMOVUPD      Y0, (AX)
 	VMOVUPD      Y1, 32(AX)
 	VMOVUPD      Y2, (DX)
 	VMOVUPD      Y3, 32(DX)
-	VMOVUPD      (CX), Y0
-	VMOVUPD      32(CX), Y1
-	VMULPD       Y0, Y2, Y2
-	VMULPD       Y1, Y3, Y3
-	VMOVUPD      Y2, (CX)
-	VMOVUPD      Y3, 32(CX)
-	VMULPD       Y0, Y4, Y0
-	VMULPD       Y1, Y5, Y1
+	VMOVUPD      (CX), Y4
+	VMOVUPD      32(CX), Y5
+	VMULPD       Y4, Y2, Y6
+	VMULPD       Y5, Y3, Y7
+	VMOVUPD      Y6, (CX)
+	VMOVUPD      Y7, 32(CX)
+	VMULPD       evconst<>+320(SB), Y0, Y0
+	VMULPD       evconst<>+352(SB), Y1, Y1
+	VMULPD       Y2, Y0, Y0
+	VMULPD       Y3, Y1, Y1
+	VMULPD       Y4, Y0, Y0
+	VMULPD       Y5, Y1, Y1
 	VMOVUPD      Y0, (BX)
 	VMOVUPD      Y1, 32(BX)
 	ADDQ         $0x00000040, CX
@@ -3480,14 +3480,14 @@ evTanhTanAVX2_one:
 	VMULPD       evconst<>+256(SB), Y1, Y1
 	VMULPD       Y2, Y1, Y1
 	VMULPD       Y2, Y1, Y1
-	VMULPD       evconst<>+320(SB), Y0, Y2
-	VMULPD       Y1, Y2, Y2
 	VMOVUPD      Y0, (AX)
 	VMOVUPD      Y1, (DX)
-	VMOVUPD      (CX), Y0
-	VMULPD       Y0, Y1, Y1
-	VMOVUPD      Y1, (CX)
-	VMULPD       Y0, Y2, Y0
+	VMOVUPD      (CX), Y2
+	VMULPD       Y2, Y1, Y3
+	VMOVUPD      Y3, (CX)
+	VMULPD       evconst<>+320(SB), Y0, Y0
+	VMULPD       Y1, Y0, Y0
+	VMULPD       Y2, Y0, Y0
 	VMOVUPD      Y0, (BX)
 	ADDQ         $0x00000020, CX
 	ADDQ         $0x00000020, BX
@@ -3519,14 +3519,14 @@ evReLUAVX2_many:
 	VCMPPD       $0x12, evconst<>+32(SB), Y1, Y5
 	VBLENDVPD    Y4, Y2, Y0, Y4
 	VBLENDVPD    Y5, Y3, Y1, Y5
-	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
-	VCMPPD       $0x1e, evconst<>+32(SB), Y1, Y1
-	VBROADCASTSD evconst<>+128(SB), Y6
-	VBROADCASTSD evconst<>+128(SB), Y7
-	VBLENDVPD    Y0, Y6, Y2, Y0
-	VBLENDVPD    Y1, Y7, Y3, Y1
 	VMOVUPD      Y4, (AX)
 	VMOVUPD      Y5, 32(AX)
+	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
+	VCMPPD       $0x1e, evconst<>+32(SB), Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y4
+	VBROADCASTSD evconst<>+128(SB), Y5
+	VBLENDVPD    Y0, Y4, Y2, Y0
+	VBLENDVPD    Y1, Y5, Y3, Y1
 	VMOVUPD      Y0, (CX)
 	VMOVUPD      Y1, 32(CX)
 	ADDQ         $0x00000040, AX
@@ -3541,10 +3541,10 @@ evReLUAVX2_one:
 	VXORPD       Y1, Y1, Y1
 	VCMPPD       $0x12, evconst<>+0(SB), Y0, Y2
 	VBLENDVPD    Y2, Y1, Y0, Y2
-	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
-	VBROADCASTSD evconst<>+128(SB), Y3
-	VBLENDVPD    Y0, Y3, Y1, Y0
 	VMOVUPD      Y2, (AX)
+	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VBLENDVPD    Y0, Y2, Y1, Y0
 	VMOVUPD      Y0, (CX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000020, CX
@@ -3576,14 +3576,14 @@ evReLUTanAVX2_many:
 	VCMPPD       $0x12, evconst<>+32(SB), Y1, Y5
 	VBLENDVPD    Y4, Y2, Y0, Y4
 	VBLENDVPD    Y5, Y3, Y1, Y5
-	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
-	VCMPPD       $0x1e, evconst<>+32(SB), Y1, Y1
-	VBROADCASTSD evconst<>+128(SB), Y6
-	VBROADCASTSD evconst<>+128(SB), Y7
-	VBLENDVPD    Y0, Y6, Y2, Y0
-	VBLENDVPD    Y1, Y7, Y3, Y1
 	VMOVUPD      Y4, (AX)
 	VMOVUPD      Y5, 32(AX)
+	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
+	VCMPPD       $0x1e, evconst<>+32(SB), Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y4
+	VBROADCASTSD evconst<>+128(SB), Y5
+	VBLENDVPD    Y0, Y4, Y2, Y0
+	VBLENDVPD    Y1, Y5, Y3, Y1
 	VMOVUPD      Y0, (DX)
 	VMOVUPD      Y1, 32(DX)
 	VMOVUPD      (CX), Y4
@@ -3610,10 +3610,10 @@ evReLUTanAVX2_one:
 	VXORPD       Y1, Y1, Y1
 	VCMPPD       $0x12, evconst<>+0(SB), Y0, Y2
 	VBLENDVPD    Y2, Y1, Y0, Y2
-	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
-	VBROADCASTSD evconst<>+128(SB), Y3
-	VBLENDVPD    Y0, Y3, Y1, Y0
 	VMOVUPD      Y2, (AX)
+	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VBLENDVPD    Y0, Y2, Y1, Y0
 	VMOVUPD      Y0, (DX)
 	VMOVUPD      (CX), Y2
 	VMULPD       Y2, Y0, Y0

@@ -445,7 +445,10 @@ var activations = []string{"SiLU", "Softplus", "Tanh", "ReLU"}
 //	Tanh      with e = e^−2|z|, r = 1/(1 + e): σ = ±(1 − e)·r (the sign of z),
 //	          σ′ = 4e·r·r,  σ″ = −2σ·σ′
 //	ReLU      σ = z if z > 0 or NaN else 0,  σ′ = 1 if z > 0 else 0,  σ″ = 0
-func (s isa) act(name string, z vec) (f, g1, g2 vec) {
+//
+// It passes σ, σ′ and σ″ to emit, in this order, as soon as each is known, so
+// that the caller can store them and free their registers.
+func (s isa) act(name string, z vec, emit func(q int, v vec)) {
 	negAbs := func() vec { return s.op(VORPD, z, math.Copysign(0, -1)) }
 	sigmoid := func(e vec) (sg, c vec) {
 		r := s.div(s.bcast(konst(1)), s.add(e, 1.0))
@@ -463,7 +466,10 @@ func (s isa) act(name string, z vec) (f, g1, g2 vec) {
 	case "SiLU":
 		sg, c := sigmoid(s.exp(negAbs()))
 		p := s.mul(sg, c)
-		return s.mul(z, sg), s.fma(z, p, sg), s.mul(p, s.fma(z, s.sub(c, sg), 2.0))
+		m := s.sub(c, sg)
+		emit(0, s.mul(z, sg))
+		emit(1, s.fma(z, p, sg))
+		emit(2, s.mul(p, s.fma(z, m, 2.0)))
 	case "Softplus":
 		e := s.exp(negAbs())
 		f := s.log1p(e)
@@ -472,20 +478,27 @@ func (s isa) act(name string, z vec) (f, g1, g2 vec) {
 			VMAXPD(z[h], zero[h], zero[h]) // Intel max(0, z): z if either is NaN
 			VADDPD(f[h], zero[h], f[h])
 		}
+		emit(0, f)
 		sg, c := sigmoid(e)
-		return f, sg, s.mul(sg, c)
+		emit(1, sg)
+		emit(2, s.mul(sg, c))
 	case "Tanh":
 		e := s.exp(s.mul(negAbs(), 2.0))
 		r := s.div(s.bcast(konst(1)), s.add(e, 1.0))
 		t := s.mul(s.sub(s.bcast(konst(1)), e), r)
 		t = s.op(VORPD, t, s.op(VANDPD, z, math.Copysign(0, -1))) // the sign of z
 		g := s.mul(s.mul(s.mul(e, 4.0), r), r)
-		return t, g, s.mul(s.mul(t, -2.0), g)
+		emit(0, t)
+		emit(1, g)
+		emit(2, s.mul(s.mul(t, -2.0), g))
 	case "ReLU":
 		zero := s.zero()
-		return s.sel(s.cmp(cmpLE, z, 0.0), zero, z), s.sel(s.cmp(cmpGT, z, 0.0), s.bcast(konst(1)), zero), zero
+		emit(0, s.sel(s.cmp(cmpLE, z, 0.0), zero, z))
+		emit(1, s.sel(s.cmp(cmpGT, z, 0.0), s.bcast(konst(1)), zero))
+		emit(2, zero)
+	default:
+		panic("unknown activation " + name)
 	}
-	panic("unknown activation " + name)
 }
 
 // activation generates
@@ -520,14 +533,24 @@ func (s isa) activation(actName string, tan bool) {
 	}
 	body := func(s isa) {
 		u := max(1, s.nodes) * s.nodeBytes() // bytes
-		z := s.load(a)
-		f, g1, g2 := s.act(actName, z)
-		s.store(f, a)
-		s.store(g1, d1)
+		var zd vec
+		s.act(actName, s.load(a), func(q int, v vec) {
+			switch q {
+			case 0:
+				s.store(v, a)
+			case 1:
+				s.store(v, d1)
+				if tan {
+					zd = s.load(ad)
+					s.store(s.mul(v, zd), ad)
+				}
+			case 2:
+				if tan {
+					s.store(s.mul(v, zd), t)
+				}
+			}
+		})
 		if tan {
-			zd := s.load(ad)
-			s.store(s.mul(g1, zd), ad)
-			s.store(s.mul(g2, zd), t)
 			ADDQ(U32(u), ad.Base)
 			ADDQ(U32(u), t.Base)
 		}

@@ -59,7 +59,7 @@ func asmKernel(name string, tile, vec int, f *asmFuncs) *evalKernel {
 		name: name,
 		tile: tile,
 		vec:  vec,
-		group: func(e *Evaluator, m int, zd1 []float64, mode evalMode) {
+		group: func(e *Evaluator, _ int, zd1 []float64, mode evalMode) {
 			e.groupAsm(f, zd1, mode)
 			e.rawAsm(f, mode)
 		},

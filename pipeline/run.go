@@ -276,8 +276,9 @@ func (r *runner) trainStages(ctx context.Context, jobs ...trainJob) error {
 				cancel(errs[i])
 				return
 			}
-			stages[i], errs[i] = r.finish(ctx, job.name, job.net, time.Since(start))
-			if errs[i] != nil {
+			stages[i], err = r.finish(ctx, job.name, job.net, time.Since(start))
+			if err != nil {
+				errs[i] = fmt.Errorf("%s: shape certificate: %w", job.name, err)
 				cancel(errs[i])
 				return
 			}
@@ -332,7 +333,7 @@ func (r *runner) prune(ctx context.Context, large *mlp.Network) (*mlp.Network, e
 	r.res.IASA = rep
 	st, err := r.finish(ctx, StagePruned, pruned, time.Since(start))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: shape certificate: %w", StagePruned, err)
 	}
 	return pruned, r.record(st, pruned)
 }

@@ -48,24 +48,26 @@ const kc = 256
 const nc = 2048
 
 // kernel is one path: a micro-kernel for mr×nr tiles and the number of rows
-// of op(A) packed at a time (a multiple of mr). fused reports whether its
-// multiply-adds are fused.
+// of op(A) blocked at a time (a multiple of mr). fused reports whether its
+// multiply-adds are fused; fmaCost is the time of a multiply-add of a full
+// tile in units of 1/16 of the time to pack one element of op(B).
 type kernel struct {
-	name   string
-	mr, nr int
-	mc     int
-	fused  bool
-	// micro adds alpha·Σ_p a[p·sa+i]·b[p·sb+j] to c[i·ldc+j] for the full
-	// mr×nr tile, in the order of the package documentation; k ≥ 1.
-	micro func(k int, a []float64, sa int, b []float64, sb int, c []float64, ldc int, alpha float64)
+	name    string
+	mr, nr  int
+	mc      int
+	fused   bool
+	fmaCost int
+	// micro adds alpha·Σ_p a[i·rsa+p·csa]·b[p·sb+j] to c[i·ldc+j] for the
+	// full mr×nr tile, in the order of the package documentation; k ≥ 1.
+	micro func(k int, a []float64, rsa, csa int, b []float64, sb int, c []float64, ldc int, alpha float64)
 }
 
 // The plain-Go paths: 4×4 micro-kernels with fused and with separately
 // rounded multiply-adds. paths chooses the second only where math.FMA is
 // emulated in software.
 var (
-	goKernel      = &kernel{name: "Go", mr: 4, nr: 4, mc: 128, fused: true, micro: microGo}
-	goNoFMAKernel = &kernel{name: "Go without FMA", mr: 4, nr: 4, mc: 128, micro: microGoNoFMA}
+	goKernel      = &kernel{name: "Go", mr: 4, nr: 4, mc: 128, fused: true, fmaCost: 8, micro: microGo}
+	goNoFMAKernel = &kernel{name: "Go without FMA", mr: 4, nr: 4, mc: 128, fmaCost: 8, micro: microGoNoFMA}
 )
 
 // goPath is the plain-Go path for this CPU.
@@ -76,8 +78,12 @@ func goPath() *kernel {
 	return goNoFMAKernel
 }
 
-// best is the fastest path this CPU runs (set once, at package initialisation).
-var best = paths()[0]
+// available lists the paths this CPU runs, fastest first (set once, at
+// package initialisation); best is the first.
+var (
+	available = paths()
+	best      = available[0]
+)
 
 // Path names the micro-kernel Dgemm uses on this CPU and build:
 // "AVX-512", "AVX2+FMA", "Go", or "Go without FMA" where the CPU has no
@@ -93,8 +99,41 @@ func Path() string { return best.name }
 // Dgemm panics, as a caller bug, if a dimension is negative, a leading
 // dimension is smaller than the width of its matrix or less than 1, or a
 // slice is too short for its matrix.
+//
+// Of the assembly kernels the CPU runs, Dgemm takes the one with the least
+// estimated cost for the shape (on an AVX-512 CPU the narrower AVX2 tiles
+// waste less on products with few columns); all give the same bits.
 func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	dgemm(best, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	kp := best
+	if len(available) > 2 { // assembly kernels, then the Go one
+		least, _ := cost(kp, transA, transB, m, n, k)
+		for _, q := range available[1 : len(available)-1] {
+			if c, _ := cost(q, transA, transB, m, n, k); c < least {
+				kp, least = q, c
+			}
+		}
+	}
+	dgemm(kp, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// cost estimates the time of the product on path kp, in units of 1/16 of the
+// time to pack an element, and reports whether computing Cᵀ = op(b)ᵀ·op(a)ᵀ
+// instead (the same products, summed in the same order) is cheaper: when it
+// fills the micro-kernel's tiles better (n much smaller than nr, say) without
+// having to pack the larger operand. The micro-kernels read op(a) in place
+// and op(b) in place unless it is transposed.
+func cost(kp *kernel, transA, transB bool, m, n, k int) (int, bool) {
+	c := func(m, n int, transB bool) int {
+		c := roundUp(m, kp.mr) * roundUp(n, kp.nr) * k * kp.fmaCost
+		if transB {
+			c += 16 * k * n
+		}
+		return c
+	}
+	if t := c(n, m, !transA); t < c(m, n, transB) {
+		return t, true
+	}
+	return c(m, n, transB), false
 }
 
 // scratch holds the packed blocks of op(a) and op(b) and an edge tile.
@@ -143,10 +182,7 @@ func dgemm(kp *kernel, transA, transB bool, m, n, k int, alpha float64, a []floa
 	if k == 0 || alpha == 0 {
 		return
 	}
-	// Cᵀ = op(b)ᵀ·op(a)ᵀ has the same products, summed in the same order;
-	// compute it instead when it fills the micro-kernel's tiles better (when
-	// n is much smaller than nr, say).
-	if roundUp(n, kp.mr)*roundUp(m, kp.nr) < roundUp(m, kp.mr)*roundUp(n, kp.nr) {
+	if _, t := cost(kp, transA, transB, m, n, k); t {
 		blocked(kp, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, c, 1, ldc)
 		return
 	}
@@ -159,7 +195,7 @@ func blocked(kp *kernel, transA, transB bool, m, n, k int, alpha float64, a []fl
 	mr, nr := kp.mr, kp.nr
 	s := pool.Get().(*scratch)
 	defer pool.Put(s)
-	s.a = grow(s.a, min(kp.mc, roundUp(m, mr))*min(kc, k))
+	s.a = grow(s.a, mr*min(kc, k))
 	s.b = grow(s.b, min(nc, roundUp(n, nr))*min(kc, k))
 	s.t = grow(s.t, mr*nr)
 	for jc := 0; jc < n; jc += nc {
@@ -169,7 +205,9 @@ func blocked(kp *kernel, transA, transB bool, m, n, k int, alpha float64, a []fl
 			packB(s.b, transB, b, ldb, pc, kcb, jc, ncb, nr)
 			for ic := 0; ic < m; ic += kp.mc {
 				mcb := min(kp.mc, m-ic)
-				packA(s.a, transA, a, lda, ic, mcb, pc, kcb, mr)
+				if r := mcb % mr; r != 0 { // the last panel, zero-padded
+					packA(s.a, transA, a, lda, ic+mcb-r, r, pc, kcb, mr)
+				}
 				for jr := 0; jr < ncb; jr += nr {
 					nrb := min(nr, ncb-jr)
 					bp, sb := s.b[jr*kcb:(jr+nr)*kcb], nr
@@ -178,13 +216,17 @@ func blocked(kp *kernel, transA, transB bool, m, n, k int, alpha float64, a []fl
 					}
 					for ir := 0; ir < mcb; ir += mr {
 						mrb := min(mr, mcb-ir)
-						ap, sa := s.a[ir*kcb:(ir+mr)*kcb], mr
-						if transA && mrb == mr { // in place: a[p·lda+i]
-							ap, sa = a[pc*lda+ic+ir:], lda
+						ap, rsa, csa := s.a, 1, mr
+						switch {
+						case mrb < mr:
+						case transA: // in place: a[p·lda+i]
+							ap, rsa, csa = a[pc*lda+ic+ir:], 1, lda
+						default: // in place: a[i·lda+p]
+							ap, rsa, csa = a[(ic+ir)*lda+pc:], lda, 1
 						}
 						off := (ic+ir)*rs + (jc+jr)*cs
 						if mrb == mr && nrb == nr && cs == 1 {
-							kp.micro(kcb, ap, sa, bp, sb, c[off:off+(mr-1)*rs+nr], rs, alpha)
+							kp.micro(kcb, ap, rsa, csa, bp, sb, c[off:off+(mr-1)*rs+nr], rs, alpha)
 							continue
 						}
 						// An edge or transposed tile: run the kernel on a copy.
@@ -194,7 +236,7 @@ func blocked(kp *kernel, transA, transB bool, m, n, k int, alpha float64, a []fl
 								t[i*nr+j] = c[off+i*rs+j*cs]
 							}
 						}
-						kp.micro(kcb, ap, sa, bp, sb, t, nr, alpha)
+						kp.micro(kcb, ap, rsa, csa, bp, sb, t, nr, alpha)
 						for i := range mrb {
 							for j := range nrb {
 								c[off+i*rs+j*cs] = t[i*nr+j]
@@ -222,29 +264,18 @@ func check(name string, r, w int, x []float64, ld int) {
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
-// packA copies rows [i0, i0+mc) and columns [p0, p0+kb) of op(a) into dst as
-// panels of mr rows, each stored p by p (dst[q·mr·kb + p·mr + i] =
-// op(a)[i0+q·mr+i][p0+p]), padding the last panel with zeros. When a is
-// transposed, each p of a full panel is already contiguous in a, and the
-// panel is left for blocked to read in place.
-func packA(dst []float64, trans bool, a []float64, lda, i0, mc, p0, kb, mr int) {
-	for ir := 0; ir < mc; ir += mr {
-		mrb := min(mr, mc-ir)
-		d := dst[ir*kb : (ir+mr)*kb]
-		if trans { // op(a)[i][p] = a[p·lda+i]
-			if mrb == mr {
-				continue // blocked reads full panels in place
-			}
-			for p := range kb {
-				row := a[(p0+p)*lda+i0+ir:]
-				dp := d[p*mr : p*mr+mr]
-				copy(dp, row[:mrb])
-				clear(dp[mrb:])
-			}
-			continue
-		}
-		// op(a)[i][p] = a[i·lda+p]
-		gather(d, mr, a[(i0+ir)*lda+p0:], lda, mrb, kb)
+// packA copies rows [i0, i0+r) and columns [p0, p0+kb) of op(a), r < mr,
+// into dst as a panel stored p by p (dst[p·mr + i] = op(a)[i0+i][p0+p]),
+// padded with zeros to mr rows. (Full panels are read in place.)
+func packA(dst []float64, trans bool, a []float64, lda, i0, r, p0, kb, mr int) {
+	if !trans { // op(a)[i][p] = a[i·lda+p]
+		gather(dst, mr, a[i0*lda+p0:], lda, r, kb)
+		return
+	}
+	for p := range kb { // op(a)[i][p] = a[p·lda+i]
+		dp := dst[p*mr : p*mr+mr]
+		copy(dp, a[(p0+p)*lda+i0:(p0+p)*lda+i0+r])
+		clear(dp[r:])
 	}
 }
 
@@ -301,11 +332,11 @@ func gather(d []float64, w int, src []float64, ld, n, kb int) {
 }
 
 // microGo is the micro-kernel of the Go path, for 4×4 tiles.
-func microGo(k int, a []float64, sa int, b []float64, sb int, c []float64, ldc int, alpha float64) {
+func microGo(k int, a []float64, rsa, csa int, b []float64, sb int, c []float64, ldc int, alpha float64) {
 	var s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33 float64
 	for p := range k {
-		ap, bp := a[p*sa:p*sa+4:p*sa+4], b[p*sb:p*sb+4:p*sb+4]
-		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		bp := b[p*sb : p*sb+4 : p*sb+4]
+		a0, a1, a2, a3 := a[p*csa], a[rsa+p*csa], a[2*rsa+p*csa], a[3*rsa+p*csa]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		s00, s01, s02, s03 = math.FMA(a0, b0, s00), math.FMA(a0, b1, s01), math.FMA(a0, b2, s02), math.FMA(a0, b3, s03)
 		s10, s11, s12, s13 = math.FMA(a1, b0, s10), math.FMA(a1, b1, s11), math.FMA(a1, b2, s12), math.FMA(a1, b3, s13)
@@ -321,12 +352,12 @@ func microGo(k int, a []float64, sa int, b []float64, sb int, c []float64, ldc i
 }
 
 // microGoNoFMA is microGo with each product and sum rounded separately.
-func microGoNoFMA(k int, a []float64, sa int, b []float64, sb int, c []float64, ldc int, alpha float64) {
+func microGoNoFMA(k int, a []float64, rsa, csa int, b []float64, sb int, c []float64, ldc int, alpha float64) {
 	var s [4][4]float64
 	for p := range k {
-		ap, bp := a[p*sa:p*sa+4:p*sa+4], b[p*sb:p*sb+4:p*sb+4]
-		for i, ai := range ap {
-			si := &s[i]
+		bp := b[p*sb : p*sb+4 : p*sb+4]
+		for i := range s {
+			ai, si := a[i*rsa+p*csa], &s[i]
 			for j, bj := range bp {
 				si[j] += float64(ai * bj)
 			}

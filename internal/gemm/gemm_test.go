@@ -1,10 +1,12 @@
 package gemm
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
 )
 
 // naive is the definition of the result in the package documentation as a
@@ -205,8 +207,31 @@ func TestPath(t *testing.T) {
 	}
 }
 
+// TestDgemmChoice checks Dgemm, which picks a kernel and an orientation by
+// shape, against naive on thin and square shapes.
+func TestDgemmChoice(t *testing.T) {
+	for i, s := range [][3]int{{128, 7, 128}, {7, 128, 128}, {130, 3, 40}, {64, 64, 64}, {5, 200, 9}} {
+		for _, tr := range transposes {
+			rng := rand.New(rand.NewPCG(uint64(i), 9))
+			m, n, k := s[0], s[1], s[2]
+			a, lda, b, ldb, c, ldc := operands(rng, tr[0], tr[1], m, n, k, 1, 1, false)
+			want := append([]float64(nil), c...)
+			naive(goPath().fused, tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, 2, want, ldc)
+			Dgemm(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, 2, c, ldc)
+			for j := range c {
+				if math.Float64bits(c[j]) != math.Float64bits(want[j]) {
+					t.Errorf("%d×%d×%d tA %v tB %v: c[%d] = %v, want %v", m, n, k, tr[0], tr[1], j, c[j], want[j])
+					break
+				}
+			}
+		}
+	}
+}
+
 // BenchmarkDgemm times the products of a training step of a 7 → 6×128 → 1
-// net on half a batch of 256 (one of two threads), on each path.
+// net on a batch of 256 on one thread (256 rows) or on each of two (128
+// rows), on each path, with Dgemm's choice of kernel ("Dgemm") and with
+// gonum's pure-Go Dgemm, in GFLOP/s.
 func BenchmarkDgemm(b *testing.B) {
 	for _, s := range []struct {
 		name    string
@@ -220,16 +245,33 @@ func BenchmarkDgemm(b *testing.B) {
 		{"NN/128x7x128", false, false, 128, 7, 128},
 		{"TN/128x7x256", true, false, 128, 7, 256},
 		{"NT/256x128x128", false, true, 256, 128, 128},
+		{"NN/256x128x128", false, false, 256, 128, 128},
+		{"TN/128x128x512", true, false, 128, 128, 512},
+		{"NN/256x7x128", false, false, 256, 7, 128},
+		{"TN/128x7x512", true, false, 128, 7, 512},
 	} {
-		for _, kp := range testPaths() {
-			b.Run(fmt.Sprintf("%s/%s", s.name, kp.name), func(b *testing.B) {
-				rng := rand.New(rand.NewPCG(1, 1))
-				a, lda, bb, ldb, c, ldc := operands(rng, s.tA, s.tB, s.m, s.n, s.k, 0, 0, false)
+		rng := rand.New(rand.NewPCG(1, 1))
+		a, lda, bb, ldb, c, ldc := operands(rng, s.tA, s.tB, s.m, s.n, s.k, 0, 0, false)
+		run := func(name string, f func()) {
+			b.Run(s.name+"/"+name, func(b *testing.B) {
 				for b.Loop() {
-					dgemm(kp, s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 1, c, ldc)
+					f()
 				}
 				b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
 		}
+		for _, kp := range testPaths() {
+			run(kp.name, func() { dgemm(kp, s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 1, c, ldc) })
+		}
+		run("Dgemm", func() { Dgemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 1, c, ldc) })
+		tr := func(t bool) blas.Transpose {
+			if t {
+				return blas.Trans
+			}
+			return blas.NoTrans
+		}
+		run("gonum", func() {
+			gonum.Implementation{}.Dgemm(tr(s.tA), tr(s.tB), s.m, s.n, s.k, 1, a, lda, bb, ldb, 1, c, ldc)
+		})
 	}
 }

@@ -4,19 +4,25 @@
 
 #include "textflag.h"
 
-// func kernelAVX2(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, alpha float64)
+// func kernelAVX2(k int, a *float64, rsa int, csa int, b *float64, sb int, c *float64, ldc int, alpha float64)
 // Requires: AVX, FMA3
-TEXT ·kernelAVX2(SB), NOSPLIT, $0-64
-	MOVQ   k+0(FP), AX
-	MOVQ   a+8(FP), CX
-	MOVQ   b+24(FP), DX
-	MOVQ   sa+16(FP), BX
-	MOVQ   sb+32(FP), SI
-	SHLQ   $0x03, BX
-	SHLQ   $0x03, SI
-	MOVQ   c+40(FP), DI
-	MOVQ   ldc+48(FP), R8
-	SHLQ   $0x03, R8
+TEXT ·kernelAVX2(SB), NOSPLIT, $0-72
+	MOVQ k+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ rsa+16(FP), DX
+	MOVQ csa+24(FP), BX
+	MOVQ b+32(FP), SI
+	MOVQ sb+40(FP), DI
+	MOVQ c+48(FP), R8
+	MOVQ ldc+56(FP), R9
+	SHLQ $0x03, DX
+	SHLQ $0x03, BX
+	SHLQ $0x03, DI
+	SHLQ $0x03, R9
+
+	// Row i of a is at base[i/3] + (i%3)·rsa.
+	LEAQ   (DX)(DX*2), R10
+	LEAQ   (CX)(R10*1), R10
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
@@ -32,90 +38,98 @@ TEXT ·kernelAVX2(SB), NOSPLIT, $0-64
 
 	// Over p in order: acc[i][j] = fma(a[p][i], b[p][j], acc[i][j]).
 kernelAVX2_loop:
-	VMOVUPD      (DX), Y12
-	VMOVUPD      32(DX), Y13
+	VMOVUPD      (SI), Y12
+	VMOVUPD      32(SI), Y13
 	VBROADCASTSD (CX), Y14
 	VFMADD231PD  Y12, Y14, Y0
 	VFMADD231PD  Y13, Y14, Y1
-	VBROADCASTSD 8(CX), Y14
+	VBROADCASTSD (CX)(DX*1), Y14
 	VFMADD231PD  Y12, Y14, Y2
 	VFMADD231PD  Y13, Y14, Y3
-	VBROADCASTSD 16(CX), Y14
+	VBROADCASTSD (CX)(DX*2), Y14
 	VFMADD231PD  Y12, Y14, Y4
 	VFMADD231PD  Y13, Y14, Y5
-	VBROADCASTSD 24(CX), Y14
+	VBROADCASTSD (R10), Y14
 	VFMADD231PD  Y12, Y14, Y6
 	VFMADD231PD  Y13, Y14, Y7
-	VBROADCASTSD 32(CX), Y14
+	VBROADCASTSD (R10)(DX*1), Y14
 	VFMADD231PD  Y12, Y14, Y8
 	VFMADD231PD  Y13, Y14, Y9
-	VBROADCASTSD 40(CX), Y14
+	VBROADCASTSD (R10)(DX*2), Y14
 	VFMADD231PD  Y12, Y14, Y10
 	VFMADD231PD  Y13, Y14, Y11
 	ADDQ         BX, CX
-	ADDQ         SI, DX
+	ADDQ         BX, R10
+	ADDQ         DI, SI
 	DECQ         AX
 	JNZ          kernelAVX2_loop
 
 	// c[i][j] = fma(alpha, acc[i][j], c[i][j]).
-	VBROADCASTSD alpha+56(FP), Y14
-	VMOVUPD      (DI), Y12
+	VBROADCASTSD alpha+64(FP), Y14
+	VMOVUPD      (R8), Y12
 	VFMADD231PD  Y0, Y14, Y12
-	VMOVUPD      Y12, (DI)
-	VMOVUPD      32(DI), Y13
+	VMOVUPD      Y12, (R8)
+	VMOVUPD      32(R8), Y13
 	VFMADD231PD  Y1, Y14, Y13
-	VMOVUPD      Y13, 32(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Y12
+	VMOVUPD      Y13, 32(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Y12
 	VFMADD231PD  Y2, Y14, Y12
-	VMOVUPD      Y12, (DI)
-	VMOVUPD      32(DI), Y13
+	VMOVUPD      Y12, (R8)
+	VMOVUPD      32(R8), Y13
 	VFMADD231PD  Y3, Y14, Y13
-	VMOVUPD      Y13, 32(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Y12
+	VMOVUPD      Y13, 32(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Y12
 	VFMADD231PD  Y4, Y14, Y12
-	VMOVUPD      Y12, (DI)
-	VMOVUPD      32(DI), Y13
+	VMOVUPD      Y12, (R8)
+	VMOVUPD      32(R8), Y13
 	VFMADD231PD  Y5, Y14, Y13
-	VMOVUPD      Y13, 32(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Y12
+	VMOVUPD      Y13, 32(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Y12
 	VFMADD231PD  Y6, Y14, Y12
-	VMOVUPD      Y12, (DI)
-	VMOVUPD      32(DI), Y13
+	VMOVUPD      Y12, (R8)
+	VMOVUPD      32(R8), Y13
 	VFMADD231PD  Y7, Y14, Y13
-	VMOVUPD      Y13, 32(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Y12
+	VMOVUPD      Y13, 32(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Y12
 	VFMADD231PD  Y8, Y14, Y12
-	VMOVUPD      Y12, (DI)
-	VMOVUPD      32(DI), Y13
+	VMOVUPD      Y12, (R8)
+	VMOVUPD      32(R8), Y13
 	VFMADD231PD  Y9, Y14, Y13
-	VMOVUPD      Y13, 32(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Y12
+	VMOVUPD      Y13, 32(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Y12
 	VFMADD231PD  Y10, Y14, Y12
-	VMOVUPD      Y12, (DI)
-	VMOVUPD      32(DI), Y13
+	VMOVUPD      Y12, (R8)
+	VMOVUPD      32(R8), Y13
 	VFMADD231PD  Y11, Y14, Y13
-	VMOVUPD      Y13, 32(DI)
+	VMOVUPD      Y13, 32(R8)
 	VZEROUPPER
 	RET
 
-// func kernelAVX512(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, alpha float64)
+// func kernelAVX512(k int, a *float64, rsa int, csa int, b *float64, sb int, c *float64, ldc int, alpha float64)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·kernelAVX512(SB), NOSPLIT, $0-64
-	MOVQ   k+0(FP), AX
-	MOVQ   a+8(FP), CX
-	MOVQ   b+24(FP), DX
-	MOVQ   sa+16(FP), BX
-	MOVQ   sb+32(FP), SI
-	SHLQ   $0x03, BX
-	SHLQ   $0x03, SI
-	MOVQ   c+40(FP), DI
-	MOVQ   ldc+48(FP), R8
-	SHLQ   $0x03, R8
+TEXT ·kernelAVX512(SB), NOSPLIT, $0-72
+	MOVQ k+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ rsa+16(FP), DX
+	MOVQ csa+24(FP), BX
+	MOVQ b+32(FP), SI
+	MOVQ sb+40(FP), DI
+	MOVQ c+48(FP), R8
+	MOVQ ldc+56(FP), R9
+	SHLQ $0x03, DX
+	SHLQ $0x03, BX
+	SHLQ $0x03, DI
+	SHLQ $0x03, R9
+
+	// Row i of a is at base[i/3] + (i%3)·rsa.
+	LEAQ   (DX)(DX*2), R10
+	LEAQ   (CX)(R10*1), R11
+	LEAQ   (R11)(R10*1), R10
 	VXORPD Z0, Z0, Z0
 	VXORPD Z1, Z1, Z1
 	VXORPD Z2, Z2, Z2
@@ -135,93 +149,95 @@ TEXT ·kernelAVX512(SB), NOSPLIT, $0-64
 
 	// Over p in order: acc[i][j] = fma(a[p][i], b[p][j], acc[i][j]).
 kernelAVX512_loop:
-	VMOVUPD      (DX), Z16
-	VMOVUPD      64(DX), Z17
+	VMOVUPD      (SI), Z16
+	VMOVUPD      64(SI), Z17
 	VBROADCASTSD (CX), Z18
 	VFMADD231PD  Z16, Z18, Z0
 	VFMADD231PD  Z17, Z18, Z1
-	VBROADCASTSD 8(CX), Z18
+	VBROADCASTSD (CX)(DX*1), Z18
 	VFMADD231PD  Z16, Z18, Z2
 	VFMADD231PD  Z17, Z18, Z3
-	VBROADCASTSD 16(CX), Z18
+	VBROADCASTSD (CX)(DX*2), Z18
 	VFMADD231PD  Z16, Z18, Z4
 	VFMADD231PD  Z17, Z18, Z5
-	VBROADCASTSD 24(CX), Z18
+	VBROADCASTSD (R11), Z18
 	VFMADD231PD  Z16, Z18, Z6
 	VFMADD231PD  Z17, Z18, Z7
-	VBROADCASTSD 32(CX), Z18
+	VBROADCASTSD (R11)(DX*1), Z18
 	VFMADD231PD  Z16, Z18, Z8
 	VFMADD231PD  Z17, Z18, Z9
-	VBROADCASTSD 40(CX), Z18
+	VBROADCASTSD (R11)(DX*2), Z18
 	VFMADD231PD  Z16, Z18, Z10
 	VFMADD231PD  Z17, Z18, Z11
-	VBROADCASTSD 48(CX), Z18
+	VBROADCASTSD (R10), Z18
 	VFMADD231PD  Z16, Z18, Z12
 	VFMADD231PD  Z17, Z18, Z13
-	VBROADCASTSD 56(CX), Z18
+	VBROADCASTSD (R10)(DX*1), Z18
 	VFMADD231PD  Z16, Z18, Z14
 	VFMADD231PD  Z17, Z18, Z15
 	ADDQ         BX, CX
-	ADDQ         SI, DX
+	ADDQ         BX, R11
+	ADDQ         BX, R10
+	ADDQ         DI, SI
 	DECQ         AX
 	JNZ          kernelAVX512_loop
 
 	// c[i][j] = fma(alpha, acc[i][j], c[i][j]).
-	VBROADCASTSD alpha+56(FP), Z18
-	VMOVUPD      (DI), Z16
+	VBROADCASTSD alpha+64(FP), Z18
+	VMOVUPD      (R8), Z16
 	VFMADD231PD  Z0, Z18, Z16
-	VMOVUPD      Z16, (DI)
-	VMOVUPD      64(DI), Z17
+	VMOVUPD      Z16, (R8)
+	VMOVUPD      64(R8), Z17
 	VFMADD231PD  Z1, Z18, Z17
-	VMOVUPD      Z17, 64(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Z16
+	VMOVUPD      Z17, 64(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Z16
 	VFMADD231PD  Z2, Z18, Z16
-	VMOVUPD      Z16, (DI)
-	VMOVUPD      64(DI), Z17
+	VMOVUPD      Z16, (R8)
+	VMOVUPD      64(R8), Z17
 	VFMADD231PD  Z3, Z18, Z17
-	VMOVUPD      Z17, 64(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Z16
+	VMOVUPD      Z17, 64(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Z16
 	VFMADD231PD  Z4, Z18, Z16
-	VMOVUPD      Z16, (DI)
-	VMOVUPD      64(DI), Z17
+	VMOVUPD      Z16, (R8)
+	VMOVUPD      64(R8), Z17
 	VFMADD231PD  Z5, Z18, Z17
-	VMOVUPD      Z17, 64(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Z16
+	VMOVUPD      Z17, 64(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Z16
 	VFMADD231PD  Z6, Z18, Z16
-	VMOVUPD      Z16, (DI)
-	VMOVUPD      64(DI), Z17
+	VMOVUPD      Z16, (R8)
+	VMOVUPD      64(R8), Z17
 	VFMADD231PD  Z7, Z18, Z17
-	VMOVUPD      Z17, 64(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Z16
+	VMOVUPD      Z17, 64(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Z16
 	VFMADD231PD  Z8, Z18, Z16
-	VMOVUPD      Z16, (DI)
-	VMOVUPD      64(DI), Z17
+	VMOVUPD      Z16, (R8)
+	VMOVUPD      64(R8), Z17
 	VFMADD231PD  Z9, Z18, Z17
-	VMOVUPD      Z17, 64(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Z16
+	VMOVUPD      Z17, 64(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Z16
 	VFMADD231PD  Z10, Z18, Z16
-	VMOVUPD      Z16, (DI)
-	VMOVUPD      64(DI), Z17
+	VMOVUPD      Z16, (R8)
+	VMOVUPD      64(R8), Z17
 	VFMADD231PD  Z11, Z18, Z17
-	VMOVUPD      Z17, 64(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Z16
+	VMOVUPD      Z17, 64(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Z16
 	VFMADD231PD  Z12, Z18, Z16
-	VMOVUPD      Z16, (DI)
-	VMOVUPD      64(DI), Z17
+	VMOVUPD      Z16, (R8)
+	VMOVUPD      64(R8), Z17
 	VFMADD231PD  Z13, Z18, Z17
-	VMOVUPD      Z17, 64(DI)
-	ADDQ         R8, DI
-	VMOVUPD      (DI), Z16
+	VMOVUPD      Z17, 64(R8)
+	ADDQ         R9, R8
+	VMOVUPD      (R8), Z16
 	VFMADD231PD  Z14, Z18, Z16
-	VMOVUPD      Z16, (DI)
-	VMOVUPD      64(DI), Z17
+	VMOVUPD      Z16, (R8)
+	VMOVUPD      64(R8), Z17
 	VFMADD231PD  Z15, Z18, Z17
-	VMOVUPD      Z17, 64(DI)
+	VMOVUPD      Z17, 64(R8)
 	VZEROUPPER
 	RET

@@ -4,12 +4,12 @@
 
 package gemm
 
-// kernelAVX2 adds alpha·Σ_p a_p·b_pᵀ to the 6×8 tile at c (row stride ldc), where a_p (6 float64) starts at a+p·sa and b_p (8 float64) at b+p·sb; k ≥ 1.
+// kernelAVX2 adds alpha·Σ_p a_p·b_pᵀ to the 6×8 tile at c (row stride ldc), where entry i of a_p is at a+i·rsa+p·csa and b_p (8 float64) starts at b+p·sb; k ≥ 1.
 //
 //go:noescape
-func kernelAVX2(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, alpha float64)
+func kernelAVX2(k int, a *float64, rsa int, csa int, b *float64, sb int, c *float64, ldc int, alpha float64)
 
-// kernelAVX512 adds alpha·Σ_p a_p·b_pᵀ to the 8×16 tile at c (row stride ldc), where a_p (8 float64) starts at a+p·sa and b_p (16 float64) at b+p·sb; k ≥ 1.
+// kernelAVX512 adds alpha·Σ_p a_p·b_pᵀ to the 8×16 tile at c (row stride ldc), where entry i of a_p is at a+i·rsa+p·csa and b_p (16 float64) starts at b+p·sb; k ≥ 1.
 //
 //go:noescape
-func kernelAVX512(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, alpha float64)
+func kernelAVX512(k int, a *float64, rsa int, csa int, b *float64, sb int, c *float64, ldc int, alpha float64)

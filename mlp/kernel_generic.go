@@ -119,13 +119,15 @@ func (e *Evaluator) groupGo(m int, zd1 []float64, mode evalMode) {
 
 // dots sets dst[k] = b + Σ_j w[j]·a[j][k] for the lanes k < m, summing in
 // order of j. For m > 1 it sums all lanes, in registers, and the lanes from m
-// on hold garbage.
+// on hold garbage. The conversions float64(·) keep the compiler from fusing
+// the multiply-adds (as it may with GOAMD64=v3), so that m = 1 and m > 1 give
+// the same bits on every build.
 func dots(dst *[lanes]float64, m int, b float64, w []float64, a [][lanes]float64) {
 	a = a[:len(w)]
 	if m == 1 {
 		s := b
 		for j, wj := range w {
-			s += wj * a[j][0]
+			s += float64(wj * a[j][0])
 		}
 		dst[0] = s
 		return
@@ -133,14 +135,14 @@ func dots(dst *[lanes]float64, m int, b float64, w []float64, a [][lanes]float64
 	s0, s1, s2, s3, s4, s5, s6, s7 := b, b, b, b, b, b, b, b
 	for j, wj := range w {
 		x := &a[j]
-		s0 += wj * x[0]
-		s1 += wj * x[1]
-		s2 += wj * x[2]
-		s3 += wj * x[3]
-		s4 += wj * x[4]
-		s5 += wj * x[5]
-		s6 += wj * x[6]
-		s7 += wj * x[7]
+		s0 += float64(wj * x[0])
+		s1 += float64(wj * x[1])
+		s2 += float64(wj * x[2])
+		s3 += float64(wj * x[3])
+		s4 += float64(wj * x[4])
+		s5 += float64(wj * x[5])
+		s6 += float64(wj * x[6])
+		s7 += float64(wj * x[7])
 	}
 	*dst = [lanes]float64{s0, s1, s2, s3, s4, s5, s6, s7}
 }

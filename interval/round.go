@@ -85,7 +85,10 @@ func mulDown(x, y float64) float64 {
 	if x == 0 || y == 0 {
 		return 0
 	}
-	p := x * y
+	// The conversion rounds the product: without it the compiler may fuse x·y
+	// into a later subtraction (an FMA on arm64, ppc64, s390x), and isFinite(p)
+	// would see the exact residual instead of 0.
+	p := float64(x * y)
 	if !isFinite(p) {
 		if p > 0 && isFinite(x) && isFinite(y) {
 			return math.MaxFloat64

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/blas/gonum"
 
 	gemmpkg "github.com/sobolev-pruning/sobolev/internal/gemm"
@@ -74,7 +73,7 @@ func BenchmarkSobolevStep(b *testing.B) {
 // threads (128 rows of a batch of 256) for the large (width 128) and the
 // pruned-size (width 8) net of BenchmarkSobolevStep, with 7 inputs, and
 // reports GFLOP/s. Each runs in gemmSmall, internal/gemm, gonum's pure-Go
-// Dgemm and, in the openblas build, OpenBLAS.
+// Dgemm.
 func BenchmarkGemm(b *testing.B) {
 	type impl struct {
 		name string
@@ -86,9 +85,6 @@ func BenchmarkGemm(b *testing.B) {
 			gemmpkg.Dgemm(tA == blas.Trans, tB == blas.Trans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		}},
 		{"gonum", gonum.Implementation{}.Dgemm},
-	}
-	if BLASBackend() == "OpenBLAS" {
-		impls = append(impls, impl{"openblas", blas64.Implementation().Dgemm})
 	}
 	const r = 128
 	for _, w := range []int{128, 8} {

@@ -2,7 +2,6 @@ package mlp
 
 import (
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 
 	gemmpkg "github.com/sobolev-pruning/sobolev/internal/gemm"
 )
@@ -11,16 +10,13 @@ import (
 // Dgemm: op(a) is m×k, op(b) is k×n, c is m×n, all row-major with leading
 // dimensions lda, ldb, ldc.
 //
-// In the openblas build every product goes to OpenBLAS. In the default build
-// products of fewer than smallGemm multiply-adds, or with a single row or
+// Products of fewer than smallGemm multiply-adds, or with a single row or
 // column, run in the plain loops of gemmSmall, where packing the operands for
 // a blocked product costs more than it saves (measured by BenchmarkGemm and
 // a sweep of small shapes: the crossover is near 8×8×8); others run in
 // internal/gemm.
 func gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	switch {
-	case BLASBackend() == "OpenBLAS":
-		blas64.Implementation().Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	case m*n*k < smallGemm || m == 1 || n == 1:
 		gemmSmall(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	default:

@@ -5,7 +5,6 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,7 +22,7 @@ type buildInfo struct {
 	Modified bool   // the work tree had uncommitted changes
 	Go       string // Go toolchain version
 	Platform string // GOOS/GOARCH
-	Tags     string // build tags, e.g. "openblas"
+	Tags     string // build tags, e.g. "purego"
 	Exp      string // GOEXPERIMENT, e.g. "simd"
 	BLAS     string // BLAS behind the batched kernels (mlp.BLASBackend)
 	Eval     string // evaluation kernel chosen on this CPU (mlp.EvalKernel)
@@ -60,24 +59,15 @@ func readBuildInfo() buildInfo {
 	return b
 }
 
-// backends says in words which numerical backends the binary has.
+// backends says in words which numerical kernels the binary runs on this
+// CPU: the matrix products of training (mlp.BLASBackend) and the evaluation
+// kernel (mlp.EvalKernel).
 func (b buildInfo) backends() string {
-	var parts []string
-	if b.BLAS == "OpenBLAS" {
-		parts = append(parts, "OpenBLAS (cgo, -tags openblas)")
-	} else {
-		parts = append(parts, "pure-Go BLAS (gonum)")
+	eval := "plain-Go evaluation kernel"
+	if b.Eval != "go" {
+		eval = "evaluation kernel " + b.Eval + " (Go assembly)"
 	}
-	simd := strings.Contains(","+b.Exp+",", ",simd,")
-	switch {
-	case b.Eval != "go":
-		parts = append(parts, "SIMD evaluation kernel "+b.Eval)
-	case simd:
-		parts = append(parts, "SIMD kernels compiled in (GOEXPERIMENT=simd) but not used: this CPU lacks AVX-512, plain Go runs")
-	default:
-		parts = append(parts, "plain-Go evaluation kernel")
-	}
-	return strings.Join(parts, ", ")
+	return "matrix products " + b.BLAS + ", " + eval
 }
 
 // write prints b as the text of "sobolev --version".
@@ -112,8 +102,9 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print the version, source revision, Go version and backends of this binary",
 		Long: `version prints the module version and source revision (VCS revision, commit
 time and whether the tree had uncommitted changes) of this binary, the Go
-toolchain that built it, and its numerical backends: the BLAS (pure-Go gonum,
-or OpenBLAS with -tags openblas) and the evaluation kernel chosen on this CPU.
+toolchain that built it, and its numerical kernels on this CPU: the matrix
+products of training and the evaluation kernel (Go assembly for AVX-512 or
+AVX2+FMA, or plain Go on other CPUs and with -tags purego).
 "sobolev --version" prints the same.`,
 		Example: `  sobolev version
   go build ./cmd/sobolev && ./sobolev --version`,

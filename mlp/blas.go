@@ -1,5 +1,3 @@
-//go:build !openblas
-
 package mlp
 
 import (
@@ -13,8 +11,7 @@ import (
 // with the micro-kernel it runs on this CPU: "Go+AVX-512 (internal/gemm)",
 // "Go+AVX2+FMA (internal/gemm)", or, on other CPUs and architectures and in
 // purego builds, "Go (internal/gemm)" ("Go without FMA (internal/gemm)" where
-// the CPU has no fused multiply-add). Builds with the openblas tag return
-// "OpenBLAS".
+// the CPU has no fused multiply-add).
 func BLASBackend() string {
 	p := gemmpkg.Path()
 	if !strings.HasPrefix(p, "Go") {

@@ -48,7 +48,7 @@ type Adam struct {
 	cfg  AdamConfig
 	m, v []float64
 	t    int
-	simd bool // run adamUpdate on AVX-512 (kernel_simd.go)
+	kern *trainKernels // runs the update (kernel_train.go)
 }
 
 // NewAdam returns an Adam optimiser for nparams parameters with zero moments.
@@ -58,7 +58,7 @@ func NewAdam(nparams int, cfg AdamConfig) (*Adam, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Adam{cfg: cfg, m: make([]float64, nparams), v: make([]float64, nparams), simd: useSIMD()}, nil
+	return &Adam{cfg: cfg, m: make([]float64, nparams), v: make([]float64, nparams), kern: trainKernelSets()[0]}, nil
 }
 
 // Step applies one Adam update with learning rate lr to params, given the
@@ -85,7 +85,7 @@ func (a *Adam) Step(params, grad []float64, lr float64) {
 		lr:    lr,
 		decay: 1 - lr*a.cfg.WeightDecay,
 	}
-	adamUpdate(a.simd, params, grad, a.m, a.v, &c)
+	a.kern.adamUpdate(params, grad, a.m, a.v, &c)
 }
 
 // adamCoef holds the coefficients of one Adam step: β1, β2, 1 − β1, 1 − β2,
@@ -100,11 +100,10 @@ type adamCoef struct {
 //	m[i] = β1·m[i] + (1−β1)·g[i],  v[i] = β2·v[i] + (1−β2)·g[i]·g[i]
 //	p[i] = p[i]·decay − lr·(m[i]·c1)/(√(v[i]·c2) + ε)
 //
-// adamUpdate calls it, or runs the same operations in the same order 8
-// parameters at a time on AVX-512 (kernel_simd.go), with the same bits. The
-// conversions float64(x·y) keep the compiler from fusing x·y + z into one
-// rounding (as it does on amd64 with GOAMD64=v3), which the vector kernel
-// does not do.
+// The assembly kernels (kernel_amd64.go) run the same operations in the same
+// order, with the same bits. The conversions float64(x·y) keep the compiler
+// from fusing x·y + z into one rounding (as it does on amd64 with
+// GOAMD64=v3), which the assembly does not do.
 func adamUpdateGo(p, g, m, v []float64, c *adamCoef) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	for i, gi := range g {

@@ -71,11 +71,12 @@ func asmKernel(name string, tile, vec int, f *asmFuncs) *evalKernel {
 }
 
 // asmKernels returns the assembly kernels this CPU runs, the fastest first:
-// AVX-512 needs AVX-512F, AVX2 needs AVX2 and FMA (and the OS saving the
-// registers, which cpu checks).
+// AVX-512 needs AVX-512F and DQ (the activations use VORPD and VANDPD on zmm
+// registers), AVX2 needs AVX2 and FMA (and the OS saving the registers, which
+// cpu checks).
 func asmKernels() []*evalKernel {
 	var ks []*evalKernel
-	if cpu.X86.HasAVX512F {
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ {
 		ks = append(ks, avx512Kernel)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {

@@ -220,63 +220,121 @@ DATA evconst<>+1696(SB)/8, $0x3fc5555555555555
 DATA evconst<>+1704(SB)/8, $0x3fc5555555555555
 DATA evconst<>+1712(SB)/8, $0x3fc5555555555555
 DATA evconst<>+1720(SB)/8, $0x3fc5555555555555
-DATA evconst<>+1728(SB)/8, $0x3fe5555555555593
-DATA evconst<>+1736(SB)/8, $0x3fe5555555555593
-DATA evconst<>+1744(SB)/8, $0x3fe5555555555593
-DATA evconst<>+1752(SB)/8, $0x3fe5555555555593
-DATA evconst<>+1760(SB)/8, $0x3fe5555555555593
-DATA evconst<>+1768(SB)/8, $0x3fe5555555555593
-DATA evconst<>+1776(SB)/8, $0x3fe5555555555593
-DATA evconst<>+1784(SB)/8, $0x3fe5555555555593
-DATA evconst<>+1792(SB)/8, $0x3fd999999997fa04
-DATA evconst<>+1800(SB)/8, $0x3fd999999997fa04
-DATA evconst<>+1808(SB)/8, $0x3fd999999997fa04
-DATA evconst<>+1816(SB)/8, $0x3fd999999997fa04
-DATA evconst<>+1824(SB)/8, $0x3fd999999997fa04
-DATA evconst<>+1832(SB)/8, $0x3fd999999997fa04
-DATA evconst<>+1840(SB)/8, $0x3fd999999997fa04
-DATA evconst<>+1848(SB)/8, $0x3fd999999997fa04
-DATA evconst<>+1856(SB)/8, $0x3fd2492494229359
-DATA evconst<>+1864(SB)/8, $0x3fd2492494229359
-DATA evconst<>+1872(SB)/8, $0x3fd2492494229359
-DATA evconst<>+1880(SB)/8, $0x3fd2492494229359
-DATA evconst<>+1888(SB)/8, $0x3fd2492494229359
-DATA evconst<>+1896(SB)/8, $0x3fd2492494229359
-DATA evconst<>+1904(SB)/8, $0x3fd2492494229359
-DATA evconst<>+1912(SB)/8, $0x3fd2492494229359
-DATA evconst<>+1920(SB)/8, $0x3fcc71c51d8e78af
-DATA evconst<>+1928(SB)/8, $0x3fcc71c51d8e78af
-DATA evconst<>+1936(SB)/8, $0x3fcc71c51d8e78af
-DATA evconst<>+1944(SB)/8, $0x3fcc71c51d8e78af
-DATA evconst<>+1952(SB)/8, $0x3fcc71c51d8e78af
-DATA evconst<>+1960(SB)/8, $0x3fcc71c51d8e78af
-DATA evconst<>+1968(SB)/8, $0x3fcc71c51d8e78af
-DATA evconst<>+1976(SB)/8, $0x3fcc71c51d8e78af
-DATA evconst<>+1984(SB)/8, $0x3fc7466496cb03de
-DATA evconst<>+1992(SB)/8, $0x3fc7466496cb03de
-DATA evconst<>+2000(SB)/8, $0x3fc7466496cb03de
-DATA evconst<>+2008(SB)/8, $0x3fc7466496cb03de
-DATA evconst<>+2016(SB)/8, $0x3fc7466496cb03de
-DATA evconst<>+2024(SB)/8, $0x3fc7466496cb03de
-DATA evconst<>+2032(SB)/8, $0x3fc7466496cb03de
-DATA evconst<>+2040(SB)/8, $0x3fc7466496cb03de
-DATA evconst<>+2048(SB)/8, $0x3fc39a09d078c69f
-DATA evconst<>+2056(SB)/8, $0x3fc39a09d078c69f
-DATA evconst<>+2064(SB)/8, $0x3fc39a09d078c69f
-DATA evconst<>+2072(SB)/8, $0x3fc39a09d078c69f
-DATA evconst<>+2080(SB)/8, $0x3fc39a09d078c69f
-DATA evconst<>+2088(SB)/8, $0x3fc39a09d078c69f
-DATA evconst<>+2096(SB)/8, $0x3fc39a09d078c69f
-DATA evconst<>+2104(SB)/8, $0x3fc39a09d078c69f
-DATA evconst<>+2112(SB)/8, $0x3fc2f112df3e5244
-DATA evconst<>+2120(SB)/8, $0x3fc2f112df3e5244
-DATA evconst<>+2128(SB)/8, $0x3fc2f112df3e5244
-DATA evconst<>+2136(SB)/8, $0x3fc2f112df3e5244
-DATA evconst<>+2144(SB)/8, $0x3fc2f112df3e5244
-DATA evconst<>+2152(SB)/8, $0x3fc2f112df3e5244
-DATA evconst<>+2160(SB)/8, $0x3fc2f112df3e5244
-DATA evconst<>+2168(SB)/8, $0x3fc2f112df3e5244
-GLOBL evconst<>(SB), RODATA|NOPTR, $2176
+DATA evconst<>+1728(SB)/8, $0xfff0000000000000
+DATA evconst<>+1736(SB)/8, $0xfff0000000000000
+DATA evconst<>+1744(SB)/8, $0xfff0000000000000
+DATA evconst<>+1752(SB)/8, $0xfff0000000000000
+DATA evconst<>+1760(SB)/8, $0xfff0000000000000
+DATA evconst<>+1768(SB)/8, $0xfff0000000000000
+DATA evconst<>+1776(SB)/8, $0xfff0000000000000
+DATA evconst<>+1784(SB)/8, $0xfff0000000000000
+DATA evconst<>+1792(SB)/8, $0xc090000000000000
+DATA evconst<>+1800(SB)/8, $0xc090000000000000
+DATA evconst<>+1808(SB)/8, $0xc090000000000000
+DATA evconst<>+1816(SB)/8, $0xc090000000000000
+DATA evconst<>+1824(SB)/8, $0xc090000000000000
+DATA evconst<>+1832(SB)/8, $0xc090000000000000
+DATA evconst<>+1840(SB)/8, $0xc090000000000000
+DATA evconst<>+1848(SB)/8, $0xc090000000000000
+DATA evconst<>+1856(SB)/8, $0x4090000000000000
+DATA evconst<>+1864(SB)/8, $0x4090000000000000
+DATA evconst<>+1872(SB)/8, $0x4090000000000000
+DATA evconst<>+1880(SB)/8, $0x4090000000000000
+DATA evconst<>+1888(SB)/8, $0x4090000000000000
+DATA evconst<>+1896(SB)/8, $0x4090000000000000
+DATA evconst<>+1904(SB)/8, $0x4090000000000000
+DATA evconst<>+1912(SB)/8, $0x4090000000000000
+DATA evconst<>+1920(SB)/8, $0xc018000000000000
+DATA evconst<>+1928(SB)/8, $0xc018000000000000
+DATA evconst<>+1936(SB)/8, $0xc018000000000000
+DATA evconst<>+1944(SB)/8, $0xc018000000000000
+DATA evconst<>+1952(SB)/8, $0xc018000000000000
+DATA evconst<>+1960(SB)/8, $0xc018000000000000
+DATA evconst<>+1968(SB)/8, $0xc018000000000000
+DATA evconst<>+1976(SB)/8, $0xc018000000000000
+DATA evconst<>+1984(SB)/8, $0x4008000000000000
+DATA evconst<>+1992(SB)/8, $0x4008000000000000
+DATA evconst<>+2000(SB)/8, $0x4008000000000000
+DATA evconst<>+2008(SB)/8, $0x4008000000000000
+DATA evconst<>+2016(SB)/8, $0x4008000000000000
+DATA evconst<>+2024(SB)/8, $0x4008000000000000
+DATA evconst<>+2032(SB)/8, $0x4008000000000000
+DATA evconst<>+2040(SB)/8, $0x4008000000000000
+DATA evconst<>+2048(SB)/8, $0x4018000000000000
+DATA evconst<>+2056(SB)/8, $0x4018000000000000
+DATA evconst<>+2064(SB)/8, $0x4018000000000000
+DATA evconst<>+2072(SB)/8, $0x4018000000000000
+DATA evconst<>+2080(SB)/8, $0x4018000000000000
+DATA evconst<>+2088(SB)/8, $0x4018000000000000
+DATA evconst<>+2096(SB)/8, $0x4018000000000000
+DATA evconst<>+2104(SB)/8, $0x4018000000000000
+DATA evconst<>+2112(SB)/8, $0x3fe5555555555593
+DATA evconst<>+2120(SB)/8, $0x3fe5555555555593
+DATA evconst<>+2128(SB)/8, $0x3fe5555555555593
+DATA evconst<>+2136(SB)/8, $0x3fe5555555555593
+DATA evconst<>+2144(SB)/8, $0x3fe5555555555593
+DATA evconst<>+2152(SB)/8, $0x3fe5555555555593
+DATA evconst<>+2160(SB)/8, $0x3fe5555555555593
+DATA evconst<>+2168(SB)/8, $0x3fe5555555555593
+DATA evconst<>+2176(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+2184(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+2192(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+2200(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+2208(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+2216(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+2224(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+2232(SB)/8, $0x3fd999999997fa04
+DATA evconst<>+2240(SB)/8, $0x3fd2492494229359
+DATA evconst<>+2248(SB)/8, $0x3fd2492494229359
+DATA evconst<>+2256(SB)/8, $0x3fd2492494229359
+DATA evconst<>+2264(SB)/8, $0x3fd2492494229359
+DATA evconst<>+2272(SB)/8, $0x3fd2492494229359
+DATA evconst<>+2280(SB)/8, $0x3fd2492494229359
+DATA evconst<>+2288(SB)/8, $0x3fd2492494229359
+DATA evconst<>+2296(SB)/8, $0x3fd2492494229359
+DATA evconst<>+2304(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+2312(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+2320(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+2328(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+2336(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+2344(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+2352(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+2360(SB)/8, $0x3fcc71c51d8e78af
+DATA evconst<>+2368(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2376(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2384(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2392(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2400(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2408(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2416(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2424(SB)/8, $0x3fc7466496cb03de
+DATA evconst<>+2432(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2440(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2448(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2456(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2464(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2472(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2480(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2488(SB)/8, $0x3fc39a09d078c69f
+DATA evconst<>+2496(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2504(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2512(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2520(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2528(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2536(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2544(SB)/8, $0x3fc2f112df3e5244
+DATA evconst<>+2552(SB)/8, $0x3fc2f112df3e5244
+GLOBL evconst<>(SB), RODATA|NOPTR, $2560
+
+DATA triota<>+0(SB)/8, $0x0000000000000000
+DATA triota<>+8(SB)/8, $0x0000000000000001
+DATA triota<>+16(SB)/8, $0x0000000000000002
+DATA triota<>+24(SB)/8, $0x0000000000000003
+DATA triota<>+32(SB)/8, $0x0000000000000004
+DATA triota<>+40(SB)/8, $0x0000000000000005
+DATA triota<>+48(SB)/8, $0x0000000000000006
+DATA triota<>+56(SB)/8, $0x0000000000000007
+GLOBL triota<>(SB), RODATA|NOPTR, $64
 
 // func evTilesAVX512(z *float64, w *float64, a *float64, b *float64, in int, tiles int)
 // Requires: AVX, AVX512F
@@ -1057,32 +1115,32 @@ evSoftplusAVX512_many:
 	VMULPD       Z7, Z7, Z20
 	VMULPD       Z19, Z19, Z21
 	VMULPD       Z20, Z20, Z22
-	VBROADCASTSD evconst<>+2112(SB), Z23
-	VBROADCASTSD evconst<>+2112(SB), Z24
+	VBROADCASTSD evconst<>+2496(SB), Z23
+	VBROADCASTSD evconst<>+2496(SB), Z24
 	VMOVAPD      Z23, Z23
-	VFMADD213PD  evconst<>+1984(SB), Z21, Z23
+	VFMADD213PD  evconst<>+2368(SB), Z21, Z23
 	VMOVAPD      Z24, Z24
-	VFMADD213PD  evconst<>+1984(SB), Z22, Z24
+	VFMADD213PD  evconst<>+2368(SB), Z22, Z24
 	VMOVAPD      Z23, Z23
-	VFMADD213PD  evconst<>+1856(SB), Z21, Z23
+	VFMADD213PD  evconst<>+2240(SB), Z21, Z23
 	VMOVAPD      Z24, Z24
-	VFMADD213PD  evconst<>+1856(SB), Z22, Z24
+	VFMADD213PD  evconst<>+2240(SB), Z22, Z24
 	VMOVAPD      Z23, Z23
-	VFMADD213PD  evconst<>+1728(SB), Z21, Z23
+	VFMADD213PD  evconst<>+2112(SB), Z21, Z23
 	VMOVAPD      Z24, Z24
-	VFMADD213PD  evconst<>+1728(SB), Z22, Z24
+	VFMADD213PD  evconst<>+2112(SB), Z22, Z24
 	VMULPD       Z23, Z19, Z19
 	VMULPD       Z24, Z20, Z20
-	VBROADCASTSD evconst<>+2048(SB), Z23
-	VBROADCASTSD evconst<>+2048(SB), Z24
+	VBROADCASTSD evconst<>+2432(SB), Z23
+	VBROADCASTSD evconst<>+2432(SB), Z24
 	VMOVAPD      Z23, Z23
-	VFMADD213PD  evconst<>+1920(SB), Z21, Z23
+	VFMADD213PD  evconst<>+2304(SB), Z21, Z23
 	VMOVAPD      Z24, Z24
-	VFMADD213PD  evconst<>+1920(SB), Z22, Z24
+	VFMADD213PD  evconst<>+2304(SB), Z22, Z24
 	VMOVAPD      Z23, Z23
-	VFMADD213PD  evconst<>+1792(SB), Z21, Z23
+	VFMADD213PD  evconst<>+2176(SB), Z21, Z23
 	VMOVAPD      Z24, Z24
-	VFMADD213PD  evconst<>+1792(SB), Z22, Z24
+	VFMADD213PD  evconst<>+2176(SB), Z22, Z24
 	VMULPD       Z23, Z21, Z21
 	VMULPD       Z24, Z22, Z22
 	VMULPD       evconst<>+64(SB), Z8, Z23
@@ -1185,19 +1243,19 @@ evSoftplusAVX512_one:
 	VDIVPD       Z3, Z14, Z3
 	VMULPD       Z3, Z3, Z5
 	VMULPD       Z5, Z5, Z6
-	VBROADCASTSD evconst<>+2112(SB), Z7
+	VBROADCASTSD evconst<>+2496(SB), Z7
 	VMOVAPD      Z7, Z7
-	VFMADD213PD  evconst<>+1984(SB), Z6, Z7
+	VFMADD213PD  evconst<>+2368(SB), Z6, Z7
 	VMOVAPD      Z7, Z7
-	VFMADD213PD  evconst<>+1856(SB), Z6, Z7
+	VFMADD213PD  evconst<>+2240(SB), Z6, Z7
 	VMOVAPD      Z7, Z7
-	VFMADD213PD  evconst<>+1728(SB), Z6, Z7
+	VFMADD213PD  evconst<>+2112(SB), Z6, Z7
 	VMULPD       Z7, Z5, Z5
-	VBROADCASTSD evconst<>+2048(SB), Z7
+	VBROADCASTSD evconst<>+2432(SB), Z7
 	VMOVAPD      Z7, Z7
-	VFMADD213PD  evconst<>+1920(SB), Z6, Z7
+	VFMADD213PD  evconst<>+2304(SB), Z6, Z7
 	VMOVAPD      Z7, Z7
-	VFMADD213PD  evconst<>+1792(SB), Z6, Z7
+	VFMADD213PD  evconst<>+2176(SB), Z6, Z7
 	VMULPD       Z7, Z6, Z6
 	VMULPD       evconst<>+64(SB), Z14, Z7
 	VMULPD       Z14, Z7, Z7
@@ -1329,32 +1387,32 @@ evSoftplusTanAVX512_many:
 	VMULPD       Z7, Z7, Z20
 	VMULPD       Z19, Z19, Z21
 	VMULPD       Z20, Z20, Z22
-	VBROADCASTSD evconst<>+2112(SB), Z23
-	VBROADCASTSD evconst<>+2112(SB), Z24
+	VBROADCASTSD evconst<>+2496(SB), Z23
+	VBROADCASTSD evconst<>+2496(SB), Z24
 	VMOVAPD      Z23, Z23
-	VFMADD213PD  evconst<>+1984(SB), Z21, Z23
+	VFMADD213PD  evconst<>+2368(SB), Z21, Z23
 	VMOVAPD      Z24, Z24
-	VFMADD213PD  evconst<>+1984(SB), Z22, Z24
+	VFMADD213PD  evconst<>+2368(SB), Z22, Z24
 	VMOVAPD      Z23, Z23
-	VFMADD213PD  evconst<>+1856(SB), Z21, Z23
+	VFMADD213PD  evconst<>+2240(SB), Z21, Z23
 	VMOVAPD      Z24, Z24
-	VFMADD213PD  evconst<>+1856(SB), Z22, Z24
+	VFMADD213PD  evconst<>+2240(SB), Z22, Z24
 	VMOVAPD      Z23, Z23
-	VFMADD213PD  evconst<>+1728(SB), Z21, Z23
+	VFMADD213PD  evconst<>+2112(SB), Z21, Z23
 	VMOVAPD      Z24, Z24
-	VFMADD213PD  evconst<>+1728(SB), Z22, Z24
+	VFMADD213PD  evconst<>+2112(SB), Z22, Z24
 	VMULPD       Z23, Z19, Z19
 	VMULPD       Z24, Z20, Z20
-	VBROADCASTSD evconst<>+2048(SB), Z23
-	VBROADCASTSD evconst<>+2048(SB), Z24
+	VBROADCASTSD evconst<>+2432(SB), Z23
+	VBROADCASTSD evconst<>+2432(SB), Z24
 	VMOVAPD      Z23, Z23
-	VFMADD213PD  evconst<>+1920(SB), Z21, Z23
+	VFMADD213PD  evconst<>+2304(SB), Z21, Z23
 	VMOVAPD      Z24, Z24
-	VFMADD213PD  evconst<>+1920(SB), Z22, Z24
+	VFMADD213PD  evconst<>+2304(SB), Z22, Z24
 	VMOVAPD      Z23, Z23
-	VFMADD213PD  evconst<>+1792(SB), Z21, Z23
+	VFMADD213PD  evconst<>+2176(SB), Z21, Z23
 	VMOVAPD      Z24, Z24
-	VFMADD213PD  evconst<>+1792(SB), Z22, Z24
+	VFMADD213PD  evconst<>+2176(SB), Z22, Z24
 	VMULPD       Z23, Z21, Z21
 	VMULPD       Z24, Z22, Z22
 	VMULPD       evconst<>+64(SB), Z8, Z23
@@ -1469,19 +1527,19 @@ evSoftplusTanAVX512_one:
 	VDIVPD       Z3, Z14, Z3
 	VMULPD       Z3, Z3, Z5
 	VMULPD       Z5, Z5, Z6
-	VBROADCASTSD evconst<>+2112(SB), Z7
+	VBROADCASTSD evconst<>+2496(SB), Z7
 	VMOVAPD      Z7, Z7
-	VFMADD213PD  evconst<>+1984(SB), Z6, Z7
+	VFMADD213PD  evconst<>+2368(SB), Z6, Z7
 	VMOVAPD      Z7, Z7
-	VFMADD213PD  evconst<>+1856(SB), Z6, Z7
+	VFMADD213PD  evconst<>+2240(SB), Z6, Z7
 	VMOVAPD      Z7, Z7
-	VFMADD213PD  evconst<>+1728(SB), Z6, Z7
+	VFMADD213PD  evconst<>+2112(SB), Z6, Z7
 	VMULPD       Z7, Z5, Z5
-	VBROADCASTSD evconst<>+2048(SB), Z7
+	VBROADCASTSD evconst<>+2432(SB), Z7
 	VMOVAPD      Z7, Z7
-	VFMADD213PD  evconst<>+1920(SB), Z6, Z7
+	VFMADD213PD  evconst<>+2304(SB), Z6, Z7
 	VMOVAPD      Z7, Z7
-	VFMADD213PD  evconst<>+1792(SB), Z6, Z7
+	VFMADD213PD  evconst<>+2176(SB), Z6, Z7
 	VMULPD       Z7, Z6, Z6
 	VMULPD       evconst<>+64(SB), Z14, Z7
 	VMULPD       Z14, Z7, Z7
@@ -2370,6 +2428,2925 @@ evExpAVX512_done:
 	VZEROUPPER
 	RET
 
+// func trActSiLUAVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·trActSiLUAVX512(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ rows+48(FP), DI
+	MOVQ w+56(FP), R8
+	SHLQ $0x03, R8
+
+trActSiLUAVX512_row:
+	XORQ R9, R9
+	MOVQ R8, R10
+
+trActSiLUAVX512_many:
+	CMPQ         R10, $0x00000080
+	JL           trActSiLUAVX512_one
+	VMOVUPD      (BX)(R9*1), Z0
+	VMOVUPD      64(BX)(R9*1), Z1
+	VMOVUPD      (SI)(R9*1), Z2
+	VMOVUPD      64(SI)(R9*1), Z3
+	VADDPD       Z2, Z0, Z0
+	VADDPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (BX)(R9*1)
+	VMOVUPD      Z1, 64(BX)(R9*1)
+	VORPD        evconst<>+384(SB), Z0, Z2
+	VORPD        evconst<>+384(SB), Z1, Z3
+	VBROADCASTSD evconst<>+512(SB), Z16
+	VBROADCASTSD evconst<>+512(SB), Z17
+	VBROADCASTSD evconst<>+576(SB), Z18
+	VBROADCASTSD evconst<>+576(SB), Z19
+	VMAXPD       Z2, Z16, Z2
+	VMINPD       Z2, Z18, Z2
+	VMAXPD       Z3, Z17, Z3
+	VMINPD       Z3, Z19, Z3
+	VMULPD       evconst<>+640(SB), Z2, Z16
+	VMULPD       evconst<>+640(SB), Z3, Z17
+	VRNDSCALEPD  $0x00, Z16, Z16
+	VRNDSCALEPD  $0x00, Z17, Z17
+	VBROADCASTSD evconst<>+704(SB), Z18
+	VBROADCASTSD evconst<>+704(SB), Z19
+	VMOVAPD      Z18, Z18
+	VFMADD213PD  Z2, Z16, Z18
+	VMOVAPD      Z19, Z2
+	VFMADD213PD  Z3, Z17, Z2
+	VBROADCASTSD evconst<>+768(SB), Z3
+	VBROADCASTSD evconst<>+768(SB), Z19
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z18, Z16, Z3
+	VMOVAPD      Z19, Z18
+	VFMADD213PD  Z2, Z17, Z18
+	VBROADCASTSD evconst<>+1024(SB), Z2
+	VBROADCASTSD evconst<>+1024(SB), Z19
+	VFMADD213PD  evconst<>+1088(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1088(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1152(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1152(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1216(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1216(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1280(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1280(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1344(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1344(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1408(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1472(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1536(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1600(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1664(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z18, Z19
+	VFMADD213PD  evconst<>+64(SB), Z3, Z2
+	VFMADD213PD  evconst<>+64(SB), Z18, Z19
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z18, Z19
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z18, Z19
+	VSCALEFPD    Z16, Z2, Z2
+	VSCALEFPD    Z17, Z19, Z3
+	VBROADCASTSD evconst<>+128(SB), Z16
+	VBROADCASTSD evconst<>+128(SB), Z17
+	VADDPD       evconst<>+128(SB), Z2, Z18
+	VADDPD       evconst<>+128(SB), Z3, Z19
+	VDIVPD       Z18, Z16, Z16
+	VDIVPD       Z19, Z17, Z17
+	VMULPD       Z16, Z2, Z2
+	VMULPD       Z17, Z3, Z3
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z16, K1, Z4
+	VBLENDMPD    Z3, Z17, K2, Z5
+	VBLENDMPD    Z16, Z2, K1, Z6
+	VBLENDMPD    Z17, Z3, K2, Z7
+	VMULPD       Z6, Z4, Z2
+	VMULPD       Z7, Z5, Z3
+	VSUBPD       Z4, Z6, Z16
+	VSUBPD       Z5, Z7, Z17
+	VMULPD       Z4, Z0, Z18
+	VMULPD       Z5, Z1, Z19
+	VCMPPD       $0x00, evconst<>+1728(SB), Z0, K1
+	VCMPPD       $0x00, evconst<>+1728(SB), Z1, K2
+	VBROADCASTSD evconst<>+384(SB), Z20
+	VBROADCASTSD evconst<>+384(SB), Z21
+	VBLENDMPD    Z20, Z18, K1, Z8
+	VBLENDMPD    Z21, Z19, K2, Z9
+	VBROADCASTSD evconst<>+1792(SB), Z18
+	VBROADCASTSD evconst<>+1792(SB), Z19
+	VBROADCASTSD evconst<>+1856(SB), Z20
+	VBROADCASTSD evconst<>+1856(SB), Z21
+	VMAXPD       Z0, Z18, Z0
+	VMINPD       Z0, Z20, Z0
+	VMAXPD       Z1, Z19, Z1
+	VMINPD       Z1, Z21, Z1
+	VMOVUPD      Z8, (AX)(R9*1)
+	VMOVUPD      Z9, 64(AX)(R9*1)
+	VMOVAPD      Z2, Z18
+	VFMADD213PD  Z4, Z0, Z18
+	VMOVAPD      Z3, Z19
+	VFMADD213PD  Z5, Z1, Z19
+	VMOVUPD      Z18, (CX)(R9*1)
+	VMOVUPD      Z19, 64(CX)(R9*1)
+	VMOVAPD      Z16, Z16
+	VFMADD213PD  evconst<>+192(SB), Z0, Z16
+	VMOVAPD      Z17, Z0
+	VFMADD213PD  evconst<>+192(SB), Z1, Z0
+	VMULPD       Z16, Z2, Z1
+	VMULPD       Z0, Z3, Z0
+	VMOVUPD      Z1, (DX)(R9*1)
+	VMOVUPD      Z0, 64(DX)(R9*1)
+	ADDQ         $0x00000080, R9
+	SUBQ         $0x00000080, R10
+	JMP          trActSiLUAVX512_many
+
+trActSiLUAVX512_one:
+	CMPQ         R10, $0x00000040
+	JL           trActSiLUAVX512_tail
+	VMOVUPD      (BX)(R9*1), Z0
+	VMOVUPD      (SI)(R9*1), Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VMULPD       Z2, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z2, K1, Z10
+	VBLENDMPD    Z2, Z1, K1, Z11
+	VMULPD       Z11, Z10, Z1
+	VSUBPD       Z10, Z11, Z2
+	VMULPD       Z10, Z0, Z3
+	VCMPPD       $0x00, evconst<>+1728(SB), Z0, K1
+	VBROADCASTSD evconst<>+384(SB), Z16
+	VBLENDMPD    Z16, Z3, K1, Z12
+	VBROADCASTSD evconst<>+1792(SB), Z3
+	VBROADCASTSD evconst<>+1856(SB), Z16
+	VMAXPD       Z0, Z3, Z0
+	VMINPD       Z0, Z16, Z0
+	VMOVUPD      Z12, (AX)(R9*1)
+	VMOVAPD      Z1, Z3
+	VFMADD213PD  Z10, Z0, Z3
+	VMOVUPD      Z3, (CX)(R9*1)
+	VMOVAPD      Z2, Z2
+	VFMADD213PD  evconst<>+192(SB), Z0, Z2
+	VMULPD       Z2, Z1, Z0
+	VMOVUPD      Z0, (DX)(R9*1)
+	ADDQ         $0x00000040, R9
+	SUBQ         $0x00000040, R10
+	JMP          trActSiLUAVX512_one
+
+trActSiLUAVX512_tail:
+	TESTQ        R10, R10
+	JZ           trActSiLUAVX512_end
+	SHRQ         $0x03, R10
+	VPBROADCASTQ R10, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (BX)(R9*1), K1, Z0
+	VMOVUPD.Z    (SI)(R9*1), K1, Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VMULPD       Z2, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K2
+	VBLENDMPD    Z1, Z2, K2, Z13
+	VBLENDMPD    Z2, Z1, K2, Z14
+	VMULPD       Z14, Z13, Z1
+	VSUBPD       Z13, Z14, Z2
+	VMULPD       Z13, Z0, Z3
+	VCMPPD       $0x00, evconst<>+1728(SB), Z0, K2
+	VBROADCASTSD evconst<>+384(SB), Z16
+	VBLENDMPD    Z16, Z3, K2, Z15
+	VBROADCASTSD evconst<>+1792(SB), Z3
+	VBROADCASTSD evconst<>+1856(SB), Z16
+	VMAXPD       Z0, Z3, Z0
+	VMINPD       Z0, Z16, Z0
+	VMOVUPD      Z15, K1, (AX)(R9*1)
+	VMOVAPD      Z1, Z3
+	VFMADD213PD  Z13, Z0, Z3
+	VMOVUPD      Z3, K1, (CX)(R9*1)
+	VMOVAPD      Z2, Z2
+	VFMADD213PD  evconst<>+192(SB), Z0, Z2
+	VMULPD       Z2, Z1, Z0
+	VMOVUPD      Z0, K1, (DX)(R9*1)
+
+trActSiLUAVX512_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	ADDQ R8, DX
+	ADDQ R8, BX
+	DECQ DI
+	JNZ  trActSiLUAVX512_row
+	VZEROUPPER
+	RET
+
+// func trActSiLU3AVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·trActSiLU3AVX512(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ d3+24(FP), DI
+	MOVQ rows+48(FP), R8
+	MOVQ w+56(FP), R9
+	SHLQ $0x03, R9
+
+trActSiLU3AVX512_row:
+	XORQ R10, R10
+	MOVQ R9, R11
+
+trActSiLU3AVX512_many:
+	CMPQ         R11, $0x00000080
+	JL           trActSiLU3AVX512_one
+	VMOVUPD      (BX)(R10*1), Z0
+	VMOVUPD      64(BX)(R10*1), Z1
+	VMOVUPD      (SI)(R10*1), Z2
+	VMOVUPD      64(SI)(R10*1), Z3
+	VADDPD       Z2, Z0, Z0
+	VADDPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (BX)(R10*1)
+	VMOVUPD      Z1, 64(BX)(R10*1)
+	VORPD        evconst<>+384(SB), Z0, Z2
+	VORPD        evconst<>+384(SB), Z1, Z3
+	VBROADCASTSD evconst<>+512(SB), Z16
+	VBROADCASTSD evconst<>+512(SB), Z17
+	VBROADCASTSD evconst<>+576(SB), Z18
+	VBROADCASTSD evconst<>+576(SB), Z19
+	VMAXPD       Z2, Z16, Z2
+	VMINPD       Z2, Z18, Z2
+	VMAXPD       Z3, Z17, Z3
+	VMINPD       Z3, Z19, Z3
+	VMULPD       evconst<>+640(SB), Z2, Z16
+	VMULPD       evconst<>+640(SB), Z3, Z17
+	VRNDSCALEPD  $0x00, Z16, Z16
+	VRNDSCALEPD  $0x00, Z17, Z17
+	VBROADCASTSD evconst<>+704(SB), Z18
+	VBROADCASTSD evconst<>+704(SB), Z19
+	VMOVAPD      Z18, Z18
+	VFMADD213PD  Z2, Z16, Z18
+	VMOVAPD      Z19, Z2
+	VFMADD213PD  Z3, Z17, Z2
+	VBROADCASTSD evconst<>+768(SB), Z3
+	VBROADCASTSD evconst<>+768(SB), Z19
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z18, Z16, Z3
+	VMOVAPD      Z19, Z18
+	VFMADD213PD  Z2, Z17, Z18
+	VBROADCASTSD evconst<>+1024(SB), Z2
+	VBROADCASTSD evconst<>+1024(SB), Z19
+	VFMADD213PD  evconst<>+1088(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1088(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1152(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1152(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1216(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1216(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1280(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1280(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1344(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1344(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1408(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1472(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1536(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1600(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1664(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z18, Z19
+	VFMADD213PD  evconst<>+64(SB), Z3, Z2
+	VFMADD213PD  evconst<>+64(SB), Z18, Z19
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z18, Z19
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z18, Z19
+	VSCALEFPD    Z16, Z2, Z2
+	VSCALEFPD    Z17, Z19, Z3
+	VBROADCASTSD evconst<>+128(SB), Z16
+	VBROADCASTSD evconst<>+128(SB), Z17
+	VADDPD       evconst<>+128(SB), Z2, Z18
+	VADDPD       evconst<>+128(SB), Z3, Z19
+	VDIVPD       Z18, Z16, Z16
+	VDIVPD       Z19, Z17, Z17
+	VMULPD       Z16, Z2, Z2
+	VMULPD       Z17, Z3, Z3
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z16, K1, Z4
+	VBLENDMPD    Z3, Z17, K2, Z5
+	VBLENDMPD    Z16, Z2, K1, Z6
+	VBLENDMPD    Z17, Z3, K2, Z7
+	VMULPD       Z6, Z4, Z2
+	VMULPD       Z7, Z5, Z3
+	VSUBPD       Z4, Z6, Z16
+	VSUBPD       Z5, Z7, Z17
+	VMULPD       Z4, Z0, Z18
+	VMULPD       Z5, Z1, Z19
+	VCMPPD       $0x00, evconst<>+1728(SB), Z0, K1
+	VCMPPD       $0x00, evconst<>+1728(SB), Z1, K2
+	VBROADCASTSD evconst<>+384(SB), Z20
+	VBROADCASTSD evconst<>+384(SB), Z21
+	VBLENDMPD    Z20, Z18, K1, Z8
+	VBLENDMPD    Z21, Z19, K2, Z9
+	VBROADCASTSD evconst<>+1792(SB), Z18
+	VBROADCASTSD evconst<>+1792(SB), Z19
+	VBROADCASTSD evconst<>+1856(SB), Z20
+	VBROADCASTSD evconst<>+1856(SB), Z21
+	VMAXPD       Z0, Z18, Z0
+	VMINPD       Z0, Z20, Z0
+	VMAXPD       Z1, Z19, Z1
+	VMINPD       Z1, Z21, Z1
+	VMOVUPD      Z8, (AX)(R10*1)
+	VMOVUPD      Z9, 64(AX)(R10*1)
+	VMOVAPD      Z2, Z18
+	VFMADD213PD  Z4, Z0, Z18
+	VMOVAPD      Z3, Z19
+	VFMADD213PD  Z5, Z1, Z19
+	VMOVUPD      Z18, (CX)(R10*1)
+	VMOVUPD      Z19, 64(CX)(R10*1)
+	VMOVAPD      Z16, Z18
+	VFMADD213PD  evconst<>+192(SB), Z0, Z18
+	VMOVAPD      Z17, Z19
+	VFMADD213PD  evconst<>+192(SB), Z1, Z19
+	VMULPD       Z18, Z2, Z18
+	VMULPD       Z19, Z3, Z19
+	VMOVUPD      Z18, (DX)(R10*1)
+	VMOVUPD      Z19, 64(DX)(R10*1)
+	VBROADCASTSD evconst<>+1920(SB), Z18
+	VBROADCASTSD evconst<>+1920(SB), Z19
+	VMOVAPD      Z18, Z18
+	VFMADD213PD  evconst<>+128(SB), Z2, Z18
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+128(SB), Z3, Z19
+	VMULPD       evconst<>+1984(SB), Z16, Z16
+	VMULPD       evconst<>+1984(SB), Z17, Z17
+	VMOVAPD      Z18, Z18
+	VFMADD213PD  Z16, Z0, Z18
+	VMOVAPD      Z19, Z0
+	VFMADD213PD  Z17, Z1, Z0
+	VMULPD       Z18, Z2, Z1
+	VMULPD       Z0, Z3, Z0
+	VMOVUPD      Z1, (DI)(R10*1)
+	VMOVUPD      Z0, 64(DI)(R10*1)
+	ADDQ         $0x00000080, R10
+	SUBQ         $0x00000080, R11
+	JMP          trActSiLU3AVX512_many
+
+trActSiLU3AVX512_one:
+	CMPQ         R11, $0x00000040
+	JL           trActSiLU3AVX512_tail
+	VMOVUPD      (BX)(R10*1), Z0
+	VMOVUPD      (SI)(R10*1), Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VMULPD       Z2, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z2, K1, Z10
+	VBLENDMPD    Z2, Z1, K1, Z11
+	VMULPD       Z11, Z10, Z1
+	VSUBPD       Z10, Z11, Z2
+	VMULPD       Z10, Z0, Z3
+	VCMPPD       $0x00, evconst<>+1728(SB), Z0, K1
+	VBROADCASTSD evconst<>+384(SB), Z16
+	VBLENDMPD    Z16, Z3, K1, Z12
+	VBROADCASTSD evconst<>+1792(SB), Z3
+	VBROADCASTSD evconst<>+1856(SB), Z16
+	VMAXPD       Z0, Z3, Z0
+	VMINPD       Z0, Z16, Z0
+	VMOVUPD      Z12, (AX)(R10*1)
+	VMOVAPD      Z1, Z3
+	VFMADD213PD  Z10, Z0, Z3
+	VMOVUPD      Z3, (CX)(R10*1)
+	VMOVAPD      Z2, Z3
+	VFMADD213PD  evconst<>+192(SB), Z0, Z3
+	VMULPD       Z3, Z1, Z3
+	VMOVUPD      Z3, (DX)(R10*1)
+	VBROADCASTSD evconst<>+1920(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VMULPD       evconst<>+1984(SB), Z2, Z2
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z2, Z0, Z3
+	VMULPD       Z3, Z1, Z0
+	VMOVUPD      Z0, (DI)(R10*1)
+	ADDQ         $0x00000040, R10
+	SUBQ         $0x00000040, R11
+	JMP          trActSiLU3AVX512_one
+
+trActSiLU3AVX512_tail:
+	TESTQ        R11, R11
+	JZ           trActSiLU3AVX512_end
+	SHRQ         $0x03, R11
+	VPBROADCASTQ R11, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (BX)(R10*1), K1, Z0
+	VMOVUPD.Z    (SI)(R10*1), K1, Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VMULPD       Z2, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K2
+	VBLENDMPD    Z1, Z2, K2, Z13
+	VBLENDMPD    Z2, Z1, K2, Z14
+	VMULPD       Z14, Z13, Z1
+	VSUBPD       Z13, Z14, Z2
+	VMULPD       Z13, Z0, Z3
+	VCMPPD       $0x00, evconst<>+1728(SB), Z0, K2
+	VBROADCASTSD evconst<>+384(SB), Z16
+	VBLENDMPD    Z16, Z3, K2, Z15
+	VBROADCASTSD evconst<>+1792(SB), Z3
+	VBROADCASTSD evconst<>+1856(SB), Z16
+	VMAXPD       Z0, Z3, Z0
+	VMINPD       Z0, Z16, Z0
+	VMOVUPD      Z15, K1, (AX)(R10*1)
+	VMOVAPD      Z1, Z3
+	VFMADD213PD  Z13, Z0, Z3
+	VMOVUPD      Z3, K1, (CX)(R10*1)
+	VMOVAPD      Z2, Z3
+	VFMADD213PD  evconst<>+192(SB), Z0, Z3
+	VMULPD       Z3, Z1, Z3
+	VMOVUPD      Z3, K1, (DX)(R10*1)
+	VBROADCASTSD evconst<>+1920(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VMULPD       evconst<>+1984(SB), Z2, Z2
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z2, Z0, Z3
+	VMULPD       Z3, Z1, Z0
+	VMOVUPD      Z0, K1, (DI)(R10*1)
+
+trActSiLU3AVX512_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, DI
+	ADDQ R9, BX
+	DECQ R8
+	JNZ  trActSiLU3AVX512_row
+	VZEROUPPER
+	RET
+
+// func trActSoftplusAVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·trActSoftplusAVX512(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ rows+48(FP), DI
+	MOVQ w+56(FP), R8
+	SHLQ $0x03, R8
+
+trActSoftplusAVX512_row:
+	XORQ R9, R9
+	MOVQ R8, R10
+
+trActSoftplusAVX512_many:
+	CMPQ         R10, $0x00000080
+	JL           trActSoftplusAVX512_one
+	VMOVUPD      (BX)(R9*1), Z0
+	VMOVUPD      64(BX)(R9*1), Z1
+	VMOVUPD      (SI)(R9*1), Z2
+	VMOVUPD      64(SI)(R9*1), Z3
+	VADDPD       Z2, Z0, Z0
+	VADDPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (BX)(R9*1)
+	VMOVUPD      Z1, 64(BX)(R9*1)
+	VORPD        evconst<>+384(SB), Z0, Z2
+	VORPD        evconst<>+384(SB), Z1, Z3
+	VBROADCASTSD evconst<>+512(SB), Z16
+	VBROADCASTSD evconst<>+512(SB), Z17
+	VBROADCASTSD evconst<>+576(SB), Z18
+	VBROADCASTSD evconst<>+576(SB), Z19
+	VMAXPD       Z2, Z16, Z2
+	VMINPD       Z2, Z18, Z2
+	VMAXPD       Z3, Z17, Z3
+	VMINPD       Z3, Z19, Z3
+	VMULPD       evconst<>+640(SB), Z2, Z16
+	VMULPD       evconst<>+640(SB), Z3, Z17
+	VRNDSCALEPD  $0x00, Z16, Z16
+	VRNDSCALEPD  $0x00, Z17, Z17
+	VBROADCASTSD evconst<>+704(SB), Z18
+	VBROADCASTSD evconst<>+704(SB), Z19
+	VMOVAPD      Z18, Z18
+	VFMADD213PD  Z2, Z16, Z18
+	VMOVAPD      Z19, Z2
+	VFMADD213PD  Z3, Z17, Z2
+	VBROADCASTSD evconst<>+768(SB), Z3
+	VBROADCASTSD evconst<>+768(SB), Z19
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z18, Z16, Z3
+	VMOVAPD      Z19, Z18
+	VFMADD213PD  Z2, Z17, Z18
+	VBROADCASTSD evconst<>+1024(SB), Z2
+	VBROADCASTSD evconst<>+1024(SB), Z19
+	VFMADD213PD  evconst<>+1088(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1088(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1152(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1152(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1216(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1216(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1280(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1280(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1344(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1344(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1408(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1472(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1536(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1600(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1664(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z18, Z19
+	VFMADD213PD  evconst<>+64(SB), Z3, Z2
+	VFMADD213PD  evconst<>+64(SB), Z18, Z19
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z18, Z19
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z18, Z19
+	VSCALEFPD    Z16, Z2, Z2
+	VSCALEFPD    Z17, Z19, Z3
+	VADDPD       evconst<>+128(SB), Z2, Z16
+	VADDPD       evconst<>+128(SB), Z3, Z17
+	VSUBPD       evconst<>+128(SB), Z16, Z18
+	VSUBPD       evconst<>+128(SB), Z17, Z19
+	VSUBPD       Z18, Z2, Z20
+	VSUBPD       Z19, Z3, Z21
+	VDIVPD       Z16, Z20, Z20
+	VDIVPD       Z17, Z21, Z21
+	VCMPPD       $0x1d, evconst<>+448(SB), Z16, K1
+	VCMPPD       $0x1d, evconst<>+448(SB), Z17, K2
+	VMULPD       evconst<>+64(SB), Z16, Z16
+	VMULPD       evconst<>+64(SB), Z17, Z17
+	VSUBPD       evconst<>+128(SB), Z16, Z16
+	VSUBPD       evconst<>+128(SB), Z17, Z17
+	VBLENDMPD    Z16, Z18, K1, Z4
+	VBLENDMPD    Z17, Z19, K2, Z5
+	VMOVUPD.Z    evconst<>+128(SB), K1, Z16
+	VMOVUPD.Z    evconst<>+128(SB), K2, Z17
+	VADDPD       evconst<>+192(SB), Z4, Z18
+	VADDPD       evconst<>+192(SB), Z5, Z19
+	VDIVPD       Z18, Z4, Z18
+	VDIVPD       Z19, Z5, Z19
+	VMULPD       Z18, Z18, Z22
+	VMULPD       Z19, Z19, Z23
+	VMULPD       Z22, Z22, Z24
+	VMULPD       Z23, Z23, Z25
+	VBROADCASTSD evconst<>+2496(SB), Z26
+	VBROADCASTSD evconst<>+2496(SB), Z27
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+2368(SB), Z24, Z26
+	VMOVAPD      Z27, Z27
+	VFMADD213PD  evconst<>+2368(SB), Z25, Z27
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+2240(SB), Z24, Z26
+	VMOVAPD      Z27, Z27
+	VFMADD213PD  evconst<>+2240(SB), Z25, Z27
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+2112(SB), Z24, Z26
+	VMOVAPD      Z27, Z27
+	VFMADD213PD  evconst<>+2112(SB), Z25, Z27
+	VMULPD       Z26, Z22, Z22
+	VMULPD       Z27, Z23, Z23
+	VBROADCASTSD evconst<>+2432(SB), Z26
+	VBROADCASTSD evconst<>+2432(SB), Z27
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+2304(SB), Z24, Z26
+	VMOVAPD      Z27, Z27
+	VFMADD213PD  evconst<>+2304(SB), Z25, Z27
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+2176(SB), Z24, Z26
+	VMOVAPD      Z27, Z27
+	VFMADD213PD  evconst<>+2176(SB), Z25, Z27
+	VMULPD       Z26, Z24, Z24
+	VMULPD       Z27, Z25, Z25
+	VMULPD       evconst<>+64(SB), Z4, Z26
+	VMULPD       evconst<>+64(SB), Z5, Z27
+	VMULPD       Z4, Z26, Z26
+	VMULPD       Z5, Z27, Z27
+	VADDPD       Z24, Z22, Z22
+	VADDPD       Z25, Z23, Z23
+	VADDPD       Z22, Z26, Z22
+	VADDPD       Z23, Z27, Z23
+	VMULPD       evconst<>+896(SB), Z16, Z24
+	VMULPD       evconst<>+896(SB), Z17, Z25
+	VMOVAPD      Z22, Z22
+	VFMADD213PD  Z24, Z18, Z22
+	VMOVAPD      Z23, Z18
+	VFMADD213PD  Z25, Z19, Z18
+	VMULPD       evconst<>+832(SB), Z16, Z16
+	VMULPD       evconst<>+832(SB), Z17, Z17
+	VSUBPD       Z22, Z26, Z19
+	VSUBPD       Z18, Z27, Z18
+	VSUBPD       Z19, Z4, Z19
+	VSUBPD       Z18, Z5, Z18
+	VADDPD       Z19, Z16, Z16
+	VADDPD       Z18, Z17, Z17
+	VADDPD       Z20, Z16, Z16
+	VADDPD       Z21, Z17, Z17
+	VXORPD       Z18, Z18, Z18
+	VXORPD       Z19, Z19, Z19
+	VMAXPD       Z0, Z18, Z18
+	VADDPD       Z16, Z18, Z16
+	VMAXPD       Z1, Z19, Z19
+	VADDPD       Z17, Z19, Z17
+	VMOVUPD      Z16, (AX)(R9*1)
+	VMOVUPD      Z17, 64(AX)(R9*1)
+	VBROADCASTSD evconst<>+128(SB), Z16
+	VBROADCASTSD evconst<>+128(SB), Z17
+	VADDPD       evconst<>+128(SB), Z2, Z18
+	VADDPD       evconst<>+128(SB), Z3, Z19
+	VDIVPD       Z18, Z16, Z16
+	VDIVPD       Z19, Z17, Z17
+	VMULPD       Z16, Z2, Z2
+	VMULPD       Z17, Z3, Z3
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z16, K1, Z6
+	VBLENDMPD    Z3, Z17, K2, Z7
+	VBLENDMPD    Z16, Z2, K1, Z8
+	VBLENDMPD    Z17, Z3, K2, Z9
+	VMOVUPD      Z6, (CX)(R9*1)
+	VMOVUPD      Z7, 64(CX)(R9*1)
+	VMULPD       Z8, Z6, Z0
+	VMULPD       Z9, Z7, Z1
+	VMOVUPD      Z0, (DX)(R9*1)
+	VMOVUPD      Z1, 64(DX)(R9*1)
+	ADDQ         $0x00000080, R9
+	SUBQ         $0x00000080, R10
+	JMP          trActSoftplusAVX512_many
+
+trActSoftplusAVX512_one:
+	CMPQ         R10, $0x00000040
+	JL           trActSoftplusAVX512_tail
+	VMOVUPD      (BX)(R9*1), Z0
+	VMOVUPD      (SI)(R9*1), Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VADDPD       evconst<>+128(SB), Z1, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z3
+	VSUBPD       Z3, Z1, Z16
+	VDIVPD       Z2, Z16, Z16
+	VCMPPD       $0x1d, evconst<>+448(SB), Z2, K1
+	VMULPD       evconst<>+64(SB), Z2, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z2
+	VBLENDMPD    Z2, Z3, K1, Z10
+	VMOVUPD.Z    evconst<>+128(SB), K1, Z2
+	VADDPD       evconst<>+192(SB), Z10, Z3
+	VDIVPD       Z3, Z10, Z3
+	VMULPD       Z3, Z3, Z17
+	VMULPD       Z17, Z17, Z18
+	VBROADCASTSD evconst<>+2496(SB), Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2368(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2240(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2112(SB), Z18, Z19
+	VMULPD       Z19, Z17, Z17
+	VBROADCASTSD evconst<>+2432(SB), Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2304(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2176(SB), Z18, Z19
+	VMULPD       Z19, Z18, Z18
+	VMULPD       evconst<>+64(SB), Z10, Z19
+	VMULPD       Z10, Z19, Z19
+	VADDPD       Z18, Z17, Z17
+	VADDPD       Z17, Z19, Z17
+	VMULPD       evconst<>+896(SB), Z2, Z18
+	VMOVAPD      Z17, Z17
+	VFMADD213PD  Z18, Z3, Z17
+	VMULPD       evconst<>+832(SB), Z2, Z2
+	VSUBPD       Z17, Z19, Z3
+	VSUBPD       Z3, Z10, Z3
+	VADDPD       Z3, Z2, Z2
+	VADDPD       Z16, Z2, Z2
+	VXORPD       Z3, Z3, Z3
+	VMAXPD       Z0, Z3, Z3
+	VADDPD       Z2, Z3, Z2
+	VMOVUPD      Z2, (AX)(R9*1)
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VMULPD       Z2, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z2, K1, Z11
+	VBLENDMPD    Z2, Z1, K1, Z12
+	VMOVUPD      Z11, (CX)(R9*1)
+	VMULPD       Z12, Z11, Z0
+	VMOVUPD      Z0, (DX)(R9*1)
+	ADDQ         $0x00000040, R9
+	SUBQ         $0x00000040, R10
+	JMP          trActSoftplusAVX512_one
+
+trActSoftplusAVX512_tail:
+	TESTQ        R10, R10
+	JZ           trActSoftplusAVX512_end
+	SHRQ         $0x03, R10
+	VPBROADCASTQ R10, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (BX)(R9*1), K1, Z0
+	VMOVUPD.Z    (SI)(R9*1), K1, Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VADDPD       evconst<>+128(SB), Z1, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z3
+	VSUBPD       Z3, Z1, Z16
+	VDIVPD       Z2, Z16, Z16
+	VCMPPD       $0x1d, evconst<>+448(SB), Z2, K2
+	VMULPD       evconst<>+64(SB), Z2, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z2
+	VBLENDMPD    Z2, Z3, K2, Z13
+	VMOVUPD.Z    evconst<>+128(SB), K2, Z2
+	VADDPD       evconst<>+192(SB), Z13, Z3
+	VDIVPD       Z3, Z13, Z3
+	VMULPD       Z3, Z3, Z17
+	VMULPD       Z17, Z17, Z18
+	VBROADCASTSD evconst<>+2496(SB), Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2368(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2240(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2112(SB), Z18, Z19
+	VMULPD       Z19, Z17, Z17
+	VBROADCASTSD evconst<>+2432(SB), Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2304(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2176(SB), Z18, Z19
+	VMULPD       Z19, Z18, Z18
+	VMULPD       evconst<>+64(SB), Z13, Z19
+	VMULPD       Z13, Z19, Z19
+	VADDPD       Z18, Z17, Z17
+	VADDPD       Z17, Z19, Z17
+	VMULPD       evconst<>+896(SB), Z2, Z18
+	VMOVAPD      Z17, Z17
+	VFMADD213PD  Z18, Z3, Z17
+	VMULPD       evconst<>+832(SB), Z2, Z2
+	VSUBPD       Z17, Z19, Z3
+	VSUBPD       Z3, Z13, Z3
+	VADDPD       Z3, Z2, Z2
+	VADDPD       Z16, Z2, Z2
+	VXORPD       Z3, Z3, Z3
+	VMAXPD       Z0, Z3, Z3
+	VADDPD       Z2, Z3, Z2
+	VMOVUPD      Z2, K1, (AX)(R9*1)
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VMULPD       Z2, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K2
+	VBLENDMPD    Z1, Z2, K2, Z14
+	VBLENDMPD    Z2, Z1, K2, Z15
+	VMOVUPD      Z14, K1, (CX)(R9*1)
+	VMULPD       Z15, Z14, Z0
+	VMOVUPD      Z0, K1, (DX)(R9*1)
+
+trActSoftplusAVX512_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	ADDQ R8, DX
+	ADDQ R8, BX
+	DECQ DI
+	JNZ  trActSoftplusAVX512_row
+	VZEROUPPER
+	RET
+
+// func trActSoftplus3AVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·trActSoftplus3AVX512(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ d3+24(FP), DI
+	MOVQ rows+48(FP), R8
+	MOVQ w+56(FP), R9
+	SHLQ $0x03, R9
+
+trActSoftplus3AVX512_row:
+	XORQ R10, R10
+	MOVQ R9, R11
+
+trActSoftplus3AVX512_many:
+	CMPQ         R11, $0x00000080
+	JL           trActSoftplus3AVX512_one
+	VMOVUPD      (BX)(R10*1), Z0
+	VMOVUPD      64(BX)(R10*1), Z1
+	VMOVUPD      (SI)(R10*1), Z2
+	VMOVUPD      64(SI)(R10*1), Z3
+	VADDPD       Z2, Z0, Z0
+	VADDPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (BX)(R10*1)
+	VMOVUPD      Z1, 64(BX)(R10*1)
+	VORPD        evconst<>+384(SB), Z0, Z2
+	VORPD        evconst<>+384(SB), Z1, Z3
+	VBROADCASTSD evconst<>+512(SB), Z16
+	VBROADCASTSD evconst<>+512(SB), Z17
+	VBROADCASTSD evconst<>+576(SB), Z18
+	VBROADCASTSD evconst<>+576(SB), Z19
+	VMAXPD       Z2, Z16, Z2
+	VMINPD       Z2, Z18, Z2
+	VMAXPD       Z3, Z17, Z3
+	VMINPD       Z3, Z19, Z3
+	VMULPD       evconst<>+640(SB), Z2, Z16
+	VMULPD       evconst<>+640(SB), Z3, Z17
+	VRNDSCALEPD  $0x00, Z16, Z16
+	VRNDSCALEPD  $0x00, Z17, Z17
+	VBROADCASTSD evconst<>+704(SB), Z18
+	VBROADCASTSD evconst<>+704(SB), Z19
+	VMOVAPD      Z18, Z18
+	VFMADD213PD  Z2, Z16, Z18
+	VMOVAPD      Z19, Z2
+	VFMADD213PD  Z3, Z17, Z2
+	VBROADCASTSD evconst<>+768(SB), Z3
+	VBROADCASTSD evconst<>+768(SB), Z19
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z18, Z16, Z3
+	VMOVAPD      Z19, Z18
+	VFMADD213PD  Z2, Z17, Z18
+	VBROADCASTSD evconst<>+1024(SB), Z2
+	VBROADCASTSD evconst<>+1024(SB), Z19
+	VFMADD213PD  evconst<>+1088(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1088(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1152(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1152(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1216(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1216(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1280(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1280(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1344(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1344(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1408(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1472(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1536(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1600(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z18, Z19
+	VFMADD213PD  evconst<>+1664(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z18, Z19
+	VFMADD213PD  evconst<>+64(SB), Z3, Z2
+	VFMADD213PD  evconst<>+64(SB), Z18, Z19
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z18, Z19
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z18, Z19
+	VSCALEFPD    Z16, Z2, Z2
+	VSCALEFPD    Z17, Z19, Z3
+	VADDPD       evconst<>+128(SB), Z2, Z16
+	VADDPD       evconst<>+128(SB), Z3, Z17
+	VSUBPD       evconst<>+128(SB), Z16, Z18
+	VSUBPD       evconst<>+128(SB), Z17, Z19
+	VSUBPD       Z18, Z2, Z20
+	VSUBPD       Z19, Z3, Z21
+	VDIVPD       Z16, Z20, Z20
+	VDIVPD       Z17, Z21, Z21
+	VCMPPD       $0x1d, evconst<>+448(SB), Z16, K1
+	VCMPPD       $0x1d, evconst<>+448(SB), Z17, K2
+	VMULPD       evconst<>+64(SB), Z16, Z16
+	VMULPD       evconst<>+64(SB), Z17, Z17
+	VSUBPD       evconst<>+128(SB), Z16, Z16
+	VSUBPD       evconst<>+128(SB), Z17, Z17
+	VBLENDMPD    Z16, Z18, K1, Z4
+	VBLENDMPD    Z17, Z19, K2, Z5
+	VMOVUPD.Z    evconst<>+128(SB), K1, Z16
+	VMOVUPD.Z    evconst<>+128(SB), K2, Z17
+	VADDPD       evconst<>+192(SB), Z4, Z18
+	VADDPD       evconst<>+192(SB), Z5, Z19
+	VDIVPD       Z18, Z4, Z18
+	VDIVPD       Z19, Z5, Z19
+	VMULPD       Z18, Z18, Z22
+	VMULPD       Z19, Z19, Z23
+	VMULPD       Z22, Z22, Z24
+	VMULPD       Z23, Z23, Z25
+	VBROADCASTSD evconst<>+2496(SB), Z26
+	VBROADCASTSD evconst<>+2496(SB), Z27
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+2368(SB), Z24, Z26
+	VMOVAPD      Z27, Z27
+	VFMADD213PD  evconst<>+2368(SB), Z25, Z27
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+2240(SB), Z24, Z26
+	VMOVAPD      Z27, Z27
+	VFMADD213PD  evconst<>+2240(SB), Z25, Z27
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+2112(SB), Z24, Z26
+	VMOVAPD      Z27, Z27
+	VFMADD213PD  evconst<>+2112(SB), Z25, Z27
+	VMULPD       Z26, Z22, Z22
+	VMULPD       Z27, Z23, Z23
+	VBROADCASTSD evconst<>+2432(SB), Z26
+	VBROADCASTSD evconst<>+2432(SB), Z27
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+2304(SB), Z24, Z26
+	VMOVAPD      Z27, Z27
+	VFMADD213PD  evconst<>+2304(SB), Z25, Z27
+	VMOVAPD      Z26, Z26
+	VFMADD213PD  evconst<>+2176(SB), Z24, Z26
+	VMOVAPD      Z27, Z27
+	VFMADD213PD  evconst<>+2176(SB), Z25, Z27
+	VMULPD       Z26, Z24, Z24
+	VMULPD       Z27, Z25, Z25
+	VMULPD       evconst<>+64(SB), Z4, Z26
+	VMULPD       evconst<>+64(SB), Z5, Z27
+	VMULPD       Z4, Z26, Z26
+	VMULPD       Z5, Z27, Z27
+	VADDPD       Z24, Z22, Z22
+	VADDPD       Z25, Z23, Z23
+	VADDPD       Z22, Z26, Z22
+	VADDPD       Z23, Z27, Z23
+	VMULPD       evconst<>+896(SB), Z16, Z24
+	VMULPD       evconst<>+896(SB), Z17, Z25
+	VMOVAPD      Z22, Z22
+	VFMADD213PD  Z24, Z18, Z22
+	VMOVAPD      Z23, Z18
+	VFMADD213PD  Z25, Z19, Z18
+	VMULPD       evconst<>+832(SB), Z16, Z16
+	VMULPD       evconst<>+832(SB), Z17, Z17
+	VSUBPD       Z22, Z26, Z19
+	VSUBPD       Z18, Z27, Z18
+	VSUBPD       Z19, Z4, Z19
+	VSUBPD       Z18, Z5, Z18
+	VADDPD       Z19, Z16, Z16
+	VADDPD       Z18, Z17, Z17
+	VADDPD       Z20, Z16, Z16
+	VADDPD       Z21, Z17, Z17
+	VXORPD       Z18, Z18, Z18
+	VXORPD       Z19, Z19, Z19
+	VMAXPD       Z0, Z18, Z18
+	VADDPD       Z16, Z18, Z16
+	VMAXPD       Z1, Z19, Z19
+	VADDPD       Z17, Z19, Z17
+	VMOVUPD      Z16, (AX)(R10*1)
+	VMOVUPD      Z17, 64(AX)(R10*1)
+	VBROADCASTSD evconst<>+128(SB), Z16
+	VBROADCASTSD evconst<>+128(SB), Z17
+	VADDPD       evconst<>+128(SB), Z2, Z18
+	VADDPD       evconst<>+128(SB), Z3, Z19
+	VDIVPD       Z18, Z16, Z16
+	VDIVPD       Z19, Z17, Z17
+	VMULPD       Z16, Z2, Z2
+	VMULPD       Z17, Z3, Z3
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x01, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z16, K1, Z6
+	VBLENDMPD    Z3, Z17, K2, Z7
+	VBLENDMPD    Z16, Z2, K1, Z8
+	VBLENDMPD    Z17, Z3, K2, Z9
+	VMOVUPD      Z6, (CX)(R10*1)
+	VMOVUPD      Z7, 64(CX)(R10*1)
+	VMULPD       Z8, Z6, Z0
+	VMULPD       Z9, Z7, Z1
+	VMOVUPD      Z0, (DX)(R10*1)
+	VMOVUPD      Z1, 64(DX)(R10*1)
+	VSUBPD       Z6, Z8, Z2
+	VSUBPD       Z7, Z9, Z3
+	VMULPD       Z2, Z0, Z0
+	VMULPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (DI)(R10*1)
+	VMOVUPD      Z1, 64(DI)(R10*1)
+	ADDQ         $0x00000080, R10
+	SUBQ         $0x00000080, R11
+	JMP          trActSoftplus3AVX512_many
+
+trActSoftplus3AVX512_one:
+	CMPQ         R11, $0x00000040
+	JL           trActSoftplus3AVX512_tail
+	VMOVUPD      (BX)(R10*1), Z0
+	VMOVUPD      (SI)(R10*1), Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VADDPD       evconst<>+128(SB), Z1, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z3
+	VSUBPD       Z3, Z1, Z16
+	VDIVPD       Z2, Z16, Z16
+	VCMPPD       $0x1d, evconst<>+448(SB), Z2, K1
+	VMULPD       evconst<>+64(SB), Z2, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z2
+	VBLENDMPD    Z2, Z3, K1, Z10
+	VMOVUPD.Z    evconst<>+128(SB), K1, Z2
+	VADDPD       evconst<>+192(SB), Z10, Z3
+	VDIVPD       Z3, Z10, Z3
+	VMULPD       Z3, Z3, Z17
+	VMULPD       Z17, Z17, Z18
+	VBROADCASTSD evconst<>+2496(SB), Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2368(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2240(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2112(SB), Z18, Z19
+	VMULPD       Z19, Z17, Z17
+	VBROADCASTSD evconst<>+2432(SB), Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2304(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2176(SB), Z18, Z19
+	VMULPD       Z19, Z18, Z18
+	VMULPD       evconst<>+64(SB), Z10, Z19
+	VMULPD       Z10, Z19, Z19
+	VADDPD       Z18, Z17, Z17
+	VADDPD       Z17, Z19, Z17
+	VMULPD       evconst<>+896(SB), Z2, Z18
+	VMOVAPD      Z17, Z17
+	VFMADD213PD  Z18, Z3, Z17
+	VMULPD       evconst<>+832(SB), Z2, Z2
+	VSUBPD       Z17, Z19, Z3
+	VSUBPD       Z3, Z10, Z3
+	VADDPD       Z3, Z2, Z2
+	VADDPD       Z16, Z2, Z2
+	VXORPD       Z3, Z3, Z3
+	VMAXPD       Z0, Z3, Z3
+	VADDPD       Z2, Z3, Z2
+	VMOVUPD      Z2, (AX)(R10*1)
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VMULPD       Z2, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z2, K1, Z11
+	VBLENDMPD    Z2, Z1, K1, Z12
+	VMOVUPD      Z11, (CX)(R10*1)
+	VMULPD       Z12, Z11, Z0
+	VMOVUPD      Z0, (DX)(R10*1)
+	VSUBPD       Z11, Z12, Z1
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (DI)(R10*1)
+	ADDQ         $0x00000040, R10
+	SUBQ         $0x00000040, R11
+	JMP          trActSoftplus3AVX512_one
+
+trActSoftplus3AVX512_tail:
+	TESTQ        R11, R11
+	JZ           trActSoftplus3AVX512_end
+	SHRQ         $0x03, R11
+	VPBROADCASTQ R11, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (BX)(R10*1), K1, Z0
+	VMOVUPD.Z    (SI)(R10*1), K1, Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VADDPD       evconst<>+128(SB), Z1, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z3
+	VSUBPD       Z3, Z1, Z16
+	VDIVPD       Z2, Z16, Z16
+	VCMPPD       $0x1d, evconst<>+448(SB), Z2, K2
+	VMULPD       evconst<>+64(SB), Z2, Z2
+	VSUBPD       evconst<>+128(SB), Z2, Z2
+	VBLENDMPD    Z2, Z3, K2, Z13
+	VMOVUPD.Z    evconst<>+128(SB), K2, Z2
+	VADDPD       evconst<>+192(SB), Z13, Z3
+	VDIVPD       Z3, Z13, Z3
+	VMULPD       Z3, Z3, Z17
+	VMULPD       Z17, Z17, Z18
+	VBROADCASTSD evconst<>+2496(SB), Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2368(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2240(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2112(SB), Z18, Z19
+	VMULPD       Z19, Z17, Z17
+	VBROADCASTSD evconst<>+2432(SB), Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2304(SB), Z18, Z19
+	VMOVAPD      Z19, Z19
+	VFMADD213PD  evconst<>+2176(SB), Z18, Z19
+	VMULPD       Z19, Z18, Z18
+	VMULPD       evconst<>+64(SB), Z13, Z19
+	VMULPD       Z13, Z19, Z19
+	VADDPD       Z18, Z17, Z17
+	VADDPD       Z17, Z19, Z17
+	VMULPD       evconst<>+896(SB), Z2, Z18
+	VMOVAPD      Z17, Z17
+	VFMADD213PD  Z18, Z3, Z17
+	VMULPD       evconst<>+832(SB), Z2, Z2
+	VSUBPD       Z17, Z19, Z3
+	VSUBPD       Z3, Z13, Z3
+	VADDPD       Z3, Z2, Z2
+	VADDPD       Z16, Z2, Z2
+	VXORPD       Z3, Z3, Z3
+	VMAXPD       Z0, Z3, Z3
+	VADDPD       Z2, Z3, Z2
+	VMOVUPD      Z2, K1, (AX)(R10*1)
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VMULPD       Z2, Z1, Z1
+	VCMPPD       $0x01, evconst<>+0(SB), Z0, K2
+	VBLENDMPD    Z1, Z2, K2, Z14
+	VBLENDMPD    Z2, Z1, K2, Z15
+	VMOVUPD      Z14, K1, (CX)(R10*1)
+	VMULPD       Z15, Z14, Z0
+	VMOVUPD      Z0, K1, (DX)(R10*1)
+	VSUBPD       Z14, Z15, Z1
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (DI)(R10*1)
+
+trActSoftplus3AVX512_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, DI
+	ADDQ R9, BX
+	DECQ R8
+	JNZ  trActSoftplus3AVX512_row
+	VZEROUPPER
+	RET
+
+// func trActTanhAVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·trActTanhAVX512(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ rows+48(FP), DI
+	MOVQ w+56(FP), R8
+	SHLQ $0x03, R8
+
+trActTanhAVX512_row:
+	XORQ R9, R9
+	MOVQ R8, R10
+
+trActTanhAVX512_many:
+	CMPQ         R10, $0x00000080
+	JL           trActTanhAVX512_one
+	VMOVUPD      (BX)(R9*1), Z0
+	VMOVUPD      64(BX)(R9*1), Z1
+	VMOVUPD      (SI)(R9*1), Z2
+	VMOVUPD      64(SI)(R9*1), Z3
+	VADDPD       Z2, Z0, Z0
+	VADDPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (BX)(R9*1)
+	VMOVUPD      Z1, 64(BX)(R9*1)
+	VORPD        evconst<>+384(SB), Z0, Z2
+	VORPD        evconst<>+384(SB), Z1, Z3
+	VMULPD       evconst<>+192(SB), Z2, Z2
+	VMULPD       evconst<>+192(SB), Z3, Z3
+	VBROADCASTSD evconst<>+512(SB), Z4
+	VBROADCASTSD evconst<>+512(SB), Z5
+	VBROADCASTSD evconst<>+576(SB), Z6
+	VBROADCASTSD evconst<>+576(SB), Z7
+	VMAXPD       Z2, Z4, Z2
+	VMINPD       Z2, Z6, Z2
+	VMAXPD       Z3, Z5, Z3
+	VMINPD       Z3, Z7, Z3
+	VMULPD       evconst<>+640(SB), Z2, Z4
+	VMULPD       evconst<>+640(SB), Z3, Z5
+	VRNDSCALEPD  $0x00, Z4, Z4
+	VRNDSCALEPD  $0x00, Z5, Z5
+	VBROADCASTSD evconst<>+704(SB), Z6
+	VBROADCASTSD evconst<>+704(SB), Z7
+	VMOVAPD      Z6, Z6
+	VFMADD213PD  Z2, Z4, Z6
+	VMOVAPD      Z7, Z2
+	VFMADD213PD  Z3, Z5, Z2
+	VBROADCASTSD evconst<>+768(SB), Z3
+	VBROADCASTSD evconst<>+768(SB), Z7
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z6, Z4, Z3
+	VMOVAPD      Z7, Z6
+	VFMADD213PD  Z2, Z5, Z6
+	VBROADCASTSD evconst<>+1024(SB), Z2
+	VBROADCASTSD evconst<>+1024(SB), Z7
+	VFMADD213PD  evconst<>+1088(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1088(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1152(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1152(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1216(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1216(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1280(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1280(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1344(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1344(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1408(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1472(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1536(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1600(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1664(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z6, Z7
+	VFMADD213PD  evconst<>+64(SB), Z3, Z2
+	VFMADD213PD  evconst<>+64(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VSCALEFPD    Z4, Z2, Z2
+	VSCALEFPD    Z5, Z7, Z3
+	VBROADCASTSD evconst<>+128(SB), Z4
+	VBROADCASTSD evconst<>+128(SB), Z5
+	VADDPD       evconst<>+128(SB), Z2, Z6
+	VADDPD       evconst<>+128(SB), Z3, Z7
+	VDIVPD       Z6, Z4, Z4
+	VDIVPD       Z7, Z5, Z5
+	VBROADCASTSD evconst<>+128(SB), Z6
+	VBROADCASTSD evconst<>+128(SB), Z7
+	VSUBPD       Z2, Z6, Z6
+	VSUBPD       Z3, Z7, Z7
+	VMULPD       Z4, Z6, Z6
+	VMULPD       Z5, Z7, Z7
+	VANDPD       evconst<>+384(SB), Z0, Z0
+	VANDPD       evconst<>+384(SB), Z1, Z1
+	VORPD        Z0, Z6, Z0
+	VORPD        Z1, Z7, Z1
+	VMULPD       evconst<>+256(SB), Z2, Z2
+	VMULPD       evconst<>+256(SB), Z3, Z3
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z5, Z3, Z3
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z5, Z3, Z3
+	VMOVUPD      Z0, (AX)(R9*1)
+	VMOVUPD      Z1, 64(AX)(R9*1)
+	VMOVUPD      Z2, (CX)(R9*1)
+	VMOVUPD      Z3, 64(CX)(R9*1)
+	VMULPD       evconst<>+320(SB), Z0, Z0
+	VMULPD       evconst<>+320(SB), Z1, Z1
+	VMULPD       Z2, Z0, Z0
+	VMULPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (DX)(R9*1)
+	VMOVUPD      Z1, 64(DX)(R9*1)
+	ADDQ         $0x00000080, R9
+	SUBQ         $0x00000080, R10
+	JMP          trActTanhAVX512_many
+
+trActTanhAVX512_one:
+	CMPQ         R10, $0x00000040
+	JL           trActTanhAVX512_tail
+	VMOVUPD      (BX)(R9*1), Z0
+	VMOVUPD      (SI)(R9*1), Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VMULPD       evconst<>+192(SB), Z1, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VBROADCASTSD evconst<>+128(SB), Z3
+	VSUBPD       Z1, Z3, Z3
+	VMULPD       Z2, Z3, Z3
+	VANDPD       evconst<>+384(SB), Z0, Z0
+	VORPD        Z0, Z3, Z0
+	VMULPD       evconst<>+256(SB), Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMOVUPD      Z0, (AX)(R9*1)
+	VMOVUPD      Z1, (CX)(R9*1)
+	VMULPD       evconst<>+320(SB), Z0, Z0
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (DX)(R9*1)
+	ADDQ         $0x00000040, R9
+	SUBQ         $0x00000040, R10
+	JMP          trActTanhAVX512_one
+
+trActTanhAVX512_tail:
+	TESTQ        R10, R10
+	JZ           trActTanhAVX512_end
+	SHRQ         $0x03, R10
+	VPBROADCASTQ R10, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (BX)(R9*1), K1, Z0
+	VMOVUPD.Z    (SI)(R9*1), K1, Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VMULPD       evconst<>+192(SB), Z1, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VBROADCASTSD evconst<>+128(SB), Z3
+	VSUBPD       Z1, Z3, Z3
+	VMULPD       Z2, Z3, Z3
+	VANDPD       evconst<>+384(SB), Z0, Z0
+	VORPD        Z0, Z3, Z0
+	VMULPD       evconst<>+256(SB), Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMOVUPD      Z0, K1, (AX)(R9*1)
+	VMOVUPD      Z1, K1, (CX)(R9*1)
+	VMULPD       evconst<>+320(SB), Z0, Z0
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (DX)(R9*1)
+
+trActTanhAVX512_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	ADDQ R8, DX
+	ADDQ R8, BX
+	DECQ DI
+	JNZ  trActTanhAVX512_row
+	VZEROUPPER
+	RET
+
+// func trActTanh3AVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·trActTanh3AVX512(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ d3+24(FP), DI
+	MOVQ rows+48(FP), R8
+	MOVQ w+56(FP), R9
+	SHLQ $0x03, R9
+
+trActTanh3AVX512_row:
+	XORQ R10, R10
+	MOVQ R9, R11
+
+trActTanh3AVX512_many:
+	CMPQ         R11, $0x00000080
+	JL           trActTanh3AVX512_one
+	VMOVUPD      (BX)(R10*1), Z0
+	VMOVUPD      64(BX)(R10*1), Z1
+	VMOVUPD      (SI)(R10*1), Z2
+	VMOVUPD      64(SI)(R10*1), Z3
+	VADDPD       Z2, Z0, Z0
+	VADDPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (BX)(R10*1)
+	VMOVUPD      Z1, 64(BX)(R10*1)
+	VORPD        evconst<>+384(SB), Z0, Z2
+	VORPD        evconst<>+384(SB), Z1, Z3
+	VMULPD       evconst<>+192(SB), Z2, Z2
+	VMULPD       evconst<>+192(SB), Z3, Z3
+	VBROADCASTSD evconst<>+512(SB), Z4
+	VBROADCASTSD evconst<>+512(SB), Z5
+	VBROADCASTSD evconst<>+576(SB), Z6
+	VBROADCASTSD evconst<>+576(SB), Z7
+	VMAXPD       Z2, Z4, Z2
+	VMINPD       Z2, Z6, Z2
+	VMAXPD       Z3, Z5, Z3
+	VMINPD       Z3, Z7, Z3
+	VMULPD       evconst<>+640(SB), Z2, Z4
+	VMULPD       evconst<>+640(SB), Z3, Z5
+	VRNDSCALEPD  $0x00, Z4, Z4
+	VRNDSCALEPD  $0x00, Z5, Z5
+	VBROADCASTSD evconst<>+704(SB), Z6
+	VBROADCASTSD evconst<>+704(SB), Z7
+	VMOVAPD      Z6, Z6
+	VFMADD213PD  Z2, Z4, Z6
+	VMOVAPD      Z7, Z2
+	VFMADD213PD  Z3, Z5, Z2
+	VBROADCASTSD evconst<>+768(SB), Z3
+	VBROADCASTSD evconst<>+768(SB), Z7
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z6, Z4, Z3
+	VMOVAPD      Z7, Z6
+	VFMADD213PD  Z2, Z5, Z6
+	VBROADCASTSD evconst<>+1024(SB), Z2
+	VBROADCASTSD evconst<>+1024(SB), Z7
+	VFMADD213PD  evconst<>+1088(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1088(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1152(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1152(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1216(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1216(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1280(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1280(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1344(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1344(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1408(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1408(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1472(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1472(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1536(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1536(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1600(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1600(SB), Z6, Z7
+	VFMADD213PD  evconst<>+1664(SB), Z3, Z2
+	VFMADD213PD  evconst<>+1664(SB), Z6, Z7
+	VFMADD213PD  evconst<>+64(SB), Z3, Z2
+	VFMADD213PD  evconst<>+64(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VFMADD213PD  evconst<>+128(SB), Z3, Z2
+	VFMADD213PD  evconst<>+128(SB), Z6, Z7
+	VSCALEFPD    Z4, Z2, Z2
+	VSCALEFPD    Z5, Z7, Z3
+	VBROADCASTSD evconst<>+128(SB), Z4
+	VBROADCASTSD evconst<>+128(SB), Z5
+	VADDPD       evconst<>+128(SB), Z2, Z6
+	VADDPD       evconst<>+128(SB), Z3, Z7
+	VDIVPD       Z6, Z4, Z4
+	VDIVPD       Z7, Z5, Z5
+	VBROADCASTSD evconst<>+128(SB), Z6
+	VBROADCASTSD evconst<>+128(SB), Z7
+	VSUBPD       Z2, Z6, Z6
+	VSUBPD       Z3, Z7, Z7
+	VMULPD       Z4, Z6, Z6
+	VMULPD       Z5, Z7, Z7
+	VANDPD       evconst<>+384(SB), Z0, Z0
+	VANDPD       evconst<>+384(SB), Z1, Z1
+	VORPD        Z0, Z6, Z0
+	VORPD        Z1, Z7, Z1
+	VMULPD       evconst<>+256(SB), Z2, Z2
+	VMULPD       evconst<>+256(SB), Z3, Z3
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z5, Z3, Z3
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z5, Z3, Z3
+	VMOVUPD      Z0, (AX)(R10*1)
+	VMOVUPD      Z1, 64(AX)(R10*1)
+	VMOVUPD      Z2, (CX)(R10*1)
+	VMOVUPD      Z3, 64(CX)(R10*1)
+	VMULPD       evconst<>+320(SB), Z0, Z4
+	VMULPD       evconst<>+320(SB), Z1, Z5
+	VMULPD       Z2, Z4, Z4
+	VMULPD       Z3, Z5, Z5
+	VMOVUPD      Z4, (DX)(R10*1)
+	VMOVUPD      Z5, 64(DX)(R10*1)
+	VMULPD       evconst<>+2048(SB), Z0, Z4
+	VMULPD       evconst<>+2048(SB), Z1, Z5
+	VMOVAPD      Z0, Z0
+	VFMADD213PD  evconst<>+320(SB), Z4, Z0
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  evconst<>+320(SB), Z5, Z1
+	VMULPD       Z0, Z2, Z0
+	VMULPD       Z1, Z3, Z1
+	VMOVUPD      Z0, (DI)(R10*1)
+	VMOVUPD      Z1, 64(DI)(R10*1)
+	ADDQ         $0x00000080, R10
+	SUBQ         $0x00000080, R11
+	JMP          trActTanh3AVX512_many
+
+trActTanh3AVX512_one:
+	CMPQ         R11, $0x00000040
+	JL           trActTanh3AVX512_tail
+	VMOVUPD      (BX)(R10*1), Z0
+	VMOVUPD      (SI)(R10*1), Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VMULPD       evconst<>+192(SB), Z1, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VBROADCASTSD evconst<>+128(SB), Z3
+	VSUBPD       Z1, Z3, Z3
+	VMULPD       Z2, Z3, Z3
+	VANDPD       evconst<>+384(SB), Z0, Z0
+	VORPD        Z0, Z3, Z0
+	VMULPD       evconst<>+256(SB), Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMOVUPD      Z0, (AX)(R10*1)
+	VMOVUPD      Z1, (CX)(R10*1)
+	VMULPD       evconst<>+320(SB), Z0, Z2
+	VMULPD       Z1, Z2, Z2
+	VMOVUPD      Z2, (DX)(R10*1)
+	VMULPD       evconst<>+2048(SB), Z0, Z2
+	VMOVAPD      Z0, Z0
+	VFMADD213PD  evconst<>+320(SB), Z2, Z0
+	VMULPD       Z0, Z1, Z0
+	VMOVUPD      Z0, (DI)(R10*1)
+	ADDQ         $0x00000040, R10
+	SUBQ         $0x00000040, R11
+	JMP          trActTanh3AVX512_one
+
+trActTanh3AVX512_tail:
+	TESTQ        R11, R11
+	JZ           trActTanh3AVX512_end
+	SHRQ         $0x03, R11
+	VPBROADCASTQ R11, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (BX)(R10*1), K1, Z0
+	VMOVUPD.Z    (SI)(R10*1), K1, Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Z0, Z1
+	VMULPD       evconst<>+192(SB), Z1, Z1
+	VBROADCASTSD evconst<>+512(SB), Z2
+	VBROADCASTSD evconst<>+576(SB), Z3
+	VMAXPD       Z1, Z2, Z1
+	VMINPD       Z1, Z3, Z1
+	VMULPD       evconst<>+640(SB), Z1, Z2
+	VRNDSCALEPD  $0x00, Z2, Z2
+	VBROADCASTSD evconst<>+704(SB), Z3
+	VMOVAPD      Z3, Z3
+	VFMADD213PD  Z1, Z2, Z3
+	VBROADCASTSD evconst<>+768(SB), Z1
+	VMOVAPD      Z1, Z1
+	VFMADD213PD  Z3, Z2, Z1
+	VBROADCASTSD evconst<>+1024(SB), Z3
+	VFMADD213PD  evconst<>+1088(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1152(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1216(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1280(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1344(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1408(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1472(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1536(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1600(SB), Z1, Z3
+	VFMADD213PD  evconst<>+1664(SB), Z1, Z3
+	VFMADD213PD  evconst<>+64(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VFMADD213PD  evconst<>+128(SB), Z1, Z3
+	VSCALEFPD    Z2, Z3, Z1
+	VBROADCASTSD evconst<>+128(SB), Z2
+	VADDPD       evconst<>+128(SB), Z1, Z3
+	VDIVPD       Z3, Z2, Z2
+	VBROADCASTSD evconst<>+128(SB), Z3
+	VSUBPD       Z1, Z3, Z3
+	VMULPD       Z2, Z3, Z3
+	VANDPD       evconst<>+384(SB), Z0, Z0
+	VORPD        Z0, Z3, Z0
+	VMULPD       evconst<>+256(SB), Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMULPD       Z2, Z1, Z1
+	VMOVUPD      Z0, K1, (AX)(R10*1)
+	VMOVUPD      Z1, K1, (CX)(R10*1)
+	VMULPD       evconst<>+320(SB), Z0, Z2
+	VMULPD       Z1, Z2, Z2
+	VMOVUPD      Z2, K1, (DX)(R10*1)
+	VMULPD       evconst<>+2048(SB), Z0, Z2
+	VMOVAPD      Z0, Z0
+	VFMADD213PD  evconst<>+320(SB), Z2, Z0
+	VMULPD       Z0, Z1, Z0
+	VMOVUPD      Z0, K1, (DI)(R10*1)
+
+trActTanh3AVX512_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, DI
+	ADDQ R9, BX
+	DECQ R8
+	JNZ  trActTanh3AVX512_row
+	VZEROUPPER
+	RET
+
+// func trActReLUAVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·trActReLUAVX512(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ rows+48(FP), DI
+	MOVQ w+56(FP), R8
+	SHLQ $0x03, R8
+
+trActReLUAVX512_row:
+	XORQ R9, R9
+	MOVQ R8, R10
+
+trActReLUAVX512_many:
+	CMPQ         R10, $0x00000080
+	JL           trActReLUAVX512_one
+	VMOVUPD      (BX)(R9*1), Z0
+	VMOVUPD      64(BX)(R9*1), Z1
+	VMOVUPD      (SI)(R9*1), Z2
+	VMOVUPD      64(SI)(R9*1), Z3
+	VADDPD       Z2, Z0, Z0
+	VADDPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (BX)(R9*1)
+	VMOVUPD      Z1, 64(BX)(R9*1)
+	VXORPD       Z2, Z2, Z2
+	VXORPD       Z3, Z3, Z3
+	VCMPPD       $0x12, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x12, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z0, K1, Z4
+	VBLENDMPD    Z3, Z1, K2, Z5
+	VMOVUPD      Z4, (AX)(R9*1)
+	VMOVUPD      Z5, 64(AX)(R9*1)
+	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x1e, evconst<>+0(SB), Z1, K2
+	VBROADCASTSD evconst<>+128(SB), Z0
+	VBROADCASTSD evconst<>+128(SB), Z1
+	VBLENDMPD    Z0, Z2, K1, Z6
+	VBLENDMPD    Z1, Z3, K2, Z7
+	VMOVUPD      Z6, (CX)(R9*1)
+	VMOVUPD      Z7, 64(CX)(R9*1)
+	VMOVUPD      Z2, (DX)(R9*1)
+	VMOVUPD      Z3, 64(DX)(R9*1)
+	ADDQ         $0x00000080, R9
+	SUBQ         $0x00000080, R10
+	JMP          trActReLUAVX512_many
+
+trActReLUAVX512_one:
+	CMPQ         R10, $0x00000040
+	JL           trActReLUAVX512_tail
+	VMOVUPD      (BX)(R9*1), Z0
+	VMOVUPD      (SI)(R9*1), Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (BX)(R9*1)
+	VXORPD       Z1, Z1, Z1
+	VCMPPD       $0x12, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z0, K1, Z8
+	VMOVUPD      Z8, (AX)(R9*1)
+	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
+	VBROADCASTSD evconst<>+128(SB), Z0
+	VBLENDMPD    Z0, Z1, K1, Z9
+	VMOVUPD      Z9, (CX)(R9*1)
+	VMOVUPD      Z1, (DX)(R9*1)
+	ADDQ         $0x00000040, R9
+	SUBQ         $0x00000040, R10
+	JMP          trActReLUAVX512_one
+
+trActReLUAVX512_tail:
+	TESTQ        R10, R10
+	JZ           trActReLUAVX512_end
+	SHRQ         $0x03, R10
+	VPBROADCASTQ R10, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (BX)(R9*1), K1, Z0
+	VMOVUPD.Z    (SI)(R9*1), K1, Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (BX)(R9*1)
+	VXORPD       Z1, Z1, Z1
+	VCMPPD       $0x12, evconst<>+0(SB), Z0, K2
+	VBLENDMPD    Z1, Z0, K2, Z10
+	VMOVUPD      Z10, K1, (AX)(R9*1)
+	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K2
+	VBROADCASTSD evconst<>+128(SB), Z0
+	VBLENDMPD    Z0, Z1, K2, Z11
+	VMOVUPD      Z11, K1, (CX)(R9*1)
+	VMOVUPD      Z1, K1, (DX)(R9*1)
+
+trActReLUAVX512_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	ADDQ R8, DX
+	ADDQ R8, BX
+	DECQ DI
+	JNZ  trActReLUAVX512_row
+	VZEROUPPER
+	RET
+
+// func trActReLU3AVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·trActReLU3AVX512(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ d3+24(FP), DI
+	MOVQ rows+48(FP), R8
+	MOVQ w+56(FP), R9
+	SHLQ $0x03, R9
+
+trActReLU3AVX512_row:
+	XORQ R10, R10
+	MOVQ R9, R11
+
+trActReLU3AVX512_many:
+	CMPQ         R11, $0x00000080
+	JL           trActReLU3AVX512_one
+	VMOVUPD      (BX)(R10*1), Z0
+	VMOVUPD      64(BX)(R10*1), Z1
+	VMOVUPD      (SI)(R10*1), Z2
+	VMOVUPD      64(SI)(R10*1), Z3
+	VADDPD       Z2, Z0, Z0
+	VADDPD       Z3, Z1, Z1
+	VMOVUPD      Z0, (BX)(R10*1)
+	VMOVUPD      Z1, 64(BX)(R10*1)
+	VXORPD       Z2, Z2, Z2
+	VXORPD       Z3, Z3, Z3
+	VCMPPD       $0x12, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x12, evconst<>+0(SB), Z1, K2
+	VBLENDMPD    Z2, Z0, K1, Z4
+	VBLENDMPD    Z3, Z1, K2, Z5
+	VMOVUPD      Z4, (AX)(R10*1)
+	VMOVUPD      Z5, 64(AX)(R10*1)
+	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
+	VCMPPD       $0x1e, evconst<>+0(SB), Z1, K2
+	VBROADCASTSD evconst<>+128(SB), Z0
+	VBROADCASTSD evconst<>+128(SB), Z1
+	VBLENDMPD    Z0, Z2, K1, Z6
+	VBLENDMPD    Z1, Z3, K2, Z7
+	VMOVUPD      Z6, (CX)(R10*1)
+	VMOVUPD      Z7, 64(CX)(R10*1)
+	VMOVUPD      Z2, (DX)(R10*1)
+	VMOVUPD      Z3, 64(DX)(R10*1)
+	VMOVUPD      Z2, (DI)(R10*1)
+	VMOVUPD      Z3, 64(DI)(R10*1)
+	ADDQ         $0x00000080, R10
+	SUBQ         $0x00000080, R11
+	JMP          trActReLU3AVX512_many
+
+trActReLU3AVX512_one:
+	CMPQ         R11, $0x00000040
+	JL           trActReLU3AVX512_tail
+	VMOVUPD      (BX)(R10*1), Z0
+	VMOVUPD      (SI)(R10*1), Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, (BX)(R10*1)
+	VXORPD       Z1, Z1, Z1
+	VCMPPD       $0x12, evconst<>+0(SB), Z0, K1
+	VBLENDMPD    Z1, Z0, K1, Z8
+	VMOVUPD      Z8, (AX)(R10*1)
+	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K1
+	VBROADCASTSD evconst<>+128(SB), Z0
+	VBLENDMPD    Z0, Z1, K1, Z9
+	VMOVUPD      Z9, (CX)(R10*1)
+	VMOVUPD      Z1, (DX)(R10*1)
+	VMOVUPD      Z1, (DI)(R10*1)
+	ADDQ         $0x00000040, R10
+	SUBQ         $0x00000040, R11
+	JMP          trActReLU3AVX512_one
+
+trActReLU3AVX512_tail:
+	TESTQ        R11, R11
+	JZ           trActReLU3AVX512_end
+	SHRQ         $0x03, R11
+	VPBROADCASTQ R11, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (BX)(R10*1), K1, Z0
+	VMOVUPD.Z    (SI)(R10*1), K1, Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (BX)(R10*1)
+	VXORPD       Z1, Z1, Z1
+	VCMPPD       $0x12, evconst<>+0(SB), Z0, K2
+	VBLENDMPD    Z1, Z0, K2, Z10
+	VMOVUPD      Z10, K1, (AX)(R10*1)
+	VCMPPD       $0x1e, evconst<>+0(SB), Z0, K2
+	VBROADCASTSD evconst<>+128(SB), Z0
+	VBLENDMPD    Z0, Z1, K2, Z11
+	VMOVUPD      Z11, K1, (CX)(R10*1)
+	VMOVUPD      Z1, K1, (DX)(R10*1)
+	VMOVUPD      Z1, K1, (DI)(R10*1)
+
+trActReLU3AVX512_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, DI
+	ADDQ R9, BX
+	DECQ R8
+	JNZ  trActReLU3AVX512_row
+	VZEROUPPER
+	RET
+
+// func trMulAVX512(dst *float64, x *float64, y *float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·trMulAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), BX
+	SHLQ $0x03, BX
+	XORQ SI, SI
+
+trMulAVX512_many:
+	CMPQ    BX, $0x00000080
+	JL      trMulAVX512_one
+	VMOVUPD (CX)(SI*1), Z0
+	VMOVUPD 64(CX)(SI*1), Z1
+	VMOVUPD (DX)(SI*1), Z2
+	VMOVUPD 64(DX)(SI*1), Z3
+	VMULPD  Z2, Z0, Z0
+	VMULPD  Z3, Z1, Z1
+	VMOVUPD Z0, (AX)(SI*1)
+	VMOVUPD Z1, 64(AX)(SI*1)
+	ADDQ    $0x00000080, SI
+	SUBQ    $0x00000080, BX
+	JMP     trMulAVX512_many
+
+trMulAVX512_one:
+	CMPQ    BX, $0x00000040
+	JL      trMulAVX512_tail
+	VMOVUPD (CX)(SI*1), Z0
+	VMOVUPD (DX)(SI*1), Z1
+	VMULPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)(SI*1)
+	ADDQ    $0x00000040, SI
+	SUBQ    $0x00000040, BX
+	JMP     trMulAVX512_one
+
+trMulAVX512_tail:
+	TESTQ        BX, BX
+	JZ           trMulAVX512_end
+	SHRQ         $0x03, BX
+	VPBROADCASTQ BX, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (CX)(SI*1), K1, Z0
+	VMOVUPD.Z    (DX)(SI*1), K1, Z1
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (AX)(SI*1)
+
+trMulAVX512_end:
+	VZEROUPPER
+	RET
+
+// func trMulAddAVX512(dst *float64, x *float64, y *float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·trMulAddAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), BX
+	SHLQ $0x03, BX
+	XORQ SI, SI
+
+trMulAddAVX512_many:
+	CMPQ    BX, $0x00000080
+	JL      trMulAddAVX512_one
+	VMOVUPD (CX)(SI*1), Z0
+	VMOVUPD 64(CX)(SI*1), Z1
+	VMOVUPD (DX)(SI*1), Z2
+	VMOVUPD 64(DX)(SI*1), Z3
+	VMULPD  Z2, Z0, Z0
+	VMULPD  Z3, Z1, Z1
+	VMOVUPD (AX)(SI*1), Z2
+	VMOVUPD 64(AX)(SI*1), Z3
+	VADDPD  Z0, Z2, Z0
+	VADDPD  Z1, Z3, Z1
+	VMOVUPD Z0, (AX)(SI*1)
+	VMOVUPD Z1, 64(AX)(SI*1)
+	ADDQ    $0x00000080, SI
+	SUBQ    $0x00000080, BX
+	JMP     trMulAddAVX512_many
+
+trMulAddAVX512_one:
+	CMPQ    BX, $0x00000040
+	JL      trMulAddAVX512_tail
+	VMOVUPD (CX)(SI*1), Z0
+	VMOVUPD (DX)(SI*1), Z1
+	VMULPD  Z1, Z0, Z0
+	VMOVUPD (AX)(SI*1), Z1
+	VADDPD  Z0, Z1, Z0
+	VMOVUPD Z0, (AX)(SI*1)
+	ADDQ    $0x00000040, SI
+	SUBQ    $0x00000040, BX
+	JMP     trMulAddAVX512_one
+
+trMulAddAVX512_tail:
+	TESTQ        BX, BX
+	JZ           trMulAddAVX512_end
+	SHRQ         $0x03, BX
+	VPBROADCASTQ BX, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (CX)(SI*1), K1, Z0
+	VMOVUPD.Z    (DX)(SI*1), K1, Z1
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD.Z    (AX)(SI*1), K1, Z1
+	VADDPD       Z0, Z1, Z0
+	VMOVUPD      Z0, K1, (AX)(SI*1)
+
+trMulAddAVX512_end:
+	VZEROUPPER
+	RET
+
+// func trUpwardAVX512(zbar *float64, gbar *float64, d1 *float64, d2 *float64, gl *float64, dbar *float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·trUpwardAVX512(SB), NOSPLIT, $0-56
+	MOVQ zbar+0(FP), AX
+	MOVQ gbar+8(FP), CX
+	MOVQ d1+16(FP), DX
+	MOVQ d2+24(FP), BX
+	MOVQ gl+32(FP), SI
+	MOVQ dbar+40(FP), DI
+	MOVQ n+48(FP), R8
+	SHLQ $0x03, R8
+	XORQ R9, R9
+
+trUpwardAVX512_many:
+	CMPQ    R8, $0x00000080
+	JL      trUpwardAVX512_one
+	VMOVUPD (DI)(R9*1), Z0
+	VMOVUPD 64(DI)(R9*1), Z1
+	VMOVUPD (BX)(R9*1), Z2
+	VMOVUPD 64(BX)(R9*1), Z3
+	VMOVUPD (SI)(R9*1), Z4
+	VMOVUPD 64(SI)(R9*1), Z5
+	VMULPD  Z4, Z2, Z2
+	VMULPD  Z5, Z3, Z3
+	VMULPD  Z0, Z2, Z2
+	VMULPD  Z1, Z3, Z3
+	VMOVUPD Z2, (AX)(R9*1)
+	VMOVUPD Z3, 64(AX)(R9*1)
+	VMOVUPD (DX)(R9*1), Z2
+	VMOVUPD 64(DX)(R9*1), Z3
+	VMULPD  Z0, Z2, Z0
+	VMULPD  Z1, Z3, Z1
+	VMOVUPD Z0, (CX)(R9*1)
+	VMOVUPD Z1, 64(CX)(R9*1)
+	ADDQ    $0x00000080, R9
+	SUBQ    $0x00000080, R8
+	JMP     trUpwardAVX512_many
+
+trUpwardAVX512_one:
+	CMPQ    R8, $0x00000040
+	JL      trUpwardAVX512_tail
+	VMOVUPD (DI)(R9*1), Z0
+	VMOVUPD (BX)(R9*1), Z1
+	VMOVUPD (SI)(R9*1), Z2
+	VMULPD  Z2, Z1, Z1
+	VMULPD  Z0, Z1, Z1
+	VMOVUPD Z1, (AX)(R9*1)
+	VMOVUPD (DX)(R9*1), Z1
+	VMULPD  Z0, Z1, Z0
+	VMOVUPD Z0, (CX)(R9*1)
+	ADDQ    $0x00000040, R9
+	SUBQ    $0x00000040, R8
+	JMP     trUpwardAVX512_one
+
+trUpwardAVX512_tail:
+	TESTQ        R8, R8
+	JZ           trUpwardAVX512_end
+	SHRQ         $0x03, R8
+	VPBROADCASTQ R8, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (DI)(R9*1), K1, Z0
+	VMOVUPD.Z    (BX)(R9*1), K1, Z1
+	VMOVUPD.Z    (SI)(R9*1), K1, Z2
+	VMULPD       Z2, Z1, Z1
+	VMULPD       Z0, Z1, Z1
+	VMOVUPD      Z1, K1, (AX)(R9*1)
+	VMOVUPD.Z    (DX)(R9*1), K1, Z1
+	VMULPD       Z0, Z1, Z0
+	VMOVUPD      Z0, K1, (CX)(R9*1)
+
+trUpwardAVX512_end:
+	VZEROUPPER
+	RET
+
+// func trBackTanAVX512(dd *float64, d1 *float64, d2 *float64, zd *float64, gl *float64, gd *float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·trBackTanAVX512(SB), NOSPLIT, $0-56
+	MOVQ dd+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ zd+24(FP), BX
+	MOVQ gl+32(FP), SI
+	MOVQ gd+40(FP), DI
+	MOVQ n+48(FP), R8
+	SHLQ $0x03, R8
+	XORQ R9, R9
+
+trBackTanAVX512_many:
+	CMPQ    R8, $0x00000080
+	JL      trBackTanAVX512_one
+	VMOVUPD (DX)(R9*1), Z0
+	VMOVUPD 64(DX)(R9*1), Z1
+	VMOVUPD (BX)(R9*1), Z2
+	VMOVUPD 64(BX)(R9*1), Z3
+	VMULPD  Z2, Z0, Z0
+	VMULPD  Z3, Z1, Z1
+	VMOVUPD (SI)(R9*1), Z2
+	VMOVUPD 64(SI)(R9*1), Z3
+	VMULPD  Z2, Z0, Z0
+	VMULPD  Z3, Z1, Z1
+	VMOVUPD (CX)(R9*1), Z2
+	VMOVUPD 64(CX)(R9*1), Z3
+	VMOVUPD (DI)(R9*1), Z4
+	VMOVUPD 64(DI)(R9*1), Z5
+	VMULPD  Z4, Z2, Z2
+	VMULPD  Z5, Z3, Z3
+	VADDPD  Z2, Z0, Z0
+	VADDPD  Z3, Z1, Z1
+	VMOVUPD Z0, (AX)(R9*1)
+	VMOVUPD Z1, 64(AX)(R9*1)
+	ADDQ    $0x00000080, R9
+	SUBQ    $0x00000080, R8
+	JMP     trBackTanAVX512_many
+
+trBackTanAVX512_one:
+	CMPQ    R8, $0x00000040
+	JL      trBackTanAVX512_tail
+	VMOVUPD (DX)(R9*1), Z0
+	VMOVUPD (BX)(R9*1), Z1
+	VMULPD  Z1, Z0, Z0
+	VMOVUPD (SI)(R9*1), Z1
+	VMULPD  Z1, Z0, Z0
+	VMOVUPD (CX)(R9*1), Z1
+	VMOVUPD (DI)(R9*1), Z2
+	VMULPD  Z2, Z1, Z1
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)(R9*1)
+	ADDQ    $0x00000040, R9
+	SUBQ    $0x00000040, R8
+	JMP     trBackTanAVX512_one
+
+trBackTanAVX512_tail:
+	TESTQ        R8, R8
+	JZ           trBackTanAVX512_end
+	SHRQ         $0x03, R8
+	VPBROADCASTQ R8, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (DX)(R9*1), K1, Z0
+	VMOVUPD.Z    (BX)(R9*1), K1, Z1
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD.Z    (SI)(R9*1), K1, Z1
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD.Z    (CX)(R9*1), K1, Z1
+	VMOVUPD.Z    (DI)(R9*1), K1, Z2
+	VMULPD       Z2, Z1, Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (AX)(R9*1)
+
+trBackTanAVX512_end:
+	VZEROUPPER
+	RET
+
+// func trBackTanLastAVX512(dd *float64, d1 *float64, d2 *float64, zd *float64, gl *float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·trBackTanLastAVX512(SB), NOSPLIT, $0-48
+	MOVQ dd+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), CX
+	MOVQ zd+24(FP), DX
+	MOVQ gl+32(FP), BX
+	MOVQ n+40(FP), SI
+	SHLQ $0x03, SI
+	XORQ DI, DI
+
+trBackTanLastAVX512_many:
+	CMPQ    SI, $0x00000080
+	JL      trBackTanLastAVX512_one
+	VMOVUPD (CX)(DI*1), Z0
+	VMOVUPD 64(CX)(DI*1), Z1
+	VMOVUPD (DX)(DI*1), Z2
+	VMOVUPD 64(DX)(DI*1), Z3
+	VMULPD  Z2, Z0, Z0
+	VMULPD  Z3, Z1, Z1
+	VMOVUPD (BX)(DI*1), Z2
+	VMOVUPD 64(BX)(DI*1), Z3
+	VMULPD  Z2, Z0, Z0
+	VMULPD  Z3, Z1, Z1
+	VMOVUPD Z0, (AX)(DI*1)
+	VMOVUPD Z1, 64(AX)(DI*1)
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x00000080, SI
+	JMP     trBackTanLastAVX512_many
+
+trBackTanLastAVX512_one:
+	CMPQ    SI, $0x00000040
+	JL      trBackTanLastAVX512_tail
+	VMOVUPD (CX)(DI*1), Z0
+	VMOVUPD (DX)(DI*1), Z1
+	VMULPD  Z1, Z0, Z0
+	VMOVUPD (BX)(DI*1), Z1
+	VMULPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)(DI*1)
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000040, SI
+	JMP     trBackTanLastAVX512_one
+
+trBackTanLastAVX512_tail:
+	TESTQ        SI, SI
+	JZ           trBackTanLastAVX512_end
+	SHRQ         $0x03, SI
+	VPBROADCASTQ SI, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (CX)(DI*1), K1, Z0
+	VMOVUPD.Z    (DX)(DI*1), K1, Z1
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD.Z    (BX)(DI*1), K1, Z1
+	VMULPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (AX)(DI*1)
+
+trBackTanLastAVX512_end:
+	VZEROUPPER
+	RET
+
+// func trUpTanAVX512(zbar *float64, zdbar *float64, gbar *float64, d1 *float64, d2 *float64, d3 *float64, zd *float64, gl *float64, ddbar *float64, gd *float64, gdbar *float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·trUpTanAVX512(SB), NOSPLIT, $0-96
+	MOVQ zbar+0(FP), AX
+	MOVQ zdbar+8(FP), CX
+	MOVQ gbar+16(FP), DX
+	MOVQ d1+24(FP), BX
+	MOVQ d2+32(FP), SI
+	MOVQ d3+40(FP), DI
+	MOVQ zd+48(FP), R8
+	MOVQ gl+56(FP), R9
+	MOVQ ddbar+64(FP), R10
+	MOVQ gd+72(FP), R11
+	MOVQ gdbar+80(FP), R12
+	MOVQ n+88(FP), R13
+	SHLQ $0x03, R13
+	XORQ R14, R14
+
+trUpTanAVX512_one:
+	CMPQ    R13, $0x00000040
+	JL      trUpTanAVX512_tail
+	VMOVUPD (R10)(R14*1), Z0
+	VMOVUPD (SI)(R14*1), Z1
+	VMOVUPD (R8)(R14*1), Z2
+	VMOVUPD (R9)(R14*1), Z3
+	VMOVUPD (DI)(R14*1), Z4
+	VMULPD  Z2, Z4, Z4
+	VMULPD  Z3, Z4, Z4
+	VMOVUPD (R11)(R14*1), Z5
+	VMULPD  Z5, Z1, Z5
+	VADDPD  Z5, Z4, Z4
+	VMOVUPD (BX)(R14*1), Z5
+	VMULPD  Z0, Z5, Z5
+	VMOVUPD Z5, (R12)(R14*1)
+	VMOVUPD (AX)(R14*1), Z5
+	VMULPD  Z0, Z4, Z4
+	VADDPD  Z4, Z5, Z4
+	VMOVUPD Z4, (AX)(R14*1)
+	VMULPD  Z3, Z1, Z3
+	VMULPD  Z0, Z3, Z3
+	VMOVUPD Z3, (CX)(R14*1)
+	VMOVUPD (DX)(R14*1), Z3
+	VMULPD  Z2, Z1, Z1
+	VMULPD  Z0, Z1, Z0
+	VADDPD  Z0, Z3, Z0
+	VMOVUPD Z0, (DX)(R14*1)
+	ADDQ    $0x00000040, R14
+	SUBQ    $0x00000040, R13
+	JMP     trUpTanAVX512_one
+
+trUpTanAVX512_tail:
+	TESTQ        R13, R13
+	JZ           trUpTanAVX512_end
+	SHRQ         $0x03, R13
+	VPBROADCASTQ R13, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (R10)(R14*1), K1, Z0
+	VMOVUPD.Z    (SI)(R14*1), K1, Z1
+	VMOVUPD.Z    (R8)(R14*1), K1, Z2
+	VMOVUPD.Z    (R9)(R14*1), K1, Z3
+	VMOVUPD.Z    (DI)(R14*1), K1, Z4
+	VMULPD       Z2, Z4, Z4
+	VMULPD       Z3, Z4, Z4
+	VMOVUPD.Z    (R11)(R14*1), K1, Z5
+	VMULPD       Z5, Z1, Z5
+	VADDPD       Z5, Z4, Z4
+	VMOVUPD.Z    (BX)(R14*1), K1, Z5
+	VMULPD       Z0, Z5, Z5
+	VMOVUPD      Z5, K1, (R12)(R14*1)
+	VMOVUPD.Z    (AX)(R14*1), K1, Z5
+	VMULPD       Z0, Z4, Z4
+	VADDPD       Z4, Z5, Z4
+	VMOVUPD      Z4, K1, (AX)(R14*1)
+	VMULPD       Z3, Z1, Z3
+	VMULPD       Z0, Z3, Z3
+	VMOVUPD      Z3, K1, (CX)(R14*1)
+	VMOVUPD.Z    (DX)(R14*1), K1, Z3
+	VMULPD       Z2, Z1, Z1
+	VMULPD       Z0, Z1, Z0
+	VADDPD       Z0, Z3, Z0
+	VMOVUPD      Z0, K1, (DX)(R14*1)
+
+trUpTanAVX512_end:
+	VZEROUPPER
+	RET
+
+// func trUpTanLastAVX512(zbar *float64, zdbar *float64, gbar *float64, d1 *float64, d2 *float64, d3 *float64, zd *float64, gl *float64, ddbar *float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·trUpTanLastAVX512(SB), NOSPLIT, $0-80
+	MOVQ zbar+0(FP), AX
+	MOVQ zdbar+8(FP), CX
+	MOVQ gbar+16(FP), DX
+	MOVQ d1+24(FP), BX
+	MOVQ d2+32(FP), BX
+	MOVQ d3+40(FP), SI
+	MOVQ zd+48(FP), DI
+	MOVQ gl+56(FP), R8
+	MOVQ ddbar+64(FP), R9
+	MOVQ n+72(FP), R10
+	SHLQ $0x03, R10
+	XORQ R11, R11
+
+trUpTanLastAVX512_one:
+	CMPQ    R10, $0x00000040
+	JL      trUpTanLastAVX512_tail
+	VMOVUPD (R9)(R11*1), Z0
+	VMOVUPD (BX)(R11*1), Z1
+	VMOVUPD (DI)(R11*1), Z2
+	VMOVUPD (R8)(R11*1), Z3
+	VMOVUPD (SI)(R11*1), Z4
+	VMULPD  Z2, Z4, Z4
+	VMULPD  Z3, Z4, Z4
+	VMOVUPD (AX)(R11*1), Z5
+	VMULPD  Z0, Z4, Z4
+	VADDPD  Z4, Z5, Z4
+	VMOVUPD Z4, (AX)(R11*1)
+	VMULPD  Z3, Z1, Z3
+	VMULPD  Z0, Z3, Z3
+	VMOVUPD Z3, (CX)(R11*1)
+	VMOVUPD (DX)(R11*1), Z3
+	VMULPD  Z2, Z1, Z1
+	VMULPD  Z0, Z1, Z0
+	VADDPD  Z0, Z3, Z0
+	VMOVUPD Z0, (DX)(R11*1)
+	ADDQ    $0x00000040, R11
+	SUBQ    $0x00000040, R10
+	JMP     trUpTanLastAVX512_one
+
+trUpTanLastAVX512_tail:
+	TESTQ        R10, R10
+	JZ           trUpTanLastAVX512_end
+	SHRQ         $0x03, R10
+	VPBROADCASTQ R10, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (R9)(R11*1), K1, Z0
+	VMOVUPD.Z    (BX)(R11*1), K1, Z1
+	VMOVUPD.Z    (DI)(R11*1), K1, Z2
+	VMOVUPD.Z    (R8)(R11*1), K1, Z3
+	VMOVUPD.Z    (SI)(R11*1), K1, Z4
+	VMULPD       Z2, Z4, Z4
+	VMULPD       Z3, Z4, Z4
+	VMOVUPD.Z    (AX)(R11*1), K1, Z5
+	VMULPD       Z0, Z4, Z4
+	VADDPD       Z4, Z5, Z4
+	VMOVUPD      Z4, K1, (AX)(R11*1)
+	VMULPD       Z3, Z1, Z3
+	VMULPD       Z0, Z3, Z3
+	VMOVUPD      Z3, K1, (CX)(R11*1)
+	VMOVUPD.Z    (DX)(R11*1), K1, Z3
+	VMULPD       Z2, Z1, Z1
+	VMULPD       Z0, Z1, Z0
+	VADDPD       Z0, Z3, Z0
+	VMOVUPD      Z0, K1, (DX)(R11*1)
+
+trUpTanLastAVX512_end:
+	VZEROUPPER
+	RET
+
+// func trDownTanAVX512(zbar *float64, zdbar *float64, d1 *float64, d2 *float64, zd *float64, ad *float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·trDownTanAVX512(SB), NOSPLIT, $0-56
+	MOVQ zbar+0(FP), AX
+	MOVQ zdbar+8(FP), CX
+	MOVQ d1+16(FP), DX
+	MOVQ d2+24(FP), BX
+	MOVQ zd+32(FP), SI
+	MOVQ ad+40(FP), DI
+	MOVQ n+48(FP), R8
+	SHLQ $0x03, R8
+	XORQ R9, R9
+
+trDownTanAVX512_many:
+	CMPQ    R8, $0x00000080
+	JL      trDownTanAVX512_one
+	VMOVUPD (DI)(R9*1), Z0
+	VMOVUPD 64(DI)(R9*1), Z1
+	VMOVUPD (AX)(R9*1), Z2
+	VMOVUPD 64(AX)(R9*1), Z3
+	VMOVUPD (BX)(R9*1), Z4
+	VMOVUPD 64(BX)(R9*1), Z5
+	VMOVUPD (SI)(R9*1), Z6
+	VMOVUPD 64(SI)(R9*1), Z7
+	VMULPD  Z6, Z4, Z4
+	VMULPD  Z7, Z5, Z5
+	VMULPD  Z0, Z4, Z4
+	VMULPD  Z1, Z5, Z5
+	VADDPD  Z4, Z2, Z2
+	VADDPD  Z5, Z3, Z3
+	VMOVUPD Z2, (AX)(R9*1)
+	VMOVUPD Z3, 64(AX)(R9*1)
+	VMOVUPD (CX)(R9*1), Z2
+	VMOVUPD 64(CX)(R9*1), Z3
+	VMOVUPD (DX)(R9*1), Z4
+	VMOVUPD 64(DX)(R9*1), Z5
+	VMULPD  Z0, Z4, Z0
+	VMULPD  Z1, Z5, Z1
+	VADDPD  Z0, Z2, Z0
+	VADDPD  Z1, Z3, Z1
+	VMOVUPD Z0, (CX)(R9*1)
+	VMOVUPD Z1, 64(CX)(R9*1)
+	ADDQ    $0x00000080, R9
+	SUBQ    $0x00000080, R8
+	JMP     trDownTanAVX512_many
+
+trDownTanAVX512_one:
+	CMPQ    R8, $0x00000040
+	JL      trDownTanAVX512_tail
+	VMOVUPD (DI)(R9*1), Z0
+	VMOVUPD (AX)(R9*1), Z1
+	VMOVUPD (BX)(R9*1), Z2
+	VMOVUPD (SI)(R9*1), Z3
+	VMULPD  Z3, Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VMOVUPD Z1, (AX)(R9*1)
+	VMOVUPD (CX)(R9*1), Z1
+	VMOVUPD (DX)(R9*1), Z2
+	VMULPD  Z0, Z2, Z0
+	VADDPD  Z0, Z1, Z0
+	VMOVUPD Z0, (CX)(R9*1)
+	ADDQ    $0x00000040, R9
+	SUBQ    $0x00000040, R8
+	JMP     trDownTanAVX512_one
+
+trDownTanAVX512_tail:
+	TESTQ        R8, R8
+	JZ           trDownTanAVX512_end
+	SHRQ         $0x03, R8
+	VPBROADCASTQ R8, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (DI)(R9*1), K1, Z0
+	VMOVUPD.Z    (AX)(R9*1), K1, Z1
+	VMOVUPD.Z    (BX)(R9*1), K1, Z2
+	VMOVUPD.Z    (SI)(R9*1), K1, Z3
+	VMULPD       Z3, Z2, Z2
+	VMULPD       Z0, Z2, Z2
+	VADDPD       Z2, Z1, Z1
+	VMOVUPD      Z1, K1, (AX)(R9*1)
+	VMOVUPD.Z    (CX)(R9*1), K1, Z1
+	VMOVUPD.Z    (DX)(R9*1), K1, Z2
+	VMULPD       Z0, Z2, Z0
+	VADDPD       Z0, Z1, Z0
+	VMOVUPD      Z0, K1, (CX)(R9*1)
+
+trDownTanAVX512_end:
+	VZEROUPPER
+	RET
+
+// func trAddToAVX512(dst *float64, x *float64, n int)
+// Requires: AVX, AVX512F
+TEXT ·trAddToAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+16(FP), DX
+	SHLQ $0x03, DX
+	XORQ BX, BX
+
+trAddToAVX512_many:
+	CMPQ    DX, $0x00000080
+	JL      trAddToAVX512_one
+	VMOVUPD (AX)(BX*1), Z0
+	VMOVUPD 64(AX)(BX*1), Z1
+	VMOVUPD (CX)(BX*1), Z2
+	VMOVUPD 64(CX)(BX*1), Z3
+	VADDPD  Z2, Z0, Z0
+	VADDPD  Z3, Z1, Z1
+	VMOVUPD Z0, (AX)(BX*1)
+	VMOVUPD Z1, 64(AX)(BX*1)
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000080, DX
+	JMP     trAddToAVX512_many
+
+trAddToAVX512_one:
+	CMPQ    DX, $0x00000040
+	JL      trAddToAVX512_tail
+	VMOVUPD (AX)(BX*1), Z0
+	VMOVUPD (CX)(BX*1), Z1
+	VADDPD  Z1, Z0, Z0
+	VMOVUPD Z0, (AX)(BX*1)
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000040, DX
+	JMP     trAddToAVX512_one
+
+trAddToAVX512_tail:
+	TESTQ        DX, DX
+	JZ           trAddToAVX512_end
+	SHRQ         $0x03, DX
+	VPBROADCASTQ DX, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (AX)(BX*1), K1, Z0
+	VMOVUPD.Z    (CX)(BX*1), K1, Z1
+	VADDPD       Z1, Z0, Z0
+	VMOVUPD      Z0, K1, (AX)(BX*1)
+
+trAddToAVX512_end:
+	VZEROUPPER
+	RET
+
+// func trColSumsAVX512(dst *float64, x *float64, rows int, w int)
+// Requires: AVX, AVX512F
+TEXT ·trColSumsAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ w+24(FP), DX
+	SHLQ $0x03, DX
+	XORQ BX, BX
+	MOVQ DX, SI
+
+trColSumsAVX512_many:
+	CMPQ    SI, $0x00000100
+	JL      trColSumsAVX512_one
+	VMOVUPD (AX)(BX*1), Z0
+	VMOVUPD 64(AX)(BX*1), Z1
+	VMOVUPD 128(AX)(BX*1), Z2
+	VMOVUPD 192(AX)(BX*1), Z3
+	LEAQ    (CX)(BX*1), DI
+	MOVQ    rows+16(FP), R8
+
+trColSumsAVX512_many_rows:
+	VMOVUPD (DI), Z4
+	VMOVUPD 64(DI), Z5
+	VMOVUPD 128(DI), Z6
+	VMOVUPD 192(DI), Z7
+	VADDPD  Z4, Z0, Z0
+	VADDPD  Z5, Z1, Z1
+	VADDPD  Z6, Z2, Z2
+	VADDPD  Z7, Z3, Z3
+	ADDQ    DX, DI
+	DECQ    R8
+	JNZ     trColSumsAVX512_many_rows
+	VMOVUPD Z0, (AX)(BX*1)
+	VMOVUPD Z1, 64(AX)(BX*1)
+	VMOVUPD Z2, 128(AX)(BX*1)
+	VMOVUPD Z3, 192(AX)(BX*1)
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000100, SI
+	JMP     trColSumsAVX512_many
+
+trColSumsAVX512_one:
+	CMPQ    SI, $0x00000040
+	JL      trColSumsAVX512_tail
+	VMOVUPD (AX)(BX*1), Z0
+	LEAQ    (CX)(BX*1), DI
+	MOVQ    rows+16(FP), R8
+
+trColSumsAVX512_one_rows:
+	VMOVUPD (DI), Z1
+	VADDPD  Z1, Z0, Z0
+	ADDQ    DX, DI
+	DECQ    R8
+	JNZ     trColSumsAVX512_one_rows
+	VMOVUPD Z0, (AX)(BX*1)
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000040, SI
+	JMP     trColSumsAVX512_one
+
+trColSumsAVX512_tail:
+	TESTQ        SI, SI
+	JZ           trColSumsAVX512_end
+	SHRQ         $0x03, SI
+	VPBROADCASTQ SI, Z0
+	VPCMPQ       $0x06, triota<>+0(SB), Z0, K1
+	VMOVUPD.Z    (AX)(BX*1), K1, Z0
+	LEAQ         (CX)(BX*1), CX
+	MOVQ         rows+16(FP), SI
+
+trColSumsAVX512_tail_rows:
+	VMOVUPD.Z (CX), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	ADDQ      DX, CX
+	DECQ      SI
+	JNZ       trColSumsAVX512_tail_rows
+	VMOVUPD   Z0, K1, (AX)(BX*1)
+
+trColSumsAVX512_end:
+	VZEROUPPER
+	RET
+
+// func trAdamAVX512(p *float64, gr *float64, m *float64, v *float64, n int, c *float64)
+// Requires: AVX, AVX512F
+TEXT ·trAdamAVX512(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), AX
+	MOVQ         gr+8(FP), CX
+	MOVQ         m+16(FP), DX
+	MOVQ         v+24(FP), BX
+	MOVQ         c+40(FP), SI
+	VBROADCASTSD (SI), Z0
+	VBROADCASTSD 8(SI), Z1
+	VBROADCASTSD 16(SI), Z2
+	VBROADCASTSD 24(SI), Z3
+	VBROADCASTSD 32(SI), Z4
+	VBROADCASTSD 40(SI), Z5
+	VBROADCASTSD 48(SI), Z6
+	VBROADCASTSD 56(SI), Z7
+	VBROADCASTSD 64(SI), Z8
+	MOVQ         n+32(FP), SI
+	SHLQ         $0x03, SI
+	XORQ         DI, DI
+
+trAdamAVX512_many:
+	CMPQ    SI, $0x00000080
+	JL      trAdamAVX512_one
+	VMOVUPD (CX)(DI*1), Z9
+	VMOVUPD 64(CX)(DI*1), Z10
+	VMOVUPD (DX)(DI*1), Z11
+	VMOVUPD 64(DX)(DI*1), Z12
+	VMULPD  Z11, Z0, Z11
+	VMULPD  Z12, Z0, Z12
+	VMULPD  Z9, Z2, Z13
+	VMULPD  Z10, Z2, Z14
+	VADDPD  Z13, Z11, Z11
+	VADDPD  Z14, Z12, Z12
+	VMOVUPD (BX)(DI*1), Z13
+	VMOVUPD 64(BX)(DI*1), Z14
+	VMULPD  Z13, Z1, Z13
+	VMULPD  Z14, Z1, Z14
+	VMULPD  Z9, Z3, Z15
+	VMULPD  Z10, Z3, Z16
+	VMULPD  Z9, Z15, Z9
+	VMULPD  Z10, Z16, Z10
+	VADDPD  Z9, Z13, Z9
+	VADDPD  Z10, Z14, Z10
+	VMOVUPD Z11, (DX)(DI*1)
+	VMOVUPD Z12, 64(DX)(DI*1)
+	VMOVUPD Z9, (BX)(DI*1)
+	VMOVUPD Z10, 64(BX)(DI*1)
+	VMULPD  Z5, Z9, Z9
+	VMULPD  Z5, Z10, Z10
+	VSQRTPD Z9, Z9
+	VSQRTPD Z10, Z10
+	VMULPD  Z4, Z11, Z11
+	VMULPD  Z4, Z12, Z12
+	VMULPD  Z11, Z7, Z11
+	VMULPD  Z12, Z7, Z12
+	VADDPD  Z6, Z9, Z9
+	VADDPD  Z6, Z10, Z10
+	VDIVPD  Z9, Z11, Z9
+	VDIVPD  Z10, Z12, Z10
+	VMOVUPD (AX)(DI*1), Z11
+	VMOVUPD 64(AX)(DI*1), Z12
+	VMULPD  Z8, Z11, Z11
+	VMULPD  Z8, Z12, Z12
+	VSUBPD  Z9, Z11, Z9
+	VSUBPD  Z10, Z12, Z10
+	VMOVUPD Z9, (AX)(DI*1)
+	VMOVUPD Z10, 64(AX)(DI*1)
+	ADDQ    $0x00000080, DI
+	SUBQ    $0x00000080, SI
+	JMP     trAdamAVX512_many
+
+trAdamAVX512_one:
+	CMPQ    SI, $0x00000040
+	JL      trAdamAVX512_tail
+	VMOVUPD (CX)(DI*1), Z9
+	VMOVUPD (DX)(DI*1), Z10
+	VMULPD  Z10, Z0, Z10
+	VMULPD  Z9, Z2, Z11
+	VADDPD  Z11, Z10, Z10
+	VMOVUPD (BX)(DI*1), Z11
+	VMULPD  Z11, Z1, Z11
+	VMULPD  Z9, Z3, Z12
+	VMULPD  Z9, Z12, Z9
+	VADDPD  Z9, Z11, Z9
+	VMOVUPD Z10, (DX)(DI*1)
+	VMOVUPD Z9, (BX)(DI*1)
+	VMULPD  Z5, Z9, Z9
+	VSQRTPD Z9, Z9
+	VMULPD  Z4, Z10, Z10
+	VMULPD  Z10, Z7, Z10
+	VADDPD  Z6, Z9, Z9
+	VDIVPD  Z9, Z10, Z9
+	VMOVUPD (AX)(DI*1), Z10
+	VMULPD  Z8, Z10, Z10
+	VSUBPD  Z9, Z10, Z9
+	VMOVUPD Z9, (AX)(DI*1)
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000040, SI
+	JMP     trAdamAVX512_one
+
+trAdamAVX512_tail:
+	TESTQ        SI, SI
+	JZ           trAdamAVX512_end
+	SHRQ         $0x03, SI
+	VPBROADCASTQ SI, Z9
+	VPCMPQ       $0x06, triota<>+0(SB), Z9, K1
+	VMOVUPD.Z    (CX)(DI*1), K1, Z9
+	VMOVUPD.Z    (DX)(DI*1), K1, Z10
+	VMULPD       Z10, Z0, Z0
+	VMULPD       Z9, Z2, Z2
+	VADDPD       Z2, Z0, Z0
+	VMOVUPD.Z    (BX)(DI*1), K1, Z2
+	VMULPD       Z2, Z1, Z1
+	VMULPD       Z9, Z3, Z2
+	VMULPD       Z9, Z2, Z2
+	VADDPD       Z2, Z1, Z1
+	VMOVUPD      Z0, K1, (DX)(DI*1)
+	VMOVUPD      Z1, K1, (BX)(DI*1)
+	VMULPD       Z5, Z1, Z1
+	VSQRTPD      Z1, Z1
+	VMULPD       Z4, Z0, Z0
+	VMULPD       Z0, Z7, Z0
+	VADDPD       Z6, Z1, Z1
+	VDIVPD       Z1, Z0, Z0
+	VMOVUPD.Z    (AX)(DI*1), K1, Z1
+	VMULPD       Z8, Z1, Z1
+	VSUBPD       Z0, Z1, Z0
+	VMOVUPD      Z0, K1, (AX)(DI*1)
+
+trAdamAVX512_end:
+	VZEROUPPER
+	RET
+
 // func evTilesAVX2(z *float64, w *float64, a *float64, b *float64, in int, tiles int)
 // Requires: AVX, FMA3
 TEXT ·evTilesAVX2(SB), NOSPLIT, $0-48
@@ -2941,19 +5918,19 @@ evSoftplusAVX2_one:
 	VDIVPD       Y5, Y2, Y5
 	VMULPD       Y5, Y5, Y6
 	VMULPD       Y6, Y6, Y7
-	VBROADCASTSD evconst<>+2112(SB), Y8
+	VBROADCASTSD evconst<>+2496(SB), Y8
 	VMOVAPD      Y8, Y8
-	VFMADD213PD  evconst<>+1984(SB), Y7, Y8
+	VFMADD213PD  evconst<>+2368(SB), Y7, Y8
 	VMOVAPD      Y8, Y8
-	VFMADD213PD  evconst<>+1856(SB), Y7, Y8
+	VFMADD213PD  evconst<>+2240(SB), Y7, Y8
 	VMOVAPD      Y8, Y8
-	VFMADD213PD  evconst<>+1728(SB), Y7, Y8
+	VFMADD213PD  evconst<>+2112(SB), Y7, Y8
 	VMULPD       Y8, Y6, Y6
-	VBROADCASTSD evconst<>+2048(SB), Y8
+	VBROADCASTSD evconst<>+2432(SB), Y8
 	VMOVAPD      Y8, Y8
-	VFMADD213PD  evconst<>+1920(SB), Y7, Y8
+	VFMADD213PD  evconst<>+2304(SB), Y7, Y8
 	VMOVAPD      Y8, Y8
-	VFMADD213PD  evconst<>+1792(SB), Y7, Y8
+	VFMADD213PD  evconst<>+2176(SB), Y7, Y8
 	VMULPD       Y8, Y7, Y7
 	VMULPD       evconst<>+64(SB), Y2, Y8
 	VMULPD       Y2, Y8, Y8
@@ -3051,19 +6028,19 @@ evSoftplusTanAVX2_one:
 	VDIVPD       Y5, Y2, Y5
 	VMULPD       Y5, Y5, Y6
 	VMULPD       Y6, Y6, Y7
-	VBROADCASTSD evconst<>+2112(SB), Y8
+	VBROADCASTSD evconst<>+2496(SB), Y8
 	VMOVAPD      Y8, Y8
-	VFMADD213PD  evconst<>+1984(SB), Y7, Y8
+	VFMADD213PD  evconst<>+2368(SB), Y7, Y8
 	VMOVAPD      Y8, Y8
-	VFMADD213PD  evconst<>+1856(SB), Y7, Y8
+	VFMADD213PD  evconst<>+2240(SB), Y7, Y8
 	VMOVAPD      Y8, Y8
-	VFMADD213PD  evconst<>+1728(SB), Y7, Y8
+	VFMADD213PD  evconst<>+2112(SB), Y7, Y8
 	VMULPD       Y8, Y6, Y6
-	VBROADCASTSD evconst<>+2048(SB), Y8
+	VBROADCASTSD evconst<>+2432(SB), Y8
 	VMOVAPD      Y8, Y8
-	VFMADD213PD  evconst<>+1920(SB), Y7, Y8
+	VFMADD213PD  evconst<>+2304(SB), Y7, Y8
 	VMOVAPD      Y8, Y8
-	VFMADD213PD  evconst<>+1792(SB), Y7, Y8
+	VFMADD213PD  evconst<>+2176(SB), Y7, Y8
 	VMULPD       Y8, Y7, Y7
 	VMULPD       evconst<>+64(SB), Y2, Y8
 	VMULPD       Y2, Y8, Y8
@@ -4088,5 +7065,2074 @@ evExpAVX2_loop:
 	JNZ          evExpAVX2_loop
 
 evExpAVX2_done:
+	VZEROUPPER
+	RET
+
+// func trActSiLUAVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·trActSiLUAVX2(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ rows+48(FP), DI
+	MOVQ w+56(FP), R8
+	SHLQ $0x03, R8
+
+trActSiLUAVX2_row:
+	XORQ R9, R9
+	MOVQ R8, R10
+
+trActSiLUAVX2_one:
+	CMPQ         R10, $0x00000020
+	JL           trActSiLUAVX2_tail
+	VMOVUPD      (BX)(R9*1), Y0
+	VMOVUPD      (SI)(R9*1), Y1
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y3
+	VBLENDVPD    Y0, Y2, Y1, Y1
+	VMULPD       Y1, Y3, Y2
+	VSUBPD       Y3, Y1, Y1
+	VMULPD       Y3, Y0, Y4
+	VCMPPD       $0x00, evconst<>+1728(SB), Y0, Y5
+	VBROADCASTSD evconst<>+384(SB), Y6
+	VBLENDVPD    Y5, Y6, Y4, Y4
+	VBROADCASTSD evconst<>+1792(SB), Y5
+	VBROADCASTSD evconst<>+1856(SB), Y6
+	VMAXPD       Y0, Y5, Y0
+	VMINPD       Y0, Y6, Y0
+	VMOVUPD      Y4, (AX)(R9*1)
+	VMOVAPD      Y2, Y4
+	VFMADD213PD  Y3, Y0, Y4
+	VMOVUPD      Y4, (CX)(R9*1)
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  evconst<>+192(SB), Y0, Y1
+	VMULPD       Y1, Y2, Y0
+	VMOVUPD      Y0, (DX)(R9*1)
+	ADDQ         $0x00000020, R9
+	SUBQ         $0x00000020, R10
+	JMP          trActSiLUAVX2_one
+
+trActSiLUAVX2_tail:
+	TESTQ        R10, R10
+	JZ           trActSiLUAVX2_end
+	SHRQ         $0x03, R10
+	MOVQ         R10, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (BX)(R9*1), Y0, Y1
+	VMASKMOVPD   (SI)(R9*1), Y0, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Y1, Y2
+	VBROADCASTSD evconst<>+512(SB), Y3
+	VBROADCASTSD evconst<>+576(SB), Y4
+	VMAXPD       Y2, Y3, Y2
+	VMINPD       Y2, Y4, Y2
+	VMULPD       evconst<>+640(SB), Y2, Y3
+	VROUNDPD     $0x00, Y3, Y3
+	VBROADCASTSD evconst<>+704(SB), Y4
+	VMOVAPD      Y4, Y4
+	VFMADD213PD  Y2, Y3, Y4
+	VBROADCASTSD evconst<>+768(SB), Y2
+	VMOVAPD      Y2, Y2
+	VFMADD213PD  Y4, Y3, Y2
+	VBROADCASTSD evconst<>+1024(SB), Y4
+	VFMADD213PD  evconst<>+1088(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1152(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1216(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1280(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1344(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1408(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1472(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1536(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1600(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1664(SB), Y2, Y4
+	VFMADD213PD  evconst<>+64(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VMULPD       evconst<>+64(SB), Y3, Y2
+	VROUNDPD     $0x01, Y2, Y2
+	VSUBPD       Y2, Y3, Y3
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y4, Y2
+	VADDPD       evconst<>+960(SB), Y3, Y3
+	VPSLLQ       $0x34, Y3, Y3
+	VMULPD       Y3, Y2, Y2
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VADDPD       evconst<>+128(SB), Y2, Y4
+	VDIVPD       Y4, Y3, Y3
+	VMULPD       Y3, Y2, Y2
+	VBLENDVPD    Y1, Y2, Y3, Y4
+	VBLENDVPD    Y1, Y3, Y2, Y2
+	VMULPD       Y2, Y4, Y3
+	VSUBPD       Y4, Y2, Y2
+	VMULPD       Y4, Y1, Y5
+	VCMPPD       $0x00, evconst<>+1728(SB), Y1, Y6
+	VBROADCASTSD evconst<>+384(SB), Y7
+	VBLENDVPD    Y6, Y7, Y5, Y5
+	VBROADCASTSD evconst<>+1792(SB), Y6
+	VBROADCASTSD evconst<>+1856(SB), Y7
+	VMAXPD       Y1, Y6, Y1
+	VMINPD       Y1, Y7, Y1
+	VMASKMOVPD   Y5, Y0, (AX)(R9*1)
+	VMOVAPD      Y3, Y5
+	VFMADD213PD  Y4, Y1, Y5
+	VMASKMOVPD   Y5, Y0, (CX)(R9*1)
+	VMOVAPD      Y2, Y2
+	VFMADD213PD  evconst<>+192(SB), Y1, Y2
+	VMULPD       Y2, Y3, Y1
+	VMASKMOVPD   Y1, Y0, (DX)(R9*1)
+
+trActSiLUAVX2_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	ADDQ R8, DX
+	ADDQ R8, BX
+	DECQ DI
+	JNZ  trActSiLUAVX2_row
+	VZEROUPPER
+	RET
+
+// func trActSiLU3AVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·trActSiLU3AVX2(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ d3+24(FP), DI
+	MOVQ rows+48(FP), R8
+	MOVQ w+56(FP), R9
+	SHLQ $0x03, R9
+
+trActSiLU3AVX2_row:
+	XORQ R10, R10
+	MOVQ R9, R11
+
+trActSiLU3AVX2_one:
+	CMPQ         R11, $0x00000020
+	JL           trActSiLU3AVX2_tail
+	VMOVUPD      (BX)(R10*1), Y0
+	VMOVUPD      (SI)(R10*1), Y1
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y3
+	VBLENDVPD    Y0, Y2, Y1, Y1
+	VMULPD       Y1, Y3, Y2
+	VSUBPD       Y3, Y1, Y1
+	VMULPD       Y3, Y0, Y4
+	VCMPPD       $0x00, evconst<>+1728(SB), Y0, Y5
+	VBROADCASTSD evconst<>+384(SB), Y6
+	VBLENDVPD    Y5, Y6, Y4, Y4
+	VBROADCASTSD evconst<>+1792(SB), Y5
+	VBROADCASTSD evconst<>+1856(SB), Y6
+	VMAXPD       Y0, Y5, Y0
+	VMINPD       Y0, Y6, Y0
+	VMOVUPD      Y4, (AX)(R10*1)
+	VMOVAPD      Y2, Y4
+	VFMADD213PD  Y3, Y0, Y4
+	VMOVUPD      Y4, (CX)(R10*1)
+	VMOVAPD      Y1, Y3
+	VFMADD213PD  evconst<>+192(SB), Y0, Y3
+	VMULPD       Y3, Y2, Y3
+	VMOVUPD      Y3, (DX)(R10*1)
+	VBROADCASTSD evconst<>+1920(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  evconst<>+128(SB), Y2, Y3
+	VMULPD       evconst<>+1984(SB), Y1, Y1
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y0, Y3
+	VMULPD       Y3, Y2, Y0
+	VMOVUPD      Y0, (DI)(R10*1)
+	ADDQ         $0x00000020, R10
+	SUBQ         $0x00000020, R11
+	JMP          trActSiLU3AVX2_one
+
+trActSiLU3AVX2_tail:
+	TESTQ        R11, R11
+	JZ           trActSiLU3AVX2_end
+	SHRQ         $0x03, R11
+	MOVQ         R11, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (BX)(R10*1), Y0, Y1
+	VMASKMOVPD   (SI)(R10*1), Y0, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Y1, Y2
+	VBROADCASTSD evconst<>+512(SB), Y3
+	VBROADCASTSD evconst<>+576(SB), Y4
+	VMAXPD       Y2, Y3, Y2
+	VMINPD       Y2, Y4, Y2
+	VMULPD       evconst<>+640(SB), Y2, Y3
+	VROUNDPD     $0x00, Y3, Y3
+	VBROADCASTSD evconst<>+704(SB), Y4
+	VMOVAPD      Y4, Y4
+	VFMADD213PD  Y2, Y3, Y4
+	VBROADCASTSD evconst<>+768(SB), Y2
+	VMOVAPD      Y2, Y2
+	VFMADD213PD  Y4, Y3, Y2
+	VBROADCASTSD evconst<>+1024(SB), Y4
+	VFMADD213PD  evconst<>+1088(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1152(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1216(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1280(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1344(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1408(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1472(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1536(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1600(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1664(SB), Y2, Y4
+	VFMADD213PD  evconst<>+64(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VMULPD       evconst<>+64(SB), Y3, Y2
+	VROUNDPD     $0x01, Y2, Y2
+	VSUBPD       Y2, Y3, Y3
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y4, Y2
+	VADDPD       evconst<>+960(SB), Y3, Y3
+	VPSLLQ       $0x34, Y3, Y3
+	VMULPD       Y3, Y2, Y2
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VADDPD       evconst<>+128(SB), Y2, Y4
+	VDIVPD       Y4, Y3, Y3
+	VMULPD       Y3, Y2, Y2
+	VBLENDVPD    Y1, Y2, Y3, Y4
+	VBLENDVPD    Y1, Y3, Y2, Y2
+	VMULPD       Y2, Y4, Y3
+	VSUBPD       Y4, Y2, Y2
+	VMULPD       Y4, Y1, Y5
+	VCMPPD       $0x00, evconst<>+1728(SB), Y1, Y6
+	VBROADCASTSD evconst<>+384(SB), Y7
+	VBLENDVPD    Y6, Y7, Y5, Y5
+	VBROADCASTSD evconst<>+1792(SB), Y6
+	VBROADCASTSD evconst<>+1856(SB), Y7
+	VMAXPD       Y1, Y6, Y1
+	VMINPD       Y1, Y7, Y1
+	VMASKMOVPD   Y5, Y0, (AX)(R10*1)
+	VMOVAPD      Y3, Y5
+	VFMADD213PD  Y4, Y1, Y5
+	VMASKMOVPD   Y5, Y0, (CX)(R10*1)
+	VMOVAPD      Y2, Y4
+	VFMADD213PD  evconst<>+192(SB), Y1, Y4
+	VMULPD       Y4, Y3, Y4
+	VMASKMOVPD   Y4, Y0, (DX)(R10*1)
+	VBROADCASTSD evconst<>+1920(SB), Y4
+	VMOVAPD      Y4, Y4
+	VFMADD213PD  evconst<>+128(SB), Y3, Y4
+	VMULPD       evconst<>+1984(SB), Y2, Y2
+	VMOVAPD      Y4, Y4
+	VFMADD213PD  Y2, Y1, Y4
+	VMULPD       Y4, Y3, Y1
+	VMASKMOVPD   Y1, Y0, (DI)(R10*1)
+
+trActSiLU3AVX2_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, DI
+	ADDQ R9, BX
+	DECQ R8
+	JNZ  trActSiLU3AVX2_row
+	VZEROUPPER
+	RET
+
+// func trActSoftplusAVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·trActSoftplusAVX2(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ rows+48(FP), DI
+	MOVQ w+56(FP), R8
+	SHLQ $0x03, R8
+
+trActSoftplusAVX2_row:
+	XORQ R9, R9
+	MOVQ R8, R10
+
+trActSoftplusAVX2_one:
+	CMPQ         R10, $0x00000020
+	JL           trActSoftplusAVX2_tail
+	VMOVUPD      (BX)(R9*1), Y0
+	VMOVUPD      (SI)(R9*1), Y1
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VADDPD       evconst<>+128(SB), Y1, Y2
+	VSUBPD       evconst<>+128(SB), Y2, Y3
+	VSUBPD       Y3, Y1, Y4
+	VDIVPD       Y2, Y4, Y4
+	VCMPPD       $0x1d, evconst<>+448(SB), Y2, Y5
+	VMULPD       evconst<>+64(SB), Y2, Y2
+	VSUBPD       evconst<>+128(SB), Y2, Y2
+	VBLENDVPD    Y5, Y2, Y3, Y2
+	VANDPD       evconst<>+128(SB), Y5, Y3
+	VADDPD       evconst<>+192(SB), Y2, Y5
+	VDIVPD       Y5, Y2, Y5
+	VMULPD       Y5, Y5, Y6
+	VMULPD       Y6, Y6, Y7
+	VBROADCASTSD evconst<>+2496(SB), Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+2368(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+2240(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+2112(SB), Y7, Y8
+	VMULPD       Y8, Y6, Y6
+	VBROADCASTSD evconst<>+2432(SB), Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+2304(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+2176(SB), Y7, Y8
+	VMULPD       Y8, Y7, Y7
+	VMULPD       evconst<>+64(SB), Y2, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y7, Y6, Y6
+	VADDPD       Y6, Y8, Y6
+	VMULPD       evconst<>+896(SB), Y3, Y7
+	VMOVAPD      Y6, Y6
+	VFMADD213PD  Y7, Y5, Y6
+	VMULPD       evconst<>+832(SB), Y3, Y3
+	VSUBPD       Y6, Y8, Y5
+	VSUBPD       Y5, Y2, Y2
+	VADDPD       Y2, Y3, Y2
+	VADDPD       Y4, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VMAXPD       Y0, Y3, Y3
+	VADDPD       Y2, Y3, Y2
+	VMOVUPD      Y2, (AX)(R9*1)
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y3
+	VBLENDVPD    Y0, Y2, Y1, Y0
+	VMOVUPD      Y3, (CX)(R9*1)
+	VMULPD       Y0, Y3, Y0
+	VMOVUPD      Y0, (DX)(R9*1)
+	ADDQ         $0x00000020, R9
+	SUBQ         $0x00000020, R10
+	JMP          trActSoftplusAVX2_one
+
+trActSoftplusAVX2_tail:
+	TESTQ        R10, R10
+	JZ           trActSoftplusAVX2_end
+	SHRQ         $0x03, R10
+	MOVQ         R10, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (BX)(R9*1), Y0, Y1
+	VMASKMOVPD   (SI)(R9*1), Y0, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Y1, Y2
+	VBROADCASTSD evconst<>+512(SB), Y3
+	VBROADCASTSD evconst<>+576(SB), Y4
+	VMAXPD       Y2, Y3, Y2
+	VMINPD       Y2, Y4, Y2
+	VMULPD       evconst<>+640(SB), Y2, Y3
+	VROUNDPD     $0x00, Y3, Y3
+	VBROADCASTSD evconst<>+704(SB), Y4
+	VMOVAPD      Y4, Y4
+	VFMADD213PD  Y2, Y3, Y4
+	VBROADCASTSD evconst<>+768(SB), Y2
+	VMOVAPD      Y2, Y2
+	VFMADD213PD  Y4, Y3, Y2
+	VBROADCASTSD evconst<>+1024(SB), Y4
+	VFMADD213PD  evconst<>+1088(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1152(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1216(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1280(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1344(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1408(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1472(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1536(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1600(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1664(SB), Y2, Y4
+	VFMADD213PD  evconst<>+64(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VMULPD       evconst<>+64(SB), Y3, Y2
+	VROUNDPD     $0x01, Y2, Y2
+	VSUBPD       Y2, Y3, Y3
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y4, Y2
+	VADDPD       evconst<>+960(SB), Y3, Y3
+	VPSLLQ       $0x34, Y3, Y3
+	VMULPD       Y3, Y2, Y2
+	VADDPD       evconst<>+128(SB), Y2, Y3
+	VSUBPD       evconst<>+128(SB), Y3, Y4
+	VSUBPD       Y4, Y2, Y5
+	VDIVPD       Y3, Y5, Y5
+	VCMPPD       $0x1d, evconst<>+448(SB), Y3, Y6
+	VMULPD       evconst<>+64(SB), Y3, Y3
+	VSUBPD       evconst<>+128(SB), Y3, Y3
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VANDPD       evconst<>+128(SB), Y6, Y4
+	VADDPD       evconst<>+192(SB), Y3, Y6
+	VDIVPD       Y6, Y3, Y6
+	VMULPD       Y6, Y6, Y7
+	VMULPD       Y7, Y7, Y8
+	VBROADCASTSD evconst<>+2496(SB), Y9
+	VMOVAPD      Y9, Y9
+	VFMADD213PD  evconst<>+2368(SB), Y8, Y9
+	VMOVAPD      Y9, Y9
+	VFMADD213PD  evconst<>+2240(SB), Y8, Y9
+	VMOVAPD      Y9, Y9
+	VFMADD213PD  evconst<>+2112(SB), Y8, Y9
+	VMULPD       Y9, Y7, Y7
+	VBROADCASTSD evconst<>+2432(SB), Y9
+	VMOVAPD      Y9, Y9
+	VFMADD213PD  evconst<>+2304(SB), Y8, Y9
+	VMOVAPD      Y9, Y9
+	VFMADD213PD  evconst<>+2176(SB), Y8, Y9
+	VMULPD       Y9, Y8, Y8
+	VMULPD       evconst<>+64(SB), Y3, Y9
+	VMULPD       Y3, Y9, Y9
+	VADDPD       Y8, Y7, Y7
+	VADDPD       Y7, Y9, Y7
+	VMULPD       evconst<>+896(SB), Y4, Y8
+	VMOVAPD      Y7, Y7
+	VFMADD213PD  Y8, Y6, Y7
+	VMULPD       evconst<>+832(SB), Y4, Y4
+	VSUBPD       Y7, Y9, Y6
+	VSUBPD       Y6, Y3, Y3
+	VADDPD       Y3, Y4, Y3
+	VADDPD       Y5, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VMAXPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (AX)(R9*1)
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VADDPD       evconst<>+128(SB), Y2, Y4
+	VDIVPD       Y4, Y3, Y3
+	VMULPD       Y3, Y2, Y2
+	VBLENDVPD    Y1, Y2, Y3, Y4
+	VBLENDVPD    Y1, Y3, Y2, Y1
+	VMASKMOVPD   Y4, Y0, (CX)(R9*1)
+	VMULPD       Y1, Y4, Y1
+	VMASKMOVPD   Y1, Y0, (DX)(R9*1)
+
+trActSoftplusAVX2_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	ADDQ R8, DX
+	ADDQ R8, BX
+	DECQ DI
+	JNZ  trActSoftplusAVX2_row
+	VZEROUPPER
+	RET
+
+// func trActSoftplus3AVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·trActSoftplus3AVX2(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ d3+24(FP), DI
+	MOVQ rows+48(FP), R8
+	MOVQ w+56(FP), R9
+	SHLQ $0x03, R9
+
+trActSoftplus3AVX2_row:
+	XORQ R10, R10
+	MOVQ R9, R11
+
+trActSoftplus3AVX2_one:
+	CMPQ         R11, $0x00000020
+	JL           trActSoftplus3AVX2_tail
+	VMOVUPD      (BX)(R10*1), Y0
+	VMOVUPD      (SI)(R10*1), Y1
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VADDPD       evconst<>+128(SB), Y1, Y2
+	VSUBPD       evconst<>+128(SB), Y2, Y3
+	VSUBPD       Y3, Y1, Y4
+	VDIVPD       Y2, Y4, Y4
+	VCMPPD       $0x1d, evconst<>+448(SB), Y2, Y5
+	VMULPD       evconst<>+64(SB), Y2, Y2
+	VSUBPD       evconst<>+128(SB), Y2, Y2
+	VBLENDVPD    Y5, Y2, Y3, Y2
+	VANDPD       evconst<>+128(SB), Y5, Y3
+	VADDPD       evconst<>+192(SB), Y2, Y5
+	VDIVPD       Y5, Y2, Y5
+	VMULPD       Y5, Y5, Y6
+	VMULPD       Y6, Y6, Y7
+	VBROADCASTSD evconst<>+2496(SB), Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+2368(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+2240(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+2112(SB), Y7, Y8
+	VMULPD       Y8, Y6, Y6
+	VBROADCASTSD evconst<>+2432(SB), Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+2304(SB), Y7, Y8
+	VMOVAPD      Y8, Y8
+	VFMADD213PD  evconst<>+2176(SB), Y7, Y8
+	VMULPD       Y8, Y7, Y7
+	VMULPD       evconst<>+64(SB), Y2, Y8
+	VMULPD       Y2, Y8, Y8
+	VADDPD       Y7, Y6, Y6
+	VADDPD       Y6, Y8, Y6
+	VMULPD       evconst<>+896(SB), Y3, Y7
+	VMOVAPD      Y6, Y6
+	VFMADD213PD  Y7, Y5, Y6
+	VMULPD       evconst<>+832(SB), Y3, Y3
+	VSUBPD       Y6, Y8, Y5
+	VSUBPD       Y5, Y2, Y2
+	VADDPD       Y2, Y3, Y2
+	VADDPD       Y4, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VMAXPD       Y0, Y3, Y3
+	VADDPD       Y2, Y3, Y2
+	VMOVUPD      Y2, (AX)(R10*1)
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBLENDVPD    Y0, Y1, Y2, Y3
+	VBLENDVPD    Y0, Y2, Y1, Y0
+	VMOVUPD      Y3, (CX)(R10*1)
+	VMULPD       Y0, Y3, Y1
+	VMOVUPD      Y1, (DX)(R10*1)
+	VSUBPD       Y3, Y0, Y0
+	VMULPD       Y0, Y1, Y0
+	VMOVUPD      Y0, (DI)(R10*1)
+	ADDQ         $0x00000020, R10
+	SUBQ         $0x00000020, R11
+	JMP          trActSoftplus3AVX2_one
+
+trActSoftplus3AVX2_tail:
+	TESTQ        R11, R11
+	JZ           trActSoftplus3AVX2_end
+	SHRQ         $0x03, R11
+	MOVQ         R11, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (BX)(R10*1), Y0, Y1
+	VMASKMOVPD   (SI)(R10*1), Y0, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Y1, Y2
+	VBROADCASTSD evconst<>+512(SB), Y3
+	VBROADCASTSD evconst<>+576(SB), Y4
+	VMAXPD       Y2, Y3, Y2
+	VMINPD       Y2, Y4, Y2
+	VMULPD       evconst<>+640(SB), Y2, Y3
+	VROUNDPD     $0x00, Y3, Y3
+	VBROADCASTSD evconst<>+704(SB), Y4
+	VMOVAPD      Y4, Y4
+	VFMADD213PD  Y2, Y3, Y4
+	VBROADCASTSD evconst<>+768(SB), Y2
+	VMOVAPD      Y2, Y2
+	VFMADD213PD  Y4, Y3, Y2
+	VBROADCASTSD evconst<>+1024(SB), Y4
+	VFMADD213PD  evconst<>+1088(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1152(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1216(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1280(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1344(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1408(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1472(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1536(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1600(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1664(SB), Y2, Y4
+	VFMADD213PD  evconst<>+64(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VMULPD       evconst<>+64(SB), Y3, Y2
+	VROUNDPD     $0x01, Y2, Y2
+	VSUBPD       Y2, Y3, Y3
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y4, Y2
+	VADDPD       evconst<>+960(SB), Y3, Y3
+	VPSLLQ       $0x34, Y3, Y3
+	VMULPD       Y3, Y2, Y2
+	VADDPD       evconst<>+128(SB), Y2, Y3
+	VSUBPD       evconst<>+128(SB), Y3, Y4
+	VSUBPD       Y4, Y2, Y5
+	VDIVPD       Y3, Y5, Y5
+	VCMPPD       $0x1d, evconst<>+448(SB), Y3, Y6
+	VMULPD       evconst<>+64(SB), Y3, Y3
+	VSUBPD       evconst<>+128(SB), Y3, Y3
+	VBLENDVPD    Y6, Y3, Y4, Y3
+	VANDPD       evconst<>+128(SB), Y6, Y4
+	VADDPD       evconst<>+192(SB), Y3, Y6
+	VDIVPD       Y6, Y3, Y6
+	VMULPD       Y6, Y6, Y7
+	VMULPD       Y7, Y7, Y8
+	VBROADCASTSD evconst<>+2496(SB), Y9
+	VMOVAPD      Y9, Y9
+	VFMADD213PD  evconst<>+2368(SB), Y8, Y9
+	VMOVAPD      Y9, Y9
+	VFMADD213PD  evconst<>+2240(SB), Y8, Y9
+	VMOVAPD      Y9, Y9
+	VFMADD213PD  evconst<>+2112(SB), Y8, Y9
+	VMULPD       Y9, Y7, Y7
+	VBROADCASTSD evconst<>+2432(SB), Y9
+	VMOVAPD      Y9, Y9
+	VFMADD213PD  evconst<>+2304(SB), Y8, Y9
+	VMOVAPD      Y9, Y9
+	VFMADD213PD  evconst<>+2176(SB), Y8, Y9
+	VMULPD       Y9, Y8, Y8
+	VMULPD       evconst<>+64(SB), Y3, Y9
+	VMULPD       Y3, Y9, Y9
+	VADDPD       Y8, Y7, Y7
+	VADDPD       Y7, Y9, Y7
+	VMULPD       evconst<>+896(SB), Y4, Y8
+	VMOVAPD      Y7, Y7
+	VFMADD213PD  Y8, Y6, Y7
+	VMULPD       evconst<>+832(SB), Y4, Y4
+	VSUBPD       Y7, Y9, Y6
+	VSUBPD       Y6, Y3, Y3
+	VADDPD       Y3, Y4, Y3
+	VADDPD       Y5, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VMAXPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y3
+	VMASKMOVPD   Y3, Y0, (AX)(R10*1)
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VADDPD       evconst<>+128(SB), Y2, Y4
+	VDIVPD       Y4, Y3, Y3
+	VMULPD       Y3, Y2, Y2
+	VBLENDVPD    Y1, Y2, Y3, Y4
+	VBLENDVPD    Y1, Y3, Y2, Y1
+	VMASKMOVPD   Y4, Y0, (CX)(R10*1)
+	VMULPD       Y1, Y4, Y2
+	VMASKMOVPD   Y2, Y0, (DX)(R10*1)
+	VSUBPD       Y4, Y1, Y1
+	VMULPD       Y1, Y2, Y1
+	VMASKMOVPD   Y1, Y0, (DI)(R10*1)
+
+trActSoftplus3AVX2_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, DI
+	ADDQ R9, BX
+	DECQ R8
+	JNZ  trActSoftplus3AVX2_row
+	VZEROUPPER
+	RET
+
+// func trActTanhAVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·trActTanhAVX2(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ rows+48(FP), DI
+	MOVQ w+56(FP), R8
+	SHLQ $0x03, R8
+
+trActTanhAVX2_row:
+	XORQ R9, R9
+	MOVQ R8, R10
+
+trActTanhAVX2_one:
+	CMPQ         R10, $0x00000020
+	JL           trActTanhAVX2_tail
+	VMOVUPD      (BX)(R9*1), Y0
+	VMOVUPD      (SI)(R9*1), Y1
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VMULPD       evconst<>+192(SB), Y1, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VSUBPD       Y1, Y3, Y3
+	VMULPD       Y2, Y3, Y3
+	VANDPD       evconst<>+384(SB), Y0, Y0
+	VORPD        Y0, Y3, Y0
+	VMULPD       evconst<>+256(SB), Y1, Y1
+	VMULPD       Y2, Y1, Y1
+	VMULPD       Y2, Y1, Y1
+	VMOVUPD      Y0, (AX)(R9*1)
+	VMOVUPD      Y1, (CX)(R9*1)
+	VMULPD       evconst<>+320(SB), Y0, Y0
+	VMULPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (DX)(R9*1)
+	ADDQ         $0x00000020, R9
+	SUBQ         $0x00000020, R10
+	JMP          trActTanhAVX2_one
+
+trActTanhAVX2_tail:
+	TESTQ        R10, R10
+	JZ           trActTanhAVX2_end
+	SHRQ         $0x03, R10
+	MOVQ         R10, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (BX)(R9*1), Y0, Y1
+	VMASKMOVPD   (SI)(R9*1), Y0, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (BX)(R9*1)
+	VORPD        evconst<>+384(SB), Y1, Y2
+	VMULPD       evconst<>+192(SB), Y2, Y2
+	VBROADCASTSD evconst<>+512(SB), Y3
+	VBROADCASTSD evconst<>+576(SB), Y4
+	VMAXPD       Y2, Y3, Y2
+	VMINPD       Y2, Y4, Y2
+	VMULPD       evconst<>+640(SB), Y2, Y3
+	VROUNDPD     $0x00, Y3, Y3
+	VBROADCASTSD evconst<>+704(SB), Y4
+	VMOVAPD      Y4, Y4
+	VFMADD213PD  Y2, Y3, Y4
+	VBROADCASTSD evconst<>+768(SB), Y2
+	VMOVAPD      Y2, Y2
+	VFMADD213PD  Y4, Y3, Y2
+	VBROADCASTSD evconst<>+1024(SB), Y4
+	VFMADD213PD  evconst<>+1088(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1152(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1216(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1280(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1344(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1408(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1472(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1536(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1600(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1664(SB), Y2, Y4
+	VFMADD213PD  evconst<>+64(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VMULPD       evconst<>+64(SB), Y3, Y2
+	VROUNDPD     $0x01, Y2, Y2
+	VSUBPD       Y2, Y3, Y3
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y4, Y2
+	VADDPD       evconst<>+960(SB), Y3, Y3
+	VPSLLQ       $0x34, Y3, Y3
+	VMULPD       Y3, Y2, Y2
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VADDPD       evconst<>+128(SB), Y2, Y4
+	VDIVPD       Y4, Y3, Y3
+	VBROADCASTSD evconst<>+128(SB), Y4
+	VSUBPD       Y2, Y4, Y4
+	VMULPD       Y3, Y4, Y4
+	VANDPD       evconst<>+384(SB), Y1, Y1
+	VORPD        Y1, Y4, Y1
+	VMULPD       evconst<>+256(SB), Y2, Y2
+	VMULPD       Y3, Y2, Y2
+	VMULPD       Y3, Y2, Y2
+	VMASKMOVPD   Y1, Y0, (AX)(R9*1)
+	VMASKMOVPD   Y2, Y0, (CX)(R9*1)
+	VMULPD       evconst<>+320(SB), Y1, Y1
+	VMULPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (DX)(R9*1)
+
+trActTanhAVX2_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	ADDQ R8, DX
+	ADDQ R8, BX
+	DECQ DI
+	JNZ  trActTanhAVX2_row
+	VZEROUPPER
+	RET
+
+// func trActTanh3AVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·trActTanh3AVX2(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ d3+24(FP), DI
+	MOVQ rows+48(FP), R8
+	MOVQ w+56(FP), R9
+	SHLQ $0x03, R9
+
+trActTanh3AVX2_row:
+	XORQ R10, R10
+	MOVQ R9, R11
+
+trActTanh3AVX2_one:
+	CMPQ         R11, $0x00000020
+	JL           trActTanh3AVX2_tail
+	VMOVUPD      (BX)(R10*1), Y0
+	VMOVUPD      (SI)(R10*1), Y1
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Y0, Y1
+	VMULPD       evconst<>+192(SB), Y1, Y1
+	VBROADCASTSD evconst<>+512(SB), Y2
+	VBROADCASTSD evconst<>+576(SB), Y3
+	VMAXPD       Y1, Y2, Y1
+	VMINPD       Y1, Y3, Y1
+	VMULPD       evconst<>+640(SB), Y1, Y2
+	VROUNDPD     $0x00, Y2, Y2
+	VBROADCASTSD evconst<>+704(SB), Y3
+	VMOVAPD      Y3, Y3
+	VFMADD213PD  Y1, Y2, Y3
+	VBROADCASTSD evconst<>+768(SB), Y1
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  Y3, Y2, Y1
+	VBROADCASTSD evconst<>+1024(SB), Y3
+	VFMADD213PD  evconst<>+1088(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1152(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1216(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1280(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1344(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1408(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1472(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1536(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1600(SB), Y1, Y3
+	VFMADD213PD  evconst<>+1664(SB), Y1, Y3
+	VFMADD213PD  evconst<>+64(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VFMADD213PD  evconst<>+128(SB), Y1, Y3
+	VMULPD       evconst<>+64(SB), Y2, Y1
+	VROUNDPD     $0x01, Y1, Y1
+	VSUBPD       Y1, Y2, Y2
+	VADDPD       evconst<>+960(SB), Y1, Y1
+	VPSLLQ       $0x34, Y1, Y1
+	VMULPD       Y1, Y3, Y1
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VADDPD       evconst<>+128(SB), Y1, Y3
+	VDIVPD       Y3, Y2, Y2
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VSUBPD       Y1, Y3, Y3
+	VMULPD       Y2, Y3, Y3
+	VANDPD       evconst<>+384(SB), Y0, Y0
+	VORPD        Y0, Y3, Y0
+	VMULPD       evconst<>+256(SB), Y1, Y1
+	VMULPD       Y2, Y1, Y1
+	VMULPD       Y2, Y1, Y1
+	VMOVUPD      Y0, (AX)(R10*1)
+	VMOVUPD      Y1, (CX)(R10*1)
+	VMULPD       evconst<>+320(SB), Y0, Y2
+	VMULPD       Y1, Y2, Y2
+	VMOVUPD      Y2, (DX)(R10*1)
+	VMULPD       evconst<>+2048(SB), Y0, Y2
+	VMOVAPD      Y0, Y0
+	VFMADD213PD  evconst<>+320(SB), Y2, Y0
+	VMULPD       Y0, Y1, Y0
+	VMOVUPD      Y0, (DI)(R10*1)
+	ADDQ         $0x00000020, R10
+	SUBQ         $0x00000020, R11
+	JMP          trActTanh3AVX2_one
+
+trActTanh3AVX2_tail:
+	TESTQ        R11, R11
+	JZ           trActTanh3AVX2_end
+	SHRQ         $0x03, R11
+	MOVQ         R11, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (BX)(R10*1), Y0, Y1
+	VMASKMOVPD   (SI)(R10*1), Y0, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (BX)(R10*1)
+	VORPD        evconst<>+384(SB), Y1, Y2
+	VMULPD       evconst<>+192(SB), Y2, Y2
+	VBROADCASTSD evconst<>+512(SB), Y3
+	VBROADCASTSD evconst<>+576(SB), Y4
+	VMAXPD       Y2, Y3, Y2
+	VMINPD       Y2, Y4, Y2
+	VMULPD       evconst<>+640(SB), Y2, Y3
+	VROUNDPD     $0x00, Y3, Y3
+	VBROADCASTSD evconst<>+704(SB), Y4
+	VMOVAPD      Y4, Y4
+	VFMADD213PD  Y2, Y3, Y4
+	VBROADCASTSD evconst<>+768(SB), Y2
+	VMOVAPD      Y2, Y2
+	VFMADD213PD  Y4, Y3, Y2
+	VBROADCASTSD evconst<>+1024(SB), Y4
+	VFMADD213PD  evconst<>+1088(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1152(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1216(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1280(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1344(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1408(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1472(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1536(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1600(SB), Y2, Y4
+	VFMADD213PD  evconst<>+1664(SB), Y2, Y4
+	VFMADD213PD  evconst<>+64(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VFMADD213PD  evconst<>+128(SB), Y2, Y4
+	VMULPD       evconst<>+64(SB), Y3, Y2
+	VROUNDPD     $0x01, Y2, Y2
+	VSUBPD       Y2, Y3, Y3
+	VADDPD       evconst<>+960(SB), Y2, Y2
+	VPSLLQ       $0x34, Y2, Y2
+	VMULPD       Y2, Y4, Y2
+	VADDPD       evconst<>+960(SB), Y3, Y3
+	VPSLLQ       $0x34, Y3, Y3
+	VMULPD       Y3, Y2, Y2
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VADDPD       evconst<>+128(SB), Y2, Y4
+	VDIVPD       Y4, Y3, Y3
+	VBROADCASTSD evconst<>+128(SB), Y4
+	VSUBPD       Y2, Y4, Y4
+	VMULPD       Y3, Y4, Y4
+	VANDPD       evconst<>+384(SB), Y1, Y1
+	VORPD        Y1, Y4, Y1
+	VMULPD       evconst<>+256(SB), Y2, Y2
+	VMULPD       Y3, Y2, Y2
+	VMULPD       Y3, Y2, Y2
+	VMASKMOVPD   Y1, Y0, (AX)(R10*1)
+	VMASKMOVPD   Y2, Y0, (CX)(R10*1)
+	VMULPD       evconst<>+320(SB), Y1, Y3
+	VMULPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y0, (DX)(R10*1)
+	VMULPD       evconst<>+2048(SB), Y1, Y3
+	VMOVAPD      Y1, Y1
+	VFMADD213PD  evconst<>+320(SB), Y3, Y1
+	VMULPD       Y1, Y2, Y1
+	VMASKMOVPD   Y1, Y0, (DI)(R10*1)
+
+trActTanh3AVX2_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, DI
+	ADDQ R9, BX
+	DECQ R8
+	JNZ  trActTanh3AVX2_row
+	VZEROUPPER
+	RET
+
+// func trActReLUAVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trActReLUAVX2(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ rows+48(FP), DI
+	MOVQ w+56(FP), R8
+	SHLQ $0x03, R8
+
+trActReLUAVX2_row:
+	XORQ R9, R9
+	MOVQ R8, R10
+
+trActReLUAVX2_one:
+	CMPQ         R10, $0x00000020
+	JL           trActReLUAVX2_tail
+	VMOVUPD      (BX)(R9*1), Y0
+	VMOVUPD      (SI)(R9*1), Y1
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (BX)(R9*1)
+	VXORPD       Y1, Y1, Y1
+	VCMPPD       $0x12, evconst<>+0(SB), Y0, Y2
+	VBLENDVPD    Y2, Y1, Y0, Y2
+	VMOVUPD      Y2, (AX)(R9*1)
+	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VBLENDVPD    Y0, Y2, Y1, Y0
+	VMOVUPD      Y0, (CX)(R9*1)
+	VMOVUPD      Y1, (DX)(R9*1)
+	ADDQ         $0x00000020, R9
+	SUBQ         $0x00000020, R10
+	JMP          trActReLUAVX2_one
+
+trActReLUAVX2_tail:
+	TESTQ        R10, R10
+	JZ           trActReLUAVX2_end
+	SHRQ         $0x03, R10
+	MOVQ         R10, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (BX)(R9*1), Y0, Y1
+	VMASKMOVPD   (SI)(R9*1), Y0, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (BX)(R9*1)
+	VXORPD       Y2, Y2, Y2
+	VCMPPD       $0x12, evconst<>+0(SB), Y1, Y3
+	VBLENDVPD    Y3, Y2, Y1, Y3
+	VMASKMOVPD   Y3, Y0, (AX)(R9*1)
+	VCMPPD       $0x1e, evconst<>+0(SB), Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VBLENDVPD    Y1, Y3, Y2, Y1
+	VMASKMOVPD   Y1, Y0, (CX)(R9*1)
+	VMASKMOVPD   Y2, Y0, (DX)(R9*1)
+
+trActReLUAVX2_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	ADDQ R8, DX
+	ADDQ R8, BX
+	DECQ DI
+	JNZ  trActReLUAVX2_row
+	VZEROUPPER
+	RET
+
+// func trActReLU3AVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trActReLU3AVX2(SB), NOSPLIT, $0-64
+	MOVQ f+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ z+32(FP), BX
+	MOVQ bias+40(FP), SI
+	MOVQ d3+24(FP), DI
+	MOVQ rows+48(FP), R8
+	MOVQ w+56(FP), R9
+	SHLQ $0x03, R9
+
+trActReLU3AVX2_row:
+	XORQ R10, R10
+	MOVQ R9, R11
+
+trActReLU3AVX2_one:
+	CMPQ         R11, $0x00000020
+	JL           trActReLU3AVX2_tail
+	VMOVUPD      (BX)(R10*1), Y0
+	VMOVUPD      (SI)(R10*1), Y1
+	VADDPD       Y1, Y0, Y0
+	VMOVUPD      Y0, (BX)(R10*1)
+	VXORPD       Y1, Y1, Y1
+	VCMPPD       $0x12, evconst<>+0(SB), Y0, Y2
+	VBLENDVPD    Y2, Y1, Y0, Y2
+	VMOVUPD      Y2, (AX)(R10*1)
+	VCMPPD       $0x1e, evconst<>+0(SB), Y0, Y0
+	VBROADCASTSD evconst<>+128(SB), Y2
+	VBLENDVPD    Y0, Y2, Y1, Y0
+	VMOVUPD      Y0, (CX)(R10*1)
+	VMOVUPD      Y1, (DX)(R10*1)
+	VMOVUPD      Y1, (DI)(R10*1)
+	ADDQ         $0x00000020, R10
+	SUBQ         $0x00000020, R11
+	JMP          trActReLU3AVX2_one
+
+trActReLU3AVX2_tail:
+	TESTQ        R11, R11
+	JZ           trActReLU3AVX2_end
+	SHRQ         $0x03, R11
+	MOVQ         R11, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (BX)(R10*1), Y0, Y1
+	VMASKMOVPD   (SI)(R10*1), Y0, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (BX)(R10*1)
+	VXORPD       Y2, Y2, Y2
+	VCMPPD       $0x12, evconst<>+0(SB), Y1, Y3
+	VBLENDVPD    Y3, Y2, Y1, Y3
+	VMASKMOVPD   Y3, Y0, (AX)(R10*1)
+	VCMPPD       $0x1e, evconst<>+0(SB), Y1, Y1
+	VBROADCASTSD evconst<>+128(SB), Y3
+	VBLENDVPD    Y1, Y3, Y2, Y1
+	VMASKMOVPD   Y1, Y0, (CX)(R10*1)
+	VMASKMOVPD   Y2, Y0, (DX)(R10*1)
+	VMASKMOVPD   Y2, Y0, (DI)(R10*1)
+
+trActReLU3AVX2_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	ADDQ R9, DX
+	ADDQ R9, DI
+	ADDQ R9, BX
+	DECQ R8
+	JNZ  trActReLU3AVX2_row
+	VZEROUPPER
+	RET
+
+// func trMulAVX2(dst *float64, x *float64, y *float64, n int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trMulAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), BX
+	SHLQ $0x03, BX
+	XORQ SI, SI
+
+trMulAVX2_many:
+	CMPQ    BX, $0x00000040
+	JL      trMulAVX2_one
+	VMOVUPD (CX)(SI*1), Y0
+	VMOVUPD 32(CX)(SI*1), Y1
+	VMOVUPD (DX)(SI*1), Y2
+	VMOVUPD 32(DX)(SI*1), Y3
+	VMULPD  Y2, Y0, Y0
+	VMULPD  Y3, Y1, Y1
+	VMOVUPD Y0, (AX)(SI*1)
+	VMOVUPD Y1, 32(AX)(SI*1)
+	ADDQ    $0x00000040, SI
+	SUBQ    $0x00000040, BX
+	JMP     trMulAVX2_many
+
+trMulAVX2_one:
+	CMPQ    BX, $0x00000020
+	JL      trMulAVX2_tail
+	VMOVUPD (CX)(SI*1), Y0
+	VMOVUPD (DX)(SI*1), Y1
+	VMULPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(SI*1)
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000020, BX
+	JMP     trMulAVX2_one
+
+trMulAVX2_tail:
+	TESTQ        BX, BX
+	JZ           trMulAVX2_end
+	SHRQ         $0x03, BX
+	MOVQ         BX, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (CX)(SI*1), Y0, Y1
+	VMASKMOVPD   (DX)(SI*1), Y0, Y2
+	VMULPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (AX)(SI*1)
+
+trMulAVX2_end:
+	VZEROUPPER
+	RET
+
+// func trMulAddAVX2(dst *float64, x *float64, y *float64, n int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trMulAddAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), BX
+	SHLQ $0x03, BX
+	XORQ SI, SI
+
+trMulAddAVX2_many:
+	CMPQ    BX, $0x00000040
+	JL      trMulAddAVX2_one
+	VMOVUPD (CX)(SI*1), Y0
+	VMOVUPD 32(CX)(SI*1), Y1
+	VMOVUPD (DX)(SI*1), Y2
+	VMOVUPD 32(DX)(SI*1), Y3
+	VMULPD  Y2, Y0, Y0
+	VMULPD  Y3, Y1, Y1
+	VMOVUPD (AX)(SI*1), Y2
+	VMOVUPD 32(AX)(SI*1), Y3
+	VADDPD  Y0, Y2, Y0
+	VADDPD  Y1, Y3, Y1
+	VMOVUPD Y0, (AX)(SI*1)
+	VMOVUPD Y1, 32(AX)(SI*1)
+	ADDQ    $0x00000040, SI
+	SUBQ    $0x00000040, BX
+	JMP     trMulAddAVX2_many
+
+trMulAddAVX2_one:
+	CMPQ    BX, $0x00000020
+	JL      trMulAddAVX2_tail
+	VMOVUPD (CX)(SI*1), Y0
+	VMOVUPD (DX)(SI*1), Y1
+	VMULPD  Y1, Y0, Y0
+	VMOVUPD (AX)(SI*1), Y1
+	VADDPD  Y0, Y1, Y0
+	VMOVUPD Y0, (AX)(SI*1)
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000020, BX
+	JMP     trMulAddAVX2_one
+
+trMulAddAVX2_tail:
+	TESTQ        BX, BX
+	JZ           trMulAddAVX2_end
+	SHRQ         $0x03, BX
+	MOVQ         BX, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (CX)(SI*1), Y0, Y1
+	VMASKMOVPD   (DX)(SI*1), Y0, Y2
+	VMULPD       Y2, Y1, Y1
+	VMASKMOVPD   (AX)(SI*1), Y0, Y2
+	VADDPD       Y1, Y2, Y1
+	VMASKMOVPD   Y1, Y0, (AX)(SI*1)
+
+trMulAddAVX2_end:
+	VZEROUPPER
+	RET
+
+// func trUpwardAVX2(zbar *float64, gbar *float64, d1 *float64, d2 *float64, gl *float64, dbar *float64, n int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trUpwardAVX2(SB), NOSPLIT, $0-56
+	MOVQ zbar+0(FP), AX
+	MOVQ gbar+8(FP), CX
+	MOVQ d1+16(FP), DX
+	MOVQ d2+24(FP), BX
+	MOVQ gl+32(FP), SI
+	MOVQ dbar+40(FP), DI
+	MOVQ n+48(FP), R8
+	SHLQ $0x03, R8
+	XORQ R9, R9
+
+trUpwardAVX2_many:
+	CMPQ    R8, $0x00000040
+	JL      trUpwardAVX2_one
+	VMOVUPD (DI)(R9*1), Y0
+	VMOVUPD 32(DI)(R9*1), Y1
+	VMOVUPD (BX)(R9*1), Y2
+	VMOVUPD 32(BX)(R9*1), Y3
+	VMOVUPD (SI)(R9*1), Y4
+	VMOVUPD 32(SI)(R9*1), Y5
+	VMULPD  Y4, Y2, Y2
+	VMULPD  Y5, Y3, Y3
+	VMULPD  Y0, Y2, Y2
+	VMULPD  Y1, Y3, Y3
+	VMOVUPD Y2, (AX)(R9*1)
+	VMOVUPD Y3, 32(AX)(R9*1)
+	VMOVUPD (DX)(R9*1), Y2
+	VMOVUPD 32(DX)(R9*1), Y3
+	VMULPD  Y0, Y2, Y0
+	VMULPD  Y1, Y3, Y1
+	VMOVUPD Y0, (CX)(R9*1)
+	VMOVUPD Y1, 32(CX)(R9*1)
+	ADDQ    $0x00000040, R9
+	SUBQ    $0x00000040, R8
+	JMP     trUpwardAVX2_many
+
+trUpwardAVX2_one:
+	CMPQ    R8, $0x00000020
+	JL      trUpwardAVX2_tail
+	VMOVUPD (DI)(R9*1), Y0
+	VMOVUPD (BX)(R9*1), Y1
+	VMOVUPD (SI)(R9*1), Y2
+	VMULPD  Y2, Y1, Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, (AX)(R9*1)
+	VMOVUPD (DX)(R9*1), Y1
+	VMULPD  Y0, Y1, Y0
+	VMOVUPD Y0, (CX)(R9*1)
+	ADDQ    $0x00000020, R9
+	SUBQ    $0x00000020, R8
+	JMP     trUpwardAVX2_one
+
+trUpwardAVX2_tail:
+	TESTQ        R8, R8
+	JZ           trUpwardAVX2_end
+	SHRQ         $0x03, R8
+	MOVQ         R8, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (DI)(R9*1), Y0, Y1
+	VMASKMOVPD   (BX)(R9*1), Y0, Y2
+	VMASKMOVPD   (SI)(R9*1), Y0, Y3
+	VMULPD       Y3, Y2, Y2
+	VMULPD       Y1, Y2, Y2
+	VMASKMOVPD   Y2, Y0, (AX)(R9*1)
+	VMASKMOVPD   (DX)(R9*1), Y0, Y2
+	VMULPD       Y1, Y2, Y1
+	VMASKMOVPD   Y1, Y0, (CX)(R9*1)
+
+trUpwardAVX2_end:
+	VZEROUPPER
+	RET
+
+// func trBackTanAVX2(dd *float64, d1 *float64, d2 *float64, zd *float64, gl *float64, gd *float64, n int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trBackTanAVX2(SB), NOSPLIT, $0-56
+	MOVQ dd+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), DX
+	MOVQ zd+24(FP), BX
+	MOVQ gl+32(FP), SI
+	MOVQ gd+40(FP), DI
+	MOVQ n+48(FP), R8
+	SHLQ $0x03, R8
+	XORQ R9, R9
+
+trBackTanAVX2_many:
+	CMPQ    R8, $0x00000040
+	JL      trBackTanAVX2_one
+	VMOVUPD (DX)(R9*1), Y0
+	VMOVUPD 32(DX)(R9*1), Y1
+	VMOVUPD (BX)(R9*1), Y2
+	VMOVUPD 32(BX)(R9*1), Y3
+	VMULPD  Y2, Y0, Y0
+	VMULPD  Y3, Y1, Y1
+	VMOVUPD (SI)(R9*1), Y2
+	VMOVUPD 32(SI)(R9*1), Y3
+	VMULPD  Y2, Y0, Y0
+	VMULPD  Y3, Y1, Y1
+	VMOVUPD (CX)(R9*1), Y2
+	VMOVUPD 32(CX)(R9*1), Y3
+	VMOVUPD (DI)(R9*1), Y4
+	VMOVUPD 32(DI)(R9*1), Y5
+	VMULPD  Y4, Y2, Y2
+	VMULPD  Y5, Y3, Y3
+	VADDPD  Y2, Y0, Y0
+	VADDPD  Y3, Y1, Y1
+	VMOVUPD Y0, (AX)(R9*1)
+	VMOVUPD Y1, 32(AX)(R9*1)
+	ADDQ    $0x00000040, R9
+	SUBQ    $0x00000040, R8
+	JMP     trBackTanAVX2_many
+
+trBackTanAVX2_one:
+	CMPQ    R8, $0x00000020
+	JL      trBackTanAVX2_tail
+	VMOVUPD (DX)(R9*1), Y0
+	VMOVUPD (BX)(R9*1), Y1
+	VMULPD  Y1, Y0, Y0
+	VMOVUPD (SI)(R9*1), Y1
+	VMULPD  Y1, Y0, Y0
+	VMOVUPD (CX)(R9*1), Y1
+	VMOVUPD (DI)(R9*1), Y2
+	VMULPD  Y2, Y1, Y1
+	VADDPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(R9*1)
+	ADDQ    $0x00000020, R9
+	SUBQ    $0x00000020, R8
+	JMP     trBackTanAVX2_one
+
+trBackTanAVX2_tail:
+	TESTQ        R8, R8
+	JZ           trBackTanAVX2_end
+	SHRQ         $0x03, R8
+	MOVQ         R8, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (DX)(R9*1), Y0, Y1
+	VMASKMOVPD   (BX)(R9*1), Y0, Y2
+	VMULPD       Y2, Y1, Y1
+	VMASKMOVPD   (SI)(R9*1), Y0, Y2
+	VMULPD       Y2, Y1, Y1
+	VMASKMOVPD   (CX)(R9*1), Y0, Y2
+	VMASKMOVPD   (DI)(R9*1), Y0, Y3
+	VMULPD       Y3, Y2, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (AX)(R9*1)
+
+trBackTanAVX2_end:
+	VZEROUPPER
+	RET
+
+// func trBackTanLastAVX2(dd *float64, d1 *float64, d2 *float64, zd *float64, gl *float64, n int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trBackTanLastAVX2(SB), NOSPLIT, $0-48
+	MOVQ dd+0(FP), AX
+	MOVQ d1+8(FP), CX
+	MOVQ d2+16(FP), CX
+	MOVQ zd+24(FP), DX
+	MOVQ gl+32(FP), BX
+	MOVQ n+40(FP), SI
+	SHLQ $0x03, SI
+	XORQ DI, DI
+
+trBackTanLastAVX2_many:
+	CMPQ    SI, $0x00000040
+	JL      trBackTanLastAVX2_one
+	VMOVUPD (CX)(DI*1), Y0
+	VMOVUPD 32(CX)(DI*1), Y1
+	VMOVUPD (DX)(DI*1), Y2
+	VMOVUPD 32(DX)(DI*1), Y3
+	VMULPD  Y2, Y0, Y0
+	VMULPD  Y3, Y1, Y1
+	VMOVUPD (BX)(DI*1), Y2
+	VMOVUPD 32(BX)(DI*1), Y3
+	VMULPD  Y2, Y0, Y0
+	VMULPD  Y3, Y1, Y1
+	VMOVUPD Y0, (AX)(DI*1)
+	VMOVUPD Y1, 32(AX)(DI*1)
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000040, SI
+	JMP     trBackTanLastAVX2_many
+
+trBackTanLastAVX2_one:
+	CMPQ    SI, $0x00000020
+	JL      trBackTanLastAVX2_tail
+	VMOVUPD (CX)(DI*1), Y0
+	VMOVUPD (DX)(DI*1), Y1
+	VMULPD  Y1, Y0, Y0
+	VMOVUPD (BX)(DI*1), Y1
+	VMULPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(DI*1)
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000020, SI
+	JMP     trBackTanLastAVX2_one
+
+trBackTanLastAVX2_tail:
+	TESTQ        SI, SI
+	JZ           trBackTanLastAVX2_end
+	SHRQ         $0x03, SI
+	MOVQ         SI, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (CX)(DI*1), Y0, Y1
+	VMASKMOVPD   (DX)(DI*1), Y0, Y2
+	VMULPD       Y2, Y1, Y1
+	VMASKMOVPD   (BX)(DI*1), Y0, Y2
+	VMULPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (AX)(DI*1)
+
+trBackTanLastAVX2_end:
+	VZEROUPPER
+	RET
+
+// func trUpTanAVX2(zbar *float64, zdbar *float64, gbar *float64, d1 *float64, d2 *float64, d3 *float64, zd *float64, gl *float64, ddbar *float64, gd *float64, gdbar *float64, n int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trUpTanAVX2(SB), NOSPLIT, $0-96
+	MOVQ zbar+0(FP), AX
+	MOVQ zdbar+8(FP), CX
+	MOVQ gbar+16(FP), DX
+	MOVQ d1+24(FP), BX
+	MOVQ d2+32(FP), SI
+	MOVQ d3+40(FP), DI
+	MOVQ zd+48(FP), R8
+	MOVQ gl+56(FP), R9
+	MOVQ ddbar+64(FP), R10
+	MOVQ gd+72(FP), R11
+	MOVQ gdbar+80(FP), R12
+	MOVQ n+88(FP), R13
+	SHLQ $0x03, R13
+	XORQ R14, R14
+
+trUpTanAVX2_one:
+	CMPQ    R13, $0x00000020
+	JL      trUpTanAVX2_tail
+	VMOVUPD (R10)(R14*1), Y0
+	VMOVUPD (SI)(R14*1), Y1
+	VMOVUPD (R8)(R14*1), Y2
+	VMOVUPD (R9)(R14*1), Y3
+	VMOVUPD (DI)(R14*1), Y4
+	VMULPD  Y2, Y4, Y4
+	VMULPD  Y3, Y4, Y4
+	VMOVUPD (R11)(R14*1), Y5
+	VMULPD  Y5, Y1, Y5
+	VADDPD  Y5, Y4, Y4
+	VMOVUPD (BX)(R14*1), Y5
+	VMULPD  Y0, Y5, Y5
+	VMOVUPD Y5, (R12)(R14*1)
+	VMOVUPD (AX)(R14*1), Y5
+	VMULPD  Y0, Y4, Y4
+	VADDPD  Y4, Y5, Y4
+	VMOVUPD Y4, (AX)(R14*1)
+	VMULPD  Y3, Y1, Y3
+	VMULPD  Y0, Y3, Y3
+	VMOVUPD Y3, (CX)(R14*1)
+	VMOVUPD (DX)(R14*1), Y3
+	VMULPD  Y2, Y1, Y1
+	VMULPD  Y0, Y1, Y0
+	VADDPD  Y0, Y3, Y0
+	VMOVUPD Y0, (DX)(R14*1)
+	ADDQ    $0x00000020, R14
+	SUBQ    $0x00000020, R13
+	JMP     trUpTanAVX2_one
+
+trUpTanAVX2_tail:
+	TESTQ        R13, R13
+	JZ           trUpTanAVX2_end
+	SHRQ         $0x03, R13
+	MOVQ         R13, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (R10)(R14*1), Y0, Y1
+	VMASKMOVPD   (SI)(R14*1), Y0, Y2
+	VMASKMOVPD   (R8)(R14*1), Y0, Y3
+	VMASKMOVPD   (R9)(R14*1), Y0, Y4
+	VMASKMOVPD   (DI)(R14*1), Y0, Y5
+	VMULPD       Y3, Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VMASKMOVPD   (R11)(R14*1), Y0, Y6
+	VMULPD       Y6, Y2, Y6
+	VADDPD       Y6, Y5, Y5
+	VMASKMOVPD   (BX)(R14*1), Y0, Y6
+	VMULPD       Y1, Y6, Y6
+	VMASKMOVPD   Y6, Y0, (R12)(R14*1)
+	VMASKMOVPD   (AX)(R14*1), Y0, Y6
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y5, Y6, Y5
+	VMASKMOVPD   Y5, Y0, (AX)(R14*1)
+	VMULPD       Y4, Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VMASKMOVPD   Y4, Y0, (CX)(R14*1)
+	VMASKMOVPD   (DX)(R14*1), Y0, Y4
+	VMULPD       Y3, Y2, Y2
+	VMULPD       Y1, Y2, Y1
+	VADDPD       Y1, Y4, Y1
+	VMASKMOVPD   Y1, Y0, (DX)(R14*1)
+
+trUpTanAVX2_end:
+	VZEROUPPER
+	RET
+
+// func trUpTanLastAVX2(zbar *float64, zdbar *float64, gbar *float64, d1 *float64, d2 *float64, d3 *float64, zd *float64, gl *float64, ddbar *float64, n int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trUpTanLastAVX2(SB), NOSPLIT, $0-80
+	MOVQ zbar+0(FP), AX
+	MOVQ zdbar+8(FP), CX
+	MOVQ gbar+16(FP), DX
+	MOVQ d1+24(FP), BX
+	MOVQ d2+32(FP), BX
+	MOVQ d3+40(FP), SI
+	MOVQ zd+48(FP), DI
+	MOVQ gl+56(FP), R8
+	MOVQ ddbar+64(FP), R9
+	MOVQ n+72(FP), R10
+	SHLQ $0x03, R10
+	XORQ R11, R11
+
+trUpTanLastAVX2_one:
+	CMPQ    R10, $0x00000020
+	JL      trUpTanLastAVX2_tail
+	VMOVUPD (R9)(R11*1), Y0
+	VMOVUPD (BX)(R11*1), Y1
+	VMOVUPD (DI)(R11*1), Y2
+	VMOVUPD (R8)(R11*1), Y3
+	VMOVUPD (SI)(R11*1), Y4
+	VMULPD  Y2, Y4, Y4
+	VMULPD  Y3, Y4, Y4
+	VMOVUPD (AX)(R11*1), Y5
+	VMULPD  Y0, Y4, Y4
+	VADDPD  Y4, Y5, Y4
+	VMOVUPD Y4, (AX)(R11*1)
+	VMULPD  Y3, Y1, Y3
+	VMULPD  Y0, Y3, Y3
+	VMOVUPD Y3, (CX)(R11*1)
+	VMOVUPD (DX)(R11*1), Y3
+	VMULPD  Y2, Y1, Y1
+	VMULPD  Y0, Y1, Y0
+	VADDPD  Y0, Y3, Y0
+	VMOVUPD Y0, (DX)(R11*1)
+	ADDQ    $0x00000020, R11
+	SUBQ    $0x00000020, R10
+	JMP     trUpTanLastAVX2_one
+
+trUpTanLastAVX2_tail:
+	TESTQ        R10, R10
+	JZ           trUpTanLastAVX2_end
+	SHRQ         $0x03, R10
+	MOVQ         R10, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (R9)(R11*1), Y0, Y1
+	VMASKMOVPD   (BX)(R11*1), Y0, Y2
+	VMASKMOVPD   (DI)(R11*1), Y0, Y3
+	VMASKMOVPD   (R8)(R11*1), Y0, Y4
+	VMASKMOVPD   (SI)(R11*1), Y0, Y5
+	VMULPD       Y3, Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VMASKMOVPD   (AX)(R11*1), Y0, Y6
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y5, Y6, Y5
+	VMASKMOVPD   Y5, Y0, (AX)(R11*1)
+	VMULPD       Y4, Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VMASKMOVPD   Y4, Y0, (CX)(R11*1)
+	VMASKMOVPD   (DX)(R11*1), Y0, Y4
+	VMULPD       Y3, Y2, Y2
+	VMULPD       Y1, Y2, Y1
+	VADDPD       Y1, Y4, Y1
+	VMASKMOVPD   Y1, Y0, (DX)(R11*1)
+
+trUpTanLastAVX2_end:
+	VZEROUPPER
+	RET
+
+// func trDownTanAVX2(zbar *float64, zdbar *float64, d1 *float64, d2 *float64, zd *float64, ad *float64, n int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trDownTanAVX2(SB), NOSPLIT, $0-56
+	MOVQ zbar+0(FP), AX
+	MOVQ zdbar+8(FP), CX
+	MOVQ d1+16(FP), DX
+	MOVQ d2+24(FP), BX
+	MOVQ zd+32(FP), SI
+	MOVQ ad+40(FP), DI
+	MOVQ n+48(FP), R8
+	SHLQ $0x03, R8
+	XORQ R9, R9
+
+trDownTanAVX2_many:
+	CMPQ    R8, $0x00000040
+	JL      trDownTanAVX2_one
+	VMOVUPD (DI)(R9*1), Y0
+	VMOVUPD 32(DI)(R9*1), Y1
+	VMOVUPD (AX)(R9*1), Y2
+	VMOVUPD 32(AX)(R9*1), Y3
+	VMOVUPD (BX)(R9*1), Y4
+	VMOVUPD 32(BX)(R9*1), Y5
+	VMOVUPD (SI)(R9*1), Y6
+	VMOVUPD 32(SI)(R9*1), Y7
+	VMULPD  Y6, Y4, Y4
+	VMULPD  Y7, Y5, Y5
+	VMULPD  Y0, Y4, Y4
+	VMULPD  Y1, Y5, Y5
+	VADDPD  Y4, Y2, Y2
+	VADDPD  Y5, Y3, Y3
+	VMOVUPD Y2, (AX)(R9*1)
+	VMOVUPD Y3, 32(AX)(R9*1)
+	VMOVUPD (CX)(R9*1), Y2
+	VMOVUPD 32(CX)(R9*1), Y3
+	VMOVUPD (DX)(R9*1), Y4
+	VMOVUPD 32(DX)(R9*1), Y5
+	VMULPD  Y0, Y4, Y0
+	VMULPD  Y1, Y5, Y1
+	VADDPD  Y0, Y2, Y0
+	VADDPD  Y1, Y3, Y1
+	VMOVUPD Y0, (CX)(R9*1)
+	VMOVUPD Y1, 32(CX)(R9*1)
+	ADDQ    $0x00000040, R9
+	SUBQ    $0x00000040, R8
+	JMP     trDownTanAVX2_many
+
+trDownTanAVX2_one:
+	CMPQ    R8, $0x00000020
+	JL      trDownTanAVX2_tail
+	VMOVUPD (DI)(R9*1), Y0
+	VMOVUPD (AX)(R9*1), Y1
+	VMOVUPD (BX)(R9*1), Y2
+	VMOVUPD (SI)(R9*1), Y3
+	VMULPD  Y3, Y2, Y2
+	VMULPD  Y0, Y2, Y2
+	VADDPD  Y2, Y1, Y1
+	VMOVUPD Y1, (AX)(R9*1)
+	VMOVUPD (CX)(R9*1), Y1
+	VMOVUPD (DX)(R9*1), Y2
+	VMULPD  Y0, Y2, Y0
+	VADDPD  Y0, Y1, Y0
+	VMOVUPD Y0, (CX)(R9*1)
+	ADDQ    $0x00000020, R9
+	SUBQ    $0x00000020, R8
+	JMP     trDownTanAVX2_one
+
+trDownTanAVX2_tail:
+	TESTQ        R8, R8
+	JZ           trDownTanAVX2_end
+	SHRQ         $0x03, R8
+	MOVQ         R8, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (DI)(R9*1), Y0, Y1
+	VMASKMOVPD   (AX)(R9*1), Y0, Y2
+	VMASKMOVPD   (BX)(R9*1), Y0, Y3
+	VMASKMOVPD   (SI)(R9*1), Y0, Y4
+	VMULPD       Y4, Y3, Y3
+	VMULPD       Y1, Y3, Y3
+	VADDPD       Y3, Y2, Y2
+	VMASKMOVPD   Y2, Y0, (AX)(R9*1)
+	VMASKMOVPD   (CX)(R9*1), Y0, Y2
+	VMASKMOVPD   (DX)(R9*1), Y0, Y3
+	VMULPD       Y1, Y3, Y1
+	VADDPD       Y1, Y2, Y1
+	VMASKMOVPD   Y1, Y0, (CX)(R9*1)
+
+trDownTanAVX2_end:
+	VZEROUPPER
+	RET
+
+// func trAddToAVX2(dst *float64, x *float64, n int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trAddToAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+16(FP), DX
+	SHLQ $0x03, DX
+	XORQ BX, BX
+
+trAddToAVX2_many:
+	CMPQ    DX, $0x00000040
+	JL      trAddToAVX2_one
+	VMOVUPD (AX)(BX*1), Y0
+	VMOVUPD 32(AX)(BX*1), Y1
+	VMOVUPD (CX)(BX*1), Y2
+	VMOVUPD 32(CX)(BX*1), Y3
+	VADDPD  Y2, Y0, Y0
+	VADDPD  Y3, Y1, Y1
+	VMOVUPD Y0, (AX)(BX*1)
+	VMOVUPD Y1, 32(AX)(BX*1)
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000040, DX
+	JMP     trAddToAVX2_many
+
+trAddToAVX2_one:
+	CMPQ    DX, $0x00000020
+	JL      trAddToAVX2_tail
+	VMOVUPD (AX)(BX*1), Y0
+	VMOVUPD (CX)(BX*1), Y1
+	VADDPD  Y1, Y0, Y0
+	VMOVUPD Y0, (AX)(BX*1)
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000020, DX
+	JMP     trAddToAVX2_one
+
+trAddToAVX2_tail:
+	TESTQ        DX, DX
+	JZ           trAddToAVX2_end
+	SHRQ         $0x03, DX
+	MOVQ         DX, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (AX)(BX*1), Y0, Y1
+	VMASKMOVPD   (CX)(BX*1), Y0, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y1, Y0, (AX)(BX*1)
+
+trAddToAVX2_end:
+	VZEROUPPER
+	RET
+
+// func trColSumsAVX2(dst *float64, x *float64, rows int, w int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trColSumsAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ w+24(FP), DX
+	SHLQ $0x03, DX
+	XORQ BX, BX
+	MOVQ DX, SI
+
+trColSumsAVX2_many:
+	CMPQ    SI, $0x00000080
+	JL      trColSumsAVX2_one
+	VMOVUPD (AX)(BX*1), Y0
+	VMOVUPD 32(AX)(BX*1), Y1
+	VMOVUPD 64(AX)(BX*1), Y2
+	VMOVUPD 96(AX)(BX*1), Y3
+	LEAQ    (CX)(BX*1), DI
+	MOVQ    rows+16(FP), R8
+
+trColSumsAVX2_many_rows:
+	VMOVUPD (DI), Y4
+	VMOVUPD 32(DI), Y5
+	VMOVUPD 64(DI), Y6
+	VMOVUPD 96(DI), Y7
+	VADDPD  Y4, Y0, Y0
+	VADDPD  Y5, Y1, Y1
+	VADDPD  Y6, Y2, Y2
+	VADDPD  Y7, Y3, Y3
+	ADDQ    DX, DI
+	DECQ    R8
+	JNZ     trColSumsAVX2_many_rows
+	VMOVUPD Y0, (AX)(BX*1)
+	VMOVUPD Y1, 32(AX)(BX*1)
+	VMOVUPD Y2, 64(AX)(BX*1)
+	VMOVUPD Y3, 96(AX)(BX*1)
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000080, SI
+	JMP     trColSumsAVX2_many
+
+trColSumsAVX2_one:
+	CMPQ    SI, $0x00000020
+	JL      trColSumsAVX2_tail
+	VMOVUPD (AX)(BX*1), Y0
+	LEAQ    (CX)(BX*1), DI
+	MOVQ    rows+16(FP), R8
+
+trColSumsAVX2_one_rows:
+	VMOVUPD (DI), Y1
+	VADDPD  Y1, Y0, Y0
+	ADDQ    DX, DI
+	DECQ    R8
+	JNZ     trColSumsAVX2_one_rows
+	VMOVUPD Y0, (AX)(BX*1)
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000020, SI
+	JMP     trColSumsAVX2_one
+
+trColSumsAVX2_tail:
+	TESTQ        SI, SI
+	JZ           trColSumsAVX2_end
+	SHRQ         $0x03, SI
+	MOVQ         SI, X0
+	VPBROADCASTQ X0, Y0
+	VPCMPGTQ     triota<>+0(SB), Y0, Y0
+	VMASKMOVPD   (AX)(BX*1), Y0, Y1
+	LEAQ         (CX)(BX*1), CX
+	MOVQ         rows+16(FP), SI
+
+trColSumsAVX2_tail_rows:
+	VMASKMOVPD (CX), Y0, Y2
+	VADDPD     Y2, Y1, Y1
+	ADDQ       DX, CX
+	DECQ       SI
+	JNZ        trColSumsAVX2_tail_rows
+	VMASKMOVPD Y1, Y0, (AX)(BX*1)
+
+trColSumsAVX2_end:
+	VZEROUPPER
+	RET
+
+// func trAdamAVX2(p *float64, gr *float64, m *float64, v *float64, n int, c *float64)
+// Requires: AVX, AVX2, SSE2
+TEXT ·trAdamAVX2(SB), NOSPLIT, $0-48
+	MOVQ         p+0(FP), AX
+	MOVQ         gr+8(FP), CX
+	MOVQ         m+16(FP), DX
+	MOVQ         v+24(FP), BX
+	MOVQ         c+40(FP), SI
+	VBROADCASTSD (SI), Y0
+	VBROADCASTSD 8(SI), Y1
+	VBROADCASTSD 16(SI), Y2
+	VBROADCASTSD 24(SI), Y3
+	VBROADCASTSD 32(SI), Y4
+	VBROADCASTSD 40(SI), Y5
+	VBROADCASTSD 48(SI), Y6
+	VBROADCASTSD 56(SI), Y7
+	VBROADCASTSD 64(SI), Y8
+	MOVQ         n+32(FP), SI
+	SHLQ         $0x03, SI
+	XORQ         DI, DI
+
+trAdamAVX2_one:
+	CMPQ    SI, $0x00000020
+	JL      trAdamAVX2_tail
+	VMOVUPD (CX)(DI*1), Y9
+	VMOVUPD (DX)(DI*1), Y10
+	VMULPD  Y10, Y0, Y10
+	VMULPD  Y9, Y2, Y11
+	VADDPD  Y11, Y10, Y10
+	VMOVUPD (BX)(DI*1), Y11
+	VMULPD  Y11, Y1, Y11
+	VMULPD  Y9, Y3, Y12
+	VMULPD  Y9, Y12, Y9
+	VADDPD  Y9, Y11, Y9
+	VMOVUPD Y10, (DX)(DI*1)
+	VMOVUPD Y9, (BX)(DI*1)
+	VMULPD  Y5, Y9, Y9
+	VSQRTPD Y9, Y9
+	VMULPD  Y4, Y10, Y10
+	VMULPD  Y10, Y7, Y10
+	VADDPD  Y6, Y9, Y9
+	VDIVPD  Y9, Y10, Y9
+	VMOVUPD (AX)(DI*1), Y10
+	VMULPD  Y8, Y10, Y10
+	VSUBPD  Y9, Y10, Y9
+	VMOVUPD Y9, (AX)(DI*1)
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000020, SI
+	JMP     trAdamAVX2_one
+
+trAdamAVX2_tail:
+	TESTQ        SI, SI
+	JZ           trAdamAVX2_end
+	SHRQ         $0x03, SI
+	MOVQ         SI, X9
+	VPBROADCASTQ X9, Y9
+	VPCMPGTQ     triota<>+0(SB), Y9, Y9
+	VMASKMOVPD   (CX)(DI*1), Y9, Y10
+	VMASKMOVPD   (DX)(DI*1), Y9, Y11
+	VMULPD       Y11, Y0, Y0
+	VMULPD       Y10, Y2, Y2
+	VADDPD       Y2, Y0, Y0
+	VMASKMOVPD   (BX)(DI*1), Y9, Y2
+	VMULPD       Y2, Y1, Y1
+	VMULPD       Y10, Y3, Y2
+	VMULPD       Y10, Y2, Y2
+	VADDPD       Y2, Y1, Y1
+	VMASKMOVPD   Y0, Y9, (DX)(DI*1)
+	VMASKMOVPD   Y1, Y9, (BX)(DI*1)
+	VMULPD       Y5, Y1, Y1
+	VSQRTPD      Y1, Y1
+	VMULPD       Y4, Y0, Y0
+	VMULPD       Y0, Y7, Y0
+	VADDPD       Y6, Y1, Y1
+	VDIVPD       Y1, Y0, Y0
+	VMASKMOVPD   (AX)(DI*1), Y9, Y1
+	VMULPD       Y8, Y1, Y1
+	VSUBPD       Y0, Y1, Y0
+	VMASKMOVPD   Y0, Y9, (AX)(DI*1)
+
+trAdamAVX2_end:
 	VZEROUPPER
 	RET

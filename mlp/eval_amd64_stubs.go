@@ -59,6 +59,63 @@ func evRawAVX512(y *float64, gl *float64, hl *float64, gam *float64, gs *float64
 func evExpAVX512(dst *float64, x *float64, n int)
 
 //go:noescape
+func trActSiLUAVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActSiLU3AVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActSoftplusAVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActSoftplus3AVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActTanhAVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActTanh3AVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActReLUAVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActReLU3AVX512(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trMulAVX512(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func trMulAddAVX512(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func trUpwardAVX512(zbar *float64, gbar *float64, d1 *float64, d2 *float64, gl *float64, dbar *float64, n int)
+
+//go:noescape
+func trBackTanAVX512(dd *float64, d1 *float64, d2 *float64, zd *float64, gl *float64, gd *float64, n int)
+
+//go:noescape
+func trBackTanLastAVX512(dd *float64, d1 *float64, d2 *float64, zd *float64, gl *float64, n int)
+
+//go:noescape
+func trUpTanAVX512(zbar *float64, zdbar *float64, gbar *float64, d1 *float64, d2 *float64, d3 *float64, zd *float64, gl *float64, ddbar *float64, gd *float64, gdbar *float64, n int)
+
+//go:noescape
+func trUpTanLastAVX512(zbar *float64, zdbar *float64, gbar *float64, d1 *float64, d2 *float64, d3 *float64, zd *float64, gl *float64, ddbar *float64, n int)
+
+//go:noescape
+func trDownTanAVX512(zbar *float64, zdbar *float64, d1 *float64, d2 *float64, zd *float64, ad *float64, n int)
+
+//go:noescape
+func trAddToAVX512(dst *float64, x *float64, n int)
+
+//go:noescape
+func trColSumsAVX512(dst *float64, x *float64, rows int, w int)
+
+//go:noescape
+func trAdamAVX512(p *float64, gr *float64, m *float64, v *float64, n int, c *float64)
+
+//go:noescape
 func evTilesAVX2(z *float64, w *float64, a *float64, b *float64, in int, tiles int)
 
 //go:noescape
@@ -111,3 +168,60 @@ func evRawAVX2(y *float64, gl *float64, hl *float64, gam *float64, gs *float64, 
 
 //go:noescape
 func evExpAVX2(dst *float64, x *float64, n int)
+
+//go:noescape
+func trActSiLUAVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActSiLU3AVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActSoftplusAVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActSoftplus3AVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActTanhAVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActTanh3AVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActReLUAVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trActReLU3AVX2(f *float64, d1 *float64, d2 *float64, d3 *float64, z *float64, bias *float64, rows int, w int)
+
+//go:noescape
+func trMulAVX2(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func trMulAddAVX2(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func trUpwardAVX2(zbar *float64, gbar *float64, d1 *float64, d2 *float64, gl *float64, dbar *float64, n int)
+
+//go:noescape
+func trBackTanAVX2(dd *float64, d1 *float64, d2 *float64, zd *float64, gl *float64, gd *float64, n int)
+
+//go:noescape
+func trBackTanLastAVX2(dd *float64, d1 *float64, d2 *float64, zd *float64, gl *float64, n int)
+
+//go:noescape
+func trUpTanAVX2(zbar *float64, zdbar *float64, gbar *float64, d1 *float64, d2 *float64, d3 *float64, zd *float64, gl *float64, ddbar *float64, gd *float64, gdbar *float64, n int)
+
+//go:noescape
+func trUpTanLastAVX2(zbar *float64, zdbar *float64, gbar *float64, d1 *float64, d2 *float64, d3 *float64, zd *float64, gl *float64, ddbar *float64, n int)
+
+//go:noescape
+func trDownTanAVX2(zbar *float64, zdbar *float64, d1 *float64, d2 *float64, zd *float64, ad *float64, n int)
+
+//go:noescape
+func trAddToAVX2(dst *float64, x *float64, n int)
+
+//go:noescape
+func trColSumsAVX2(dst *float64, x *float64, rows int, w int)
+
+//go:noescape
+func trAdamAVX2(p *float64, gr *float64, m *float64, v *float64, n int, c *float64)

@@ -18,7 +18,7 @@ import (
 // name.
 func asmISAs() map[string]*asmFuncs {
 	m := map[string]*asmFuncs{}
-	if cpu.X86.HasAVX512F {
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ {
 		m["avx512"] = avx512Funcs
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {

@@ -100,7 +100,7 @@ func gradientWeights(dydx []float64, norm Normalization, rows []int) ([]float64,
 	add := func(r int) {
 		for j := range n {
 			g := dydx[r*n+j] * norm.XScale[j] / norm.YScale
-			ss[j] += g * g
+			ss[j] += float64(g * g)
 		}
 	}
 	count := len(rows)
@@ -200,10 +200,10 @@ func (net *Network) SobolevLoss(grad []float64, ws *Workspace, bt Batch, w LossW
 		loss.Grad += l.Grad
 		loss.HVP += l.HVP
 		if grad != nil {
-			addTo(ws.parts[0].simd, grad, ws.grads[i])
+			ws.parts[0].kern.addTo(grad, ws.grads[i])
 		}
 	}
-	loss.Total = w.Value*loss.Value + w.Grad*loss.Grad + w.HVP*loss.HVP
+	loss.Total = float64(w.Value*loss.Value) + float64(w.Grad*loss.Grad) + float64(w.HVP*loss.HVP)
 	return loss
 }
 
@@ -248,7 +248,7 @@ func (ws *part) loss(grad []float64, net *Network, bt Batch, w LossWeights, tota
 		c := 2 * w.Value / float64(total)
 		for s, y := range ws.y[:b] {
 			e := y - bt.Y[s]
-			loss.Value += e * e
+			loss.Value += float64(e * e)
 			ybar[s] = c * e
 		}
 		loss.Value /= float64(total)
@@ -267,7 +267,7 @@ func (ws *part) loss(grad []float64, net *Network, bt Batch, w LossWeights, tota
 					}
 					i := s*n + j
 					e := g0[i] - bt.DYDX[i]
-					loss.Grad += lam * e * e
+					loss.Grad += float64(lam * e * e)
 					gbar[i] = c * lam * e
 				}
 			}
@@ -286,7 +286,7 @@ func (ws *part) loss(grad []float64, net *Network, bt Batch, w LossWeights, tota
 					for j := range n {
 						i := (s*k+d)*n + j
 						e := hv[i] - bt.HV[i]
-						loss.HVP += mu * e * e
+						loss.HVP += float64(mu * e * e)
 						hbar[i] = c * mu * e
 					}
 				}
@@ -354,10 +354,10 @@ func (ws *part) upward(net *Network, b, k int) {
 		if last {
 			for s := range b {
 				lo, hi := s*out, (s+1)*out
-				upwardTo(ws.simd, p[lo:hi], q[r*out+lo:], ws.d1[l][lo:], ws.d2[l][lo:], wout, t[lo:])
+				ws.kern.upwardTo(p[lo:hi], q[r*out+lo:], ws.d1[l][lo:], ws.d2[l][lo:], wout, t[lo:])
 			}
 		} else {
-			upwardTo(ws.simd, p[:b*out], q[r*out:], ws.d1[l], ws.d2[l], ws.g[l], t)
+			ws.kern.upwardTo(p[:b*out], q[r*out:], ws.d1[l], ws.d2[l], ws.g[l], t)
 		}
 		for s := range b { // the tangent rows
 			lo := s * out
@@ -371,7 +371,7 @@ func (ws *part) upward(net *Network, b, k int) {
 				if !last {
 					gd, gdbar = ws.g[l][o:], q[r*out+o:]
 				}
-				upTan(ws.simd, p[lo:lo+out], p[o:], q[(r+s)*out:], gdbar,
+				ws.kern.upTan(p[lo:lo+out], p[o:], q[(r+s)*out:], gdbar,
 					ws.d1[l][lo:], ws.d2[l][lo:], ws.d3[l][lo:], z[o:], g, gd, t[o:])
 			}
 		}
@@ -411,21 +411,21 @@ func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
 				for i, w := range wout {
 					abar[i] = yb * w
 				}
-				mulTo(ws.simd, p[s*out:(s+1)*out], ws.d1[l][s*out:], abar, full)
+				ws.kern.mulTo(p[s*out:(s+1)*out], ws.d1[l][s*out:], abar, full)
 			}
 		} else {
-			mulTo(ws.simd, p[:b*out], ws.d1[l], abar, full)
+			ws.kern.mulTo(p[:b*out], ws.d1[l], abar, full)
 		}
 		if full && !last {
 			for s := range b { // the tangent rows
 				lo := s * out
 				for j := range k {
 					o := (b + s*k + j) * out
-					downTan(ws.simd, p[lo:lo+out], p[o:], ws.d1[l][lo:], ws.d2[l][lo:], z[o:], abar[o:])
+					ws.kern.downTan(p[lo:lo+out], p[o:], ws.d1[l][lo:], ws.d2[l][lo:], z[o:], abar[o:])
 				}
 			}
 		}
-		colSums(ws.simd, grad[ws.bOff[l-1]:ws.bOff[l-1]+out], p[:b*out])
+		ws.kern.colSums(grad[ws.bOff[l-1]:ws.bOff[l-1]+out], p[:b*out])
 		pr := b
 		if full {
 			pr = 2 * r

@@ -73,10 +73,10 @@ type part struct {
 	sizes      []int
 	q, p, z, g [][]float64
 	d1, d2, d3 [][]float64
-	t          []float64 // (R, max n_l) GEMM result before an elementwise pass
-	y, ybar    []float64 // (B) network output y_n and its adjoint
-	wOff, bOff []int     // offsets of W[l], B[l] in Params.Flat
-	simd       bool      // run the AVX-512 elementwise kernels (kernel_train.go)
+	t          []float64     // (R, max n_l) GEMM result before an elementwise pass
+	y, ybar    []float64     // (B) network output y_n and its adjoint
+	wOff, bOff []int         // offsets of W[l], B[l] in Params.Flat
+	kern       *trainKernels // the elementwise kernels (kernel_train.go)
 }
 
 // NewWorkspace returns a Workspace for networks shaped like net, batches of
@@ -128,7 +128,7 @@ func (pt *part) serve(jobs <-chan job, done chan<- Loss) {
 func newPart(sizes []int, batch, dirs int) *part {
 	sizes = append([]int(nil), sizes...)
 	nl := len(sizes) - 1 // index of the output layer; hidden layers are 1..nl−1
-	ws := &part{sizes: sizes, simd: useSIMD()}
+	ws := &part{sizes: sizes, kern: trainKernelSets()[0]}
 	r := batch * (1 + dirs)
 	ws.q = make([][]float64, nl)
 	ws.p = make([][]float64, nl)
@@ -211,7 +211,7 @@ func (ws *part) forward(net *Network, x, dirs []float64, b, k int, third bool) {
 		if third {
 			d3 = ws.d3[l]
 		}
-		activate(ws.simd, net.Act, ws.q[l], ws.d1[l], ws.d2[l], d3, z[:b*out], net.Params.B[l-1])
+		ws.kern.activate(net.Act, ws.q[l], ws.d1[l], ws.d2[l], d3, z[:b*out], net.Params.B[l-1])
 		if k == 0 || l == nl-1 {
 			continue // ȧ_L is not needed: ġ_L = 0.
 		}
@@ -219,7 +219,7 @@ func (ws *part) forward(net *Network, x, dirs []float64, b, k int, third bool) {
 			d1 := ws.d1[l][s*out : (s+1)*out]
 			for j := range k {
 				o := (b + s*k + j) * out
-				mulTo(ws.simd, ws.q[l][o:o+out], d1, z[o:o+out], false)
+				ws.kern.mulTo(ws.q[l][o:o+out], d1, z[o:o+out], false)
 			}
 		}
 	}
@@ -259,10 +259,10 @@ func (ws *part) backward(net *Network, b, k int) {
 		last := l == nl-1
 		if last {
 			for s := range b {
-				mulTo(ws.simd, p[s*out:(s+1)*out], ws.d1[l][s*out:], wout, false)
+				ws.kern.mulTo(p[s*out:(s+1)*out], ws.d1[l][s*out:], wout, false)
 			}
 		} else {
-			mulTo(ws.simd, p[:b*out], ws.d1[l], ws.g[l], false)
+			ws.kern.mulTo(p[:b*out], ws.d1[l], ws.g[l], false)
 		}
 		for s := range b { // the tangent rows
 			lo := s * out
@@ -276,7 +276,7 @@ func (ws *part) backward(net *Network, b, k int) {
 				if !last {
 					gd = ws.g[l][o:]
 				}
-				backTan(ws.simd, p[o:o+out], ws.d1[l][lo:], ws.d2[l][lo:], z[o:], g, gd)
+				ws.kern.backTan(p[o:o+out], ws.d1[l][lo:], ws.d2[l][lo:], z[o:], g, gd)
 			}
 		}
 		gemm(blas.NoTrans, blas.NoTrans, r, in, out,

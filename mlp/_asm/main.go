@@ -157,6 +157,7 @@ func (s isa) acc(acc, a vec, b any) {
 
 // Comparison predicates of VCMPPD.
 const (
+	cmpEQ = 0x00 // EQ_OQ
 	cmpLT = 0x01 // LT_OS
 	cmpLE = 0x12 // LE_OQ
 	cmpGE = 0x1d // GE_OQ
@@ -225,7 +226,7 @@ func declareConsts(xs ...float64) {
 	}
 }
 
-// Constants of exp: as exp8 in kernel_simd.go.
+// Constants of exp: as expGo in mlp/kernel_train.go.
 const (
 	expMax = 710
 	expMin = -746
@@ -433,6 +434,27 @@ func (s isa) log1p(t vec) vec {
 	return s.add(s.add(s.mul(k, ln2Hi), s.sub(f, s.sub(hfsq, in))), c)
 }
 
+// actOpts are the options of isa.act.
+type actOpts struct {
+	third  bool // also emit σ‴
+	limits bool // SiLU gives its limits at ±Inf
+}
+
+// siluClamp bounds the z at which act evaluates the derivatives of SiLU with
+// actOpts.limits (a power of 2 beyond 746).
+const siluClamp = 1024
+
+// clamp returns min(max(x, lo), hi) lane by lane; NaN stays NaN.
+func (s isa) clamp(x vec, lo, hi float64) vec {
+	l, u := s.bcast(konst(lo)), s.bcast(konst(hi))
+	d := s.newVec()
+	for h := range d {
+		VMAXPD(x[h], l[h], d[h]) // Intel max(lo, x): x if either is NaN
+		VMINPD(d[h], u[h], d[h])
+	}
+	return d
+}
+
 // activations names the activations of the kernels, as in mlp.Activation.
 var activations = []string{"SiLU", "Softplus", "Tanh", "ReLU"}
 
@@ -446,9 +468,22 @@ var activations = []string{"SiLU", "Softplus", "Tanh", "ReLU"}
 //	          σ′ = 4e·r·r,  σ″ = −2σ·σ′
 //	ReLU      σ = z if z > 0 or NaN else 0,  σ′ = 1 if z > 0 else 0,  σ″ = 0
 //
-// It passes σ, σ′ and σ″ to emit, in this order, as soon as each is known, so
-// that the caller can store them and free their registers.
-func (s isa) act(name string, z vec, emit func(q int, v vec)) {
+// With o.third it also passes σ‴ (q = 3), computed as in kernel_train.go:
+//
+//	SiLU      σ‴ = p·(z·(p·(−6) + 1) + 3·(c − s))
+//	Softplus  σ‴ = p·(c − s)
+//	Tanh      σ‴ = σ′·((6σ)·σ − 2)
+//	ReLU      σ‴ = 0
+//
+// With o.limits, SiLU gives its limits at z = ±Inf (as Activation.Eval,
+// except σ″ = σ‴ = −0): σ = −0 at −Inf, and σ′, σ″, σ‴ are evaluated at z
+// clamped to [−siluClamp, siluClamp], which changes no finite result (s·c is
+// 0 beyond ±746) and turns the products ±Inf·0 into the limits.
+//
+// It passes σ, σ′, σ″ (and σ‴) to emit, in this order, as soon as each is
+// known, so that the caller can store them and free their registers;
+// fused multiply-adds are marked fma, every other operation rounds once.
+func (s isa) act(name string, z vec, o actOpts, emit func(q int, v vec)) {
 	negAbs := func() vec { return s.op(VORPD, z, math.Copysign(0, -1)) }
 	sigmoid := func(e vec) (sg, c vec) {
 		r := s.div(s.bcast(konst(1)), s.add(e, 1.0))
@@ -467,9 +502,17 @@ func (s isa) act(name string, z vec, emit func(q int, v vec)) {
 		sg, c := sigmoid(s.exp(negAbs()))
 		p := s.mul(sg, c)
 		m := s.sub(c, sg)
-		emit(0, s.mul(z, sg))
-		emit(1, s.fma(z, p, sg))
-		emit(2, s.mul(p, s.fma(z, m, 2.0)))
+		f, zc := s.mul(z, sg), z
+		if o.limits {
+			f = s.sel(s.cmp(cmpEQ, z, math.Inf(-1)), s.bcast(konst(math.Copysign(0, -1))), f)
+			zc = s.clamp(z, -siluClamp, siluClamp)
+		}
+		emit(0, f)
+		emit(1, s.fma(zc, p, sg))
+		emit(2, s.mul(p, s.fma(zc, m, 2.0)))
+		if o.third {
+			emit(3, s.mul(p, s.fma(zc, s.fma(p, s.bcast(konst(-6)), 1.0), s.mul(m, 3.0))))
+		}
 	case "Softplus":
 		e := s.exp(negAbs())
 		f := s.log1p(e)
@@ -481,7 +524,11 @@ func (s isa) act(name string, z vec, emit func(q int, v vec)) {
 		emit(0, f)
 		sg, c := sigmoid(e)
 		emit(1, sg)
-		emit(2, s.mul(sg, c))
+		p := s.mul(sg, c)
+		emit(2, p)
+		if o.third {
+			emit(3, s.mul(p, s.sub(c, sg)))
+		}
 	case "Tanh":
 		e := s.exp(s.mul(negAbs(), 2.0))
 		r := s.div(s.bcast(konst(1)), s.add(e, 1.0))
@@ -491,11 +538,17 @@ func (s isa) act(name string, z vec, emit func(q int, v vec)) {
 		emit(0, t)
 		emit(1, g)
 		emit(2, s.mul(s.mul(t, -2.0), g))
+		if o.third {
+			emit(3, s.mul(g, s.fma(s.mul(t, 6.0), t, -2.0)))
+		}
 	case "ReLU":
 		zero := s.zero()
 		emit(0, s.sel(s.cmp(cmpLE, z, 0.0), zero, z))
 		emit(1, s.sel(s.cmp(cmpGT, z, 0.0), s.bcast(konst(1)), zero))
 		emit(2, zero)
+		if o.third {
+			emit(3, zero)
+		}
 	default:
 		panic("unknown activation " + name)
 	}
@@ -534,7 +587,7 @@ func (s isa) activation(actName string, tan bool) {
 	body := func(s isa) {
 		u := max(1, s.nodes) * s.nodeBytes() // bytes
 		var zd vec
-		s.act(actName, s.load(a), func(q int, v vec) {
+		s.act(actName, s.load(a), actOpts{}, func(q int, v vec) {
 			switch q {
 			case 0:
 				s.store(v, a)
@@ -860,7 +913,9 @@ func main() {
 	consts := []float64{0, 0.5, 1, 2, 4, -2, math.Copysign(0, -1), math.Sqrt2, expMin, expMax,
 		math.Log2E, -ln2Hi, -ln2Lo, ln2Hi, ln2Lo, magic}
 	consts = append(consts, taylor...)
+	consts = append(consts, math.Inf(-1), -siluClamp, siluClamp, -6, 3, 6)
 	declareConsts(append(consts, logL...)...)
+	declareIota()
 	for _, s := range []isa{avx512, avx2} {
 		s.tiles(false)
 		s.tiles(true)
@@ -876,6 +931,15 @@ func main() {
 		s.normalize()
 		s.raw()
 		s.expKernel()
+		u := 2 // registers of the activations at once: AVX-512 has 32
+		if !s.zmm {
+			u = 1 // AVX2 has 16
+		}
+		for _, a := range activations {
+			s.trainAct(a, false, u)
+			s.trainAct(a, true, u)
+		}
+		s.trainKernels()
 	}
 	Generate()
 }

@@ -1,16 +1,18 @@
-// Command _asm generates mlp/eval_amd64.s and mlp/eval_amd64_stubs.go, the
-// AVX-512 and AVX2+FMA group kernels of the mlp Evaluator, with avo:
+// Command _asm generates mlp/eval_amd64.s and mlp/eval_amd64_stubs.go with
+// avo: the AVX-512 and AVX2+FMA group kernels of the mlp Evaluator (this
+// file) and the elementwise kernels of training (train.go):
 //
 //	cd mlp/_asm && go run . -out ../eval_amd64.s -stubs ../eval_amd64_stubs.go -pkg mlp
 //
 // (mlp/eval_amd64.go has the go:generate line). It is a module of its own so
 // that the mlp module does not depend on avo.
 //
-// Every kernel works on 8 samples at once, one per lane: a "vector" is one zmm
-// register (AVX-512) or two ymm registers (AVX2, lanes 0–3 and 4–7), and a
-// node's state is one [8]float64 of the Evaluator's scratch. Both variants
-// perform the same IEEE operations in the same order on every lane, so they
-// give the same bits.
+// Every Evaluator kernel works on 8 samples at once, one per lane: a
+// "vector" is one zmm register (AVX-512) or two ymm registers (AVX2, lanes
+// 0–3 and 4–7), and a node's state is one [8]float64 of the Evaluator's
+// scratch. Both variants perform the same IEEE operations in the same order
+// on every lane, so they give the same bits. The training kernels do the same
+// on flat arrays, and so do their plain-Go versions in mlp/kernel_train.go.
 package main
 
 import (

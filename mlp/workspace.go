@@ -30,9 +30,11 @@ const (
 // With threads > 1 the batch is cut into that many contiguous parts of
 // (nearly) equal size, each run by its own goroutine with its own scratch;
 // their losses and parameter gradients are summed in part order. Results are
-// bit-for-bit reproducible for a given thread count (and build); different
-// thread counts round differently (the gradient's sums are split
-// differently), agreeing to about 1e-13 relative.
+// bit-for-bit reproducible for a given thread count (and build); the CPU's
+// instruction set does not matter as long as it has FMA (the elementwise
+// kernels, AVX-512, AVX2 or plain Go, give the same bits, and so do those of
+// internal/gemm). Different thread counts round differently (the gradient's
+// sums are split differently), agreeing to about 1e-13 relative.
 type Workspace struct {
 	sizes       []int
 	batch, dirs int

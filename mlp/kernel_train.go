@@ -62,20 +62,9 @@ func trainKernelSets() []*trainKernels { return append(asmTrainKernels(), goTrai
 // of Activation.Eval, with exponential and logarithm by polynomials (expGo,
 // log1pGo) and fused multiply-adds, so results agree with Activation.Eval to
 // a few ulp (relative to max(|σ|, 1)); the special cases are those of
-// Activation.Eval, except that σ″ and σ‴ of SiLU at ±Inf are −0.
+// Activation.Eval, except that σ″ and σ‴ of SiLU at ±Inf are −0. It panics if
+// act is not declared.
 func activateGo(act Activation, f, d1, d2, d3, z, bias []float64) {
-	w := len(bias)
-	if w == 0 {
-		return
-	}
-	z = z[:len(z)/w*w]
-	f, d1, d2 = f[:len(z)], d1[:len(z)], d2[:len(z)]
-	for lo := 0; lo < len(z); lo += w {
-		row := z[lo : lo+w]
-		for i, b := range bias {
-			row[i] += b
-		}
-	}
 	var el func(z float64) (f, d1, d2, d3 float64)
 	switch act {
 	case SiLU:
@@ -88,6 +77,18 @@ func activateGo(act Activation, f, d1, d2, d3, z, bias []float64) {
 		el = reluGo
 	default:
 		panic(badActivation)
+	}
+	w := len(bias)
+	if w == 0 {
+		return
+	}
+	z = z[:len(z)/w*w]
+	f, d1, d2 = f[:len(z)], d1[:len(z)], d2[:len(z)]
+	for lo := 0; lo < len(z); lo += w {
+		row := z[lo : lo+w]
+		for i, b := range bias {
+			row[i] += b
+		}
 	}
 	if d3 == nil {
 		for i, zi := range z {

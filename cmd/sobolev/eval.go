@@ -29,6 +29,7 @@ type evalFlags struct {
 	model, data string
 	direction   string
 	json        bool
+	onnxruntime string
 	maxMemory   memlimit.Size
 }
 
@@ -45,6 +46,9 @@ type evalReport struct {
 	Activation  string `json:"activation"`
 	results.Scores
 	Speed evalSpeed `json:"speed"`
+	// ONNXRuntime is the speed of the model in onnxruntime, with
+	// --onnxruntime; absent without.
+	ONNXRuntime *ortSpeed `json:"onnxruntime,omitempty"`
 	// GammaDirection is the direction v of gamma = vᵀHv; absent for the
 	// all-ones vector (1ᵀH1).
 	GammaDirection []float64 `json:"gamma_direction,omitempty"`
@@ -62,6 +66,9 @@ type evalSpeed struct {
 	Workers     int     `json:"workers"`
 	Repetitions int     `json:"repetitions"`
 	Seconds     float64 `json:"seconds"`
+	// ValuePerSecond is the batched rate of the value alone (the forward
+	// pass), on Workers goroutines.
+	ValuePerSecond float64 `json:"value_per_second"`
 	// GreeksPerSecond is the batched rate of value, gradient and gamma
 	// (1ᵀH1) together, on Workers goroutines.
 	GreeksPerSecond float64 `json:"greeks_per_second"`
@@ -73,7 +80,7 @@ type evalSpeed struct {
 func newEvalCmd() *cobra.Command {
 	var f evalFlags
 	cmd := &cobra.Command{
-		Use:   "eval --model MODEL.onnx --data FILE [--json]",
+		Use:   "eval --model MODEL.onnx --data FILE [--onnxruntime DIR] [--json]",
 		Short: "Score a model's value, deltas and gamma on a data file, and time it",
 		Long: `eval evaluates the ONNX model --model at the points of --data (a .npz or .csv
 file, typically an analytic test set as "sobolev data" writes it) and compares
@@ -91,13 +98,32 @@ For each it prints R², the standard 1 − Σ(pred − true)² / Σ(true − mea
 the units of the labels. It then times repeated evaluations of value and
 gradient at all the points (mlp.EvalParallel on all cores, for at least
 0.25 s) and prints the speed in points per second with the kernel that ran,
-the batched rate with gamma too, and the latency of one point's value,
-gradient and gamma.
+the batched rates of the value alone and with gamma too, and the latency of
+one point's value, gradient and gamma.
+
+--onnxruntime DIR (default $SOBOLEV_ONNXRUNTIME) also times the model in
+onnxruntime (CPU, float64) and prints both side by side, with sobolev's speed
+over onnxruntime's: the value graph (as "sobolev train" writes it) and the
+greeks graph (as "sobolev export" writes it: y, deltas and gamma) in batches
+of the points of --data (at most 65536) on as many threads as eval's workers,
+and one point at a time on one thread. DIR is a folder where
+"npm ci --ignore-scripts" installed onnxruntime-node, such as the repository's
+.ci/onnxruntime, and node must be on PATH. The timing runs a Node.js script
+embedded in sobolev (the same as .ci/onnxruntime/bench.js) for about four
+times 0.25 s; each run counts creating the input tensor and the whole
+session.run, as a Node.js caller sees it.
 
 --json prints the same as one JSON object instead of the table; figures
-without labels, and any that are not finite, are null.`,
+without labels, and any that are not finite, are null. Its "speed" has
+points_per_second (value and gradient), value_per_second, greeks_per_second
+(value, gradient and gamma) and point_seconds; with --onnxruntime,
+"onnxruntime" has onnxruntime's value_per_second, greeks_per_second,
+value_point_seconds and point_seconds (value and greeks of one point), the
+batch and threads, and value_speedup, greeks_speedup and point_speedup:
+sobolev's speed over onnxruntime's, above 1 where sobolev is faster.`,
 		Example: `  sobolev eval --model tuned.onnx --data data/test.npz
-  sobolev eval --model large.onnx --data data/test.npz --json | jq .r2_gamma`,
+  sobolev eval --model large.onnx --data data/test.npz --json | jq .r2_gamma
+  sobolev eval --model tuned.onnx --data data/test.npz --onnxruntime .ci/onnxruntime`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runEval(cmd, f)
@@ -108,6 +134,7 @@ without labels, and any that are not finite, are null.`,
 	fl.StringVar(&f.data, "data", "", "data with labels, .npz or .csv (required)")
 	fl.StringVar(&f.direction, "direction", "", "direction v of gamma = vᵀ·H·v, comma-separated, one entry per input; empty means\nthe gamma_direction of spec.json beside --data, or all ones")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object instead of a table")
+	fl.StringVar(&f.onnxruntime, "onnxruntime", "", "folder with node_modules/onnxruntime-node (npm ci --ignore-scripts in .ci/onnxruntime):\nalso time the model in onnxruntime; default $"+ortEnv)
 	addMaxMemoryFlag(cmd, &f.maxMemory)
 	for _, name := range []string{"model", "data"} {
 		if err := cmd.MarkFlagRequired(name); err != nil {
@@ -146,6 +173,17 @@ func evalDirection(f evalFlags, n int) ([]float64, error) {
 }
 
 func runEval(cmd *cobra.Command, f evalFlags) error {
+	var ort *ortRunner
+	ortDir, ortFrom := f.onnxruntime, "--onnxruntime"
+	if !cmd.Flags().Changed("onnxruntime") {
+		ortDir, ortFrom = os.Getenv(ortEnv), ortEnv
+	}
+	if ortDir != "" {
+		var err error
+		if ort, err = newORTRunner(ortDir, ortFrom); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
 	net, err := loadModel("--model", f.model)
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
@@ -183,6 +221,12 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 	if rep.Speed, err = measureSpeed(cmd.Context(), net, data.X, speedMinTime); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
+	if ort != nil {
+		rep.ONNXRuntime, err = ort.measure(cmd.Context(), net, dir, data.X, rep.Speed.Workers, speedMinTime, rep.Speed)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
 	stdout := cmd.OutOrStdout()
 	if f.json {
 		enc := json.NewEncoder(stdout)
@@ -193,7 +237,9 @@ func runEval(cmd *cobra.Command, f evalFlags) error {
 }
 
 // measureSpeed times mlp.EvalParallel computing value and gradient at the
-// rows of x, repeated until minTime has passed (at least once).
+// rows of x, repeated until minTime has passed (at least once), then the
+// value alone and value, gradient and gamma, each for minTime/2, and one
+// point's value, gradient and gamma (mlp.Evaluator.Point) for minTime/2.
 func measureSpeed(ctx context.Context, net *mlp.Network, x []float64, minTime time.Duration) (evalSpeed, error) {
 	rows := len(x) / net.Inputs()
 	value, grad := make([]float64, rows), make([]float64, len(x))
@@ -211,9 +257,20 @@ func measureSpeed(ctx context.Context, net *mlp.Network, x []float64, minTime ti
 	s.Seconds = elapsed.Seconds()
 	s.PointsPerSecond = float64(s.Repetitions*rows) / s.Seconds
 
+	// The value alone (the forward pass).
+	reps, start := 0, time.Now()
+	for reps == 0 || time.Since(start) < minTime/2 {
+		if err := ctx.Err(); err != nil {
+			return s, err
+		}
+		mlp.EvalParallel(net, value, nil, nil, x, s.Workers)
+		reps++
+	}
+	s.ValuePerSecond = float64(reps*rows) / time.Since(start).Seconds()
+
 	// Value, gradient and gamma: batched on every worker, then point by point.
 	gamma := make([]float64, rows)
-	reps, start := 0, time.Now()
+	reps, start = 0, time.Now()
 	for reps == 0 || time.Since(start) < minTime/2 {
 		if err := ctx.Err(); err != nil {
 			return s, err
@@ -277,8 +334,11 @@ func writeEvalTable(w io.Writer, rep *evalReport) error {
 	}
 	sp := rep.Speed
 	_, err := fmt.Fprintf(w, "\nspeed %.4g points/s (%s; %d repetitions in %.2f s, %d workers, kernel %s)\n"+
-		"      %.4g points/s with gamma too (batched, %d workers); one point with value, gradient and gamma %.3g µs (one core)\n",
+		"      %.4g points/s value alone, %.4g points/s with gamma too (batched, %d workers); one point with value, gradient and gamma %.3g µs (one core)\n",
 		sp.PointsPerSecond, sp.Outputs, sp.Repetitions, sp.Seconds, sp.Workers, sp.Kernel,
-		sp.GreeksPerSecond, sp.Workers, 1e6*sp.PointSeconds)
-	return err
+		sp.ValuePerSecond, sp.GreeksPerSecond, sp.Workers, 1e6*sp.PointSeconds)
+	if err != nil || rep.ONNXRuntime == nil {
+		return err
+	}
+	return writeORTTable(w, sp, rep.ONNXRuntime)
 }

@@ -88,8 +88,9 @@ func TestChain(t *testing.T) {
 		t.Errorf("eval --json speed %+v, want points/s > 0, kernel %q, %d workers, ≥ 1 repetition in ≥ %v",
 			sp, mlp.EvalKernel(), runtime.GOMAXPROCS(0), speedMinTime)
 	}
-	if !(sp.GreeksPerSecond > 0) || !(sp.PointSeconds > 0) || sp.PointSeconds > 1 {
-		t.Errorf("eval --json: %v points/s with gamma, %v s per point; want both positive", sp.GreeksPerSecond, sp.PointSeconds)
+	if !(sp.ValuePerSecond > 0) || !(sp.GreeksPerSecond > 0) || !(sp.PointSeconds > 0) || sp.PointSeconds > 1 {
+		t.Errorf("eval --json: %v points/s value alone, %v with gamma, %v s per point; want all positive",
+			sp.ValuePerSecond, sp.GreeksPerSecond, sp.PointSeconds)
 	}
 	if d := sp.PointsPerSecond - float64(sp.Repetitions*200)/sp.Seconds; d != 0 {
 		t.Errorf("speed %v points/s, want %d repetitions × 200 points / %v s", sp.PointsPerSecond, sp.Repetitions, sp.Seconds)
@@ -127,7 +128,7 @@ func TestEvalTable(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"model " + model + ": 2 inputs, hidden 5 (5 nodes), 21 parameters, silu",
-		"data  " + test + ": 200 points", "points/s (value and gradient; ", "kernel " + mlp.EvalKernel()} {
+		"data  " + test + ": 200 points", "points/s (value and gradient; ", "points/s value alone, ", "kernel " + mlp.EvalKernel()} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output does not contain %q:\n%s", want, stdout)
 		}

@@ -3,14 +3,54 @@
 // every value, every delta ∂y/∂x_j, gamma = vᵀ·H·v and every diagonal entry
 // of the Hessian H that the network takes at any point of the box.
 //
-// The enclosures come from the recursions of method.md §3 evaluated in
-// interval arithmetic (package interval): the forward pass, the reverse pass
-// of the deltas and its tangent along v, with enclosures of σ, σ′ and σ″ on
-// each layer's pre-activation range. Plain intervals forget that the inputs
-// of a layer move together, so on a wide box they over-estimate; Options.Boxes
-// bisects the box, always along its widest input (in units of the input's
-// scale), and joins the enclosures of the pieces, which tightens them
-// linearly in the pieces' width.
+// # Method
+//
+// The box is cut into Options.Boxes pieces by bisection, always along the
+// widest input (in units of the input's scale), and each piece is enclosed
+// with the recursions of method.md §3 in normalised units: the forward pass
+// Z_l, A_l = σ(Z_l), the reverse pass G_l = ∂y_n/∂A_l of the deltas, the
+// tangents Ż_l(u) along directions u, and the second derivatives
+//
+//	∂²y_n/∂u∂u′ = Σ_l ⟨G_l ⊙ σ″(Z_l), Ż_l(u) ⊙ Ż_l(u′)⟩
+//
+// (the tangent of the adjoint, summed layer by layer). They run three times
+// per piece, and every enclosure is the intersection of what they give,
+// each sound.
+//
+// First in plain interval arithmetic (package interval) on the piece, with
+// enclosures of σ, σ′, σ″ on each pre-activation's range; gamma and the
+// Hessian diagonal also from the reverse tangent of the adjoint,
+// Ġ_{l−1} = W_lᵀ·(σ′ ⊙ Ġ_l + σ″ ⊙ Ż_l ⊙ G_l). Plain intervals forget that
+// the nodes of a layer move together (the wrapping effect): on a 6 × 8 net
+// their enclosures are 10²–10⁴ times too wide even on small pieces, and
+// shrink only linearly with the pieces.
+//
+// Then on affine forms q ∈ C + Σ_k a_k·σ_k (form.go), whose symbols σ_k are
+// the inputs, σ_j = (x_j − c_j)/r_j for the piece's centre c and radii r,
+// and the widest remainders of σ, σ′ and σ″ on each layer: the linear
+// dependence on the inputs and those remainders go through the layers with
+// their signs. σ, σ′ and σ″ are expanded to second order around each form's
+// centre, σ″, σ‴ and σ⁗ of package interval bounding the remainders. What
+// is lost is of second order in the piece's radius.
+//
+// Last in plain intervals at the centre c, for the centred forms of second
+// order of the value and the deltas: with the forms C_j + Σ_k a_jk·σ_k of
+// the deltas (of the Hessian's rows, for the deltas) on the piece, the
+// integral of the derivative along the segment from c to x gives
+//
+//	y(x) ∈ y(c) + Σ_j r_j·σ_j·C_j + ½·Σ_jk r_j·a_jk·σ_j·σ_k.
+//
+// Measured on random 6 × 8 nets (SiLU, Softplus, tanh; 3 and 7 inputs) over
+// boxes of ±0.05 input scales cut into 64 pieces, against 10⁵ sampled points
+// (TestGreeksTight): the enclosures of the value are at most 1.3 times the
+// sampled range wide, the deltas' 2.3, gamma's 1.6 and the Hessian
+// diagonal's 1.8, where the plain interval recursions of method.md §3 alone
+// (forward, reverse and its tangent) give 19–101, 102–1363, 328–2351 and
+// 484–1375.
+//
+// Check proves shape conditions piece by piece with the same enclosures,
+// trying the forms only where plain intervals fail and the piece is small
+// enough for them.
 package bound
 
 import (
@@ -52,7 +92,9 @@ type Result struct {
 // Greeks returns enclosures of the value, the deltas, gamma along
 // opts.Direction and the Hessian diagonal of net over box (one interval per
 // input, raw units). Every enclosure contains the exact value at every point
-// of the box, rounding included.
+// of the box, rounding included. The box is cut into opts.Boxes pieces, each
+// enclosed with plain intervals, forms and centred forms (see the package
+// documentation), and the enclosures are the hulls of the pieces'.
 //
 // Greeks returns an error if the box does not have one finite, non-empty
 // interval per input, opts.Direction does not have one finite entry per
@@ -66,13 +108,14 @@ func Greeks(ctx context.Context, net *mlp.Network, box []interval.Interval, opts
 	}
 	n := net.Inputs()
 	pieces := bisect(box, net.Norm.XScale, max(opts.Boxes, 1))
-	p := newPass(net, dir, true)
+	e := newEncloser(net, directions(net, dir, true))
+	r := &Result{Delta: make([]interval.Interval, n), HessianDiag: make([]interval.Interval, n)}
 	var res *Result
 	for _, b := range pieces {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r := p.run(b) // p's, overwritten by the next run
+		e.greeks(r, b)
 		if res == nil {
 			res = &Result{Value: r.Value, Gamma: r.Gamma,
 				Delta: append([]interval.Interval(nil), r.Delta...), HessianDiag: append([]interval.Interval(nil), r.HessianDiag...)}

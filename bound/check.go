@@ -3,6 +3,7 @@ package bound
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/sobolev-pruning/sobolev/iasa"
@@ -50,10 +51,14 @@ type Certificate struct {
 const MaxCounterexamples = 10
 
 // Check proves or refutes shape on box by bisection: a sub-box is proved if
-// the enclosures of Greeks on it satisfy the condition; otherwise the
+// plain interval enclosures on it satisfy the condition; otherwise the
 // network is evaluated at its midpoint in float64, and a violation there is
-// a counterexample; otherwise the sub-box is halved along its widest input
-// (in units of the input's scale), down to depth halvings. A sub-box at the
+// a counterexample; otherwise it is proved if the enclosures of forms and
+// centred forms (see the package documentation) satisfy the condition,
+// which are tried unless they did worse than plain intervals, or far from
+// proving, on a larger sub-box it belongs to; otherwise the sub-box is
+// halved along its widest input (in units of the input's scale), down to
+// depth halvings. A sub-box at the
 // depth limit is also evaluated at opts.Probes random points (drawn from
 // opts.Seed), the first violation among them a counterexample; if there is
 // none it is undecided. opts.Boxes is ignored: Check bisects where it needs
@@ -85,8 +90,8 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 			return nil, fmt.Errorf("bound: the shape check names input %d, the model has inputs 0 to %d", j, n-1)
 		}
 	}
-	p := newPass(net, dir, false) // no Hessian diagonal
-	e := mlp.NewEvaluator(net)
+	e := newEncloser(net, directions(net, dir, shape.DeltaNonneg))
+	ev := mlp.NewEvaluator(net)
 	rows := max(1, opts.Probes)
 	xs, grad, hv := make([]float64, rows*n), make([]float64, rows*n), make([]float64, rows*n)
 	rng := rand.New(rand.NewPCG(opts.Seed, 0))
@@ -94,7 +99,7 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 	// the network violates the shape, nil if none.
 	violation := func(x []float64) []float64 {
 		m := len(x) / n
-		e.EvalHessVec(nil, grad[:m*n], hv[:m*n], x, dir)
+		ev.EvalHessVec(nil, grad[:m*n], hv[:m*n], x, dir)
 		for r := range m {
 			bad := false
 			if shape.DeltaNonneg {
@@ -115,24 +120,18 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 		}
 		return nil
 	}
-	proved := func(r *Result) bool {
-		if shape.DeltaNonneg {
-			for _, j := range inputs {
-				if r.Delta[j].Lo < 0 {
-					return false
-				}
-			}
-		}
-		return !shape.GammaNonneg || r.Gamma.Lo >= 0
-	}
+	sc := &shapeCheck{e: e, delta: shape.DeltaNonneg, inputs: inputs, gamma: shape.GammaNonneg}
 
 	type piece struct {
 		box   []interval.Interval
 		depth int
 		share float64 // of the whole box's volume
+		// forms is the size (sizeOf) at or below which the piece tries
+		// forms.
+		forms float64
 	}
 	cert := &Certificate{}
-	stack := []piece{{box, 0, 1}}
+	stack := []piece{{box, 0, 1, math.Inf(1)}}
 	refute := func(pc piece, x []float64) {
 		cert.Refuted += pc.share
 		cert.Refutations++
@@ -147,7 +146,7 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 		pc := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		cert.Boxes++
-		if proved(p.run(pc.box)) {
+		if sc.plain(pc.box) {
 			cert.Proved += pc.share
 			continue
 		}
@@ -158,6 +157,15 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 		if x := violation(mid); x != nil {
 			refute(pc, x)
 			continue
+		}
+		next := pc.forms
+		if size := sizeOf(pc.box, net.Norm.XScale); size <= pc.forms {
+			proved, shrink := sc.forms(pc.box)
+			if proved {
+				cert.Proved += pc.share
+				continue
+			}
+			next = size * shrink
 		}
 		if pc.depth == depth {
 			if opts.Probes > 0 {
@@ -171,7 +179,101 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 			continue
 		}
 		halves := bisect(pc.box, net.Norm.XScale, 2)
-		stack = append(stack, piece{halves[1], pc.depth + 1, pc.share / 2}, piece{halves[0], pc.depth + 1, pc.share / 2})
+		stack = append(stack, piece{halves[1], pc.depth + 1, pc.share / 2, next}, piece{halves[0], pc.depth + 1, pc.share / 2, next})
 	}
 	return cert, nil
+}
+
+// sizeOf returns the sum of the widths of b's inputs over their scales,
+// which each bisection reduces.
+func sizeOf(b []interval.Interval, scale []float64) float64 {
+	w := 0.0
+	for j, iv := range b {
+		w += (iv.Hi - iv.Lo) / scale[j]
+	}
+	return w
+}
+
+// shapeCheck proves the conditions of a Shape on pieces with an encloser:
+// every delta of inputs ≥ 0 if delta, gamma ≥ 0 if gamma.
+type shapeCheck struct {
+	e            *encloser
+	delta, gamma bool
+	inputs       []int
+	// failed lists the inputs whose deltas are not proved yet.
+	failed []int
+}
+
+// plain reports whether plain intervals prove the conditions on the piece b:
+// the deltas from the adjoint, gamma from the tangent along v and from the
+// tangent of the adjoint.
+func (s *shapeCheck) plain(b []interval.Interval) bool {
+	e := s.e
+	p := e.plain
+	p.run(b)
+	if s.delta {
+		for _, j := range s.inputs {
+			if e.delta(p.g0.c[j], j).Lo < 0 {
+				return false
+			}
+		}
+	}
+	return !s.gamma || e.gamma(p).Lo >= 0
+}
+
+// forms reports whether forms prove the conditions on the piece b, plain
+// having run on it and failed: gamma from its form, the deltas from the
+// adjoint's forms and, for those left, their Taylor bounds on the centre.
+// If not, it also returns by how much the piece should shrink (in sizeOf)
+// before forms are tried again: 1/2 if they are wider than plain intervals
+// (the piece is too wide for them), else, the excess of an enclosure
+// [lo, hi] being about proportional to the size, mid/(mid − lo) for the
+// first condition left unproved (between 1/8 and 1).
+func (s *shapeCheck) forms(b []interval.Interval) (proved bool, shrink float64) {
+	e := s.e
+	pl, pf := e.plain, e.formsPass()
+	if !pf.forward(b, true) {
+		return false, 0.5
+	}
+	pf.backward()
+	if s.gamma {
+		if g := meet(e.gamma(pl), e.gamma(pf)); g.Lo < 0 {
+			return false, shrinkOf(g)
+		}
+	}
+	if !s.delta {
+		return true, 0
+	}
+	s.failed = s.failed[:0]
+	for _, j := range s.inputs {
+		if meet(e.delta(pl.g0.c[j], j), e.delta(pf.g0.rng(j), j)).Lo < 0 {
+			s.failed = append(s.failed, j)
+		}
+	}
+	n := e.net.Inputs()
+	ys := interval.Point(e.net.Norm.YScale)
+	if len(s.failed) > 0 {
+		e.runCentre()
+	}
+	for _, i := range s.failed {
+		for j := range n {
+			pf.second(e.one, i+1, j+1)
+			scale(e.hes[i][j], e.one, 0, ys)
+		}
+		d := meet(e.delta(pf.g0.rng(i), i), taylor(e.delta(e.centre.g0.c[i], i), e.hes[i], pf.rad))
+		if d = meet(e.delta(pl.g0.c[i], i), d); d.Lo < 0 {
+			return false, shrinkOf(d)
+		}
+	}
+	return true, 0
+}
+
+// shrinkOf returns √(mid/(mid − lo)) for the enclosure [lo, hi], lo < 0,
+// between 1/4 and 1.
+func shrinkOf(d interval.Interval) float64 {
+	m := d.Mid()
+	if r := m / (m - d.Lo); r > 1.0/16 {
+		return min(math.Sqrt(r), 1)
+	}
+	return 1.0 / 4
 }

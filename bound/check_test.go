@@ -3,6 +3,7 @@ package bound
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/sobolev-pruning/sobolev/interval"
@@ -122,5 +123,66 @@ func TestCheckProbes(t *testing.T) {
 	}
 	if _, err := Check(context.Background(), net, box, shape, 0, Options{Probes: -1}); err == nil {
 		t.Error("-1 probes: no error")
+	}
+}
+
+// TestCheckForms checks a random 6 × 8 SiLU net over a box of ±0.05 input
+// scales, on which the deltas and gamma sampled keep their signs: plain
+// intervals do not prove it (their enclosures are 10²–10³ times too wide),
+// the forms do, in a few pieces, and twice the same.
+func TestCheckForms(t *testing.T) {
+	const n = 3
+	for seed := range uint64(3) {
+		net := randomNet(rand.New(rand.NewPCG(seed, n)), n, []int{8, 8, 8, 8, 8, 8}, mlp.SiLU)
+		box := make([]interval.Interval, n)
+		for j := range box {
+			c, r := net.Norm.XMean[j], 0.05*net.Norm.XScale[j]
+			box[j] = interval.New(c-r, c+r)
+		}
+		smp, err := Sample(net, box, Options{}, 10_000, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// y or 2·y_mean − y: the shape asks for the signs sampled.
+		if smp.Gamma.Lo < 0 {
+			L := net.Layers()
+			for i := range net.Params.W[L] {
+				net.Params.W[L][i] = -net.Params.W[L][i]
+			}
+			net.Params.B[L][0] = -net.Params.B[L][0]
+			smp.Gamma = interval.Neg(smp.Gamma)
+			for j := range n {
+				smp.Delta[j] = interval.Neg(smp.Delta[j])
+			}
+		}
+		shape := Shape{GammaNonneg: smp.Gamma.Lo > 0}
+		for j := range n {
+			if smp.Delta[j].Lo > 0 {
+				shape.DeltaInputs = append(shape.DeltaInputs, j)
+			}
+		}
+		shape.DeltaNonneg = shape.DeltaInputs != nil
+		if !shape.GammaNonneg || !shape.DeltaNonneg {
+			t.Fatalf("seed %d: sampled gamma %v, deltas %v: want signs to prove", seed, smp.Gamma, smp.Delta)
+		}
+		dir, _ := mlp.GammaDirection(nil, n)
+		sc := &shapeCheck{e: newEncloser(net, directions(net, dir, true)), delta: true, inputs: shape.DeltaInputs, gamma: true}
+		if sc.plain(box) {
+			t.Fatalf("seed %d: plain intervals prove the shape; want a box they do not", seed)
+		}
+		var first *Certificate
+		for range 2 {
+			c, err := Check(context.Background(), net, box, shape, 6, Options{Probes: 8})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Proved != 1 || c.Boxes > 15 {
+				t.Errorf("seed %d, deltas %v ≥ 0 and gamma ≥ 0: proved %v in %d pieces; want all in at most 15", seed, shape.DeltaInputs, c.Proved, c.Boxes)
+			}
+			if first != nil && (c.Proved != first.Proved || c.Boxes != first.Boxes) {
+				t.Errorf("seed %d: certificates %+v and %+v of the same check", seed, *first, *c)
+			}
+			first = c
+		}
 	}
 }

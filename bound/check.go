@@ -54,15 +54,16 @@ const MaxCounterexamples = 10
 // plain interval enclosures on it satisfy the condition; otherwise the
 // network is evaluated at its midpoint in float64, and a violation there is
 // a counterexample; otherwise it is proved if the enclosures of forms and
-// centred forms (see the package documentation) satisfy the condition,
-// which are tried unless they did worse than plain intervals, or far from
-// proving, on a larger sub-box it belongs to; otherwise the sub-box is
+// centred forms (see the package documentation) satisfy the condition; these
+// are tried unless they did worse than plain intervals, or far from proving,
+// on a larger sub-box it belongs to, or have cost more than half the plain
+// intervals' time beyond what their proofs saved. Otherwise the sub-box is
 // halved along its widest input (in units of the input's scale), down to
-// depth halvings. A sub-box at the
-// depth limit is also evaluated at opts.Probes random points (drawn from
-// opts.Seed), the first violation among them a counterexample; if there is
-// none it is undecided. opts.Boxes is ignored: Check bisects where it needs
-// to. For given arguments the certificate is the same on every run.
+// depth halvings. A sub-box at the depth limit is also evaluated at
+// opts.Probes random points (drawn from opts.Seed), the first violation among
+// them a counterexample; if there is none it is undecided. opts.Boxes is
+// ignored: Check bisects where it needs to. For given arguments the
+// certificate is the same on every run.
 //
 // Check returns the errors of Greeks, an error if shape asks for nothing or
 // depth is negative, and ctx.Err() if ctx is cancelled.
@@ -159,7 +160,7 @@ func Check(ctx context.Context, net *mlp.Network, box []interval.Interval, shape
 			continue
 		}
 		next := pc.forms
-		if size := sizeOf(pc.box, net.Norm.XScale); size <= pc.forms {
+		if size := sizeOf(pc.box, net.Norm.XScale); size <= pc.forms && sc.affords(cert.Boxes) {
 			proved, shrink := sc.forms(pc.box)
 			if proved {
 				cert.Proved += pc.share
@@ -202,6 +203,24 @@ type shapeCheck struct {
 	inputs       []int
 	// failed lists the inputs whose deltas are not proved yet.
 	failed []int
+	// spent is the cost of the forms tried so far and proofs the pieces
+	// they proved, for affords.
+	spent  float64
+	proofs int
+}
+
+// formsCost is about what one try of the forms costs, in plain pieces (for
+// 6 × 8 and 4 × 64 nets, 4–8).
+const formsCost = 8
+
+// affords reports whether the forms may be tried on the next piece, boxes
+// pieces having been enclosed: their cost so far, with this try, must stay
+// within half that of the plain intervals, plus one try for each piece they
+// proved (which saves at least its two halves) and one to start with. It
+// bounds the time Check loses where forms nearly prove but do not; being
+// counted in pieces, not measured, it keeps the certificate deterministic.
+func (s *shapeCheck) affords(boxes int) bool {
+	return s.spent+formsCost <= formsCost*float64(1+s.proofs)+float64(boxes)/2
 }
 
 // plain reports whether plain intervals prove the conditions on the piece b:
@@ -233,8 +252,15 @@ func (s *shapeCheck) forms(b []interval.Interval) (proved bool, shrink float64) 
 	e := s.e
 	pl, pf := e.plain, e.formsPass()
 	if !pf.forward(b, true) {
+		s.spent += formsCost / 4
 		return false, 0.5
 	}
+	s.spent += formsCost
+	defer func() {
+		if proved {
+			s.proofs++
+		}
+	}()
 	pf.backward()
 	if s.gamma {
 		if g := meet(e.gamma(pl), e.gamma(pf)); g.Lo < 0 {

@@ -186,3 +186,33 @@ func TestCheckForms(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckSmall times the shape check of a random 6 × 8 SiLU net of 3
+// inputs over a box of ±0.05 input scales, where the sampled deltas and
+// gamma keep their signs (TestCheckForms' first), to depth 8.
+func BenchmarkCheckSmall(b *testing.B) {
+	const n = 3
+	net := randomNet(rand.New(rand.NewPCG(0, n)), n, []int{8, 8, 8, 8, 8, 8}, mlp.SiLU)
+	box := make([]interval.Interval, n)
+	for j := range box {
+		c, r := net.Norm.XMean[j], 0.05*net.Norm.XScale[j]
+		box[j] = interval.New(c-r, c+r)
+	}
+	smp, err := Sample(net, box, Options{}, 10_000, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	shape := Shape{GammaNonneg: smp.Gamma.Lo > 0}
+	for j := range n {
+		if smp.Delta[j].Lo > 0 {
+			shape.DeltaInputs = append(shape.DeltaInputs, j)
+		}
+	}
+	shape.DeltaNonneg = shape.DeltaInputs != nil
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Check(context.Background(), net, box, shape, 8, Options{Probes: 8}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

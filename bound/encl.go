@@ -12,8 +12,9 @@ import (
 type encloser struct {
 	net  *mlp.Network
 	dirs [][]float64
-	// plain and centre are the plain passes, forms the pass with symbols
-	// (allocated by formsPass); box is the centre as a box of points.
+	// plain and centre are the plain passes, forms the pass with symbols;
+	// box is the centre as a box of points. formsPass allocates all but
+	// plain.
 	plain, centre, forms *pass
 	box                  []interval.Interval
 	// del[j] and hes[i][j] are scratch forms (raw units) of ∂y/∂x_j and
@@ -51,8 +52,7 @@ func directions(net *mlp.Network, dir []float64, inputs bool) [][]float64 {
 // newEncloser returns the encloser of net with tangents along dirs
 // (directions' result).
 func newEncloser(net *mlp.Network, dirs [][]float64) *encloser {
-	return &encloser{net: net, dirs: dirs, plain: newPass(net, dirs, 0, 0), centre: newPass(net, nil, 0, 0),
-		box: make([]interval.Interval, net.Inputs())}
+	return &encloser{net: net, dirs: dirs, plain: newPass(net, dirs, 0, 0)}
 }
 
 // formsPass returns the pass with symbols, allocating it on first use. It
@@ -74,6 +74,7 @@ func (e *encloser) formsPass() *pass {
 	m := n + per*len(hidden)
 	e.forms = newPass(net, e.dirs, m, per)
 	e.forms.ref = e.plain
+	e.centre, e.box = newPass(net, nil, 0, 0), make([]interval.Interval, n)
 	e.one = newFvec(1, m)
 	e.hes = make([][]*fvec, n)
 	for i := range n {
@@ -156,7 +157,7 @@ func (e *encloser) hessian(p *pass, j int) interval.Interval {
 }
 
 // runCentre runs the centre pass at the centre of the forms pass's last
-// piece.
+// piece (after formsPass).
 func (e *encloser) runCentre() {
 	for j, c := range e.forms.cen {
 		e.box[j] = interval.Point(c)

@@ -67,7 +67,8 @@ type pass struct {
 	z, a, s1, s2, g, w, d []*fvec
 	// zd[k][l] is the tangent Ż_l along dirs[k] and yd[k] ẏ_n along it,
 	// computed if done[k]; gd0[k] is Ġ_0 = H_n·u along it, computed if
-	// rdone[k], and gd scratch of each layer.
+	// rdone[k] (the three allocated by tangent); gd is scratch of each
+	// layer.
 	zd          [][]*fvec
 	yd, gd0, gd []*fvec
 	done, rdone []bool
@@ -105,15 +106,8 @@ func newPass(net *mlp.Network, dirs [][]float64, m, perLayer int) *pass {
 		}
 		hmax = max(hmax, h)
 	}
-	for range dirs {
-		zd := make([]*fvec, len(hidden))
-		for l, h := range hidden {
-			zd[l] = newFvec(h, m)
-		}
-		p.zd = append(p.zd, zd)
-		p.yd = append(p.yd, newFvec(1, m))
-		p.gd0 = append(p.gd0, newFvec(n, m))
-	}
+	p.zd = make([][]*fvec, len(dirs))
+	p.yd, p.gd0 = make([]*fvec, len(dirs)), make([]*fvec, len(dirs))
 	for _, h := range hidden {
 		p.gd = append(p.gd, newFvec(h, m))
 	}
@@ -349,6 +343,12 @@ func (p *pass) tangent(k int) {
 	}
 	net := p.net
 	L := net.Layers()
+	if p.zd[k] == nil { // first use of the direction
+		for _, h := range net.Hidden() {
+			p.zd[k] = append(p.zd[k], newFvec(h, p.m))
+		}
+		p.yd[k], p.gd0[k] = newFvec(1, p.m), newFvec(net.Inputs(), p.m)
+	}
 	p.uf.constant()
 	for j, v := range p.dirs[k] {
 		p.uf.c[j] = interval.Point(v)

@@ -420,8 +420,6 @@ func TestNormalizationScaling(t *testing.T) {
 }
 
 func TestSobolevLossAllocs(t *testing.T) {
-	// Small enough that gonum's pure-Go Gemm runs serially: its parallel path
-	// starts goroutines, which allocate (see the package documentation).
 	net := testNet([]int{7, 16, 16, 1}, SiLU, 1)
 	bt := testBatch(7, 32, 2, 1)
 	grad := make([]float64, net.NumParams())

@@ -91,25 +91,23 @@
 // order: a Workspace splits a batch into a fixed number of contiguous parts
 // (threads), each run on its own goroutine, and sums their losses and
 // gradients in part order. So a run is bit-for-bit reproducible for a given
-// seed, thread count and build (BLAS backend, GOARCH, GOEXPERIMENT=simd and
-// whether the CPU has AVX-512). A different thread count changes only
-// rounding.
+// seed, thread count and build (GOARCH; on amd64, whether the CPU has
+// fused multiply-add at all). A different thread count changes only
+// rounding. On amd64 the assembly kernels (AVX-512 or AVX2+FMA, chosen at run
+// time) and the plain-Go fallback (the purego tag, other architectures) give
+// the same bits, so results do not depend on the CPU's vector extensions.
 //
 // # Backends and allocation
 //
-// The matrix products call gonum's BLAS through blas64. The default build is
-// pure Go (gonum's own GEMM, which is deterministic but starts goroutines,
-// and so allocates, for products of four or more 64×64 blocks). Building with
-// the openblas tag (cgo, with libopenblas installed) routes them to OpenBLAS,
-// whose own threading is then switched off so that the parts of a Workspace
-// are the only parallelism and results do not depend on OPENBLAS_NUM_THREADS;
-// BLASBackend reports which is in use. The elementwise passes between the
-// products (activations and their derivatives, the products with them, bias
-// gradients) and the update of Adam.Step are plain Go, or, on amd64 builds
-// with GOEXPERIMENT=simd and a CPU with AVX-512, vector kernels: these give
-// the same bits as plain Go except for SiLU, which they evaluate like the
-// Evaluator does, to a few ulp of Activation.Eval. Apart from gonum's goroutines, SobolevLoss and
-// Adam.Step allocate nothing once the Workspace exists; the point evaluations
-// (Value, InputGradient, HessVec, Gamma, Hessian) allocate their scratch per
-// call.
+// The matrix products run in internal/gemm: blocked products with Go
+// assembly micro-kernels (AVX-512 8×16 or AVX2+FMA 6×8 tiles) and a plain-Go
+// fallback, on the calling goroutine; products of a few hundred multiply-adds
+// run in plain loops. BLASBackend names the path. The elementwise passes
+// between the products (activations and their derivatives, the products with
+// them, bias gradients) and the update of Adam.Step are Go assembly on amd64
+// CPUs with AVX-512 or AVX2+FMA and plain Go elsewhere, with the same
+// polynomial exponential on every path. SobolevLoss and Adam.Step allocate
+// nothing once the Workspace exists (internal/gemm's packing buffers are
+// pooled and reused); the point evaluations (Value, InputGradient, HessVec,
+// Gamma, Hessian) allocate their scratch per call.
 package mlp

@@ -61,8 +61,7 @@ func evalKernels() []*evalKernel { return append(asmKernels(), goKernel) }
 
 // EvalKernel returns the name of the kernel new Evaluators run on this CPU:
 // "avx512" or "avx2" (Go assembly, on amd64 CPUs with AVX-512F, or with AVX2
-// and FMA, unless built with the purego tag) or "go" (plain Go). The
-// GOEXPERIMENT=simd build runs the same kernels.
+// and FMA, unless built with the purego tag) or "go" (plain Go).
 func EvalKernel() string { return evalKernels()[0].name }
 
 // evalMode says how much of the derivative recursions a kernel runs.

@@ -148,9 +148,7 @@ type Loss struct {
 //
 // The parameter gradient differentiates the reverse pass and, with directions,
 // the forward-over-reverse pass (see the package documentation for the
-// recursions); it brings in σ″ and σ‴. SobolevLoss itself allocates nothing
-// (gonum's pure-Go GEMM starts goroutines for large products; see the package
-// documentation).
+// recursions); it brings in σ″ and σ‴. SobolevLoss allocates nothing.
 //
 // SobolevLoss panics if ws was made for another shape or too small a batch or
 // too few directions, if bt is empty or a slice of bt, w.Lambda, w.Mu or a

@@ -26,8 +26,7 @@ import (
 // so is every G[l] before the first TraceReverse. The slices are views of the
 // Trace's memory, valid until its next use.
 //
-// Make a Trace once with NewTrace; the passes then allocate nothing (apart
-// from the goroutines gonum's GEMM starts for large products). A Trace is not
+// Make a Trace once with NewTrace; the passes then allocate nothing. A Trace is not
 // safe for concurrent use; the Network it traces is only read.
 type Trace struct {
 	// N is the number of points of the last TraceForward.

@@ -79,10 +79,11 @@ func BenchmarkGemm(b *testing.B) {
 		name string
 		f    func(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
 	}
+	var sc gemmpkg.Scratch
 	impls := []impl{
 		{"small", gemmSmall},
 		{"internal-" + strings.ReplaceAll(gemmpkg.Path(), "+", ""), func(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-			gemmpkg.Dgemm(tA == blas.Trans, tB == blas.Trans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			gemmpkg.Dgemm(&sc, tA == blas.Trans, tB == blas.Trans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		}},
 		{"gonum", gonum.Implementation{}.Dgemm},
 	}

@@ -107,7 +107,7 @@
 // them, bias gradients) and the update of Adam.Step are Go assembly on amd64
 // CPUs with AVX-512 or AVX2+FMA and plain Go elsewhere, with the same
 // polynomial exponential on every path. SobolevLoss and Adam.Step allocate
-// nothing once the Workspace exists (internal/gemm's packing buffers are
-// pooled and reused); the point evaluations (Value, InputGradient, HessVec,
+// nothing once the Workspace has served its first batch (each of its
+// goroutines owns its packing buffers for internal/gemm); the point evaluations (Value, InputGradient, HessVec,
 // Gamma, Hessian) allocate their scratch per call.
 package mlp

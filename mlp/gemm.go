@@ -8,19 +8,20 @@ import (
 
 // gemm sets c to alpha·op(a)·op(b) + beta·c, with the arguments of blas64's
 // Dgemm: op(a) is m×k, op(b) is k×n, c is m×n, all row-major with leading
-// dimensions lda, ldb, ldc.
+// dimensions lda, ldb, ldc. sc holds internal/gemm's packing buffers; each
+// goroutine passes its own.
 //
 // Products of fewer than smallGemm multiply-adds, or with a single row or
 // column, run in the plain loops of gemmSmall, where packing the operands for
 // a blocked product costs more than it saves (measured by BenchmarkGemm and
 // a sweep of small shapes: the crossover is near 8×8×8); others run in
 // internal/gemm.
-func gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+func gemm(sc *gemmpkg.Scratch, tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	switch {
 	case m*n*k < smallGemm || m == 1 || n == 1:
 		gemmSmall(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	default:
-		gemmpkg.Dgemm(tA == blas.Trans, tB == blas.Trans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		gemmpkg.Dgemm(sc, tA == blas.Trans, tB == blas.Trans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	gemmpkg "github.com/sobolev-pruning/sobolev/internal/gemm"
 )
 
 // TestGemmSmall checks the plain-loop product against the BLAS for every
@@ -62,6 +64,7 @@ func TestGemmSmall(t *testing.T) {
 // orientation, with beta 0 (c starts as NaN) and 0.5.
 func TestGemmRoutes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
+	var sc gemmpkg.Scratch
 	fill := func(n int) []float64 {
 		v := make([]float64, n)
 		for i := range v {
@@ -91,7 +94,7 @@ func TestGemmRoutes(t *testing.T) {
 						}
 					}
 					blas64.Implementation().Dgemm(tA, tB, m, n, k, -0.5, a, ac, b, bc, beta, want, n)
-					gemm(tA, tB, m, n, k, -0.5, a, ac, b, bc, beta, got, n)
+					gemm(&sc, tA, tB, m, n, k, -0.5, a, ac, b, bc, beta, got, n)
 					for i, w := range want {
 						if math.Abs(got[i]-w) > 1e-13*(1+math.Abs(w)) {
 							t.Errorf("%d×%d×%d tA %c tB %c beta %v: c[%d] = %v, want %v", m, n, k, tA, tB, beta, i, got[i], w)

@@ -345,7 +345,7 @@ func (ws *part) upward(net *Network, b, k int) {
 	for l := 1; l < nl; l++ {
 		in, out := ws.sizes[l-1], ws.sizes[l]
 		t := ws.t[:r*out]
-		gemm(blas.NoTrans, blas.Trans, r, out, in,
+		gemm(&ws.sc, blas.NoTrans, blas.Trans, r, out, in,
 			1, ws.q[l-1][r*in:2*r*in], in, net.Params.W[l-1], in, 0, t, out)
 		last := l == nl-1
 		p, q, z := ws.p[l], ws.q[l], ws.z[l]
@@ -400,7 +400,7 @@ func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
 		if !last {
 			next := ws.sizes[l+1]
 			abar = ws.t[:rows*out]
-			gemm(blas.NoTrans, blas.NoTrans, rows, out, next,
+			gemm(&ws.sc, blas.NoTrans, blas.NoTrans, rows, out, next,
 				1, ws.p[l+1][:rows*next], next, net.Params.W[l], out, 0, abar, out)
 		}
 		if last { // ā_L = W_outᵀ ȳ, ǡ_L = 0
@@ -429,7 +429,7 @@ func (ws *part) downward(grad []float64, net *Network, b, k int, full bool) {
 			pr = 2 * r
 		}
 		gw := grad[ws.wOff[l-1] : ws.wOff[l-1]+out*in]
-		gemm(blas.Trans, blas.NoTrans, out, in, pr,
+		gemm(&ws.sc, blas.Trans, blas.NoTrans, out, in, pr,
 			1, p[:pr*out], out, ws.q[l-1][:pr*in], in, 1, gw, in)
 	}
 }

@@ -5,6 +5,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	gemmpkg "github.com/sobolev-pruning/sobolev/internal/gemm"
 )
 
 // Panic messages of the package's kernels; each is a caller bug.
@@ -79,6 +81,7 @@ type part struct {
 	y, ybar    []float64     // (B) network output y_n and its adjoint
 	wOff, bOff []int         // offsets of W[l], B[l] in Params.Flat
 	kern       *trainKernels // the elementwise kernels (kernel_train.go)
+	sc         gemmpkg.Scratch // internal/gemm's packing buffers
 }
 
 // NewWorkspace returns a Workspace for networks shaped like net, batches of
@@ -207,7 +210,7 @@ func (ws *part) forward(net *Network, x, dirs []float64, b, k int, third bool) {
 	for l := 1; l < nl; l++ {
 		in, out := ws.sizes[l-1], ws.sizes[l]
 		z := ws.z[l][:r*out]
-		gemm(blas.NoTrans, blas.Trans, r, out, in,
+		gemm(&ws.sc, blas.NoTrans, blas.Trans, r, out, in,
 			1, ws.q[l-1][:r*in], in, net.Params.W[l-1], in, 0, z, out)
 		var d3 []float64
 		if third {
@@ -281,7 +284,7 @@ func (ws *part) backward(net *Network, b, k int) {
 				ws.kern.backTan(p[o:o+out], ws.d1[l][lo:], ws.d2[l][lo:], z[o:], g, gd)
 			}
 		}
-		gemm(blas.NoTrans, blas.NoTrans, r, in, out,
+		gemm(&ws.sc, blas.NoTrans, blas.NoTrans, r, in, out,
 			1, p, out, net.Params.W[l-1], in, 0, ws.g[l-1][:r*in], in)
 	}
 }

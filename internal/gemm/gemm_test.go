@@ -95,7 +95,7 @@ func compare(t *testing.T, kp *kernel, transA, transB bool, m, n, k int, alpha, 
 	a, lda, b, ldb, c, ldc := operands(rng, transA, transB, m, n, k, pad, off, beta == 0)
 	want := append([]float64(nil), c...)
 	naive(kp.fused, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, want, ldc)
-	dgemm(kp, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	dgemm(nil, kp, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	bad := 0
 	for i := range c {
 		if math.Float64bits(c[i]) != math.Float64bits(want[i]) {
@@ -183,9 +183,9 @@ func TestDgemmPanics(t *testing.T) {
 		name string
 		f    func()
 	}{
-		{"negative m", func() { Dgemm(false, false, -1, 2, 2, 1, x, 2, x, 2, 0, x, 2) }},
-		{"small lda", func() { Dgemm(false, false, 2, 2, 3, 1, x, 2, x, 2, 0, x, 2) }},
-		{"short c", func() { Dgemm(false, false, 4, 4, 1, 1, x, 1, x, 4, 0, x[:13-2], 4) }},
+		{"negative m", func() { Dgemm(nil, false, false, -1, 2, 2, 1, x, 2, x, 2, 0, x, 2) }},
+		{"small lda", func() { Dgemm(nil, false, false, 2, 2, 3, 1, x, 2, x, 2, 0, x, 2) }},
+		{"short c", func() { Dgemm(nil, false, false, 4, 4, 1, 1, x, 1, x, 4, 0, x[:13-2], 4) }},
 	} {
 		func() {
 			defer func() {
@@ -208,8 +208,10 @@ func TestPath(t *testing.T) {
 }
 
 // TestDgemmChoice checks Dgemm, which picks a kernel and an orientation by
-// shape, against naive on thin and square shapes.
+// shape, against naive on thin and square shapes, with one Scratch reused
+// across shapes of every size.
 func TestDgemmChoice(t *testing.T) {
+	var sc Scratch
 	for i, s := range [][3]int{{128, 7, 128}, {7, 128, 128}, {130, 3, 40}, {64, 64, 64}, {5, 200, 9}} {
 		for _, tr := range transposes {
 			rng := rand.New(rand.NewPCG(uint64(i), 9))
@@ -217,7 +219,7 @@ func TestDgemmChoice(t *testing.T) {
 			a, lda, b, ldb, c, ldc := operands(rng, tr[0], tr[1], m, n, k, 1, 1, false)
 			want := append([]float64(nil), c...)
 			naive(goPath().fused, tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, 2, want, ldc)
-			Dgemm(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, 2, c, ldc)
+			Dgemm(&sc, tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, 2, c, ldc)
 			for j := range c {
 				if math.Float64bits(c[j]) != math.Float64bits(want[j]) {
 					t.Errorf("%d×%d×%d tA %v tB %v: c[%d] = %v, want %v", m, n, k, tr[0], tr[1], j, c[j], want[j])
@@ -225,6 +227,19 @@ func TestDgemmChoice(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDgemmAllocs checks that Dgemm allocates nothing once its Scratch has
+// grown to the product.
+func TestDgemmAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	a, lda, b, ldb, c, ldc := operands(rng, true, false, 130, 70, 300, 0, 0, false)
+	var sc Scratch
+	f := func() { Dgemm(&sc, true, false, 130, 70, 300, 1, a, lda, b, ldb, 1, c, ldc) }
+	f()
+	if n := testing.AllocsPerRun(10, f); n != 0 {
+		t.Errorf("Dgemm with a grown Scratch allocates %v times per call", n)
 	}
 }
 
@@ -252,6 +267,7 @@ func BenchmarkDgemm(b *testing.B) {
 	} {
 		rng := rand.New(rand.NewPCG(1, 1))
 		a, lda, bb, ldb, c, ldc := operands(rng, s.tA, s.tB, s.m, s.n, s.k, 0, 0, false)
+		var sc Scratch
 		run := func(name string, f func()) {
 			b.Run(s.name+"/"+name, func(b *testing.B) {
 				for b.Loop() {
@@ -261,9 +277,9 @@ func BenchmarkDgemm(b *testing.B) {
 			})
 		}
 		for _, kp := range testPaths() {
-			run(kp.name, func() { dgemm(kp, s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 1, c, ldc) })
+			run(kp.name, func() { dgemm(&sc, kp, s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 1, c, ldc) })
 		}
-		run("Dgemm", func() { Dgemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 1, c, ldc) })
+		run("Dgemm", func() { Dgemm(&sc, s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 1, c, ldc) })
 		tr := func(t bool) blas.Transpose {
 			if t {
 				return blas.Trans

@@ -77,10 +77,10 @@ type part struct {
 	sizes      []int
 	q, p, z, g [][]float64
 	d1, d2, d3 [][]float64
-	t          []float64     // (R, max n_l) GEMM result before an elementwise pass
-	y, ybar    []float64     // (B) network output y_n and its adjoint
-	wOff, bOff []int         // offsets of W[l], B[l] in Params.Flat
-	kern       *trainKernels // the elementwise kernels (kernel_train.go)
+	t          []float64       // (R, max n_l) GEMM result before an elementwise pass
+	y, ybar    []float64       // (B) network output y_n and its adjoint
+	wOff, bOff []int           // offsets of W[l], B[l] in Params.Flat
+	kern       *trainKernels   // the elementwise kernels (kernel_train.go)
 	sc         gemmpkg.Scratch // internal/gemm's packing buffers
 }
 

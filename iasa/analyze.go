@@ -232,8 +232,9 @@ func enclose(ctx context.Context, net *mlp.Network, xn []interval.Interval, cen,
 		if opt.Method == Naive {
 			np = newNaivePass(net)
 		} else {
-			ap = newFormPass(net, order(opt.Method), kf, ka, chunk)
-			ap.done = ctx.Done()
+			if ap = newFormPass(net, order(opt.Method), kf, ka, chunk, ctx.Done()); ap == nil {
+				return func(int) {} // cancelled: parallel stops before its next task
+			}
 		}
 		return func(c int) {
 			lo, hi := c*chunk, min((c+1)*chunk, len(per))

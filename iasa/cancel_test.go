@@ -76,9 +76,9 @@ func TestBlockedProductSameBits(t *testing.T) {
 				cen[b*n+j], rad[b*n+j] = (c-net.Norm.XMean[j])/net.Norm.XScale[j], (x.Hi-c)/net.Norm.XScale[j]
 			}
 		}
-		whole := newFormPass(net, order(m), kf, ka, len(boxes))
+		whole := newFormPass(net, order(m), kf, ka, len(boxes), nil)
 		whole.run(cen, rad, len(boxes), want)
-		blocked := newFormPass(net, order(m), kf, ka, len(boxes))
+		blocked := newFormPass(net, order(m), kf, ka, len(boxes), nil)
 		blocked.blockWork = 1 // 64 columns per product
 		blocked.run(cen, rad, len(boxes), got)
 		for b := range boxes {

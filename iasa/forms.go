@@ -99,13 +99,24 @@ func (lay formLayout) chunk() int { return min(64, max(1, chunkColumns/(1+lay.ma
 // newFormPass returns a formPass of the given order for chunks of up to nb
 // boxes that gives the keep ≥ 0 largest errors of σ and the keepA ≥ 0
 // largest errors of the adjoint products per layer and box symbols of their
-// own (a count ≥ the widest layer: all of them).
-func newFormPass(net *mlp.Network, order, keep, keepA, nb int) *formPass {
+// own (a count ≥ the widest layer: all of them). done, if not nil, is a
+// context's Done channel: the pass stops once it is closed, and
+// newFormPass itself returns nil if it is closed between two of its
+// buffers (those of a net with a hundred inputs take hundreds of megabytes,
+// whose first touch alone takes a fraction of a second).
+func newFormPass(net *mlp.Network, order, keep, keepA, nb int, done <-chan struct{}) *formPass {
 	L := net.Layers()
 	n := net.Inputs()
 	lay := newFormLayout(net.Sizes, order, keep, keepA)
 	p := &formPass{net: net, kit: kit{net.Act}, order: order, nb: nb, sizes: net.Sizes, n: n,
-		formLayout: lay, rank: make([]int, slices.Max(net.Hidden()))}
+		formLayout: lay, rank: make([]int, slices.Max(net.Hidden())), done: done}
+	stopped := false
+	alloc := func(k int) []float64 {
+		if stopped = stopped || p.stopped(); stopped {
+			return nil
+		}
+		return make([]float64, k)
+	}
 	p.absW = make([][]float64, len(net.Params.W))
 	for l, w := range net.Params.W {
 		p.absW[l] = make([]float64, len(w))
@@ -125,19 +136,22 @@ func newFormPass(net *mlp.Network, order, keep, keepA, nb int) *formPass {
 	maxA, maxR := n*nb*(1+p.nm), n*nb
 	for l := range L {
 		h := p.sizes[l+1]
-		p.zf[l] = make([]float64, h*nb*(1+p.sym[l]))
-		p.zr[l] = make([]float64, h*nb)
+		p.zf[l] = alloc(h * nb * (1 + p.sym[l]))
+		p.zr[l] = alloc(h * nb)
 		maxA = max(maxA, h*nb*(1+p.symOut(l)))
 		maxR = max(maxR, h*nb)
 	}
-	p.af, p.ar, p.t = make([]float64, maxA), make([]float64, maxR), make([]float64, maxR)
+	p.af, p.ar, p.t = alloc(maxA), alloc(maxR), alloc(maxR)
 	maxG := 0
 	for l := range L {
 		maxG = max(maxG, p.sizes[l+1]*nb*(1+p.madj))
 	}
-	p.gf, p.df = make([]float64, maxG), make([]float64, maxG)
-	p.gr, p.dr = make([]float64, maxR), make([]float64, maxR)
-	p.s = make([]float64, 1+p.madj)
+	p.gf, p.df = alloc(maxG), alloc(maxG)
+	p.gr, p.dr = alloc(maxR), alloc(maxR)
+	p.s = alloc(1 + p.madj)
+	if stopped {
+		return nil
+	}
 	return p
 }
 

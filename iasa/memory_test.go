@@ -29,7 +29,7 @@ func TestFormPassBytes(t *testing.T) {
 		{1, []int{3, 3}, 2, 1, 1, 1},
 	} {
 		net := mlp.New(tc.n, tc.hidden, mlp.SiLU)
-		p := newFormPass(net, tc.order, tc.k, tc.a, tc.nb)
+		p := newFormPass(net, tc.order, tc.k, tc.a, tc.nb, nil)
 		got := 0
 		for _, s := range [][]float64{p.af, p.ar, p.t, p.gf, p.gr, p.df, p.dr, p.s} {
 			got += floatBytes * len(s)

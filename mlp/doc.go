@@ -95,7 +95,8 @@
 // fused multiply-add at all). A different thread count changes only
 // rounding. On amd64 the assembly kernels (AVX-512 or AVX2+FMA, chosen at run
 // time) and the plain-Go fallback (the purego tag, other architectures) give
-// the same bits, so results do not depend on the CPU's vector extensions.
+// the same bits, so results do not depend on the CPU's vector extensions; so
+// do the Evaluator's kernels (Evaluator, EvalKernel).
 //
 // # Backends and allocation
 //
@@ -104,10 +105,11 @@
 // fallback, on the calling goroutine; products of a few hundred multiply-adds
 // run in plain loops. BLASBackend names the path. The elementwise passes
 // between the products (activations and their derivatives, the products with
-// them, bias gradients) and the update of Adam.Step are Go assembly on amd64
-// CPUs with AVX-512 or AVX2+FMA and plain Go elsewhere, with the same
-// polynomial exponential on every path. SobolevLoss and Adam.Step allocate
-// nothing once the Workspace has served its first batch (each of its
+// them, bias gradients), the update of Adam.Step and the Evaluator's kernels
+// are Go assembly on amd64 CPUs with AVX-512 or AVX2+FMA and plain Go
+// elsewhere, with the same operations in the same order (fused multiply-adds
+// in the same places, the same polynomial exponential) on every path.
+// SobolevLoss and Adam.Step allocate nothing once the Workspace has served its first batch (each of its
 // goroutines owns its packing buffers for internal/gemm); the point evaluations (Value, InputGradient, HessVec,
 // Gamma, Hessian) allocate their scratch per call.
 package mlp

@@ -46,7 +46,7 @@ func asmExp(isa string, xs []float64) []float64 {
 // rounded e^x (1 unit of 2⁻¹⁰⁷⁴ for subnormal results) and at most 2 ulp from
 // math.Exp on a sweep of [−746, 710] and on random arguments, which covers
 // overflow, gradual underflow and the rounding to 0; and the same bits on
-// AVX2 and AVX-512.
+// AVX2 and AVX-512 as expGo, the exponential of the plain-Go kernels.
 func TestAsmExp(t *testing.T) {
 	isas := asmISAs()
 	if len(isas) == 0 {
@@ -78,6 +78,12 @@ func TestAsmExp(t *testing.T) {
 		}
 		got := asmExp(name, xs)
 		results = append(results, got)
+		for i, x := range xs {
+			if want := expGo(x); math.Float64bits(got[i]) != math.Float64bits(want) {
+				t.Errorf("%s: exp(%v) = %v, expGo %v", name, x, got[i], want)
+				break
+			}
+		}
 		worst, worstGo, at, exact := 0.0, 0.0, 0.0, 0
 		for i, x := range xs {
 			want := refExp(x)
@@ -114,7 +120,8 @@ func TestAsmExp(t *testing.T) {
 // σ′·ż, σ″·ż of their tangent variants, against Activation.Eval to 8 ulp
 // relative to max(|value|, 1), on 1 to 9 nodes (so both the unrolled loops
 // and their remainders run), including |z| where e^−|z| underflows; and the
-// same bits on AVX2 and AVX-512.
+// same bits on AVX2 and AVX-512 as activateLanesGo, the activations of the
+// plain-Go kernel (σ′·ż and σ″·ż one rounded product each).
 func TestAsmActivations(t *testing.T) {
 	isas := asmISAs()
 	if len(isas) == 0 {
@@ -147,6 +154,26 @@ func TestAsmActivations(t *testing.T) {
 					} {
 						if d := math.Abs(c.got - c.want); !(d <= 8*0x1p-53*max(math.Abs(c.want), 1)) {
 							t.Errorf("%v/%s/%d nodes: output %d at z = %v: %v, want %v", act, name, nodes, q, zi, c.got, c.want)
+						}
+					}
+				}
+				var want [6][]float64 // a, d1, at, ad, dt, tt of the Go kernel
+				for node := range nodes {
+					var zl, f, g1, g2 [lanes]float64
+					copy(zl[:], z[node*lanes:])
+					activateLanesGo(act, &f, &g1, &g2, &zl, lanes)
+					for k := range lanes {
+						dz := zd[node*lanes+k]
+						for q, v := range []float64{f[k], g1[k], f[k], g1[k] * dz, g1[k], g2[k] * dz} {
+							want[q] = append(want[q], v)
+						}
+					}
+				}
+				for q, got := range [][]float64{a, d1, at, ad, dt, tt} {
+					for i := range got {
+						if math.Float64bits(got[i]) != math.Float64bits(want[q][i]) {
+							t.Errorf("%v/%s/%d nodes: output %d at z = %v: %v, Go kernel %v", act, name, nodes, q, z[i], got[i], want[q][i])
+							break
 						}
 					}
 				}

@@ -87,9 +87,9 @@ const (
 // way, each row's result depends only on that row and the Network, bit for
 // bit: not on the batch size, the row's position in the batch, the chunking of
 // EvalParallel or the number of workers. Point returns the same bits as Eval
-// on a one-row batch. The AVX2 and AVX-512 kernels give the same bits; they
-// agree with the plain-Go kernel to about 1e-13 relative, not bit for bit
-// (fused multiply-adds and another exponential).
+// on a one-row batch. The AVX-512, AVX2 and plain-Go kernels give the same
+// bits: they perform the same operations in the same order, with fused
+// multiply-adds in the same places and the same polynomial exponential.
 //
 // Rows holding NaN or ±Inf give unspecified (usually NaN) results; other rows
 // are unaffected.
@@ -275,6 +275,8 @@ func padLanes(n int) int { return (n + lanes - 1) / lanes * lanes }
 
 // tangent1 sets dst to ż_1 = W_1·ȧ_0 for the raw direction v, ȧ_0,j = v_j/XScale[j].
 // Without hidden layers, ż_1 is the output tangent, which no kernel needs.
+// The sums are unfused on every architecture (the conversion float64(·)), as
+// they feed the kernels of every path.
 func (e *Evaluator) tangent1(dst, v []float64) {
 	if len(e.layers) == 0 {
 		return
@@ -283,7 +285,7 @@ func (e *Evaluator) tangent1(dst, v []float64) {
 	for i := range ly.out {
 		s := 0.0
 		for j, w := range ly.w[i*ly.in : (i+1)*ly.in] {
-			s += w * (v[j] / e.xScale[j])
+			s += float64(w * (v[j] / e.xScale[j]))
 		}
 		dst[i] = s
 	}

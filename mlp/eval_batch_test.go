@@ -217,55 +217,70 @@ func TestEvalFiniteDifferences(t *testing.T) {
 // groups, whole groups and both sides of a multiple of lanes.
 var agreeRows = []int{1, 3, 7, 8, 9, 127, 129}
 
-// TestEvalKernelsAgree checks every kernel this build and CPU runs against the
-// plain-Go one on random nets of every activation: value, deltas, gamma and
-// Hessian-vector products to 1e-12 relative (of the entry, or of 1e-2 of the
-// quantity's largest magnitude over the batch where the entry nearly
-// vanishes), on batches of agreeRows rows in unaligned slices, and Point
-// against Eval's rows bit for bit. The kernels differ in fused multiply-adds
-// and in the exponential, so they do not agree bit for bit with plain Go; the
-// assembly kernels agree with each other bit for bit.
+// TestEvalKernelsAgree checks that every kernel this build and CPU runs gives
+// the same bits as the plain-Go one (which performs the operations of the
+// assembly kernels in the same order, with the same exponential): value,
+// deltas, gamma and Hessian-vector products of random nets of every
+// activation, on batches of agreeRows rows in unaligned slices, and Point
+// against Eval's rows. Each net also runs with its hidden weights scaled by
+// 100, so that the pre-activations reach hundreds, where e^−|z| is subnormal
+// or 0 and the exponential's clamping and Softplus's logarithm take their
+// other branches.
 func TestEvalKernelsAgree(t *testing.T) {
 	kerns := evalKernels()
+	if kerns[len(kerns)-1] != goKernel {
+		t.Fatal("the plain-Go kernel is not the last of evalKernels")
+	}
 	for si, sh := range evalShapes {
 		for _, act := range evalActs {
-			net := evalNet(uint64(400+si), sh.inputs, sh.hidden, act)
-			n := sh.inputs
-			v := evalInputs(uint64(600+si), net, 1)
-			for _, rows := range agreeRows {
-				// One element more, so that the slices start off a 16-byte boundary.
-				x := evalInputs(uint64(500+si+rows), net, rows+1)[1 : 1+rows*n]
-				out := make([][4][]float64, len(kerns))
-				for ki, kern := range kerns {
-					e := newEvalKernel(net, kern)
-					o := [4][]float64{make([]float64, rows+1)[1:], make([]float64, rows*n+1)[1:],
-						make([]float64, rows+1)[1:], make([]float64, rows*n+1)[1:]}
-					e.Eval(o[0], o[1], o[2], x)
-					e.EvalHessVec(nil, nil, o[3], x, v)
-					out[ki] = o
-					pg := make([]float64, n)
-					for _, r := range []int{0, rows - 1} {
-						pv, pgm := e.Point(pg, x[r*n:(r+1)*n])
-						if !sameBits([]float64{pv, pgm}, []float64{o[0][r], o[2][r]}) || !sameBits(pg, o[1][r*n:(r+1)*n]) {
-							t.Errorf("%d-%v-%v/%s/%d rows: Point(row %d) differs from Eval", n, sh.hidden, act, kern.name, rows, r)
-						}
+			for _, gain := range []float64{1, 100} {
+				net := evalNet(uint64(400+si), sh.inputs, sh.hidden, act)
+				for _, w := range net.Params.W[:net.Layers()] {
+					for i := range w {
+						w[i] *= gain
 					}
 				}
-				want := out[len(kerns)-1] // plain Go
-				for ki, kern := range kerns[:len(kerns)-1] {
-					for q, what := range []string{"value", "grad", "gamma", "hv"} {
-						got := out[ki][q]
-						scale := max(maxAbs(want[q]), 1e-3*maxAbs(want[1])) // ReLU: no curvature
-						for i := range got {
-							if d := math.Abs(got[i] - want[q][i]); !(d <= 1e-12*max(math.Abs(want[q][i]), 1e-2*scale)) {
-								t.Errorf("%d-%v-%v/%d rows: %s[%d]: %s %.17g, go %.17g (relative %.2g)",
-									n, sh.hidden, act, rows, what, i, kern.name, got[i], want[q][i], d/scale)
-								break
-							}
-						}
-						if kern.tile > 0 && kerns[0].tile > 0 && !sameBits(got, out[0][q]) {
-							t.Errorf("%d-%v-%v/%d rows: %s: %s and %s differ", n, sh.hidden, act, rows, what, kern.name, kerns[0].name)
-						}
+				name := fmt.Sprintf("%d-%v-%v/gain %g", sh.inputs, sh.hidden, act, gain)
+				agreeNet(t, name, net, kerns, uint64(500+si), uint64(600+si))
+			}
+		}
+	}
+}
+
+// agreeNet runs TestEvalKernelsAgree on one net, with inputs and the
+// direction of EvalHessVec drawn from the seeds xSeed and vSeed.
+func agreeNet(t *testing.T, name string, net *Network, kerns []*evalKernel, xSeed, vSeed uint64) {
+	t.Helper()
+	n := net.Inputs()
+	v := evalInputs(vSeed, net, 1)
+	for _, rows := range agreeRows {
+		// One element more, so that the slices start off a 16-byte boundary.
+		x := evalInputs(xSeed+uint64(rows), net, rows+1)[1 : 1+rows*n]
+		out := make([][4][]float64, len(kerns))
+		for ki, kern := range kerns {
+			e := newEvalKernel(net, kern)
+			o := [4][]float64{make([]float64, rows+1)[1:], make([]float64, rows*n+1)[1:],
+				make([]float64, rows+1)[1:], make([]float64, rows*n+1)[1:]}
+			e.Eval(o[0], o[1], o[2], x)
+			e.EvalHessVec(nil, nil, o[3], x, v)
+			out[ki] = o
+			pg := make([]float64, n)
+			for _, r := range []int{0, rows / 2, rows - 1} {
+				pv, pgm := e.Point(pg, x[r*n:(r+1)*n])
+				if !sameBits([]float64{pv, pgm}, []float64{o[0][r], o[2][r]}) || !sameBits(pg, o[1][r*n:(r+1)*n]) {
+					t.Errorf("%s/%s/%d rows: Point(row %d) differs from Eval", name, kern.name, rows, r)
+				}
+			}
+		}
+		want := out[len(kerns)-1] // plain Go
+		for ki, kern := range kerns[:len(kerns)-1] {
+			for q, what := range []string{"value", "grad", "gamma", "hv"} {
+				got := out[ki][q]
+				for i := range got {
+					if math.Float64bits(got[i]) != math.Float64bits(want[q][i]) {
+						t.Errorf("%s/%d rows: %s[%d]: %s %.17g, go %.17g (%.3g ulp)",
+							name, rows, what, i, kern.name, got[i], want[q][i], ulpDiff(got[i], want[q][i]))
+						break
 					}
 				}
 			}

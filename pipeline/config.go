@@ -234,18 +234,18 @@ type PruneConfig struct {
 
 // Default returns the default experiment: the Bachelier basket of method.md
 // (one basket: Baskets 0; Heston is DefaultHeston, used with Pricer heston)
-// with n = 7, 131072 training samples (one Monte
+// with n = 7, 262144 training samples (one Monte
 // Carlo path each, payoff smoothed over h = 0.0075) and 4096 test points,
-// 6 × 128 SiLU nets trained 3 passes over the data (Sobolev) and 4 (MSE, its
-// own one-cycle schedule), IASA pruning to 48 hidden nodes and 15 passes of
-// fine-tuning. It is tuned to be accurate within about 30 s with the fast
-// build on 2 cores: many samples seen a few times fit the label noise less
-// than few samples seen many times (README, "Accuracy").
+// 6 × 128 SiLU nets trained 3 passes over the data (Sobolev; MSE on its own
+// one-cycle schedule), IASA pruning to 48 hidden nodes and 15 passes of
+// fine-tuning. It is tuned to be accurate within about 45 s on 2 cores: many
+// samples seen a few times fit the label noise less than few samples seen
+// many times (README, "Accuracy").
 func Default() Config {
 	return Config{
 		Heston:    DefaultHeston(),
 		Dims:      7,
-		Train:     131072,
+		Train:     262144,
 		Test:      4096,
 		Seed:      0,
 		Smoothing: 0.0075,
@@ -256,7 +256,7 @@ func Default() Config {
 				Epochs: 3, BatchSize: 256, LRMax: 1e-3, LRMin: 1e-5, Schedule: mlp.Cosine,
 			},
 		},
-		LargeMSE: TrainRecipe{Epochs: 4, BatchSize: 256, LRMax: 3e-3, LRMin: 1e-5, Schedule: mlp.OneCycle},
+		LargeMSE: TrainRecipe{Epochs: 3, BatchSize: 256, LRMax: 3e-3, LRMin: 1e-5, Schedule: mlp.OneCycle},
 		Prune: PruneConfig{Keep: 48, Quota: prune.QuotaEven, Criterion: prune.ByIASA, Method: iasa.Quadratic, Combine: iasa.Max,
 			Boxes: 256, BoxRadius: 0.05, Fold: prune.FoldMean},
 		Finetune: TrainRecipe{

@@ -6,8 +6,8 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 
+	"github.com/sobolev-pruning/sobolev/internal/gemm"
 	"github.com/sobolev-pruning/sobolev/interval"
 	"github.com/sobolev-pruning/sobolev/mlp"
 )
@@ -48,6 +48,8 @@ type formPass struct {
 	// done, if not nil, is a context's Done channel: once it is closed, run
 	// stops within a few milliseconds, leaving its output incomplete.
 	done <-chan struct{}
+	// sc holds the packing buffers of the form products.
+	sc gemm.Scratch
 	// blockWork, if not 0, replaces the constant blockWork (for tests).
 	blockWork int
 
@@ -551,7 +553,6 @@ func (p *formPass) linear(l int, tr blas.Transpose, rows, in, m, nb int, src, sr
 	cols := nb * (1 + m)
 	w, aw := p.net.Params.W[l], p.absW[l]
 	ld := p.sizes[l] // leading dimension of W[l], as stored
-	impl := blas64.Implementation()
 	bw := blockWork
 	if p.blockWork != 0 {
 		bw = p.blockWork
@@ -565,7 +566,7 @@ func (p *formPass) linear(l int, tr blas.Transpose, rows, in, m, nb int, src, sr
 			return false
 		}
 		k := min(step, cols-c)
-		impl.Dgemm(tr, blas.NoTrans, rows, k, in, 1, w, ld, src[c:in*cols], cols, 0, dstF[c:], cols)
+		gemm.Dgemm(&p.sc, tr == blas.Trans, false, rows, k, in, 1, w, ld, src[c:in*cols], cols, 0, dstF[c:], cols)
 	}
 	g := gamma(in + 1)
 	t := p.t[:in*nb]
@@ -578,7 +579,7 @@ func (p *formPass) linear(l int, tr blas.Transpose, rows, in, m, nb int, src, sr
 			t[i*nb+b] = up(srcR[i*nb+b]+g*(math.Abs(f[0])+up(sumAbs(f[1:]), m)), 4)
 		}
 	}
-	impl.Dgemm(tr, blas.NoTrans, rows, nb, in, 1, aw, ld, t, nb, 0, dstR, nb)
+	gemm.Dgemm(&p.sc, tr == blas.Trans, false, rows, nb, in, 1, aw, ld, t, nb, 0, dstR, nb)
 	// A product that underflows is off by up to half a subnormal, which the
 	// relative bound γ misses: at most (in+1)·tiny per entry, m+1 entries.
 	under := float64((in+1)*(m+1)) * tiny

@@ -109,7 +109,8 @@
 // are Go assembly on amd64 CPUs with AVX-512 or AVX2+FMA and plain Go
 // elsewhere, with the same operations in the same order (fused multiply-adds
 // in the same places, the same polynomial exponential) on every path.
-// SobolevLoss and Adam.Step allocate nothing once the Workspace has served its first batch (each of its
-// goroutines owns its packing buffers for internal/gemm); the point evaluations (Value, InputGradient, HessVec,
-// Gamma, Hessian) allocate their scratch per call.
+// SobolevLoss and Adam.Step allocate nothing once the Workspace has served
+// its first batch (each of its goroutines owns its packing buffers for
+// internal/gemm); the point evaluations (Value, InputGradient, HessVec, Gamma,
+// Hessian) allocate their scratch per call.
 package mlp

@@ -168,16 +168,17 @@ func dots(dst *[lanes]float64, m int, b float64, w []float64, a [][lanes]float64
 }
 
 // activateLanesGo sets f[k] = σ(z[k]), d1[k] = σ′(z[k]) and d2[k] = σ″(z[k])
-// of act for the lanes k < m, as the assembly activations of the Evaluator
-// compute them (_asm/main.go, isa.act without its options): SiLU by siluEvalGo,
-// the others by softplusGo, tanhGo and reluGo of the training kernels, which
-// use the same formulas (their σ‴ is discarded). It panics if act is not
-// declared.
+// of act for the lanes k < m with the training kernels' siluGo, softplusGo,
+// tanhGo and reluGo (their σ‴ is discarded), whose formulas are those of the
+// Evaluator's assembly activations (_asm/main.go, isa.act without its
+// options): for finite z they give the same bits. (At z = ±Inf siluGo returns
+// SiLU's limits where the assembly gives NaN; the Evaluator leaves such rows
+// unspecified.) It panics if act is not declared.
 func activateLanesGo(act Activation, f, d1, d2, z *[lanes]float64, m int) {
 	switch act {
 	case SiLU:
 		for k, zk := range z[:m] {
-			f[k], d1[k], d2[k] = siluEvalGo(zk)
+			f[k], d1[k], d2[k], _ = siluGo(zk)
 		}
 	case Softplus:
 		for k, zk := range z[:m] {
@@ -194,20 +195,4 @@ func activateLanesGo(act Activation, f, d1, d2, z *[lanes]float64, m int) {
 	default:
 		panic(badActivation)
 	}
-}
-
-// siluEvalGo returns SiLU and its first two derivatives at z as the
-// Evaluator's assembly computes them: with s and c = 1−s from sigmoidGo,
-// p = s·c and m = c − s,
-//
-//	σ = z·s,  σ′ = fma(z, p, s),  σ″ = p·fma(z, m, 2).
-//
-// These are siluGo's formulas without its limits at z = ±Inf, where they give
-// NaN (the Evaluator leaves such rows unspecified); for finite z the two agree
-// bit for bit.
-func siluEvalGo(z float64) (f, d1, d2 float64) {
-	s, c := sigmoidGo(z, expGo(-math.Abs(z)))
-	p := s * c
-	m := c - s
-	return z * s, math.FMA(z, p, s), p * math.FMA(z, m, 2)
 }

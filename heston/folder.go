@@ -12,9 +12,6 @@ import (
 	"github.com/sobolev-pruning/sobolev/setting"
 )
 
-// Scheme names the Monte Carlo scheme of the training labels in spec.json.
-const Scheme = "full-truncation Euler in log-spot, forward-mode pathwise derivatives"
-
 // testBlockRows is the number of test points WriteData labels between two
 // checks of its context: about 0.1 s of Pricer.Call.
 const testBlockRows = 1024
@@ -78,8 +75,9 @@ type Spec struct {
 	TrainBox Box `json:"train_box"`
 	// Feller reports whether 2κθ ≥ ξ².
 	Feller bool `json:"feller"`
-	// Scheme names the Monte Carlo scheme; TrainOptions give its steps, the
-	// payoff smoothing, the widening and whether pairs are antithetic.
+	// Scheme describes the Monte Carlo scheme and labels (Labels.Scheme);
+	// TrainOptions give the labels, the steps, the payoff smoothing, the
+	// widening and whether pairs are antithetic.
 	Scheme string `json:"scheme"`
 	TrainOptions
 	// GammaDirection is the direction v of the gamma arrays, vᵀHv: the
@@ -97,22 +95,18 @@ type Spec struct {
 // validate c.
 func (c DataConfig) Spec() Spec {
 	m := c.Model()
-	trainArrays := dataset.Arrays(0)
-	if c.Smoothing > 0 {
-		trainArrays = dataset.WithGamma
-	}
 	return Spec{
 		Pricer:         "heston",
 		Inputs:         InputNames(),
 		Model:          *m,
 		TrainBox:       c.Box.Widen(c.Widening),
 		Feller:         c.Params.Feller() == "",
-		Scheme:         Scheme,
+		Scheme:         c.Labels.Scheme(),
 		TrainOptions:   c.TrainOptions,
 		GammaDirection: []float64{1, 0, 0, 0},
 		Train:          c.Train,
 		Test:           c.Test,
-		TrainArrays:    trainArrays.Names(),
+		TrainArrays:    c.Arrays().Names(),
 		TestArrays:     dataset.WithGamma.Names(),
 	}
 }

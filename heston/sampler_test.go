@@ -15,37 +15,53 @@ import (
 // fellerParams satisfy the Feller condition (2κθ = 0.12 > ξ² = 0.09).
 func fellerParams() Params { return Params{Kappa: 1.5, Theta: 0.04, Xi: 0.3, Rho: -0.7} }
 
-// TestLabelsFD checks the pathwise labels against central differences of
-// the same path's payoff label (common random numbers), for the default
-// parameters, whose paths are often truncated at v = 0, and for Feller ones.
+// sampleLabels returns the labels of kind of the path from x with the
+// normals z, as Fill sets them: Pathwise labels with smoothing h take
+// 2·steps normals, Mixing labels steps.
+func sampleLabels(p Params, kind Labels, grad, x *[Inputs]float64, z []float64, h float64, anti bool) (y, gamma float64) {
+	if kind == Pathwise {
+		return p.labels(grad, x, z, h, anti)
+	}
+	return p.mixingLabels(grad, x, z, anti)
+}
+
+// TestLabelsFD checks the labels' derivatives against central differences
+// of the same path's value label (common random numbers), for the default
+// parameters, whose Euler paths are often truncated at v = 0, and for
+// Feller ones.
 func TestLabelsFD(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
-	for _, p := range []Params{DefaultParams(), fellerParams()} {
-		for _, anti := range []bool{false, true} {
-			for _, x := range boxPoints(DefaultBox(), 40, 5) {
-				z := make([]float64, 2*32)
-				for i := range z {
-					z[i] = rng.NormFloat64()
-				}
-				const h = 0.02
-				var grad, tmp [Inputs]float64
-				_, gamma := p.labels(&grad, &x, z, h, anti)
-				for j := range Inputs {
-					eps := 1e-6 * x[j]
-					xp, xm := x, x
-					xp[j] += eps
-					xm[j] -= eps
-					yp, _ := p.labels(&tmp, &xp, z, h, anti)
-					dp := tmp[j]
-					ym, _ := p.labels(&tmp, &xm, z, h, anti)
-					dm := tmp[j]
-					fd := (yp - ym) / (2 * eps)
-					if math.Abs(fd-grad[j]) > 1e-6*(1+math.Abs(fd)) {
-						t.Errorf("%+v antithetic %v at %v: ∂y/∂%s = %.10g, central difference %.10g", p, anti, x, InputNames()[j], grad[j], fd)
+	for _, kind := range []Labels{Pathwise, Mixing} {
+		for _, p := range []Params{DefaultParams(), fellerParams()} {
+			for _, anti := range []bool{false, true} {
+				for _, x := range boxPoints(DefaultBox(), 40, 5) {
+					z := make([]float64, 2*32)
+					if kind == Mixing {
+						z = z[:32]
 					}
-					if j == Spot {
-						if fd := (dp - dm) / (2 * eps); math.Abs(fd-gamma) > 1e-6*(1+math.Abs(fd)) {
-							t.Errorf("%+v antithetic %v at %v: gamma = %.10g, central difference of ∂y/∂spot %.10g", p, anti, x, gamma, fd)
+					for i := range z {
+						z[i] = rng.NormFloat64()
+					}
+					const h = 0.02
+					var grad, tmp [Inputs]float64
+					_, gamma := sampleLabels(p, kind, &grad, &x, z, h, anti)
+					for j := range Inputs {
+						eps := 1e-6 * x[j]
+						xp, xm := x, x
+						xp[j] += eps
+						xm[j] -= eps
+						yp, _ := sampleLabels(p, kind, &tmp, &xp, z, h, anti)
+						dp := tmp[j]
+						ym, _ := sampleLabels(p, kind, &tmp, &xm, z, h, anti)
+						dm := tmp[j]
+						fd := (yp - ym) / (2 * eps)
+						if math.Abs(fd-grad[j]) > 1e-6*(1+math.Abs(fd)) {
+							t.Errorf("%v labels, %+v, antithetic %v at %v: ∂y/∂%s = %.10g, central difference %.10g", kind, p, anti, x, InputNames()[j], grad[j], fd)
+						}
+						if j == Spot {
+							if fd := (dp - dm) / (2 * eps); math.Abs(fd-gamma) > 1e-6*(1+math.Abs(fd)) {
+								t.Errorf("%v labels, %+v, antithetic %v at %v: gamma = %.10g, central difference of ∂y/∂spot %.10g", kind, p, anti, x, gamma, fd)
+							}
 						}
 					}
 				}
@@ -56,19 +72,30 @@ func TestLabelsFD(t *testing.T) {
 
 // TestLabelsMonteCarlo checks that the training labels' means over many
 // paths at one point agree with the semi-analytic price and sensitivities
-// within 3 standard errors plus the scheme's weak error (64 steps). The
+// within 3 standard errors plus the scheme's weak error, and that mixing
+// labels have the small variance TrainingSampler states. The pathwise
 // derivatives in v₀ and T are checked with Feller parameters only: with the
 // default ones their variance is infinite (see TrainingSampler).
 func TestLabelsMonteCarlo(t *testing.T) {
-	const paths, steps = 40000, 64
+	const paths = 40000
+	all := []int{Spot, V0, Maturity, Strike}
 	for _, tc := range []struct {
-		p    Params
-		x    [Inputs]float64
-		cols []int
+		kind  Labels
+		steps int
+		p     Params
+		x     [Inputs]float64
+		cols  []int
+		// weak bounds the scheme's weak error in price and in the
+		// derivatives, measured on these points with 1e5 paths.
+		weak, weakGrad float64
 	}{
-		{DefaultParams(), [Inputs]float64{1, 0.04, 1, 1}, []int{Spot, Strike}},
-		{DefaultParams(), [Inputs]float64{0.9, 0.02, 0.5, 0.95}, []int{Spot, Strike}},
-		{fellerParams(), [Inputs]float64{1.1, 0.06, 1.5, 1}, []int{Spot, V0, Maturity, Strike}},
+		{Pathwise, 64, DefaultParams(), [Inputs]float64{1, 0.04, 1, 1}, []int{Spot, Strike}, 2e-4, 2e-4},
+		{Pathwise, 64, DefaultParams(), [Inputs]float64{0.9, 0.02, 0.5, 0.95}, []int{Spot, Strike}, 2e-4, 2e-4},
+		{Pathwise, 64, fellerParams(), [Inputs]float64{1.1, 0.06, 1.5, 1}, all, 2e-4, 2e-4},
+		{Mixing, 256, DefaultParams(), [Inputs]float64{1, 0.04, 1, 1}, all, 1e-4, 2e-3},
+		{Mixing, 256, DefaultParams(), [Inputs]float64{0.9, 0.02, 0.5, 0.95}, all, 1e-4, 2e-3},
+		{Mixing, 256, DefaultParams(), [Inputs]float64{0.8, 0.09, 2, 1.2}, all, 2e-4, 2e-3},
+		{Mixing, 256, fellerParams(), [Inputs]float64{1.1, 0.06, 1.5, 1}, all, 1e-4, 2e-3},
 	} {
 		pr, err := NewPricer(tc.p)
 		if err != nil {
@@ -76,14 +103,14 @@ func TestLabelsMonteCarlo(t *testing.T) {
 		}
 		want := pr.Call(tc.x[Spot], tc.x[V0], tc.x[Maturity], tc.x[Strike])
 		rng := rand.New(rand.NewPCG(6, 6))
-		z := make([]float64, 2*steps)
+		z := make([]float64, TrainOptions{Labels: tc.kind, Steps: tc.steps}.normals())
 		var sum, sum2 [Inputs + 1]float64
 		for range paths {
 			for i := range z {
 				z[i] = rng.NormFloat64()
 			}
 			var g [Inputs]float64
-			y, _ := tc.p.labels(&g, &tc.x, z, 0, true)
+			y, _ := sampleLabels(tc.p, tc.kind, &g, &tc.x, z, 0, true)
 			for j, v := range append(g[:], y) {
 				sum[j] += v
 				sum2[j] += v * v
@@ -94,11 +121,17 @@ func TestLabelsMonteCarlo(t *testing.T) {
 		names := append(InputNames(), "price")
 		for _, j := range append(tc.cols, Inputs) {
 			m := sum[j] / paths
-			se := math.Sqrt((sum2[j]/paths - m*m) / paths)
-			// The weak error of 64 full-truncation Euler steps, measured
-			// below 1.5e-4 on these points with 1e5 paths at up to 256 steps.
-			if math.Abs(m-exact[j]) > 3*se+2e-4 {
-				t.Errorf("%+v at %v: mean %s label %.5f ± %.5f, semi-analytic %.5f", tc.p, tc.x, names[j], m, se, exact[j])
+			sd := math.Sqrt(sum2[j]/paths - m*m)
+			se := sd / math.Sqrt(paths)
+			weak := tc.weakGrad
+			if j == Inputs {
+				weak = tc.weak
+			}
+			if math.Abs(m-exact[j]) > 3*se+weak {
+				t.Errorf("%v labels, %d steps, %+v at %v: mean %s label %.5f ± %.5f, semi-analytic %.5f", tc.kind, tc.steps, tc.p, tc.x, names[j], m, se, exact[j])
+			}
+			if tc.kind == Mixing && j == V0 && sd > 0.3 {
+				t.Errorf("%v labels, %+v at %v: standard deviation of ∂y/∂v0 labels %.3g, want below 0.3", tc.kind, tc.p, tc.x, sd)
 			}
 		}
 	}
@@ -108,12 +141,16 @@ func TestLabelsMonteCarlo(t *testing.T) {
 // that Fill allocates nothing.
 func TestStream(t *testing.T) {
 	m := &Model{Params: DefaultParams(), Box: DefaultBox(), Seed: 7}
-	for _, kind := range []string{"train", "test"} {
+	for _, kind := range []string{"mixing", "pathwise", "test"} {
 		newSampler := func() *Sampler {
 			var s *Sampler
 			var err error
-			if kind == "train" {
-				s, err = m.TrainingSampler(TrainOptions{Steps: 8, Smoothing: 0.01, Widening: 0.1, Antithetic: true})
+			if kind != "test" {
+				var labels Labels
+				if err := labels.UnmarshalText([]byte(kind)); err != nil {
+					t.Fatal(err)
+				}
+				s, err = m.TrainingSampler(TrainOptions{Labels: labels, Steps: 8, Smoothing: 0.01, Widening: 0.1, Antithetic: true})
 			} else {
 				s, err = m.TestSampler()
 			}
@@ -196,10 +233,12 @@ func TestSamplers(t *testing.T) {
 			}
 		}
 		if name == "train" {
-			// The widened box is 1.2 times as long: 1/6 of the points fall in the margins.
+			// The widened box is 1 + 2w times as long: 2w/(1 + 2w) of the
+			// points fall in the margins.
+			want := 2000 * 2 * opts.Widening / (1 + 2*opts.Widening)
 			for j, k := range outside {
-				if k < 250 || k > 420 {
-					t.Errorf("%d of 2000 training %s inputs in the widening margins, want about 333", k, InputNames()[j])
+				if math.Abs(float64(k)-want) > 4*math.Sqrt(want) {
+					t.Errorf("%d of 2000 training %s inputs in the widening margins, want about %.0f", k, InputNames()[j], want)
 				}
 			}
 		}
@@ -212,8 +251,8 @@ func TestSamplers(t *testing.T) {
 			t.Fatalf("test point %d: labels differ from Call(%v)", r, x)
 		}
 	}
-	// Without smoothing: the call payoff and no gamma.
-	opts.Smoothing = 0
+	// Pathwise labels without smoothing: the call payoff and no gamma.
+	opts.Labels, opts.Smoothing = Pathwise, 0
 	tr, err = m.TrainingSampler(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -243,6 +282,7 @@ func TestValidate(t *testing.T) {
 		{"maturity", func(m *Model, o *TrainOptions) { m.Box[Maturity] = [2]float64{2, 1} }},
 		{"maturity", func(m *Model, o *TrainOptions) { m.Box[Maturity] = [2]float64{0, 1} }},
 		{"strike", func(m *Model, o *TrainOptions) { m.Box[Strike] = [2]float64{1, nan} }},
+		{"labels", func(m *Model, o *TrainOptions) { o.Labels = 2 }},
 		{"steps", func(m *Model, o *TrainOptions) { o.Steps = 0 }},
 		{"smoothing", func(m *Model, o *TrainOptions) { o.Smoothing = -1 }},
 		{"widening", func(m *Model, o *TrainOptions) { o.Widening = nan }},

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 
+	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/iasa"
 	"github.com/sobolev-pruning/sobolev/mlp"
 	"github.com/sobolev-pruning/sobolev/prune"
@@ -82,11 +83,11 @@ func (c Config) memory(procs int) MemoryEstimate {
 	n := c.Inputs()
 	var m MemoryEstimate
 	trainFloats := float64(c.Train) * float64(2*n+1)
-	smoothing := c.Smoothing
+	gamma := c.Smoothing > 0
 	if c.Pricer == PricerHeston {
-		smoothing = c.Heston.Smoothing
+		gamma = c.Heston.Arrays() == dataset.WithGamma
 	}
-	if smoothing > 0 {
+	if gamma {
 		trainFloats += float64(c.Train) // gamma
 	}
 	m.add("the training set", "train", c.Train, trainFloats*floatBytes)

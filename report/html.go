@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sobolev-pruning/sobolev/heston"
 	"github.com/sobolev-pruning/sobolev/results"
 )
 
@@ -286,15 +287,14 @@ func modelRows(r *run) []keyValue {
 		}
 		feller := "holds (2κθ ≥ ξ²)"
 		if !h.Feller {
-			feller = "fails (2κθ < ξ²): the pathwise labels in v0 and maturity are heavy-tailed"
+			feller = "fails (2κθ < ξ²): pathwise labels in v0 and maturity are heavy-tailed, mixing labels are not"
 		}
 		return []keyValue{
 			{"pricer", "Heston call, zero rate (package heston)"},
 			{"κ, θ, ξ, ρ", fmt.Sprintf("%s, %s, %s, %s", fmtG(h.Kappa), fmtG(h.Theta), fmtG(h.Xi), fmtG(h.Rho))},
 			{"Feller condition", feller},
 			{"test box", strings.Join(box, ", ")},
-			{"training labels", fmt.Sprintf("%s, %d steps, smoothing %s, widening %s, antithetic %t",
-				h.Scheme, h.Steps, fmtG(h.Smoothing), fmtG(h.Widening), h.Antithetic)},
+			{"training labels", hestonLabels(h)},
 			{"gamma", "∂²V/∂S₀² (direction " + fmtFloats(h.GammaDirection) + ")"},
 			{"seed", strconv.FormatUint(h.Seed, 10)},
 			{"test points", fmt.Sprintf("%s semi-analytic (Lewis' Fourier integral), uniform in the box; plots use %s of them", fmtInt(r.testRows), fmtInt(r.test.N()))},
@@ -498,3 +498,13 @@ figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e
 </html>
 {{define "figure"}}<figure id="{{.ID}}" style="width: {{.Width}}px"><img {{.Src}} width="{{.Width}}" alt="{{.Alt}}" /><figcaption>{{.Caption}}</figcaption></figure>{{end}}
 `))
+
+// hestonLabels describes the training labels of a Heston data set: the
+// smoothing only where it applies (pathwise labels).
+func hestonLabels(h *heston.Spec) string {
+	s := fmt.Sprintf("%s labels: %s, %d steps", h.Labels, h.Scheme, h.Steps)
+	if h.Labels == heston.Pathwise {
+		s += ", smoothing " + fmtG(h.Smoothing)
+	}
+	return s + fmt.Sprintf(", widening %s, antithetic %t", fmtG(h.Widening), h.Antithetic)
+}

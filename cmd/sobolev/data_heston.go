@@ -36,25 +36,31 @@ function of four inputs in this column order: spot S₀, initial variance v₀,
 maturity T (years) and strike K. Into --out it writes:
 
   train.npz  --train samples: inputs x drawn uniformly from the box widened by
-             --widening (N×4), the payoff label y of one path of the
-             full-truncation Euler scheme in log-spot with --steps steps (the
-             average of an antithetic pair with --antithetic), and its pathwise
+             --widening (N×4), a label y of one path with --steps steps (the
+             average of an antithetic pair with --antithetic), and its
              derivatives dydx with respect to all four inputs (N×4), carried
-             along the path in forward mode; with --smoothing > 0 the payoff
-             is h·log(1+exp((S_T−K)/h)) and gamma (N) is the pathwise ∂²y/∂S₀²
+             along the path in forward mode, and gamma = ∂²y/∂S₀² (N).
+             --labels mixing (default): the variance path of a moment-matched
+             volatility scheme, and the call's expected payoff given that
+             path (Black's formula); --labels pathwise: the full-truncation
+             Euler scheme in log-spot and the payoff of the path, smoothed as
+             h·log(1+exp((S_T−K)/h)) with --smoothing h > 0 (0 keeps the call
+             payoff and writes no gamma)
   test.npz   --test points drawn uniformly from the box, with the semi-analytic
              price y (Lewis' Fourier integral), its gradient dydx (N×4) and
              gamma = ∂²V/∂S₀² (N)
   spec.json  the parameters, the boxes, the scheme and the options
 
 With the default parameters the Feller condition 2κθ ≥ ξ² fails; this is
-allowed and stated, but the pathwise labels in v₀ and T then have heavy tails.
+allowed and stated. Pathwise labels in v₀ and T then have heavy tails (single
+labels thousands of times their mean); mixing labels do not.
 The same flags give the same files, bit for bit. Samples are generated and
 written block by block; the files appear only once all are complete, and an
 interruption (Ctrl-C) leaves none behind.`,
 		Example: `  sobolev data heston --out data
   sobolev data heston --train 131072 --test 4096 --seed 0 --out data
-  sobolev data heston --xi 0.3 --maturity 0.5,1 --steps 128 --out data`,
+  sobolev data heston --xi 0.3 --maturity 0.5,1 --steps 128 --out data
+  sobolev data heston --labels pathwise --steps 64 --out data`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDataHeston(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr(), progressEvery)
@@ -74,8 +80,9 @@ interruption (Ctrl-C) leaves none behind.`,
 		f.box[j] = []float64{f.cfg.Box[j][0], f.cfg.Box[j][1]}
 		fl.Float64SliceVar(&f.box[j], name, f.box[j], "interval lo,hi of the test "+usage[j])
 	}
+	textVar(fl, &f.cfg.Labels, "labels", "scheme and labels of the training samples (mixing: Black's price given a\nvariance path; pathwise: the smoothed payoff of a full-truncation Euler path)")
 	fl.IntVar(&f.cfg.Steps, "steps", f.cfg.Steps, "time steps of each path, dt = T/steps")
-	fl.Float64Var(&f.cfg.Smoothing, "smoothing", f.cfg.Smoothing, "width h of the smoothed payoff h·log(1+exp((S_T−K)/h)) of the training labels;\n0 keeps the call payoff (S_T−K)⁺ and writes no gamma in train.npz")
+	fl.Float64Var(&f.cfg.Smoothing, "smoothing", f.cfg.Smoothing, "width h of the smoothed payoff h·log(1+exp((S_T−K)/h)) of pathwise labels;\n0 keeps the call payoff (S_T−K)⁺ and writes no gamma in train.npz")
 	fl.Float64Var(&f.cfg.Widening, "widening", f.cfg.Widening, "the training box extends each interval [lo, hi] by widening·(hi−lo) on both sides")
 	fl.BoolVar(&f.cfg.Antithetic, "antithetic", f.cfg.Antithetic, "average each training sample over a path and its antithetic twin")
 	if err := cmd.MarkFlagRequired("out"); err != nil {

@@ -48,7 +48,8 @@ R² of the value, the deltas and gamma (1ᵀH1) of every stage.
 
 --pricer heston runs the same stages on a European call under the Heston
 model (see "sobolev data heston"): four inputs spot, v0, maturity and strike,
-pathwise labels of the full-truncation Euler scheme, semi-analytic test set;
+mixing labels of a moment-matched variance scheme (heston.labels: pathwise for
+the full-truncation Euler scheme's payoff), semi-analytic test set;
 the table then gives R² of each input's delta, and gamma is ∂²V/∂S₀². Its
 model and labels are the "heston" section of --config; --dims and --baskets
 do not apply.`, layers(def.Large.Hidden), activationName(def.Large.Activation), def.Prune.Keep) + `

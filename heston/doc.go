@@ -49,7 +49,8 @@
 //
 //	"train" 0x747261696e  sample k: Float64 for U[0…3], then NormFloat64 for
 //	                      Z of step 0, 1, … (Mixing), or Z₁, Z₂ of step 0,
-//	                      Z₁, Z₂ of step 1, … (Pathwise)
+//	                      Z₁, Z₂ of step 1, … (Pathwise), path after path
+//	                      with TrainOptions.Paths > 1
 //	"test"  0x74657374    point k: Float64 for U[0…3]
 //
 // Samples are drawn strictly in order, each from its own random numbers with

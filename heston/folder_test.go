@@ -69,7 +69,7 @@ func TestWriteData(t *testing.T) {
 		"pricer": "heston", "inputs": []any{"spot", "v0", "maturity", "strike"},
 		"kappa": 1.5, "theta": 0.04, "xi": 0.5, "rho": -0.7,
 		"box":    []any{[]any{0.7, 1.3}, []any{0.01, 0.09}, []any{0.25, 2.0}, []any{0.8, 1.2}},
-		"labels": "mixing", "steps": 16.0, "smoothing": 0.0075, "feller": false, "seed": 3.0,
+		"labels": "mixing", "paths": 1.0, "steps": 16.0, "smoothing": 0.0075, "feller": false, "seed": 3.0,
 		"scheme": Mixing.Scheme(), "train_arrays": []any{"x", "y", "dydx", "gamma"},
 		"gamma_direction": []any{1.0, 0.0, 0.0, 0.0}, "train_samples": 300.0, "test_points": 40.0,
 		"test_arrays": []any{"x", "y", "dydx", "gamma"},

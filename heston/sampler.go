@@ -91,15 +91,21 @@ type TrainOptions struct {
 	// Antithetic makes each sample the average of a path and its antithetic
 	// twin (all normals negated).
 	Antithetic bool `json:"antithetic"`
+	// Paths is the number of independent paths (antithetic pairs with
+	// Antithetic) whose labels each sample averages; 0 means 1, the method's
+	// one path per sample. More paths divide the labels' noise variance by
+	// Paths at Paths times the cost of the data, which stays small beside
+	// the training.
+	Paths int `json:"paths"`
 }
 
 // DefaultTrainOptions returns Mixing labels with 256 steps, smoothing
 // 0.0075 (the Bachelier default, used by Pathwise labels only), widening
-// 0.05 and antithetic pairs. The widening is half the Bachelier one: on
+// 0.05, antithetic pairs and one path per sample. The widening is half the Bachelier one: on
 // DefaultBox, 0.1 would draw maturities down to 0.075, where the price is
 // nearly a kink, and the nets' ∂V/∂T on the box is less accurate for it.
 func DefaultTrainOptions() TrainOptions {
-	return TrainOptions{Labels: Mixing, Steps: 256, Smoothing: 0.0075, Widening: 0.05, Antithetic: true}
+	return TrainOptions{Labels: Mixing, Steps: 256, Smoothing: 0.0075, Widening: 0.05, Antithetic: true, Paths: 1}
 }
 
 // Arrays returns the optional arrays of training samples drawn with o:
@@ -123,8 +129,11 @@ func (o TrainOptions) normals() int {
 // maxSteps bounds TrainOptions.Steps: a sample takes 2·Steps normals.
 const maxSteps = 1 << 16
 
+// maxPaths bounds TrainOptions.Paths.
+const maxPaths = 1 << 10
+
 // Validate reports the first impossible option as a *setting.Error keyed
-// "labels", "steps", "smoothing" or "widening".
+// "labels", "steps", "smoothing", "widening" or "paths".
 func (o TrainOptions) Validate() error {
 	bad := func(key string, v any, want string) error { return &setting.Error{Key: key, Value: v, Want: want} }
 	switch {
@@ -136,6 +145,8 @@ func (o TrainOptions) Validate() error {
 		return bad("smoothing", o.Smoothing, "a finite width ≥ 0 (0 keeps the call payoff)")
 	case !(o.Widening >= 0) || math.IsInf(o.Widening, 0):
 		return bad("widening", o.Widening, "a finite fraction ≥ 0 of each interval of the box")
+	case o.Paths < 0 || o.Paths > maxPaths:
+		return bad("paths", o.Paths, "a number of paths per sample from 1 to 1024 (0 means 1)")
 	}
 	return nil
 }
@@ -180,7 +191,9 @@ type Sampler struct {
 // discretised scheme, and both are exact derivatives of the label of the
 // same normals, propagated in forward mode along the path (T enters
 // through dt); with opts.Antithetic they are averaged with those of the
-// antithetic path (all normals negated).
+// antithetic path (all normals negated). With opts.Paths > 1 the sample
+// takes the normals of Paths paths in turn and its labels are the average
+// of theirs.
 //
 // # Mixing labels
 //
@@ -301,14 +314,7 @@ func (s *Sampler) Fill(dst *dataset.Set) *dataset.Set {
 		g := (*[Inputs]float64)(dst.DYDX[r*Inputs : (r+1)*Inputs])
 		var gamma float64
 		if s.train {
-			for i := range s.z {
-				s.z[i] = s.rng.NormFloat64()
-			}
-			if s.opts.Labels == Pathwise {
-				dst.Y[r], gamma = s.p.labels(g, x, s.z, s.opts.Smoothing, s.opts.Antithetic)
-			} else {
-				dst.Y[r], gamma = s.p.mixingLabels(g, x, s.z, s.opts.Antithetic)
-			}
+			dst.Y[r], gamma = s.trainLabels(g, x)
 		} else {
 			c := s.pr.Call(x[Spot], x[V0], x[Maturity], x[Strike])
 			dst.Y[r], *g, gamma = c.Price, c.Grad(), c.Gamma
@@ -318,6 +324,41 @@ func (s *Sampler) Fill(dst *dataset.Set) *dataset.Set {
 		}
 	}
 	return dst
+}
+
+// trainLabels sets grad to the gradient label of a training sample at x
+// and returns its value and gamma labels: the average over
+// TrainOptions.Paths paths, each from the next normals of the stream.
+func (s *Sampler) trainLabels(grad, x *[Inputs]float64) (y, gamma float64) {
+	paths := max(1, s.opts.Paths)
+	var g [Inputs]float64
+	for k := range paths {
+		for i := range s.z {
+			s.z[i] = s.rng.NormFloat64()
+		}
+		var yk, gk float64
+		if s.opts.Labels == Pathwise {
+			yk, gk = s.p.labels(&g, x, s.z, s.opts.Smoothing, s.opts.Antithetic)
+		} else {
+			yk, gk = s.p.mixingLabels(&g, x, s.z, s.opts.Antithetic)
+		}
+		if k == 0 {
+			*grad, y, gamma = g, yk, gk
+			continue
+		}
+		y, gamma = y+yk, gamma+gk
+		for j := range grad {
+			grad[j] += g[j]
+		}
+	}
+	if paths > 1 {
+		w := 1 / float64(paths)
+		y, gamma = w*y, w*gamma
+		for j := range grad {
+			grad[j] *= w
+		}
+	}
+	return y, gamma
 }
 
 // labels sets grad to the pathwise gradient of the payoff label of the

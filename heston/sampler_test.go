@@ -286,6 +286,8 @@ func TestValidate(t *testing.T) {
 		{"steps", func(m *Model, o *TrainOptions) { o.Steps = 0 }},
 		{"smoothing", func(m *Model, o *TrainOptions) { o.Smoothing = -1 }},
 		{"widening", func(m *Model, o *TrainOptions) { o.Widening = nan }},
+		{"paths", func(m *Model, o *TrainOptions) { o.Paths = -1 }},
+		{"paths", func(m *Model, o *TrainOptions) { o.Paths = 1025 }},
 		{"widening", func(m *Model, o *TrainOptions) { o.Widening = 0.2 }}, // v₀ 0.01 − 0.2·0.08 < 0
 	} {
 		m, o := good, DefaultTrainOptions()
@@ -333,5 +335,60 @@ func BenchmarkTestFill(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		s.Fill(block)
+	}
+}
+
+// TestPaths checks that a sample of Paths paths averages the labels of
+// the paths drawn in turn, and that Paths 0 and 1 give the same samples.
+func TestPaths(t *testing.T) {
+	m := &Model{Params: DefaultParams(), Box: DefaultBox(), Seed: 9}
+	for _, kind := range []Labels{Mixing, Pathwise} {
+		opts := TrainOptions{Labels: kind, Steps: 8, Smoothing: 0.01, Antithetic: true}
+		draw := func(paths, rows int) *dataset.Set {
+			o := opts
+			o.Paths = paths
+			s, err := m.TrainingSampler(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.Fill(s.NewSet(rows))
+		}
+		zero, one := draw(0, 5), draw(1, 5)
+		if !sameBits(zero.Y, one.Y) || !sameBits(zero.DYDX, one.DYDX) || !sameBits(zero.Gamma, one.Gamma) {
+			t.Errorf("%v: Paths 0 and 1 give different samples", kind)
+		}
+		// The same stream by hand: the inputs, then 3 paths' normals.
+		three := draw(3, 4)
+		rng := rand.New(rand.NewPCG(m.Seed, streamTrain))
+		z := make([]float64, opts.normals())
+		for r := range three.N() {
+			var x [Inputs]float64
+			for j := range x {
+				x[j] = m.Box[j][0] + (m.Box[j][1]-m.Box[j][0])*rng.Float64()
+			}
+			var y, gamma float64
+			var grad, g [Inputs]float64
+			for range 3 {
+				for i := range z {
+					z[i] = rng.NormFloat64()
+				}
+				yk, gk := sampleLabels(m.Params, kind, &g, &x, z, opts.Smoothing, true)
+				y, gamma = y+yk/3, gamma+gk/3
+				for j := range g {
+					grad[j] += g[j] / 3
+				}
+			}
+			if [Inputs]float64(three.X[r*Inputs:(r+1)*Inputs]) != x {
+				t.Fatalf("%v sample %d: inputs differ from the stream's", kind, r)
+			}
+			close := func(a, b float64) bool { return math.Abs(a-b) <= 1e-12*(1+math.Abs(b)) }
+			ok := close(three.Y[r], y) && close(three.Gamma[r], gamma)
+			for j := range grad {
+				ok = ok && close(three.DYDX[r*Inputs+j], grad[j])
+			}
+			if !ok {
+				t.Errorf("%v sample %d: labels of 3 paths differ from the average of the paths drawn in turn", kind, r)
+			}
+		}
 	}
 }

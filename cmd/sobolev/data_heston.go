@@ -85,6 +85,7 @@ interruption (Ctrl-C) leaves none behind.`,
 	fl.Float64Var(&f.cfg.Smoothing, "smoothing", f.cfg.Smoothing, "width h of the smoothed payoff h·log(1+exp((S_T−K)/h)) of pathwise labels;\n0 keeps the call payoff (S_T−K)⁺ and writes no gamma in train.npz")
 	fl.Float64Var(&f.cfg.Widening, "widening", f.cfg.Widening, "the training box extends each interval [lo, hi] by widening·(hi−lo) on both sides")
 	fl.BoolVar(&f.cfg.Antithetic, "antithetic", f.cfg.Antithetic, "average each training sample over a path and its antithetic twin")
+	fl.IntVar(&f.cfg.Paths, "paths", f.cfg.Paths, "average each training sample's labels over this many independent paths (pairs with --antithetic)")
 	if err := cmd.MarkFlagRequired("out"); err != nil {
 		panic(err)
 	}

@@ -51,7 +51,7 @@ func TestPricerText(t *testing.T) {
 // that keys left out keep their defaults.
 func TestLoadConfigHeston(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "h.yaml")
-	text := "pricer: heston\nheston:\n  xi: 0.3\n  rho: -0.5\n  box: [[0.8, 1.2], [0.02, 0.06], [0.5, 1], [0.9, 1.1]]\n  steps: 32\n  antithetic: false\n"
+	text := "pricer: heston\nheston:\n  xi: 0.3\n  rho: -0.5\n  box: [[0.8, 1.2], [0.02, 0.06], [0.5, 1], [0.9, 1.1]]\n  steps: 32\n  antithetic: false\n  labels: pathwise\n  paths: 4\n"
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +61,7 @@ func TestLoadConfigHeston(t *testing.T) {
 	}
 	want := DefaultHeston()
 	want.Xi, want.Rho, want.Steps, want.Antithetic = 0.3, -0.5, 32, false
+	want.Labels, want.Paths = heston.Pathwise, 4
 	want.Box = heston.Box{{0.8, 1.2}, {0.02, 0.06}, {0.5, 1}, {0.9, 1.1}}
 	if c.Pricer != PricerHeston || c.Heston != want {
 		t.Errorf("read pricer %v, heston %+v; want heston, %+v", c.Pricer, c.Heston, want)
@@ -85,6 +86,23 @@ func TestLoadConfigHeston(t *testing.T) {
 
 // TestBachelierJSONUnchanged checks that a Bachelier run records neither
 // the pricer nor the Heston section, so its results.json is as before.
+// TestTargetsConfig checks that the configuration of the README's Heston
+// targets loads and differs from the default in the keys it names only.
+func TestTargetsConfig(t *testing.T) {
+	c, err := LoadConfig(filepath.Join("..", "docs", "configs", "heston-targets.yaml"), Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := Default()
+	want.Pricer, want.Heston.Paths, want.Large.Epochs = PricerHeston, 16, 12
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("heston-targets.yaml reads as %+v, want %+v", c, want)
+	}
+}
+
 func TestBachelierJSONUnchanged(t *testing.T) {
 	raw, err := json.Marshal(Default().recorded())
 	if err != nil {

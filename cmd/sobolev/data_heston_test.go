@@ -29,7 +29,7 @@ func runDataHestonCmd(ctx context.Context, args ...string) (stdout, stderr strin
 func TestDataHeston(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "new", "dir")
 	args := []string{"--train", "500", "--test", "50", "--seed", "4", "--steps", "16", "--xi", "0.3",
-		"--maturity", "0.5,1", "--smoothing", "0.01", "--out", out}
+		"--maturity", "0.5,1", "--smoothing", "0.01", "--labels", "pathwise", "--paths", "2", "--out", out}
 	stdout, stderr, err := runDataHestonCmd(context.Background(), args...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
@@ -42,6 +42,7 @@ func TestDataHeston(t *testing.T) {
 	}
 	c := heston.DefaultDataConfig()
 	c.Seed, c.Train, c.Test, c.Steps, c.Xi, c.Smoothing = 4, 500, 50, 16, 0.3, 0.01
+	c.Labels, c.Paths = heston.Pathwise, 2
 	c.Box[heston.Maturity] = [2]float64{0.5, 1}
 	m := c.Model()
 	tr, err := m.TrainingSampler(c.TrainOptions)
@@ -70,7 +71,8 @@ func TestDataHeston(t *testing.T) {
 	if err := json.Unmarshal(raw, &spec); err != nil {
 		t.Fatal(err)
 	}
-	if spec["pricer"] != "heston" || spec["xi"] != 0.3 || !reflect.DeepEqual(spec["box"].([]any)[2], []any{0.5, 1.0}) || spec["feller"] != true {
+	if spec["pricer"] != "heston" || spec["xi"] != 0.3 || !reflect.DeepEqual(spec["box"].([]any)[2], []any{0.5, 1.0}) || spec["feller"] != true ||
+		spec["labels"] != "pathwise" || spec["paths"] != 2.0 {
 		t.Errorf("spec.json: %s", raw)
 	}
 
@@ -96,6 +98,8 @@ func TestDataHestonErrors(t *testing.T) {
 		{[]string{"--strike", "1.2,0.8"}, "--strike [1.2, 0.8]: want a finite interval"},
 		{[]string{"--widening", "0.5"}, "--widening 0.5: want a widening that keeps the training box of v0 positive"},
 		{[]string{"--steps", "0"}, "--steps 0"},
+		{[]string{"--paths", "-1"}, "--paths -1: want a number of paths per sample"},
+		{[]string{"--labels", "qe"}, "mixing or pathwise"},
 		{[]string{"--train", "-1"}, "--train -1"},
 	} {
 		dir := filepath.Join(t.TempDir(), "out")

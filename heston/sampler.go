@@ -94,16 +94,17 @@ type TrainOptions struct {
 	// Paths is the number of independent paths (antithetic pairs with
 	// Antithetic) whose labels each sample averages; 0 means 1, the method's
 	// one path per sample. More paths divide the labels' noise variance by
-	// Paths at Paths times the cost of the data, which stays small beside
-	// the training.
+	// Paths at Paths times the cost of drawing the data (on one core, about
+	// 17 s per million samples of 256-step Mixing pairs).
 	Paths int `json:"paths"`
 }
 
 // DefaultTrainOptions returns Mixing labels with 256 steps, smoothing
 // 0.0075 (the Bachelier default, used by Pathwise labels only), widening
-// 0.05, antithetic pairs and one path per sample. The widening is half the Bachelier one: on
-// DefaultBox, 0.1 would draw maturities down to 0.075, where the price is
-// nearly a kink, and the nets' ∂V/∂T on the box is less accurate for it.
+// 0.05, antithetic pairs and one path per sample. The widening is half the
+// Bachelier one: on DefaultBox, 0.1 would draw maturities down to 0.075,
+// where the price is nearly a kink, and the nets' ∂V/∂T on the box is less
+// accurate for it.
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{Labels: Mixing, Steps: 256, Smoothing: 0.0075, Widening: 0.05, Antithetic: true, Paths: 1}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 
 	"github.com/sobolev-pruning/sobolev/dataset"
 	"github.com/sobolev-pruning/sobolev/setting"
@@ -94,8 +96,8 @@ type TrainOptions struct {
 	// Paths is the number of independent paths (antithetic pairs with
 	// Antithetic) whose labels each sample averages; 0 means 1, the method's
 	// one path per sample. More paths divide the labels' noise variance by
-	// Paths at Paths times the cost of drawing the data (on one core, about
-	// 17 s per million samples of 256-step Mixing pairs).
+	// Paths at Paths times the cost of drawing the data (about 18 s of CPU
+	// per million samples of 256-step Mixing pairs).
 	Paths int `json:"paths"`
 }
 
@@ -180,8 +182,10 @@ type Sampler struct {
 	pr    *Pricer
 	with  dataset.Arrays
 	rng   *rand.Rand
-	// z holds the normals of a training path.
+	// z holds the normals of a training sample: Paths paths'.
 	z []float64
+	// ahead holds the normals of the rows of a chunk of fillParallel.
+	ahead []float64
 }
 
 // TrainingSampler returns a Sampler of training samples. Sample k takes the
@@ -274,7 +278,7 @@ func (m *Model) TrainingSampler(opts TrainOptions) (*Sampler, error) {
 		return nil, err
 	}
 	s := &Sampler{p: m.Params, box: box, train: true, opts: opts,
-		with: opts.Arrays(), rng: rand.New(rand.NewPCG(m.Seed, streamTrain)), z: make([]float64, opts.normals())}
+		with: opts.Arrays(), rng: rand.New(rand.NewPCG(m.Seed, streamTrain)), z: make([]float64, max(1, opts.Paths)*opts.normals())}
 	return s, nil
 }
 
@@ -300,22 +304,29 @@ func (s *Sampler) Arrays() dataset.Arrays { return s.with }
 // NewSet returns a zeroed Set of rows rows with the arrays of s's samples.
 func (s *Sampler) NewSet(rows int) *dataset.Set { return dataset.New(rows, Inputs, s.with) }
 
-// Fill sets the rows of dst to the next dst.N() samples and returns dst. It
-// allocates nothing. Fill panics if dst's dims or arrays differ from those
-// of s.NewSet.
+// Fill sets the rows of dst to the next dst.N() samples and returns dst.
+// A training block of 64 rows or more is labelled on GOMAXPROCS goroutines,
+// which allocates a little per block of up to 4 MiB of normals (and that
+// buffer once); the samples do not depend on it, nor on the number of
+// goroutines. Smaller blocks, and test points, allocate nothing. Fill
+// panics if dst's dims or arrays differ from those of s.NewSet.
 func (s *Sampler) Fill(dst *dataset.Set) *dataset.Set {
 	if dst.Dims() != Inputs || dst.Arrays() != s.with {
 		panic(panicBlock)
 	}
+	if procs := runtime.GOMAXPROCS(0); s.train && procs > 1 && dst.N() >= parallelRows {
+		s.fillParallel(dst, procs)
+		return dst
+	}
 	for r := range dst.N() {
-		x := (*[Inputs]float64)(dst.X[r*Inputs : (r+1)*Inputs])
-		for j := range x {
-			x[j] = s.box[j][0] + (s.box[j][1]-s.box[j][0])*s.rng.Float64()
-		}
+		x := s.inputs(dst, r)
 		g := (*[Inputs]float64)(dst.DYDX[r*Inputs : (r+1)*Inputs])
 		var gamma float64
 		if s.train {
-			dst.Y[r], gamma = s.trainLabels(g, x)
+			for i := range s.z {
+				s.z[i] = s.rng.NormFloat64()
+			}
+			dst.Y[r], gamma = s.trainLabels(g, x, s.z)
 		} else {
 			c := s.pr.Call(x[Spot], x[V0], x[Maturity], x[Strike])
 			dst.Y[r], *g, gamma = c.Price, c.Grad(), c.Gamma
@@ -327,21 +338,77 @@ func (s *Sampler) Fill(dst *dataset.Set) *dataset.Set {
 	return dst
 }
 
+// parallelRows is the smallest block whose training labels Fill computes
+// on several goroutines.
+const parallelRows = 64
+
+// chunkFloats bounds the normals Fill draws ahead of labelling them, in
+// float64s (4 MiB).
+const chunkFloats = 1 << 19
+
+// fillParallel is Fill of a training block on procs goroutines. It draws
+// the inputs and normals of a chunk of rows from the stream in order, as the
+// serial loop does, and then labels the chunk's rows on procs goroutines,
+// each row by the same operations: the samples are the same, bit for bit.
+func (s *Sampler) fillParallel(dst *dataset.Set, procs int) {
+	per := len(s.z) // normals per sample
+	chunk := max(parallelRows, chunkFloats/per)
+	if len(s.ahead) < chunk*per {
+		s.ahead = make([]float64, chunk*per)
+	}
+	n := dst.N()
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(n, lo+chunk)
+		for r := lo; r < hi; r++ {
+			s.inputs(dst, r)
+			z := s.ahead[(r-lo)*per : (r-lo+1)*per]
+			for i := range z {
+				z[i] = s.rng.NormFloat64()
+			}
+		}
+		var wg sync.WaitGroup
+		for w := range procs {
+			wg.Go(func() {
+				for r := lo + w; r < hi; r += procs {
+					x := (*[Inputs]float64)(dst.X[r*Inputs : (r+1)*Inputs])
+					g := (*[Inputs]float64)(dst.DYDX[r*Inputs : (r+1)*Inputs])
+					var gamma float64
+					dst.Y[r], gamma = s.trainLabels(g, x, s.ahead[(r-lo)*per:(r-lo+1)*per])
+					if dst.Gamma != nil {
+						dst.Gamma[r] = gamma
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+}
+
+// inputs draws the inputs of row r of dst from the next 4 uniforms of the
+// stream and returns them.
+func (s *Sampler) inputs(dst *dataset.Set, r int) *[Inputs]float64 {
+	x := (*[Inputs]float64)(dst.X[r*Inputs : (r+1)*Inputs])
+	for j := range x {
+		x[j] = s.box[j][0] + (s.box[j][1]-s.box[j][0])*s.rng.Float64()
+	}
+	return x
+}
+
 // trainLabels sets grad to the gradient label of a training sample at x
 // and returns its value and gamma labels: the average over
-// TrainOptions.Paths paths, each from the next normals of the stream.
-func (s *Sampler) trainLabels(grad, x *[Inputs]float64) (y, gamma float64) {
+// TrainOptions.Paths paths, path k taking the normals
+// z[k·normals : (k+1)·normals]. It only reads s's options.
+func (s *Sampler) trainLabels(grad, x *[Inputs]float64, z []float64) (y, gamma float64) {
 	paths := max(1, s.opts.Paths)
+	per := len(z) / paths
 	var g [Inputs]float64
 	for k := range paths {
-		for i := range s.z {
-			s.z[i] = s.rng.NormFloat64()
-		}
+		zk := z[k*per : (k+1)*per]
 		var yk, gk float64
 		if s.opts.Labels == Pathwise {
-			yk, gk = s.p.labels(&g, x, s.z, s.opts.Smoothing, s.opts.Antithetic)
+			yk, gk = s.p.labels(&g, x, zk, s.opts.Smoothing, s.opts.Antithetic)
 		} else {
-			yk, gk = s.p.mixingLabels(&g, x, s.z, s.opts.Antithetic)
+			yk, gk = s.p.mixingLabels(&g, x, zk, s.opts.Antithetic)
 		}
 		if k == 0 {
 			*grad, y, gamma = g, yk, gk

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -388,6 +389,38 @@ func TestPaths(t *testing.T) {
 			}
 			if !ok {
 				t.Errorf("%v sample %d: labels of 3 paths differ from the average of the paths drawn in turn", kind, r)
+			}
+		}
+	}
+}
+
+// TestFillParallel checks that training blocks labelled on several
+// goroutines hold the samples of the serial loop, bit for bit, whatever
+// the number of goroutines.
+func TestFillParallel(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	m := &Model{Params: DefaultParams(), Box: DefaultBox(), Seed: 11}
+	for _, opts := range []TrainOptions{
+		{Labels: Mixing, Steps: 16, Widening: 0.05, Antithetic: true, Paths: 2},
+		{Labels: Pathwise, Steps: 8, Smoothing: 0.01, Widening: 0.05},
+	} {
+		draw := func(procs, rows, block int) *dataset.Set {
+			runtime.GOMAXPROCS(procs)
+			s, err := m.TrainingSampler(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := s.NewSet(rows)
+			for lo := 0; lo < rows; lo += block {
+				s.Fill(all.Slice(lo, min(rows, lo+block)))
+			}
+			return all
+		}
+		want := draw(1, 700, 700)
+		for _, tc := range []struct{ procs, block int }{{2, 700}, {3, 700}, {2, 100}, {2, 10}} {
+			got := draw(tc.procs, 700, tc.block)
+			if !sameBits(got.X, want.X) || !sameBits(got.Y, want.Y) || !sameBits(got.DYDX, want.DYDX) || !sameBits(got.Gamma, want.Gamma) {
+				t.Errorf("%v labels: %d goroutines, blocks of %d: samples differ from the serial loop's", opts.Labels, tc.procs, tc.block)
 			}
 		}
 	}

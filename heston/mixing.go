@@ -3,33 +3,24 @@ package heston
 import "math"
 
 // mixingLabels sets grad to the gradient of the mixing label of the
-// moment-matched volatility path from x with the normals z (and of its
-// antithetic twin if antithetic), and returns the label y and its
-// ∂²y/∂S₀²; see TrainingSampler.
-func (p Params) mixingLabels(grad, x *[Inputs]float64, z []float64, antithetic bool) (y, gamma float64) {
-	*grad = [Inputs]float64{}
-	signs := []float64{1, -1}
-	if !antithetic {
-		signs = signs[:1]
-	}
-	wt := 1 / float64(len(signs))
+// moment-matched volatility path from x with the normals sign·z, and
+// returns the label y and its ∂²y/∂S₀²; see TrainingSampler.
+func (p Params) mixingLabels(grad, x *[Inputs]float64, z []float64, sign float64) (y, gamma float64) {
 	s0, k := x[Spot], x[Strike]
 	rho2 := p.Rho * p.Rho
 	rhoBar2 := 1 - rho2
-	for _, sign := range signs {
-		a, b := p.volPath(x[V0], x[Maturity], z, sign)
-		// log F = log S₀ + ρA − ½ρ²B, w = (1 − ρ²)B.
-		f := s0 * math.Exp(p.Rho*a.val-0.5*rho2*b.val)
-		c, dF, dW, dK, dFF := black(f, k, rhoBar2*b.val)
-		r := f / s0 // ∂F/∂S₀
-		y += wt * c
-		grad[Spot] += wt * dF * r
-		grad[V0] += wt * (dF*f*(p.Rho*a.dv0-0.5*rho2*b.dv0) + dW*rhoBar2*b.dv0)
-		grad[Maturity] += wt * (dF*f*(p.Rho*a.dT-0.5*rho2*b.dT) + dW*rhoBar2*b.dT)
-		grad[Strike] += wt * dK
-		gamma += wt * dFF * r * r
+	a, b := p.volPath(x[V0], x[Maturity], z, sign)
+	// log F = log S₀ + ρA − ½ρ²B, w = (1 − ρ²)B.
+	f := s0 * math.Exp(p.Rho*a.val-0.5*rho2*b.val)
+	c, dF, dW, dK, dFF := black(f, k, rhoBar2*b.val)
+	r := f / s0 // ∂F/∂S₀
+	*grad = [Inputs]float64{
+		dF * r,
+		dF*f*(p.Rho*a.dv0-0.5*rho2*b.dv0) + dW*rhoBar2*b.dv0,
+		dF*f*(p.Rho*a.dT-0.5*rho2*b.dT) + dW*rhoBar2*b.dT,
+		dK,
 	}
-	return y, gamma
+	return c, dFF * r * r
 }
 
 // dual is a value with its tangents along v₀ and T.

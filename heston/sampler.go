@@ -326,7 +326,7 @@ func (s *Sampler) Fill(dst *dataset.Set) *dataset.Set {
 			for i := range s.z {
 				s.z[i] = s.rng.NormFloat64()
 			}
-			dst.Y[r], gamma = s.trainLabels(g, x, s.z)
+			dst.Y[r], gamma = s.p.trainLabels(s.opts, g, x, s.z)
 		} else {
 			c := s.pr.Call(x[Spot], x[V0], x[Maturity], x[Strike])
 			dst.Y[r], *g, gamma = c.Price, c.Grad(), c.Gamma
@@ -373,7 +373,7 @@ func (s *Sampler) fillParallel(dst *dataset.Set, procs int) {
 					x := (*[Inputs]float64)(dst.X[r*Inputs : (r+1)*Inputs])
 					g := (*[Inputs]float64)(dst.DYDX[r*Inputs : (r+1)*Inputs])
 					var gamma float64
-					dst.Y[r], gamma = s.trainLabels(g, x, s.ahead[(r-lo)*per:(r-lo+1)*per])
+					dst.Y[r], gamma = s.p.trainLabels(s.opts, g, x, s.ahead[(r-lo)*per:(r-lo+1)*per])
 					if dst.Gamma != nil {
 						dst.Gamma[r] = gamma
 					}
@@ -394,29 +394,45 @@ func (s *Sampler) inputs(dst *dataset.Set, r int) *[Inputs]float64 {
 	return x
 }
 
-// trainLabels sets grad to the gradient label of a training sample at x
-// and returns its value and gamma labels: the average over
-// TrainOptions.Paths paths, path k taking the normals
-// z[k·normals : (k+1)·normals]. It only reads s's options.
-func (s *Sampler) trainLabels(grad, x *[Inputs]float64, z []float64) (y, gamma float64) {
-	paths := max(1, s.opts.Paths)
+// trainLabels sets grad to the gradient label of a training sample drawn
+// with o at x and returns its value and gamma labels: the average over
+// o.Paths paths, path k taking the normals z[k·normals : (k+1)·normals],
+// each the average of the path and, with o.Antithetic, its antithetic twin
+// (the normals negated).
+func (p Params) trainLabels(o TrainOptions, grad, x *[Inputs]float64, z []float64) (y, gamma float64) {
+	paths := max(1, o.Paths)
 	per := len(z) / paths
+	signs := []float64{1, -1}
+	if !o.Antithetic {
+		signs = signs[:1]
+	}
+	wt := 1 / float64(len(signs))
 	var g [Inputs]float64
 	for k := range paths {
 		zk := z[k*per : (k+1)*per]
+		// The path's labels: the average over its signs.
 		var yk, gk float64
-		if s.opts.Labels == Pathwise {
-			yk, gk = s.p.labels(&g, x, zk, s.opts.Smoothing, s.opts.Antithetic)
-		} else {
-			yk, gk = s.p.mixingLabels(&g, x, zk, s.opts.Antithetic)
+		var gradk [Inputs]float64
+		for _, sign := range signs {
+			var ys, gs float64
+			if o.Labels == Pathwise {
+				ys, gs = p.pathwiseLabels(&g, x, zk, o.Smoothing, sign)
+			} else {
+				ys, gs = p.mixingLabels(&g, x, zk, sign)
+			}
+			yk += wt * ys
+			gk += wt * gs
+			for j := range gradk {
+				gradk[j] += wt * g[j]
+			}
 		}
 		if k == 0 {
-			*grad, y, gamma = g, yk, gk
+			*grad, y, gamma = gradk, yk, gk
 			continue
 		}
 		y, gamma = y+yk, gamma+gk
 		for j := range grad {
-			grad[j] += g[j]
+			grad[j] += gradk[j]
 		}
 	}
 	if paths > 1 {
@@ -429,30 +445,17 @@ func (s *Sampler) trainLabels(grad, x *[Inputs]float64, z []float64) (y, gamma f
 	return y, gamma
 }
 
-// labels sets grad to the pathwise gradient of the payoff label of the
-// full-truncation Euler path of TrainingSampler (Pathwise labels) from x with the normals z (and of its antithetic twin
-// if antithetic), and returns the label y and the pathwise ∂²y/∂S₀² (0 if
-// h = 0).
-func (p Params) labels(grad, x *[Inputs]float64, z []float64, h float64, antithetic bool) (y, gamma float64) {
-	*grad = [Inputs]float64{}
-	signs := []float64{1, -1}
-	if !antithetic {
-		signs = signs[:1]
-	}
-	wt := 1 / float64(len(signs))
-	for _, sign := range signs {
-		xT, dv0, dT := p.path(x[Spot], x[V0], x[Maturity], z, sign)
-		sT := math.Exp(xT)
-		py, pg, pc := payoff(sT-x[Strike], h)
-		r := sT / x[Spot]
-		y += wt * py
-		grad[Spot] += wt * pg * r
-		grad[V0] += wt * pg * sT * dv0
-		grad[Maturity] += wt * pg * sT * dT
-		grad[Strike] -= wt * pg
-		gamma += wt * pc * r * r
-	}
-	return y, gamma
+// pathwiseLabels sets grad to the pathwise gradient of the payoff label of
+// the full-truncation Euler path of TrainingSampler (Pathwise labels) from
+// x with the normals sign·z, and returns the label y and the pathwise
+// ∂²y/∂S₀² (0 if h = 0).
+func (p Params) pathwiseLabels(grad, x *[Inputs]float64, z []float64, h, sign float64) (y, gamma float64) {
+	xT, dv0, dT := p.path(x[Spot], x[V0], x[Maturity], z, sign)
+	sT := math.Exp(xT)
+	py, pg, pc := payoff(sT-x[Strike], h)
+	r := sT / x[Spot]
+	*grad = [Inputs]float64{pg * r, pg * sT * dv0, pg * sT * dT, -pg}
+	return py, pc * r * r
 }
 
 // path returns X_T = log S_T of the full-truncation Euler scheme of

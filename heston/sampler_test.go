@@ -16,14 +16,11 @@ import (
 // fellerParams satisfy the Feller condition (2κθ = 0.12 > ξ² = 0.09).
 func fellerParams() Params { return Params{Kappa: 1.5, Theta: 0.04, Xi: 0.3, Rho: -0.7} }
 
-// sampleLabels returns the labels of kind of the path from x with the
-// normals z, as Fill sets them: Pathwise labels with smoothing h take
-// 2·steps normals, Mixing labels steps.
+// sampleLabels returns the labels of kind of one path from x with the
+// normals z (and its antithetic twin if anti), as Fill sets them: Pathwise
+// labels with smoothing h take 2·steps normals, Mixing labels steps.
 func sampleLabels(p Params, kind Labels, grad, x *[Inputs]float64, z []float64, h float64, anti bool) (y, gamma float64) {
-	if kind == Pathwise {
-		return p.labels(grad, x, z, h, anti)
-	}
-	return p.mixingLabels(grad, x, z, anti)
+	return p.trainLabels(TrainOptions{Labels: kind, Smoothing: h, Antithetic: anti}, grad, x, z)
 }
 
 // TestLabelsFD checks the labels' derivatives against central differences

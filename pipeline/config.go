@@ -100,10 +100,10 @@ type CertifyConfig struct {
 // HestonConfig is the Heston pricer of a run (package heston): the model's
 // parameters κ, θ, ξ, ρ (YAML keys kappa, theta, xi, rho), the test box of
 // the inputs and the options of the training labels (labels, steps,
-// smoothing, widening, antithetic, paths), with the meanings and units of heston.Params,
-// heston.Box and heston.TrainOptions. The keys are those of the flags of
-// "sobolev data heston" and of its spec.json. The numbers of samples and the
-// seed are the run's (Config.Train, Test and Seed).
+// smoothing, widening, antithetic, paths), with the meanings and units of
+// heston.Params, heston.Box and heston.TrainOptions. The keys are those of
+// the flags of "sobolev data heston" and of its spec.json. The numbers of
+// samples and the seed are the run's (Config.Train, Test and Seed).
 type HestonConfig struct {
 	heston.Params `yaml:",inline"`
 	// Box is the test domain: Box[j] = [lo, hi] for spot, v0, maturity and

@@ -84,8 +84,6 @@ func TestLoadConfigHeston(t *testing.T) {
 	}
 }
 
-// TestBachelierJSONUnchanged checks that a Bachelier run records neither
-// the pricer nor the Heston section, so its results.json is as before.
 // TestTargetsConfig checks that the configuration of the README's Heston
 // targets loads and differs from the default in the keys it names only.
 func TestTargetsConfig(t *testing.T) {
@@ -103,6 +101,8 @@ func TestTargetsConfig(t *testing.T) {
 	}
 }
 
+// TestBachelierJSONUnchanged checks that a Bachelier run records neither
+// the pricer nor the Heston section, so its results.json is as before.
 func TestBachelierJSONUnchanged(t *testing.T) {
 	raw, err := json.Marshal(Default().recorded())
 	if err != nil {

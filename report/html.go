@@ -500,11 +500,16 @@ figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e
 `))
 
 // hestonLabels describes the training labels of a Heston data set: the
-// smoothing only where it applies (pathwise labels).
+// smoothing only where it applies (pathwise labels), the paths per sample
+// only where there are several.
 func hestonLabels(h *heston.Spec) string {
 	s := fmt.Sprintf("%s labels: %s, %d steps", h.Labels, h.Scheme, h.Steps)
 	if h.Labels == heston.Pathwise {
 		s += ", smoothing " + fmtG(h.Smoothing)
 	}
-	return s + fmt.Sprintf(", widening %s, antithetic %t", fmtG(h.Widening), h.Antithetic)
+	s += fmt.Sprintf(", widening %s, antithetic %t", fmtG(h.Widening), h.Antithetic)
+	if h.Paths > 1 {
+		s += fmt.Sprintf(", labels averaged over %d paths per sample", h.Paths)
+	}
+	return s
 }
